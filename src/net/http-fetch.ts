@@ -1,0 +1,104 @@
+/**
+ * Bounded HTTP(S) fetching for OCSP, CRL and AIA retrieval.
+ *
+ * Revocation sources are fetched over plain HTTP by design (RFC 6960
+ * Appendix A, RFC 5280 §4.2.1.13: the objects are signed, and fetching them
+ * over TLS would need revocation checking of its own). Every fetch has a
+ * deadline and a size cap, so a slow or hostile responder costs at most its
+ * budget and cannot exhaust memory.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { CertwardenError, ErrorCode } from '../errors.ts';
+
+export interface FetchOptions {
+  method?: 'GET' | 'POST';
+  body?: Uint8Array;
+  headers?: Record<string, string>;
+  /** Whole-request deadline in ms (connect, send, receive). Default 5000. */
+  timeoutMs?: number;
+  /** Maximum response body in bytes. Default 1 MiB. */
+  maxBytes?: number;
+  /** Allow file: URLs (CRLs on disk). Default false for network-derived URLs. */
+  allowFile?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface FetchResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  url: string;
+}
+
+export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 1 << 20;
+
+/** Fetch a URL with a deadline and a size cap. Never follows redirects (a responder that redirects is misconfigured). */
+export async function boundedFetch(url: string, options: FetchOptions = {}): Promise<FetchResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CertwardenError(ErrorCode.FETCH_UNSUPPORTED, `not a valid URL: ${url}`);
+  }
+  if (parsed.protocol === 'file:') {
+    if (!options.allowFile) throw new CertwardenError(ErrorCode.FETCH_UNSUPPORTED, `refusing to read a file: URL from a certificate (${url})`);
+    try {
+      const body = await readFile(fileURLToPath(parsed));
+      if (body.length > maxBytes) throw new CertwardenError(ErrorCode.FETCH_TOO_LARGE, `${url} is ${body.length} bytes, over the ${maxBytes}-byte cap`);
+      return { status: 200, headers: {}, body, url };
+    } catch (cause) {
+      if (cause instanceof CertwardenError) throw cause;
+      throw new CertwardenError(ErrorCode.FETCH, `cannot read ${url}: ${(cause as Error).message}`, { cause });
+    }
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new CertwardenError(ErrorCode.FETCH_UNSUPPORTED, `unsupported URL scheme ${parsed.protocol} in ${url} (only http, https and file)`);
+  }
+  const client = parsed.protocol === 'https:' ? https : http;
+  return new Promise<FetchResult>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: CertwardenError | null, result?: FetchResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        req.destroy();
+        reject(err);
+      } else resolve(result!);
+    };
+    const timer = setTimeout(() => finish(new CertwardenError(ErrorCode.FETCH_TIMEOUT, `${url} did not answer within ${timeoutMs} ms`)), timeoutMs);
+    const onAbort = (): void => finish(new CertwardenError(ErrorCode.FETCH, `fetch of ${url} was aborted`));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const headers: Record<string, string> = { 'user-agent': 'certwarden', ...options.headers };
+    if (options.body) headers['content-length'] = String(options.body.length);
+    const req = client.request(parsed, { method: options.method ?? 'GET', headers, agent: false }, (res) => {
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        finish(new CertwardenError(ErrorCode.FETCH_TOO_LARGE, `${url} announced ${declared} bytes, over the ${maxBytes}-byte cap`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          finish(new CertwardenError(ErrorCode.FETCH_TOO_LARGE, `${url} sent more than the ${maxBytes}-byte cap`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () => finish(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url }));
+      res.on('error', (cause) => finish(new CertwardenError(ErrorCode.FETCH, `${url}: ${cause.message}`, { cause })));
+    });
+    req.on('error', (cause) => finish(new CertwardenError(ErrorCode.FETCH, `${url}: ${cause.message}`, { cause })));
+    if (options.body) req.end(options.body);
+    else req.end();
+  });
+}
