@@ -1,0 +1,90 @@
+/**
+ * certwarden's command-line entry point.
+ *
+ * One file per command, loaded on demand; this file only dispatches and maps
+ * errors to exit codes: 0 clean, 1 rejected or findings, 2 usage or
+ * operational error. Errors print as one line (`certwarden: CODE: message`),
+ * never as a stack trace; set CERTWARDEN_DEBUG=1 to see the stack.
+ */
+import { isCertwardenError, ErrorCode } from '../errors.ts';
+import type { Command } from './command.ts';
+import { ExitCode } from './exit-codes.ts';
+import type { Io } from './output.ts';
+
+type Loader = () => Promise<{ default: Command }>;
+
+/** The command table: adding a command touches this table and one new file. */
+const COMMANDS: Readonly<Record<string, Loader>> = {
+  verify: () => import('./commands/verify.ts'),
+  'ocsp verify': () => import('./commands/ocsp-verify.ts'),
+  'ocsp check': () => import('./commands/ocsp-check.ts'),
+  'crl verify': () => import('./commands/crl-verify.ts'),
+  pin: () => import('./commands/pin.ts'),
+  demo: () => import('./commands/demo.ts'),
+};
+
+const GROUPS = new Set(['ocsp', 'crl']);
+
+export const VERSION = '0.1.0';
+
+async function help(io: Io): Promise<void> {
+  const lines = ['certwarden: trusted TLS certificates and working revocation (OWASP ASVS V9.2.1, V9.2.4)', '', 'Usage: certwarden <command> [options]', '', 'Commands:'];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const cmd = (await load()).default;
+    lines.push(`  ${name.padEnd(14)} ${cmd.summary}`);
+  }
+  lines.push('', 'Run `certwarden <command> --help` for a command\'s options.', 'Exit codes: 0 trusted/good, 1 rejected/revoked/invalid, 2 usage or operational error.');
+  io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const [first, second] = argv;
+    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+      await help(io);
+      return first === undefined ? ExitCode.ERROR : ExitCode.OK;
+    }
+    if (first === '--version' || first === 'version') {
+      io.stdout.write(`certwarden ${VERSION}\n`);
+      return ExitCode.OK;
+    }
+    const grouped = GROUPS.has(first);
+    const name = grouped ? `${first} ${second ?? ''}`.trim() : first;
+    const load = COMMANDS[name];
+    if (!load) {
+      const options = Object.keys(COMMANDS).filter((c) => c.startsWith(grouped ? first : name.slice(0, 2)));
+      const hint = options.length > 0 ? ` (did you mean: ${options.join(', ')}?)` : '';
+      io.stderr.write(`certwarden: unknown command "${name}"${hint}. Run \`certwarden --help\`.\n`);
+      return ExitCode.ERROR;
+    }
+    const command = (await load()).default;
+    const rest = argv.slice(grouped ? 2 : 1);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(`${command.usage}\n`);
+      return ExitCode.OK;
+    }
+    return await command.run(rest, io);
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+function reportError(err: unknown, io: Io): number {
+  if (isCertwardenError(err)) {
+    io.stderr.write(`certwarden: ${err.code}: ${err.message}\n`);
+    if (err.code === ErrorCode.USAGE) io.stderr.write('Run with --help for usage.\n');
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`certwarden: ${ErrorCode.INTERNAL}: unexpected error: ${message} (this is a bug; please report it with CERTWARDEN_DEBUG=1 output)\n`);
+  }
+  if (io.env.CERTWARDEN_DEBUG) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  return ExitCode.ERROR;
+}
+
+/** Run as a program. */
+export async function run(): Promise<void> {
+  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+  process.exitCode = code;
+}
+
+if (import.meta.main) await run();
