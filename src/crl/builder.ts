@@ -1,0 +1,233 @@
+/**
+ * CRL generation (RFC 5280 §5), for tests today and the internal CA later.
+ *
+ * The revokedCertificates list is written straight into one growing Buffer
+ * (no object per entry), so a 1,000,000-entry CRL takes about a second. The
+ * options can also produce deliberately broken CRLs for the adversarial
+ * tests: a wrong version, a mismatched inner algorithm, a corrupted signature,
+ * unknown critical extensions, verbatim serial octets.
+ */
+import { createHash, type KeyObject } from 'node:crypto';
+import { CertwardenError, ErrorCode } from '../errors.ts';
+import { TAG } from '../util/der.ts';
+import * as w from '../util/der-write.ts';
+import { encodeGeneralName, encodeName, type ExtensionSpec } from '../x509/builder.ts';
+import { spkiPublicKeyBits, type Certificate } from '../x509/certificate.ts';
+import { OID } from '../x509/oids.ts';
+import { signatureAlgorithmFor, signData, spkiOf } from '../x509/sign.ts';
+import type { HashName } from '../x509/signature.ts';
+import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
+import { REASON_FLAG_BITS } from './parse.ts';
+
+export interface CrlEntrySpec {
+  /** bigint/number, unsigned big-endian octets, or a hex string. */
+  serial: bigint | number | Uint8Array | string;
+  revocationDate: Date;
+  reason?: RevocationReasonName;
+  invalidityDate?: Date;
+  /** Write the serial octets verbatim (e.g. with redundant leading zero octets, or negative). */
+  rawSerial?: boolean;
+  /** certificateIssuer entry extension ("DNS:..", "dirName:CN=.."): makes the CRL indirect. */
+  certificateIssuer?: string[];
+  /** Extra entry extensions, written after the standard ones. */
+  extensions?: ExtensionSpec[];
+}
+
+export type ReasonFlagName = Exclude<keyof typeof REASON_FLAG_BITS, 'unused'>;
+
+export interface IdpSpec {
+  /** distributionPoint fullName ("URI:http://..", "dirName:CN=.."). */
+  fullNames?: string[];
+  /** distributionPoint nameRelativeToCRLIssuer, as one RDN ("CN=part"). */
+  relativeName?: string;
+  onlyContainsUserCerts?: boolean;
+  onlyContainsCACerts?: boolean;
+  onlySomeReasons?: ReasonFlagName[];
+  indirectCrl?: boolean;
+  onlyContainsAttributeCerts?: boolean;
+  /** Default true (RFC 5280 §5.2.5: the extension is critical). */
+  critical?: boolean;
+}
+
+export interface BuildCrlOptions {
+  /** Who signs: the issuer certificate (its subject becomes the CRL issuer) and its key. */
+  issuer: { certificate?: Certificate; name?: string | Uint8Array; privateKey: KeyObject };
+  entries?: Iterable<CrlEntrySpec>;
+  thisUpdate: Date;
+  /** null or undefined: omitted. */
+  nextUpdate?: Date | null;
+  /** Default 1; null to omit. */
+  crlNumber?: bigint | number | null;
+  idp?: IdpSpec;
+  deltaCrlIndicator?: bigint | number;
+  freshestCrl?: string[];
+  /** Write authorityKeyIdentifier (default true). */
+  authorityKeyIdentifier?: boolean;
+  /** Extra CRL extensions, written after the standard ones. */
+  extraExtensions?: ExtensionSpec[];
+  hash?: HashName;
+  /** Version field: v2 is always written by default; 'omit' leaves it out (a v1 CRL, broken if extensions are present). */
+  version?: 2 | 'omit';
+  /** Override the AlgorithmIdentifier inside tbsCertList (mismatch tests). */
+  innerAlgorithm?: Uint8Array;
+  /** Flip a bit of the signature. */
+  corruptSignature?: boolean;
+}
+
+function extension(oidStr: string, critical: boolean, value: Uint8Array): Buffer {
+  return w.sequence(w.oid(oidStr), critical ? w.boolean(true) : undefined, w.octetString(value));
+}
+
+function keyId(key: KeyObject): Buffer {
+  return createHash('sha256').update(spkiPublicKeyBits(spkiOf(key))).digest().subarray(0, 20);
+}
+
+function serialOctets(serial: CrlEntrySpec['serial'], raw: boolean): Buffer {
+  let bytes: Buffer;
+  if (typeof serial === 'bigint' || typeof serial === 'number') {
+    const n = BigInt(serial);
+    if (n < 0n) throw new CertwardenError(ErrorCode.USAGE, 'negative serials need rawSerial octets');
+    const hex = n.toString(16);
+    bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  } else if (typeof serial === 'string') {
+    const hex = serial.replace(/[:\s]/g, '');
+    bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  } else {
+    bytes = Buffer.from(serial);
+  }
+  if (raw) return bytes;
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  bytes = bytes.subarray(i);
+  if (bytes.length === 0) return Buffer.from([0]);
+  return bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
+}
+
+function headerLength(len: number): number {
+  return len < 0x80 ? 2 : len < 0x100 ? 3 : len < 0x10000 ? 4 : len < 0x1000000 ? 5 : 6;
+}
+
+function writeHeader(buf: Buffer, pos: number, tag: number, len: number): number {
+  buf[pos++] = tag;
+  if (len < 0x80) {
+    buf[pos++] = len;
+    return pos;
+  }
+  const n = headerLength(len) - 2;
+  buf[pos++] = 0x80 | n;
+  for (let i = n - 1; i >= 0; i--) buf[pos++] = Math.floor(len / 256 ** i) & 0xff;
+  return pos;
+}
+
+/** The DER of revokedCertificates (the SEQUENCE OF, header included), written directly. */
+export function encodeRevokedCertificates(entries: Iterable<CrlEntrySpec>): Buffer {
+  let buf = Buffer.allocUnsafe(1 << 16);
+  let pos = 0;
+  const timeCache = new Map<number, Buffer>();
+  const encodeTime = (d: Date): Buffer => {
+    const t = d.getTime();
+    let enc = timeCache.get(t);
+    if (!enc) {
+      enc = w.time(d);
+      if (timeCache.size < 4096) timeCache.set(t, enc);
+    }
+    return enc;
+  };
+  for (const e of entries) {
+    const serial = serialOctets(e.serial, e.rawSerial === true);
+    const date = encodeTime(e.revocationDate);
+    let exts: Buffer | undefined;
+    if (e.reason !== undefined || e.invalidityDate || e.certificateIssuer || e.extensions) {
+      const list: Buffer[] = [];
+      if (e.reason !== undefined) {
+        const code = REVOCATION_REASONS.indexOf(e.reason);
+        if (code < 0) throw new CertwardenError(ErrorCode.USAGE, `unknown revocation reason "${e.reason}"`);
+        list.push(extension(OID.cRLReason, false, w.enumerated(code)));
+      }
+      if (e.invalidityDate) list.push(extension(OID.invalidityDate, false, w.generalizedTime(e.invalidityDate)));
+      if (e.certificateIssuer) list.push(extension(OID.certificateIssuer, true, w.sequence(...e.certificateIssuer.map((n) => encodeGeneralName(n)))));
+      for (const x of e.extensions ?? []) list.push(extension(x.oid, x.critical ?? false, x.value));
+      exts = w.sequence(...list);
+    }
+    const serialTlv = headerLength(serial.length) + serial.length;
+    const bodyLen = serialTlv + date.length + (exts?.length ?? 0);
+    const total = headerLength(bodyLen) + bodyLen;
+    if (pos + total > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, pos + total));
+      buf.copy(bigger, 0, 0, pos);
+      buf = bigger;
+    }
+    pos = writeHeader(buf, pos, TAG.SEQUENCE, bodyLen);
+    pos = writeHeader(buf, pos, TAG.INTEGER, serial.length);
+    pos += serial.copy(buf, pos);
+    pos += date.copy(buf, pos);
+    if (exts) pos += exts.copy(buf, pos);
+  }
+  const out = Buffer.allocUnsafe(headerLength(pos) + pos);
+  const start = writeHeader(out, 0, TAG.SEQUENCE, pos);
+  buf.copy(out, start, 0, pos);
+  return out;
+}
+
+function encodeReasonFlags(names: ReasonFlagName[]): Buffer {
+  return w.namedBits(names.map((n) => REASON_FLAG_BITS[n]));
+}
+
+/** The DER of an IssuingDistributionPoint value. */
+export function encodeIssuingDistributionPoint(idp: IdpSpec): Buffer {
+  let dp: Buffer | undefined;
+  if (idp.fullNames) dp = w.explicit(0, w.implicit(0, Buffer.concat(idp.fullNames.map((n) => encodeGeneralName(n))), true));
+  else if (idp.relativeName !== undefined) {
+    // nameRelativeToCRLIssuer [1] RelativeDistinguishedName (implicit SET).
+    const name = encodeName(idp.relativeName);
+    const set = name.subarray(name[1]! & 0x80 ? 2 + (name[1]! & 0x7f) : 2);
+    dp = w.explicit(0, w.implicit(1, set.subarray(set[1]! & 0x80 ? 2 + (set[1]! & 0x7f) : 2), true));
+  }
+  const flag = (n: number, v?: boolean): Buffer | undefined => (v ? w.implicit(n, Buffer.from([0xff])) : undefined);
+  return w.sequence(
+    dp,
+    flag(1, idp.onlyContainsUserCerts),
+    flag(2, idp.onlyContainsCACerts),
+    idp.onlySomeReasons ? Buffer.concat([Buffer.from([0x83]), encodeReasonFlags(idp.onlySomeReasons).subarray(1)]) : undefined,
+    flag(4, idp.indirectCrl),
+    flag(5, idp.onlyContainsAttributeCerts),
+  );
+}
+
+/** Build and sign a CRL; returns its DER. */
+export function buildCrl(o: BuildCrlOptions): Buffer {
+  const issuerName = o.issuer.certificate ? Buffer.from(o.issuer.certificate.subjectDer) : o.issuer.name !== undefined ? encodeName(o.issuer.name) : undefined;
+  if (!issuerName) throw new CertwardenError(ErrorCode.USAGE, 'buildCrl needs issuer.certificate or issuer.name');
+  const alg = signatureAlgorithmFor(o.issuer.privateKey, o.hash);
+
+  const exts: Buffer[] = [];
+  if (o.authorityKeyIdentifier !== false) {
+    const kid = o.issuer.certificate?.subjectKeyIdentifier ?? (o.issuer.certificate ? keyId(o.issuer.certificate.publicKey) : undefined);
+    if (kid) exts.push(extension(OID.authorityKeyIdentifier, false, w.sequence(w.implicit(0, kid))));
+  }
+  if (o.crlNumber !== null) exts.push(extension(OID.cRLNumber, false, w.integer(BigInt(o.crlNumber ?? 1))));
+  if (o.idp) exts.push(extension(OID.issuingDistributionPoint, o.idp.critical ?? true, encodeIssuingDistributionPoint(o.idp)));
+  if (o.deltaCrlIndicator !== undefined) exts.push(extension(OID.deltaCRLIndicator, true, w.integer(BigInt(o.deltaCrlIndicator))));
+  if (o.freshestCrl) {
+    const fullNames = w.implicit(0, Buffer.concat(o.freshestCrl.map((u) => w.implicit(6, Buffer.from(u, 'latin1')))), true);
+    exts.push(extension(OID.freshestCRL, false, w.sequence(w.sequence(w.explicit(0, fullNames)))));
+  }
+  for (const x of o.extraExtensions ?? []) exts.push(extension(x.oid, x.critical ?? false, x.value));
+
+  const entries = encodeRevokedCertificates(o.entries ?? []);
+  const hasEntries = entries.length > 2;
+  const version = o.version === 'omit' ? undefined : w.integer(1);
+  const tbs = w.sequence(
+    version,
+    o.innerAlgorithm ? Buffer.from(o.innerAlgorithm) : alg,
+    issuerName,
+    w.time(o.thisUpdate),
+    o.nextUpdate ? w.time(o.nextUpdate) : undefined,
+    // RFC 5280 §5.1.2.6: absent when there are no revoked certificates.
+    hasEntries ? entries : undefined,
+    exts.length > 0 ? w.explicit(0, w.sequence(...exts)) : undefined,
+  );
+  const signature = signData(o.issuer.privateKey, tbs, o.hash);
+  if (o.corruptSignature) signature[signature.length >> 1]! ^= 0x01;
+  return w.sequence(tbs, alg, w.bitString(signature));
+}
