@@ -71,6 +71,10 @@ export const CRL_REASON = {
   reasonsIncomplete: 'crl-reasons-incomplete',
   /** The certificate could not be read (e.g. malformed basicConstraints or CRLDP). */
   certificateMalformed: 'crl-certificate-malformed',
+  /** Fetching the CRL failed (network error, HTTP status, timeout, size cap, refused URL). */
+  fetchFailed: 'crl-fetch-failed',
+  /** The certificate names no http(s) CRL distribution point. */
+  noDistributionPoint: 'crl-no-distribution-point',
   /** A bug: please report. */
   internal: 'crl-internal-error',
 } as const;
@@ -243,6 +247,20 @@ function findSigner(crl: Crl, candidates: readonly Certificate[], reasons: Statu
     reasons.push(reason(CRL_REASON.badSignature, `the CRL signature does not verify with any of ${named.length} issuer candidate(s)`));
   }
   return undefined;
+}
+
+/**
+ * Verify a CRL's signature against issuer candidates (same rules as {@link checkCrl}:
+ * matching algorithms, issuer name, key that verifies, cRLSign). Never throws.
+ */
+export function verifyCrlSignature(crl: Crl, issuers: readonly Certificate[]): { signer?: Certificate; reasons: StatusReason[] } {
+  const reasons: StatusReason[] = [];
+  try {
+    const signer = findSigner(crl, issuers, reasons);
+    return signer ? { signer, reasons } : { reasons };
+  } catch (cause) {
+    return { reasons: [reason(CRL_REASON.internal, String(cause))] };
+  }
 }
 
 function bufEq(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {

@@ -1,0 +1,172 @@
+/**
+ * A CRL cache keyed by URL and issuer name, and the "check a certificate
+ * through its distribution points" helper built on it.
+ *
+ * Only a CRL whose signature verified with one of the caller's issuer
+ * candidates, and that is current, is kept; it is kept until its nextUpdate
+ * and never past it (nor past thisUpdate + maxAgeMs when configured, nor,
+ * without nextUpdate, past thisUpdate + the default lifetime). Concurrent
+ * requests for the same key share one fetch. The clock is injectable.
+ */
+import { isCertwardenError } from '../errors.ts';
+import type { Certificate } from '../x509/certificate.ts';
+import type { RevocationResult } from '../revocation/types.ts';
+import { fetchCrl, type FetchCrlOptions, type FetchedCrl } from './fetch.ts';
+import type { Crl } from './parse.ts';
+import { checkCrl, CRL_REASON, DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, verifyCrlSignature, type CrlInput } from './verify.ts';
+
+export interface CrlCacheOptions {
+  /** Milliseconds since the epoch (default Date.now). */
+  now?: () => number;
+  /** How to fetch (default {@link fetchCrl}); tests inject a counter or a fake. */
+  fetch?: (url: string, options: FetchCrlOptions) => Promise<FetchedCrl>;
+  fetchOptions?: FetchCrlOptions;
+  /** Entries kept at most (least recently used evicted). Default 64. */
+  maxEntries?: number;
+  /** Cap on how long after thisUpdate a CRL is kept (and used). */
+  maxAgeMs?: number;
+  clockSkewMs?: number;
+}
+
+export interface CachedCrl {
+  url: string;
+  crl: Crl;
+  fetchedAt: Date;
+  /** Until when the cache keeps it. */
+  validUntil: Date;
+  /** Whether this answer came from the cache (no fetch). */
+  cached: boolean;
+  /** Whether the signature verified and the CRL was current when fetched (only such CRLs are cached). */
+  verified: boolean;
+}
+
+interface Entry {
+  value: Omit<CachedCrl, 'cached'>;
+}
+
+export class CrlCache {
+  readonly #now: () => number;
+  readonly #fetch: (url: string, options: FetchCrlOptions) => Promise<FetchedCrl>;
+  readonly #fetchOptions: FetchCrlOptions;
+  readonly #maxEntries: number;
+  readonly #maxAgeMs: number | undefined;
+  readonly #skew: number;
+  readonly #entries = new Map<string, Entry>();
+  readonly #inflight = new Map<string, Promise<Omit<CachedCrl, 'cached'>>>();
+  /** Number of fetches started (for tests and metrics). */
+  fetches = 0;
+
+  constructor(options: CrlCacheOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#fetch = options.fetch ?? fetchCrl;
+    this.#fetchOptions = options.fetchOptions ?? {};
+    this.#maxEntries = options.maxEntries ?? 64;
+    this.#maxAgeMs = options.maxAgeMs;
+    this.#skew = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+  }
+
+  static key(url: string, issuers: readonly Certificate[]): string {
+    const name = issuers[0] ? Buffer.from(issuers[0].subjectDer).toString('hex') : '';
+    return `${url}\n${name}`;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  /**
+   * The CRL at `url` for CRLs signed by one of `issuers`: from the cache while
+   * current, else fetched (one fetch per key at a time). Throws the fetch's or
+   * the parser's CertwardenError. An unverifiable CRL is returned with
+   * `verified: false` (and not cached) so that checkCrl can say why.
+   */
+  async get(url: string, issuers: readonly Certificate[]): Promise<CachedCrl> {
+    const key = CrlCache.key(url, issuers);
+    const hit = this.#entries.get(key);
+    if (hit) {
+      if (this.#now() < hit.value.validUntil.getTime()) {
+        // LRU: move to the end.
+        this.#entries.delete(key);
+        this.#entries.set(key, hit);
+        return { ...hit.value, cached: true };
+      }
+      this.#entries.delete(key);
+    }
+    let pending = this.#inflight.get(key);
+    if (!pending) {
+      pending = this.#load(url, issuers, key).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, pending);
+    }
+    return { ...(await pending), cached: false };
+  }
+
+  async #load(url: string, issuers: readonly Certificate[], key: string): Promise<Omit<CachedCrl, 'cached'>> {
+    this.fetches++;
+    const fetched = await this.#fetch(url, this.#fetchOptions);
+    const crl = fetched.crl;
+    const now = this.#now();
+    const thisUpdate = crl.thisUpdate.getTime();
+    let until = crl.nextUpdate?.getTime() ?? thisUpdate + (this.#maxAgeMs ?? DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS);
+    if (this.#maxAgeMs !== undefined) until = Math.min(until, thisUpdate + this.#maxAgeMs);
+    const { signer } = verifyCrlSignature(crl, issuers);
+    const current = thisUpdate <= now + this.#skew && now < until;
+    const value = { url, crl, fetchedAt: new Date(now), validUntil: new Date(until), verified: !!signer && current };
+    if (value.verified) {
+      this.#entries.set(key, { value });
+      while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    return value;
+  }
+}
+
+export interface CheckViaDistributionPointsOptions {
+  issuers: readonly Certificate[];
+  cache: CrlCache;
+  at?: Date;
+  clockSkewMs?: number;
+  maxAgeMs?: number;
+  /** Also consider file: distribution points (default false). */
+  allowFile?: boolean;
+}
+
+/**
+ * Fetch (through the cache) the CRLs named by the certificate's
+ * cRLDistributionPoints and check the certificate against them. A fetch
+ * failure is an `error` with reason crl-fetch-failed (never `good`). Never throws.
+ */
+export async function checkCrlViaDistributionPoints(certificate: Certificate, options: CheckViaDistributionPointsOptions): Promise<RevocationResult> {
+  let urls: string[];
+  try {
+    urls = [...new Set(certificate.crlDistributionPoints.filter((dp) => !dp.crlIssuer).flatMap((dp) => dp.urls))].filter((u) =>
+      /^https?:/i.test(u) || (options.allowFile === true && /^file:/i.test(u)),
+    );
+  } catch (cause) {
+    return { status: 'error', reasons: [{ code: CRL_REASON.certificateMalformed, message: (cause as Error).message }], evidence: [] };
+  }
+  if (urls.length === 0) {
+    return { status: 'error', reasons: [{ code: CRL_REASON.noDistributionPoint, message: 'the certificate names no usable CRL distribution point' }], evidence: [] };
+  }
+  const inputs: CrlInput[] = [];
+  const failures: { code: string; message: string }[] = [];
+  await Promise.all(
+    urls.map(async (url) => {
+      try {
+        const got = await options.cache.get(url, options.issuers);
+        inputs.push({ crl: got.crl, url, cached: got.cached });
+      } catch (cause) {
+        const code = isCertwardenError(cause) ? cause.code : 'unknown';
+        failures.push({ code: CRL_REASON.fetchFailed, message: `${url}: ${(cause as Error).message} (${code})` });
+      }
+    }),
+  );
+  const checkOptions = { issuers: options.issuers, ...(options.at ? { at: options.at } : {}), ...(options.clockSkewMs !== undefined ? { clockSkewMs: options.clockSkewMs } : {}), ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}) };
+  if (inputs.length === 0) return { status: 'error', reasons: failures, evidence: [] };
+  const result = checkCrl(certificate, inputs, checkOptions);
+  if (result.status === 'error') result.reasons.push(...failures);
+  return result;
+}
+
