@@ -89,6 +89,11 @@ export function namesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** The RFC 5280 §7.1 comparison key of each RDN, most significant first (for directoryName constraints). Throws on a malformed name. */
+export function rdnKeys(der: Uint8Array): string[] {
+  return parseName(der).map(rdnKey);
+}
+
 /** A stable key for indexing certificates by name (used by path building). */
 export function nameKey(der: Uint8Array): string {
   try {
