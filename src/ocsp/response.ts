@@ -19,7 +19,7 @@
  *
  * The parser decodes structure only; it trusts nothing. verify.ts decides.
  */
-import { asParseError, CertwardenError, ErrorCode } from '../errors.ts';
+import { CertwardenError, ErrorCode } from '../errors.ts';
 import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
 import { children, expectTag, integerHex, readSingle, readTlv, splitSigned, TAG, value, whole, type Tlv } from '../util/der.ts';
 import { decodeDerObjects } from '../util/pem.ts';
@@ -273,6 +273,9 @@ export function parseOcspResponse(input: Uint8Array | string): ParsedOcspRespons
     if (responseStatus === 0 && parsed.responseType === OID.ocspBasic) parsed.basic = parseBasicResponse(value(der, respTlv));
     return parsed;
   } catch (cause) {
-    throw asParseError(ErrorCode.OCSP_PARSE, 'malformed OCSP response', cause);
+    if (cause instanceof CertwardenError && cause.code === ErrorCode.OCSP_PARSE) throw cause;
+    // DER and certificate-parser errors become OCSP parse errors, with the original as cause.
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw new CertwardenError(ErrorCode.OCSP_PARSE, `malformed OCSP response: ${message}`, { cause });
   }
 }
