@@ -226,7 +226,13 @@ export function processPolicies(path: readonly Certificate[], settings: Partial<
       prune(n);
     }
     const leaves = tree ? levels(n) : [];
-    const policies = [...new Set(leaves.map((x) => (x.valid === ANY ? 'anyPolicy' : x.valid)))];
+    // Report each leaf's policy in the anchor's domain: its ancestor whose parent is anyPolicy (the valid_policy_node_set).
+    const top = (x: Node): string => {
+      let cur = x;
+      while (cur.parent && cur.parent.valid !== ANY) cur = cur.parent;
+      return cur.valid === ANY ? 'anyPolicy' : cur.valid;
+    };
+    const policies = [...new Set(leaves.map(top))];
     if (explicit > 0 || leaves.length > 0) return { ok: true, policies: tree ? policies : [] };
     return { ok: false, message: 'no valid certificate policy for the user-initial-policy-set while an explicit policy is required', index: 0 };
   } catch (e) {

@@ -188,7 +188,6 @@ export function checkCertificate(cert: Certificate, role: Role, o: ProfileOption
   if (crit(OID.authorityKeyIdentifier)) profile('authorityKeyIdentifier must not be critical (RFC 5280 §4.2.1.1)');
   if (crit(OID.subjectKeyIdentifier)) profile('subjectKeyIdentifier must not be critical (RFC 5280 §4.2.1.2)');
   if (crit(OID.authorityInfoAccess)) profile('authorityInfoAccess must not be critical (RFC 5280 §4.2.2.1)');
-  if (cert.getExtension(OID.policyConstraints) && !crit(OID.policyConstraints)) profile('policyConstraints must be critical (RFC 5280 §4.2.1.11)');
   if (isEmptyName(cert.issuerDer)) profile('empty issuer name (RFC 5280 §4.1.2.4)');
   if (isEmptyName(cert.subjectDer)) {
     if (isCaRole || bc?.ca) profile('CA certificate with an empty subject (RFC 5280 §4.1.2.6)');
@@ -202,6 +201,8 @@ export function checkCertificate(cert: Certificate, role: Role, o: ProfileOption
   }
 
   if (webpki) {
+    // RFC 5280 §4.2.1.11 says MUST be critical; PKITS (rfc5280 profile) carries non-critical ones, so only webpki enforces it.
+    if (cert.getExtension(OID.policyConstraints) && !crit(OID.policyConstraints)) profile('policyConstraints must be critical (RFC 5280 §4.2.1.11)');
     if (cert.version !== 3) profile(`X.509 v${cert.version} certificate; only v3 is accepted`);
     // Serial rules (CA/B BR 7.1; RFC 5280 §4.1.2.2). Not applied to issuing trust anchors: old roots with serial 0 are still trusted.
     if (role !== 'anchor') {
