@@ -128,7 +128,7 @@ test('our CRLs pass `openssl crl -verify` and `openssl verify -crl_check`', { sk
       assert.match(v.stderr + v.stdout, /verify OK/);
       const text = openssl(['crl', '-in', 'ca.crl', '-noout', '-text'], dir);
       assert.match(text, /Key Compromise/);
-      assert.match(text, new RegExp(revoked.certificate.serialHex.toUpperCase().replace(/(..)(?!$)/g, '$1')));
+      assert.match(text, new RegExp(revoked.certificate.serialHex.toUpperCase()));
 
       const verify = (leaf: string): { status: number | null; out: string } => {
         const res = spawnSync('openssl', ['verify', '-crl_check_all', '-CAfile', 'root.pem', '-untrusted', 'ca.pem', '-CRLfile', 'crls.pem', leaf], { cwd: dir, encoding: 'utf8' });
