@@ -1,0 +1,43 @@
+/** Shared pieces of the `ocsp` and `crl` commands: issuer selection and text rendering. */
+import { namesEqual } from '../../x509/name.ts';
+import type { Certificate } from '../../x509/certificate.ts';
+import type { StatusReason } from '../../revocation/types.ts';
+import type { Palette } from '../output.ts';
+
+/**
+ * From an --issuer bundle, the certificate named as the issuer first (and
+ * every other one as a candidate for key rollover).
+ */
+export function pickIssuer(certificate: Certificate, issuers: Certificate[]): { issuer: Certificate; candidates: Certificate[] } {
+  const named = issuers.filter((i) => namesEqual(i.subjectDer, certificate.issuerDer));
+  const ordered = [...named, ...issuers.filter((i) => !named.includes(i))];
+  return { issuer: ordered[0]!, candidates: ordered.slice(1) };
+}
+
+export interface StatusView {
+  status: string;
+  reasons: readonly StatusReason[];
+  certificate: { subject: string; serial: string };
+  thisUpdate?: Date | undefined;
+  nextUpdate?: Date | undefined;
+  producedAt?: Date | undefined;
+  revocationTime?: Date | undefined;
+  revocationReason?: string | undefined;
+  signer?: string | undefined;
+}
+
+export function renderStatusText(p: Palette, what: string, v: StatusView): string {
+  const colour = v.status === 'good' ? p.ok : v.status === 'revoked' || v.status === 'invalid' ? p.bad : p.warn;
+  const lines = [`${p.bold(what)} for ${v.certificate.subject} (serial ${v.certificate.serial}): ${colour(v.status.toUpperCase())}`];
+  const field = (k: string, val: Date | string | undefined): void => {
+    if (val !== undefined) lines.push(`  ${k.padEnd(16)} ${val instanceof Date ? val.toISOString() : val}`);
+  };
+  field('produced at', v.producedAt);
+  field('this update', v.thisUpdate);
+  field('next update', v.nextUpdate);
+  field('revoked at', v.revocationTime);
+  field('reason', v.revocationReason);
+  field('signed by', v.signer);
+  for (const r of v.reasons) lines.push(`  ${p.dim(`[${r.code}]`)} ${r.message}`);
+  return `${lines.join('\n')}\n`;
+}
