@@ -170,7 +170,7 @@ function checkSigner(basic: BasicOcspResponse, issuer: Certificate, at: Date, sk
   for (const certDer of basic.certificates) {
     let cert: Certificate;
     try {
-      cert = new Certificate(certDer);
+      cert = parseCarriedCertificate(certDer);
     } catch (cause) {
       failures.push(reason(OcspReason.RESPONDER_CERT_MALFORMED, `a certificate in the response is malformed: ${(cause as Error).message}`));
       continue;
@@ -200,6 +200,38 @@ function basicName(basic: BasicOcspResponse): string {
   return basic.responderId.type === 'name' ? `"${formatName(basic.responderId.name)}"` : '';
 }
 
+/**
+ * Responders send the same delegated certificate in every response; parsing it
+ * and importing its key each time would cost more than the signature check.
+ * Certificates are memoised by their exact DER (bounded), which is safe: the
+ * parse is a pure function of those bytes.
+ */
+const CARRIED_CACHE_LIMIT = 256;
+const carriedCertificates = new Map<string, Certificate>();
+function parseCarriedCertificate(der: Uint8Array): Certificate {
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  let cert = carriedCertificates.get(key);
+  if (!cert) {
+    cert = new Certificate(Buffer.from(der));
+    if (carriedCertificates.size >= CARRIED_CACHE_LIMIT) carriedCertificates.delete(carriedCertificates.keys().next().value!);
+    carriedCertificates.set(key, cert);
+  }
+  return cert;
+}
+
+/** Whether `issuer`'s key signed `cert`, memoised per (issuer object, certificate object): a pure function of their bytes. */
+const issuedByCache = new WeakMap<Certificate, WeakMap<Certificate, boolean>>();
+function issuedBy(cert: Certificate, alg: SignatureAlgorithm, issuer: Certificate): boolean {
+  let m = issuedByCache.get(issuer);
+  if (!m) issuedByCache.set(issuer, (m = new WeakMap()));
+  let ok = m.get(cert);
+  if (ok === undefined) {
+    ok = verifySignature(alg, cert.tbs, cert.signatureValue, issuer.publicKey);
+    m.set(cert, ok);
+  }
+  return ok;
+}
+
 /** Checks on a delegated responder certificate; returns the first problem. Signature before anything else it says. */
 function checkDelegate(
   alg: SignatureAlgorithm,
@@ -225,7 +257,7 @@ function checkDelegate(
     if (certAlg.hash === 'sha1' && !allowSha1) {
       return reason(OcspReason.SHA1_SIGNATURE_REFUSED, `${who} is signed with ${certAlg.name} and SHA-1 signatures are not allowed`);
     }
-    if (!bytesEqual(responder.innerSignatureAlgorithmDer, responder.signatureAlgorithmDer) || !verifySignature(certAlg, responder.tbs, responder.signatureValue, issuer.publicKey)) {
+    if (!bytesEqual(responder.innerSignatureAlgorithmDer, responder.signatureAlgorithmDer) || !issuedBy(responder, certAlg, issuer)) {
       return reason(OcspReason.RESPONDER_NOT_ISSUED_BY_ISSUER, `${who} is not signed by the issuer's key ${issuer.describe()}`);
     }
     // The response signature, with the delegate's key.
