@@ -205,8 +205,9 @@ class Validator {
     const index = chain.length - 1;
     const anchors = this.anchors.candidates(cur, this.at);
     const pool = this.pool.candidates(cur, this.at);
-    if (anchors.length === 0 && pool.length === 0) {
-      const selfSigned = cur.isSelfIssued && index > 0;
+    let tried = false;
+    const deadEnd = (): void => {
+      const selfSigned = cur.isSelfIssued;
       this.record({
         rank: selfSigned ? 2 : 1,
         path: chain,
@@ -216,14 +217,14 @@ class Validator {
             : rejection(PathReason.NO_PATH_TO_ANCHOR, `no issuer named "${safeIssuer(cur)}" among the anchors or intermediates`, cur, index),
         ],
       });
-      return undefined;
-    }
+    };
     const inChain = new Set(chain.map((c) => c.fingerprint256));
     const logical = new Set(chain.map((c) => `${nameKey(c.subjectDer)}|${Buffer.from(c.spkiDer).toString('base64')}`));
     for (const [cand, isAnchor] of [...anchors.map((c) => [c, true] as const), ...pool.map((c) => [c, false] as const)]) {
       this.step();
       if (inChain.has(cand.fingerprint256)) continue;
       if (!isAnchor && logical.has(`${nameKey(cand.subjectDer)}|${Buffer.from(cand.spkiDer).toString('base64')}`)) continue;
+      tried = true;
       const sig = this.verified(cur, cand);
       const next = [...chain, cand];
       if (sig !== true) {
@@ -244,6 +245,7 @@ class Validator {
       const r = this.extend(next);
       if (r) return r;
     }
+    if (!tried) deadEnd();
     return undefined;
   }
 
