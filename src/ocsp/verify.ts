@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { isCertwardenError } from '../errors.ts';
 import type { RevocationReasonName } from '../revocation/types.ts';
 import { readTlv } from '../util/der.ts';
+import { decodeDerObjects } from '../util/pem.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { formatName, namesEqual } from '../x509/name.ts';
 import { OID } from '../x509/oids.ts';
@@ -158,15 +159,17 @@ function checkSigner(basic: BasicOcspResponse, issuer: Certificate, at: Date, sk
   }
 
   // 1. The issuer itself (RFC 6960 §4.2.2.2, first case).
-  if (responderIdMatches(basic, issuer)) {
-    const problem = checkSignatureWith(alg, basic, issuer, 'issuer');
-    if (!problem) return { ok: true, reasons: [], signer: 'issuer' };
-    return { ok: false, reasons: [problem] };
-  }
-
-  // 2. A delegated responder: only certificates carried in this response.
   const failures: OcspReasonEntry[] = [];
   let sawCandidate = false;
+  if (responderIdMatches(basic, issuer)) {
+    sawCandidate = true;
+    const problem = checkSignatureWith(alg, basic, issuer, 'issuer');
+    if (!problem) return { ok: true, reasons: [], signer: 'issuer' };
+    failures.push(problem);
+  }
+
+  // 2. A delegated responder: only certificates carried in this response
+  //    (one could, oddly, share the issuer's name: it still has to pass every check).
   for (const certDer of basic.certificates) {
     let cert: Certificate;
     try {
@@ -436,8 +439,15 @@ function verifyAgainst(parsed: ParsedOcspResponse, basic: BasicOcspResponse, opt
  * Verify a DER OCSPResponse for `options.certificate`. Never throws for a bad
  * response: the result is `invalid` with reason codes.
  */
-export function verifyOcspResponse(der: Uint8Array, options: VerifyOcspOptions): OcspVerification {
+export function verifyOcspResponse(input: Uint8Array | string, options: VerifyOcspOptions): OcspVerification {
   let parsed: ParsedOcspResponse;
+  let der: Uint8Array;
+  try {
+    // PEM or bare base64 (as OpenSSL's .ors files) is decoded first; DER is used as received.
+    der = typeof input !== 'string' && input[0] === 0x30 ? input : decodeDerObjects(input, ['OCSP RESPONSE'], 'OCSP response')[0]!;
+  } catch (cause) {
+    return invalid([reason(OcspReason.MALFORMED, cause instanceof Error ? cause.message : String(cause))]);
+  }
   try {
     // Trailing garbage gets its own code (the parser would call it malformed).
     try {

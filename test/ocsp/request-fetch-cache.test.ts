@@ -65,6 +65,15 @@ describe('parsing', () => {
     assert.equal(parseOcspResponse(buildErrorResponse('tryLater')).responseStatusName, 'tryLater');
     assert.throws(() => parseOcspResponse(Buffer.from([0x30, 0x03, 0x0a, 0x01])), (e: unknown) => e instanceof CertwardenError && e.code === ErrorCode.OCSP_PARSE);
   });
+  test('verifyOcspResponse takes DER, bare base64 (as .ors files) and PEM', () => {
+    const der = buildOcspResponse({ issuer: ca.certificate, signer: ca, responses: [{ certificate: leaf.certificate, status: 'good' }] });
+    const opts = { certificate: leaf.certificate, issuer: ca.certificate };
+    assert.equal(verifyOcspResponse(der, opts).status, 'good');
+    assert.equal(verifyOcspResponse(der.toString('base64'), opts).status, 'good');
+    assert.equal(verifyOcspResponse(Buffer.from(der.toString('base64')), opts).status, 'good');
+    const pem = `-----BEGIN OCSP RESPONSE-----\n${der.toString('base64')}\n-----END OCSP RESPONSE-----\n`;
+    assert.equal(verifyOcspResponse(pem, opts).status, 'good');
+  });
   test('verifyOcspResponse never throws, whatever the input', () => {
     for (const junk of [Buffer.alloc(0), Buffer.from([0x30]), Buffer.from([0x30, 0x80, 0, 0]), Buffer.alloc(64, 0xff), Buffer.from('not der at all')]) {
       const r = verifyOcspResponse(junk, { certificate: leaf.certificate, issuer: ca.certificate });
