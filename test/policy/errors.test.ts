@@ -261,7 +261,7 @@ describe('files and syntax', () => {
 
   test('errors in a JSON policy carry line and column too', () => {
     const e = f.fail('{\n  "version": 1,\n  "trust": {"cas": ["root.pem"]},\n  "revocation": {"timeouts": {"ocsp": "5 sec"}}\n}\n', undefined, 'policy.json');
-    assert.match(e.message, /policy\.json:4:38: revocation\.timeouts\.ocsp must be a duration/);
+    assert.match(e.message, /policy\.json:4:39: revocation\.timeouts\.ocsp must be a duration/);
   });
 
   test('missing policy file', () => {
