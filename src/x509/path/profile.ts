@@ -108,32 +108,6 @@ function checkKey(cert: Certificate, o: ProfileOptions, out: Finding[]): void {
   }
 }
 
-/** RFC 5952 text form of an IPv6 address (dotted decimal for IPv4), undefined for other lengths. */
-export function formatIp(b: Uint8Array): string | undefined {
-  if (b.length === 4) return Array.from(b).join('.');
-  if (b.length !== 16) return undefined;
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
-}
-
 function isEmptyName(der: Uint8Array): boolean {
   return der.length === 2;
 }
