@@ -343,7 +343,8 @@ export class Crl {
       this.unknownCriticalExtensions = unknownCritical;
 
       // Fast path over revokedCertificates.
-      const expected = revoked ? Math.max(16, Math.floor((revoked.end - revoked.valueStart) / 32)) : 16;
+      // Entries are rarely under 40 bytes (16-byte serial, time, some extensions); the table grows if needed.
+      const expected = revoked ? Math.max(16, Math.floor((revoked.end - revoked.valueStart) / 40)) : 16;
       const index: SerialIndex = options.index === 'map' ? new MapSerialIndex() : new HashSerialIndex(buf, expected);
       const unknownEntry = new Set<string>();
       let indirect = false;

@@ -73,7 +73,7 @@ export class HashSerialIndex implements SerialIndex {
   #mask: number;
   #starts: Uint32Array;
   #ends: Uint32Array;
-  #values: Float64Array;
+  #values: Uint32Array;
   #size = 0;
 
   /** @param buf the buffer all added serials live in; @param expected a size hint. */
@@ -84,7 +84,7 @@ export class HashSerialIndex implements SerialIndex {
     this.#mask = cap - 1;
     this.#starts = new Uint32Array(cap);
     this.#ends = new Uint32Array(cap);
-    this.#values = new Float64Array(cap);
+    this.#values = new Uint32Array(cap);
   }
 
   get size(): number {
@@ -137,7 +137,7 @@ export class HashSerialIndex implements SerialIndex {
     this.#mask = cap - 1;
     this.#starts = new Uint32Array(cap);
     this.#ends = new Uint32Array(cap);
-    this.#values = new Float64Array(cap);
+    this.#values = new Uint32Array(cap);
     for (let i = 0; i < oldStarts.length; i++) {
       const s = oldStarts[i]!;
       if (s === 0) continue;
