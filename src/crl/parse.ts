@@ -267,6 +267,8 @@ export class Crl {
   constructor(der: Uint8Array, options: ParseCrlOptions = {}) {
     this.der = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
     try {
+      // The serial index stores offsets in 31 bits; no CRL we accept comes near 2 GiB.
+      if (this.der.length >= 0x80000000) throw crlError('CRL larger than 2 GiB');
       const outer = readTlv(this.der, 0);
       if (outer.end !== this.der.length) throw crlError(`${this.der.length - outer.end} trailing byte(s) after the CRL`);
       if (children(this.der, outer).length !== 3) throw crlError('a CertificateList has exactly tbsCertList, signatureAlgorithm and signatureValue');
