@@ -59,7 +59,10 @@ export interface ChainRevocationOptions {
   staple?: Uint8Array;
   ocspCache?: OcspCache;
   crlCache?: CrlCache;
-  /** Accept file: CRL distribution points (never from a network peer's certificate). */
+  /**
+   * Accept file: CRL distribution points (never from a network peer's certificate).
+   * Applies to the cache created here; a caller-supplied crlCache carries its own fetch options.
+   */
   allowFileCrl?: boolean;
   signal?: AbortSignal;
 }
@@ -100,7 +103,13 @@ export async function checkChainRevocation(path: readonly Certificate[], options
   }
   const last = options.settings.check === 'leaf' ? 1 : path.length - 1;
   const ocspCache = options.ocspCache ?? new OcspCache();
-  const crlCache = options.crlCache ?? new CrlCache();
+  const crlCache =
+    options.crlCache ??
+    new CrlCache({
+      fetchOptions: { timeoutMs: options.settings.timeouts.crlMs, maxBytes: options.settings.maxResponseBytes.crl, allowFile: options.allowFileCrl === true },
+      maxAgeMs: options.settings.maxResponseAgeMs,
+      ...(options.clockSkewMs !== undefined ? { clockSkewMs: options.clockSkewMs } : {}),
+    });
   const results: CertificateRevocation[] = [];
   for (let i = 0; i < last; i++) {
     // Sequential on purpose: a revoked leaf makes the intermediates moot and saves their fetches.

@@ -1,0 +1,40 @@
+/**
+ * certwarden's public API. An explicit list of named exports; importing the
+ * package has no side effects.
+ */
+export { CertwardenError, ErrorCode, isCertwardenError } from './errors.ts';
+
+// X.509
+export { Certificate, type GeneralNameValue, type KeyUsageName } from './x509/certificate.ts';
+export { createCertificate, type CertificateTemplate } from './x509/builder.ts';
+export { generateKeyPair, type KeySpec } from './x509/sign.ts';
+export { validatePath, PathReason, type PathValidationOptions, type PathValidationResult, type PathRejection } from './x509/path/validate.ts';
+export { matchesHostname } from './x509/hostname.ts';
+export { spkiPin, certificatePin, parsePin, chainMatchesPins } from './x509/pin.ts';
+
+// OCSP
+export { verifyOcspResponse, type OcspVerification, type VerifyOcspOptions } from './ocsp/verify.ts';
+export { buildOcspRequest } from './ocsp/request.ts';
+export { parseOcspRequest } from './ocsp/request-parse.ts';
+export { parseOcspResponse } from './ocsp/response.ts';
+export { queryOcsp, type QueryOcspOptions, type OcspQueryResult } from './ocsp/fetch.ts';
+export { OcspCache } from './ocsp/cache.ts';
+export { buildOcspResponse, buildErrorResponse } from './ocsp/builder.ts';
+
+// CRL
+export { Crl, parseCrl } from './crl/parse.ts';
+export { checkCrl, verifyCrlForCertificate, type CrlVerifyResult } from './crl/verify.ts';
+export { fetchCrl } from './crl/fetch.ts';
+export { CrlCache, checkCrlViaDistributionPoints } from './crl/cache.ts';
+export { buildCrl } from './crl/builder.ts';
+
+// Revocation and verdicts
+export type { RevocationResult, RevocationStatus, RevocationEvidence, StatusReason } from './revocation/types.ts';
+export { checkChainRevocation, type ChainRevocationResult, type ChainRevocationOptions } from './revocation/checker.ts';
+export { evaluateTrust, TrustReason, type TrustVerdict, type EvaluateOptions } from './trust/evaluate.ts';
+
+// Policy
+export { loadPolicy } from './policy/load.ts';
+export { policyHash } from './policy/hash.ts';
+export { resolveDestination, resolveInbound } from './policy/match.ts';
+export type { Policy } from './policy/types.ts';
