@@ -61,22 +61,57 @@ function run(cmd: string, args: string[]): { ok: boolean; out: string } {
   return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
 }
 
-function timeRuns(n: number, cmd: string, args: string[], check?: (out: string) => boolean): number {
+function once(cmd: string, args: string[], check?: (out: string) => boolean): number {
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
-    const r = run(cmd, args);
-    if (!r.ok || (check && !check(r.out))) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.out}`);
+  const r = run(cmd, args);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (!r.ok || (check && !check(r.out))) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.out}`);
+  return ms;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Time `runs` openssl verifications interleaved with `runs` bare `openssl version`
+ * starts, so both see the same machine load; medians resist noisy neighbours.
+ */
+function timeInterleaved(runs: number, args: string[], check: (out: string) => boolean): { verifyMs: number; startupMs: number } {
+  const v: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    v.push(once('openssl', args, check));
+    b.push(once('openssl', ['version']));
   }
-  return Number(process.hrtime.bigint() - t0) / 1e6 / n;
+  return { verifyMs: median(v), startupMs: median(b) };
+}
+
+/** In-process verifications per second: median of five windows of `seconds / 5`. */
+function inProcessRate(fn: () => void, seconds: number): { perSec: number; total: number } {
+  const rates: number[] = [];
+  let total = 0;
+  for (let w = 0; w < 5; w++) {
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    const until = t0 + BigInt(Math.round((seconds / 5) * 1e9));
+    let now = t0;
+    while (now < until) {
+      for (let i = 0; i < 20; i++) fn();
+      n += 20;
+      now = process.hrtime.bigint();
+    }
+    total += n;
+    rates.push(n / (Number(now - t0) / 1e9));
+  }
+  return { perSec: median(rates), total };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'certwarden-bench-ocsp-'));
 const results: Record<string, unknown> = {};
 try {
-  const startupMs = timeRuns(RUNS, 'openssl', ['version']);
-  console.error(`openssl process startup (openssl version): ${startupMs.toFixed(2)} ms`);
-  results.opensslStartupMs = round(startupMs);
-
   const configs = [
     { name: 'issuer-signed ECDSA P-256', id: 'issuerEcdsaP256', key: { type: 'ec', curve: 'P-256' } as KeySpec, delegated: false },
     { name: 'delegated RSA-2048', id: 'delegatedRsa2048', key: { type: 'rsa', bits: 2048 } as KeySpec, delegated: true },
@@ -91,16 +126,11 @@ try {
 
     // In-process loop (warm-up first).
     for (let i = 0; i < 200; i++) verifyOcspResponse(der, opts);
-    let n = 0;
-    const t0 = process.hrtime.bigint();
-    const until = t0 + BigInt(Math.round(SECONDS * 1e9));
-    let now = t0;
-    while (now < until) {
-      for (let i = 0; i < 50; i++) if (verifyOcspResponse(der, opts).status !== 'good') throw new Error('verification changed');
-      n += 50;
-      now = process.hrtime.bigint();
-    }
-    const inProcessPerSec = n / (Number(now - t0) / 1e9);
+    const inProc = inProcessRate(() => {
+      if (verifyOcspResponse(der, opts).status !== 'good') throw new Error('verification changed');
+    }, SECONDS);
+    const n = inProc.total;
+    const inProcessPerSec = inProc.perSec;
 
     const f = (name: string, data: string | Uint8Array) => {
       const p = join(dir, `${c.id}-${name}`);
@@ -111,10 +141,11 @@ try {
       'ocsp', '-respin', f('resp.der', der), '-issuer', f('ca.pem', pki.ca.certificate.toPem()), '-cert', f('leaf.pem', pki.leaf.toPem()),
       '-CAfile', f('root.pem', pki.root.certificate.toPem()), '-verify_other', join(dir, `${c.id}-ca.pem`), '-no-CApath', '-no-CAstore',
     ];
-    const perRunMs = timeRuns(RUNS, 'openssl', args, (out) => /Response verify OK/.test(out) && /: good/.test(out));
+    const { verifyMs: perRunMs, startupMs } = timeInterleaved(RUNS, args, (out) => /Response verify OK/.test(out) && /: good/.test(out));
     const processPerSec = 1000 / perRunMs;
-    const workMs = Math.max(perRunMs - startupMs, 0.001);
-    const correctedPerSec = 1000 / workMs;
+    // What one invocation spends beyond starting up; null when it drowns in the noise.
+    const workMs = perRunMs - startupMs;
+    const correctedPerSec = workMs > 0.05 ? 1000 / workMs : null;
 
     const speedAlg = c.key.type === 'rsa' ? 'rsa2048' : 'ecdsap256';
     const speed = run('openssl', ['speed', '-seconds', '1', '-mr', speedAlg]);
@@ -130,18 +161,19 @@ try {
       verifications: n,
       inProcessPerSec: round(inProcessPerSec),
       opensslProcessPerRunMs: round(perRunMs),
+      opensslStartupMs: round(startupMs),
       opensslProcessPerSec: round(processPerSec),
-      opensslStartupCorrectedPerSec: round(correctedPerSec),
+      opensslStartupCorrectedPerSec: correctedPerSec === null ? null : round(correctedPerSec),
       opensslSpeedRawVerifyPerSec: rawVerifyPerSec === undefined ? null : round(rawVerifyPerSec),
       signaturesPerResponse: sigsPerResponse,
       responderCertCheckMemoised: c.delegated,
       ratioVsProcess: round(inProcessPerSec / processPerSec),
-      ratioVsStartupCorrected: round(inProcessPerSec / correctedPerSec),
+      ratioVsStartupCorrected: correctedPerSec === null ? null : round(inProcessPerSec / correctedPerSec),
       fractionOfCryptoCeiling: rawVerifyPerSec ? round(inProcessPerSec / (rawVerifyPerSec / sigsPerResponse)) : null,
     };
     results[c.id] = r;
     console.error(
-      `${c.name}: certwarden ${r.inProcessPerSec}/s in-process; openssl ocsp ${r.opensslProcessPerSec}/s as processes (${r.opensslProcessPerRunMs} ms each), ` +
+      `${c.name}: certwarden ${r.inProcessPerSec}/s in-process; openssl ocsp ${r.opensslProcessPerSec}/s as processes (${r.opensslProcessPerRunMs} ms each, of which ~${r.opensslStartupMs} ms is process start), ` +
         `${r.opensslStartupCorrectedPerSec}/s startup-corrected; openssl speed ${r.opensslSpeedRawVerifyPerSec} raw verify/s ` +
         `(x${r.ratioVsProcess} vs processes, x${r.ratioVsStartupCorrected} vs startup-corrected, ${r.fractionOfCryptoCeiling} of the crypto ceiling)`,
     );
