@@ -16,6 +16,7 @@ export {
 } from './fetch.ts';
 export { OcspReason, RESPONSE_STATUS_CODES, RESPONSE_STATUS_NAMES, responseStatusReason, type OcspErrorStatus, type OcspReasonCode, type OcspReasonEntry } from './reasons.ts';
 export { buildOcspRequest, DEFAULT_NONCE_LENGTH, MAX_GET_REQUEST_LENGTH, nonceExtensionValue, ocspGetUrl, type OcspRequest, type OcspRequestOptions } from './request.ts';
+export { MAX_CERT_IDS_PER_REQUEST, MAX_OCSP_REQUEST_BYTES, parseOcspRequest, type ParsedOcspRequest } from './request-parse.ts';
 export { parseBasicResponse, parseOcspResponse, type BasicOcspResponse, type CertStatusName, type OcspExtension, type ParsedCertId, type ParsedOcspResponse, type ResponderId, type SingleResponse } from './response.ts';
 export {
   DEFAULT_CLOCK_SKEW_MS,

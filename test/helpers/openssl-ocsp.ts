@@ -186,4 +186,3 @@ export function runOpenssl(args: string[], cwd?: string): Promise<{ code: number
   });
 }
 
-export { join };
