@@ -54,6 +54,8 @@ export const CRL_REASON = {
   /** thisUpdate older than maxAgeMs (or, without nextUpdate, than the default). */
   tooOld: 'crl-too-old',
   unknownCriticalExtension: 'crl-unknown-critical-extension',
+  crlNumberMissing: 'crl-number-missing',
+  crlNumberCritical: 'crl-number-critical',
   unknownCriticalEntryExtension: 'crl-unknown-critical-entry-extension',
   /** A revoked entry (the one for this serial) is malformed. */
   entryMalformed: 'crl-entry-malformed',
@@ -312,6 +314,11 @@ export function assessCrl(certificate: Certificate, input: CrlInput, options: Cr
         reasons.push(reason(CRL_REASON.tooOld, `the CRL has no nextUpdate and thisUpdate ${crl.thisUpdate.toISOString()} is older than ${maxAge} ms`));
       }
     }
+    // RFC 5280 §5.2.3: conforming CRL issuers MUST include cRLNumber and MUST mark it non-critical.
+    // A CRL without one cannot be ordered against others, so it is not used (x509-limbo crl::crlnumber-*).
+    const crlNumberExt = crl.extensions.find((e) => e.oid === OID.cRLNumber);
+    if (!crlNumberExt) reasons.push(reason(CRL_REASON.crlNumberMissing, 'the CRL has no cRLNumber extension (RFC 5280 §5.2.3: it MUST be present)'));
+    else if (crlNumberExt.critical) reasons.push(reason(CRL_REASON.crlNumberCritical, 'the cRLNumber extension is marked critical (RFC 5280 §5.2.3: it MUST be non-critical)'));
     if (crl.unknownCriticalExtensions.length > 0) {
       reasons.push(reason(CRL_REASON.unknownCriticalExtension, `unknown critical CRL extension(s): ${crl.unknownCriticalExtensions.join(', ')}`));
     }

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedSuite } from '../helpers/shared.ts';
 import { Certificate } from '../../src/x509/certificate.ts';
+import { checkCrl } from '../../src/crl/verify.ts';
 import { validatePath, type PathValidationOptions } from '../../src/x509/path/validate.ts';
 
 interface LimboCase {
@@ -30,12 +31,11 @@ interface LimboCase {
   expected_peer_name: { kind: 'DNS' | 'IP' | 'RFC822'; value: string } | null;
   max_chain_depth: number | null;
   conflicts_with: string[];
+  crls?: string[];
 }
 
 /** Cases not run, with the reason. Everything else runs. */
-const SKIP_FEATURES: Record<string, string> = {
-  'has-crl': 'CRL handled in crl harness',
-};
+const SKIP_FEATURES: Record<string, string> = {};
 const SKIP_IDS: Record<string, string> = {
   // Contradictory expectations across profiles: certwarden implements the webpki profile, and runs the webpki twin.
   'rfc5280::eku::ee-without-eku': 'conflicts with webpki::eku::ee-without-eku; certwarden implements the webpki profile (leaf EKU required)',
@@ -105,6 +105,12 @@ test('x509-limbo conformance', async (t) => {
       const r = validatePath(leaf, opts);
       accepted = r.trusted;
       detail = r.trusted ? 'accepted' : r.reasons.map((x) => `${x.code}${x.certificate ? `@${x.certificate.index}` : ''}: ${x.message}`).join('; ');
+      if (accepted && (c.crls ?? []).length > 0) {
+        // 'has-crl' cases: the leaf's status from the given CRLs (RFC 5280 §6.3), issuer from the validated path.
+        const crl = checkCrl(r.path[0]!, c.crls!, { issuers: [r.path[1] ?? r.path[0]!], ...(opts.at ? { at: opts.at } : {}) });
+        accepted = crl.status === 'good';
+        if (!accepted) detail = `CRL: ${crl.status} (${crl.reasons.map((x) => x.code).join(', ')})`;
+      }
     }
     const expectedAccept = c.expected_result === 'SUCCESS';
     if (accepted === expectedAccept) passed++;
