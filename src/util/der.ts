@@ -136,6 +136,8 @@ export function splitSigned(buf: Uint8Array, what: string): { tbs: Uint8Array; a
  * integers; a leading 0x00 that only marks a positive sign is not significant).
  */
 export function integerHex(content: Uint8Array): string {
+  // A negative INTEGER (high bit set) keeps a "-" marker so that 0x0080 (128) and 0x80 (-128) differ.
+  if (content.length > 0 && (content[0]! & 0x80) !== 0) return `-${Buffer.from(content).toString('hex')}`;
   let i = 0;
   while (i < content.length - 1 && content[i] === 0) i++;
   return Buffer.from(content.buffer, content.byteOffset + i, content.length - i).toString('hex');

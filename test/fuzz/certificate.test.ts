@@ -61,3 +61,11 @@ test('a deeply nested or huge length does not hang or over-read', () => {
   typedOrOk(() => new Certificate(hugeLength));
   assert.throws(() => new Certificate(hugeLength), (e) => isCertwardenError(e));
 });
+
+test('serials compare as integers: redundant leading zeros ignored, sign kept', async () => {
+  const { integerHex } = await import('../../src/util/der.ts');
+  assert.equal(integerHex(Buffer.from([0x00, 0x00, 0x7f])), '7f');
+  assert.equal(integerHex(Buffer.from([0x00, 0x80])), '80');
+  assert.equal(integerHex(Buffer.from([0x80])), '-80');
+  assert.notEqual(integerHex(Buffer.from([0x00, 0x80])), integerHex(Buffer.from([0x80])));
+});
