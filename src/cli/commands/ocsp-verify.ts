@@ -2,13 +2,11 @@
  * `certwarden ocsp verify`: verify a saved OCSP response for a certificate,
  * with every RFC 6960 check (see docs/ocsp.md). Offline: no network.
  */
-import { Certificate } from '../../x509/certificate.ts';
 import { verifyOcspResponse } from '../../ocsp/verify.ts';
-import { parseAt, parseCommandArgs, parseFormat, parseSecondsMs, readInputFile, requireString } from '../args.ts';
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { palette, writeJson, type Io } from '../output.ts';
-import { pickIssuer, renderStatusText } from './status-output.ts';
+import { readOfflineStatusInputs, renderStatusText } from './status-output.ts';
 
 const command: Command = {
   summary: 'verify a saved OCSP response for a certificate (offline)',
@@ -19,21 +17,7 @@ trusted; the reasons say why). Inputs may be PEM or DER (the response may also
 be base64). --issuer may hold several certificates, e.g. the issuer before and
 after a key rollover. Exit 0 only for "good".`,
   async run(argv, io: Io) {
-    const args = parseCommandArgs(argv, {
-      response: { type: 'string' },
-      cert: { type: 'string' },
-      issuer: { type: 'string' },
-      at: { type: 'string' },
-      'max-age': { type: 'string' },
-      format: { type: 'string' },
-    });
-    const format = parseFormat(args, ['text', 'json'] as const, 'text');
-    const at = parseAt(args);
-    const maxAgeMs = parseSecondsMs(args, 'max-age');
-    const responseDer = await readInputFile(requireString(args, 'response'), 'OCSP response');
-    const certificate = Certificate.parse(await readInputFile(requireString(args, 'cert'), 'certificate'));
-    const issuers = Certificate.parseAll(await readInputFile(requireString(args, 'issuer'), 'issuer certificate'));
-    const { issuer, candidates } = pickIssuer(certificate, issuers);
+    const { format, at, maxAgeMs, objectDer: responseDer, certificate, issuer, candidates } = await readOfflineStatusInputs(argv, 'response', 'OCSP response');
     const v = verifyOcspResponse(responseDer, { certificate, issuer, issuerCandidates: candidates, at, ...(maxAgeMs !== undefined ? { maxAgeMs } : {}) });
     const out = {
       status: v.status,

@@ -1,14 +1,49 @@
 /** Shared pieces of the `ocsp` and `crl` commands: issuer selection and text rendering. */
 import { namesEqual } from '../../x509/name.ts';
-import type { Certificate } from '../../x509/certificate.ts';
 import type { StatusReason } from '../../revocation/types.ts';
 import type { Palette } from '../output.ts';
+import { Certificate as Cert } from '../../x509/certificate.ts';
+import { parseAt, parseCommandArgs, parseFormat, parseSecondsMs, readInputFile, requireString } from '../args.ts';
+
+export interface OfflineStatusInputs {
+  format: 'text' | 'json';
+  at: Date;
+  maxAgeMs?: number;
+  /** The bytes of the object to check (--response or --crl). */
+  objectDer: Buffer;
+  certificate: Cert;
+  issuer: Cert;
+  candidates: Cert[];
+}
+
+/**
+ * The common arguments of `ocsp verify` and `crl verify`: the object to check
+ * (`--<objectFlag>`), --cert, --issuer (possibly several), --at, --max-age, --format.
+ */
+export async function readOfflineStatusInputs(argv: readonly string[], objectFlag: 'response' | 'crl', what: string): Promise<OfflineStatusInputs> {
+  const args = parseCommandArgs(argv, {
+    [objectFlag]: { type: 'string' },
+    cert: { type: 'string' },
+    issuer: { type: 'string' },
+    at: { type: 'string' },
+    'max-age': { type: 'string' },
+    format: { type: 'string' },
+  });
+  const format = parseFormat(args, ['text', 'json'] as const, 'text');
+  const at = parseAt(args);
+  const maxAgeMs = parseSecondsMs(args, 'max-age');
+  const objectDer = await readInputFile(requireString(args, objectFlag), what);
+  const certificate = Cert.parse(await readInputFile(requireString(args, 'cert'), 'certificate'));
+  const issuers = Cert.parseAll(await readInputFile(requireString(args, 'issuer'), 'issuer certificate'));
+  const { issuer, candidates } = pickIssuer(certificate, issuers);
+  return { format, at, ...(maxAgeMs !== undefined ? { maxAgeMs } : {}), objectDer, certificate, issuer, candidates };
+}
 
 /**
  * From an --issuer bundle, the certificate named as the issuer first (and
  * every other one as a candidate for key rollover).
  */
-export function pickIssuer(certificate: Certificate, issuers: Certificate[]): { issuer: Certificate; candidates: Certificate[] } {
+export function pickIssuer(certificate: Cert, issuers: Cert[]): { issuer: Cert; candidates: Cert[] } {
   const named = issuers.filter((i) => namesEqual(i.subjectDer, certificate.issuerDer));
   const ordered = [...named, ...issuers.filter((i) => !named.includes(i))];
   return { issuer: ordered[0]!, candidates: ordered.slice(1) };
