@@ -11,6 +11,7 @@ import { buildOcspResponse } from '../../src/ocsp/builder.ts';
 import { buildCrl } from '../../src/crl/builder.ts';
 import { keyPem, makeIntermediate, makeLeaf, makeOcspResponder, makeRoot, tempDir } from '../helpers/pki.ts';
 import { assertOneLineError, runCli } from '../helpers/cli.ts';
+import { startDemoResponder, type DemoResponder } from '../../src/demo/responder.ts';
 
 const tmp = tempDir('certwarden-cli-');
 const root = makeRoot();
@@ -22,6 +23,7 @@ const revoked = makeLeaf(inter, 'revoked.test', { crlUrls: [crlUrl] });
 const rogueRoot = makeRoot('CN=Rogue');
 const rogue = makeLeaf(rogueRoot, 'good.test');
 const responder = makeOcspResponder(inter);
+const responder0 = responder;
 const sibling = makeLeaf(inter, 'sibling.test');
 const now = new Date();
 
@@ -185,6 +187,49 @@ describe('certwarden crl verify', () => {
     const r = await runCli([...base, '--cert', files.good, '--at', new Date(now.getTime() + 3 * 86_400_000).toISOString()]);
     assert.equal(r.code, 1);
     assert.equal(JSON.parse(r.stdout).status, 'invalid');
+  });
+});
+
+describe('certwarden ocsp check (live, loopback responder)', () => {
+  let responder: DemoResponder;
+  const revokedSet = new Set<string>();
+  const issuedSet = new Set<string>();
+  let liveGood: string;
+  let liveRevoked: string;
+  before(async () => {
+    responder = await startDemoResponder({ issuer: inter, signer: responder0, revoked: revokedSet, issued: issuedSet });
+    const g = makeLeaf(inter, 'live-good.test', { ocspUrls: [responder.ocspUrl] });
+    const r = makeLeaf(inter, 'live-revoked.test', { ocspUrls: [responder.ocspUrl] });
+    issuedSet.add(g.certificate.serialHex).add(r.certificate.serialHex);
+    revokedSet.add(r.certificate.serialHex);
+    liveGood = tmp.write('live-good.pem', g.certificate.toPem());
+    liveRevoked = tmp.write('live-revoked.pem', r.certificate.toPem());
+  });
+  after(() => responder.close());
+
+  test('good from the AIA responder → exit 0 (GET)', async () => {
+    const r = await runCli(['ocsp', 'check', '--cert', liveGood, '--issuer', files.inter, '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.status, 'good');
+    assert.equal(out.method, 'GET');
+  });
+  test('revoked → exit 1 (POST with nonce)', async () => {
+    const r = await runCli(['ocsp', 'check', '--cert', liveRevoked, '--issuer', files.inter, '--post', '--nonce', '--format', 'json']);
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.status, 'revoked');
+    assert.equal(out.method, 'POST');
+  });
+  test('a responder that is down → exit 2 with the reason', async () => {
+    const r = await runCli(['ocsp', 'check', '--cert', liveGood, '--issuer', files.inter, '--url', 'http://127.0.0.1:1/ocsp', '--format', 'json']);
+    assert.equal(r.code, 2);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.status, 'error');
+    assert.ok(out.reasons.some((x: { code: string }) => x.code === 'ocsp-fetch-failed'));
+  });
+  test('a certificate without AIA and no --url is a usage error', async () => {
+    assertOneLineError(await runCli(['ocsp', 'check', '--cert', files.good, '--issuer', files.inter]), 'CW_ERR_USAGE');
   });
 });
 
