@@ -13,6 +13,7 @@ import { Certificate } from '../../x509/certificate.ts';
 import { parseCommandArgs, readInputFile, parseFormat, usageError, optionalString, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { summarizeCertificate } from '../certificate-summary.ts';
 import { writeJson, type Io } from '../output.ts';
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -46,19 +47,6 @@ function fetchPeerChain(host: string, port: number, servername: string | undefin
   });
 }
 
-function describe(cert: Certificate) {
-  return {
-    subject: cert.subject,
-    issuer: cert.issuer,
-    serial: cert.serialHex,
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    selfSigned: cert.isSelfIssued,
-    spkiPin: `sha256/${cert.spkiSha256}`,
-    certificateSha256: cert.fingerprint256,
-  };
-}
-
 async function loadTarget(target: string, args: ParsedArgs): Promise<{ certs: Certificate[]; live: boolean }> {
   if (existsSync(target)) return { certs: Certificate.parseAll(await readInputFile(target, 'certificate file')), live: false };
   const m = HOST_PORT.exec(target);
@@ -83,7 +71,7 @@ the server's owner before you pin it.`,
     const { certs, live } = await loadTarget(args.positionals[0]!, args);
     const shown = args.values.all ? certs : certs.slice(0, 1);
     if (format === 'json') {
-      writeJson(io, { source: args.positionals[0], verified: false, certificates: shown.map(describe) });
+      writeJson(io, { source: args.positionals[0], verified: false, certificates: shown.map(summarizeCertificate) });
     } else {
       if (live) io.stderr.write('note: read from a live handshake without verification; confirm the fingerprint out of band before pinning.\n');
       for (const c of shown) {

@@ -10,25 +10,14 @@ import { evaluateTrust, type TrustVerdict } from '../../trust/evaluate.ts';
 import { optionalString, parseAt, parseCommandArgs, parseFormat, readInputFile, requireString } from '../args.ts';
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { summarizeCertificate } from '../certificate-summary.ts';
 import { palette, writeJson, type Io, type Palette } from '../output.ts';
-
-function describe(c: Certificate) {
-  return {
-    subject: c.subject,
-    issuer: c.issuer,
-    serial: c.serialHex,
-    notBefore: c.notBefore,
-    notAfter: c.notAfter,
-    spkiPin: `sha256/${c.spkiSha256}`,
-    sha256: c.fingerprint256,
-  };
-}
 
 export function verdictJson(v: TrustVerdict, extra: Record<string, unknown>) {
   return {
     trusted: v.trusted,
     reasons: v.reasons,
-    path: v.path.map(describe),
+    path: v.path.map(summarizeCertificate),
     rule: v.rule,
     pinned: v.pinned,
     revocation: v.revocation && {
