@@ -19,34 +19,28 @@ export interface TestIdentity {
 
 type Overrides = Partial<Omit<CertificateTemplate, 'publicKey'>> & { key?: KeySpec };
 
-export function makeRoot(name = 'CN=Test Root CA', o: Overrides = {}): TestIdentity {
+/** A CA certificate: self-signed when `parent` is absent. */
+function makeCa(parent: TestIdentity | undefined, name: string, lifetimeDays: number, o: Overrides): TestIdentity {
   const keys = generateKeyPair(o.key);
   const certificate = createCertificate({
     subject: name,
     ca: true,
     keyUsage: ['keyCertSign', 'cRLSign'],
     notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 3650 * 86_400_000),
+    notAfter: new Date(Date.now() + lifetimeDays * 86_400_000),
     ...o,
     publicKey: keys.publicKey,
-    selfSignKey: keys.privateKey,
+    ...(parent ? { issuer: { certificate: parent.certificate, privateKey: parent.privateKey } } : { selfSignKey: keys.privateKey }),
   });
   return { certificate, ...keys };
 }
 
+export function makeRoot(name = 'CN=Test Root CA', o: Overrides = {}): TestIdentity {
+  return makeCa(undefined, name, 3650, o);
+}
+
 export function makeIntermediate(parent: TestIdentity, name = 'CN=Test Intermediate CA', o: Overrides = {}): TestIdentity {
-  const keys = generateKeyPair(o.key);
-  const certificate = createCertificate({
-    subject: name,
-    ca: true,
-    keyUsage: ['keyCertSign', 'cRLSign'],
-    notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 1825 * 86_400_000),
-    ...o,
-    publicKey: keys.publicKey,
-    issuer: { certificate: parent.certificate, privateKey: parent.privateKey },
-  });
-  return { certificate, ...keys };
+  return makeCa(parent, name, 1825, o);
 }
 
 export function makeLeaf(issuer: TestIdentity, dnsName = 'localhost', o: Overrides = {}): TestIdentity {
