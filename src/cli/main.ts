@@ -23,7 +23,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   demo: () => import('./commands/demo.ts'),
 };
 
-const GROUPS = new Set(['ocsp', 'crl']);
+const GROUPS = new Set(['ocsp', 'crl', 'ca']);
 
 export const VERSION = '0.1.0';
 
