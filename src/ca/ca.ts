@@ -1,0 +1,342 @@
+/**
+ * The internal CA: init, issue, renew, revoke, list.
+ *
+ * A CA home holds the SQLite store, the CA certificates and their keys
+ * (encrypted PKCS#8, 0600, see keys.ts). Issuance follows
+ * reserve → sign → commit (store.ts): the serial is durably reserved before
+ * the CA key signs anything, and a result is returned only after the commit,
+ * so a serial is never reused and an acknowledged certificate is never lost.
+ */
+import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CertwardenError, ErrorCode } from '../errors.ts';
+import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
+import { integerHex } from '../util/der.ts';
+import { createCertificate } from '../x509/builder.ts';
+import { Certificate } from '../x509/certificate.ts';
+import { generateKeyPair, spkiOf } from '../x509/sign.ts';
+import { decryptKey, ensurePrivateDir, readEncryptedKey, writeEncryptedKey, writePrivateFile } from './keys.ts';
+import { keySpecOf, normaliseSans, PROFILES, validityDays, type KeyAlgorithmName } from './profiles.ts';
+import { SqliteStore } from './sqlite-store.ts';
+import type { CaStore, CertificateProfileName, IssuedRecord, ListFilter } from './store.ts';
+
+/** Files in a CA home. */
+export const CA_FILES = {
+  db: 'ca.db',
+  rootCert: 'root.pem',
+  rootKey: 'root.key',
+  issuingCert: 'issuing.pem',
+  issuingKey: 'issuing.key',
+  /** Issuing CA first, then up to the root: served at /ca.pem. */
+  chain: 'chain.pem',
+} as const;
+
+export const DAY_MS = 86_400_000;
+/** Root and issuing CA lifetimes. */
+export const ROOT_VALIDITY_DAYS = 3650;
+export const ISSUING_VALIDITY_DAYS = 1825;
+/** Certificates are back-dated a little to absorb clock skew between peers. */
+export const BACKDATE_MS = 60_000;
+/** RFC 5280 §4.1.2.2 and CA/B BR §7.1: at least 64 bits of CSPRNG output; we use 127 (positive, 16 octets). */
+export const SERIAL_BYTES = 16;
+
+export type ResponderMode = 'delegated' | 'issuer';
+
+export interface CaConfig {
+  name: string;
+  key: KeyAlgorithmName;
+  ocspUrls: string[];
+  crlUrls: string[];
+  caIssuersUrls: string[];
+  /** Who signs OCSP responses: a short-lived delegated responder certificate (default) or the issuing CA key. */
+  responder: ResponderMode;
+}
+
+export interface InitOptions {
+  name: string;
+  key?: KeyAlgorithmName;
+  ocspUrls?: string[];
+  crlUrls?: string[];
+  caIssuersUrls?: string[];
+  responder?: ResponderMode;
+  /** Import an existing CA instead of minting a root and an issuing CA: PEM certificate (chain after it) and key. */
+  importCert?: string | Uint8Array;
+  importKey?: string | Uint8Array;
+}
+
+export interface IssueRequest {
+  profile: 'server' | 'client';
+  sans: string[];
+  /** Use this public key (from a CSR or a renewal); absent: generate a key pair. */
+  publicKey?: KeyObject;
+  mustStaple?: boolean;
+  days?: number;
+}
+
+export interface IssueResult {
+  certificate: Certificate;
+  /** Only when the CA generated the key. */
+  privateKey?: KeyObject;
+  /** Issuing CA first, root last. */
+  chain: Certificate[];
+  record: IssuedRecord;
+}
+
+export type CaChangeListener = (records: IssuedRecord[]) => void;
+
+/** RFC 5280 §5.3.1 reasons the CA accepts; removeFromCRL only exists in delta CRLs. */
+export const REVOKE_REASONS: readonly RevocationReasonName[] = REVOCATION_REASONS.filter((r) => r !== 'unused-7' && r !== 'removeFromCRL');
+
+export function parseReason(name: string): RevocationReasonName {
+  const found = REVOKE_REASONS.find((r) => r.toLowerCase() === name.toLowerCase());
+  if (!found) throw new CertwardenError(ErrorCode.USAGE, `--reason must be one of ${REVOKE_REASONS.join(', ')} (got "${name}")`);
+  return found;
+}
+
+/** A fresh positive 128-bit serial (16 octets, top bit clear, never a leading zero octet). */
+export function randomSerial(): Buffer {
+  const s = randomBytes(SERIAL_BYTES);
+  s[0]! &= 0x7f;
+  if (s[0] === 0) s[0] = 0x01;
+  return s;
+}
+
+function caKeyUsage(): ['keyCertSign', 'cRLSign', 'digitalSignature'] {
+  return ['keyCertSign', 'cRLSign', 'digitalSignature'];
+}
+
+function samePublicKey(a: KeyObject, b: KeyObject): boolean {
+  return spkiOf(a).equals(spkiOf(b));
+}
+
+export class CertificateAuthority {
+  readonly dir: string;
+  readonly store: CaStore;
+  readonly config: CaConfig;
+  /** The CA that signs end-entity certificates, CRLs and (in issuer mode) OCSP responses. */
+  readonly issuing: { certificate: Certificate; privateKey: KeyObject };
+  /** Issuing CA first, root last. */
+  readonly chain: Certificate[];
+  readonly #listeners = new Set<CaChangeListener>();
+
+  private constructor(dir: string, store: CaStore, config: CaConfig, issuing: { certificate: Certificate; privateKey: KeyObject }, chain: Certificate[]) {
+    this.dir = dir;
+    this.store = store;
+    this.config = config;
+    this.issuing = issuing;
+    this.chain = chain;
+  }
+
+  /** The trust anchor (the last certificate of the chain). */
+  get root(): Certificate {
+    return this.chain[this.chain.length - 1]!;
+  }
+
+  /** Create a CA home: a root and an issuing CA (or an imported CA), keys encrypted at rest. */
+  static init(dir: string, passphrase: string, o: InitOptions): CertificateAuthority {
+    if (!o.name || o.name.trim() === '') throw new CertwardenError(ErrorCode.USAGE, '--name is required');
+    ensurePrivateDir(dir);
+    if (existsSync(join(dir, CA_FILES.db))) throw new CertwardenError(ErrorCode.USAGE, `${dir} already holds a CA (${CA_FILES.db} exists); refusing to overwrite it`);
+    const key = o.key ?? 'ec-p256';
+    const spec = keySpecOf(key);
+    let issuing: { certificate: Certificate; privateKey: KeyObject };
+    let chain: Certificate[];
+    if (o.importCert !== undefined || o.importKey !== undefined) {
+      if (o.importCert === undefined || o.importKey === undefined) throw new CertwardenError(ErrorCode.USAGE, '--import-cert and --import-key go together');
+      chain = Certificate.parseAll(o.importCert);
+      const certificate = chain[0]!;
+      const keyText = Buffer.from(o.importKey).toString('utf8');
+      const privateKey = keyText.includes('ENCRYPTED') ? decryptKey(keyText, passphrase, 'the imported CA key') : decryptKey(keyText, '', 'the imported CA key');
+      if (!samePublicKey(createPublicKey(privateKey), certificate.publicKey)) throw new CertwardenError(ErrorCode.USAGE, 'the imported key does not match the imported certificate');
+      if (!certificate.isCA || !certificate.keyUsage?.has('keyCertSign')) throw new CertwardenError(ErrorCode.USAGE, 'the imported certificate is not a CA certificate (basicConstraints cA and keyUsage keyCertSign are required)');
+      issuing = { certificate, privateKey };
+      writeEncryptedKey(join(dir, CA_FILES.issuingKey), privateKey, passphrase);
+    } else {
+      const now = Date.now() - BACKDATE_MS;
+      const rootKeys = generateKeyPair(spec);
+      const root = createCertificate({
+        subject: `CN=${o.name} Root CA`,
+        publicKey: rootKeys.publicKey,
+        selfSignKey: rootKeys.privateKey,
+        serial: randomSerial(),
+        ca: { pathLength: 1 },
+        keyUsage: ['keyCertSign', 'cRLSign'],
+        notBefore: new Date(now),
+        notAfter: new Date(now + ROOT_VALIDITY_DAYS * DAY_MS),
+      });
+      const issuingKeys = generateKeyPair(spec);
+      const certificate = createCertificate({
+        subject: `CN=${o.name} Issuing CA`,
+        publicKey: issuingKeys.publicKey,
+        issuer: { certificate: root, privateKey: rootKeys.privateKey },
+        serial: randomSerial(),
+        ca: { pathLength: 0 },
+        keyUsage: caKeyUsage(),
+        notBefore: new Date(now),
+        notAfter: new Date(now + ISSUING_VALIDITY_DAYS * DAY_MS),
+      });
+      writeEncryptedKey(join(dir, CA_FILES.rootKey), rootKeys.privateKey, passphrase);
+      writeEncryptedKey(join(dir, CA_FILES.issuingKey), issuingKeys.privateKey, passphrase);
+      writeFileSync(join(dir, CA_FILES.rootCert), root.toPem(), { mode: 0o644 });
+      issuing = { certificate, privateKey: issuingKeys.privateKey };
+      chain = [certificate, root];
+    }
+    writeFileSync(join(dir, CA_FILES.issuingCert), issuing.certificate.toPem(), { mode: 0o644 });
+    writeFileSync(join(dir, CA_FILES.chain), chain.map((c) => c.toPem()).join(''), { mode: 0o644 });
+    const ocspUrls = o.ocspUrls ?? [];
+    const config: CaConfig = {
+      name: o.name,
+      key,
+      ocspUrls,
+      crlUrls: o.crlUrls ?? [],
+      // Default caIssuers: the /ca.der route of the same server as the OCSP responder.
+      caIssuersUrls: o.caIssuersUrls ?? ocspUrls.slice(0, 1).map((u) => new URL('/ca.der', u).toString()),
+      responder: o.responder ?? 'delegated',
+    };
+    writePrivateFile(join(dir, CA_FILES.db), '');
+    const store = new SqliteStore(join(dir, CA_FILES.db));
+    store.setMeta('config', JSON.stringify(config));
+    return new CertificateAuthority(dir, store, config, issuing, chain);
+  }
+
+  /** Open an existing CA home; decrypts the issuing key (a wrong passphrase is a typed error). */
+  static open(dir: string, passphrase: string, storeFactory: (path: string) => CaStore = (p) => new SqliteStore(p)): CertificateAuthority {
+    const dbPath = join(dir, CA_FILES.db);
+    if (!existsSync(dbPath)) throw new CertwardenError(ErrorCode.USAGE, `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
+    const privateKey = readEncryptedKey(join(dir, CA_FILES.issuingKey), passphrase);
+    const chain = Certificate.parseAll(readFileSync(join(dir, CA_FILES.chain)));
+    const certificate = chain[0]!;
+    if (!samePublicKey(createPublicKey(privateKey), certificate.publicKey)) throw new CertwardenError(ErrorCode.INTERNAL, `${CA_FILES.issuingKey} does not match ${CA_FILES.issuingCert}`);
+    const store = storeFactory(dbPath);
+    const raw = store.getMeta('config');
+    if (!raw) throw new CertwardenError(ErrorCode.IO, `${dbPath} has no CA configuration`);
+    return new CertificateAuthority(dir, store, JSON.parse(raw) as CaConfig, { certificate, privateKey }, chain);
+  }
+
+  /** Subscribe to issuances and revocations made through this object. */
+  onChange(listener: CaChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(records: IssuedRecord[]): void {
+    for (const l of this.#listeners) {
+      try {
+        l(records);
+      } catch {
+        // A listener's failure must not undo an acknowledged issuance or revocation.
+      }
+    }
+  }
+
+  #sign(profileName: CertificateProfileName, sans: string[], publicKey: KeyObject, days: number, extras: { mustStaple?: boolean; ocspNoCheck?: boolean; subject?: string; validityMs?: number }): { certificate: Certificate; record: IssuedRecord } {
+    const profile = PROFILES[profileName];
+    const serial = randomSerial();
+    const serialHex = integerHex(serial);
+    // 1. Reserve: durable before the key signs, so the serial is burnt even if we die now.
+    this.store.reserveSerial(serialHex);
+    // 2. Sign.
+    const notBefore = new Date(Math.floor((Date.now() - BACKDATE_MS) / 1000) * 1000);
+    const notAfter = new Date(notBefore.getTime() + (extras.validityMs ?? days * DAY_MS));
+    const rsa = publicKey.asymmetricKeyType === 'rsa';
+    const certificate = createCertificate({
+      subject: extras.subject ?? `CN=${sans[0]!.slice(sans[0]!.indexOf(':') + 1)}`,
+      publicKey,
+      issuer: this.issuing,
+      serial,
+      notBefore,
+      notAfter,
+      ca: false,
+      keyUsage: rsa && profileName === 'server' ? [...profile.keyUsage, 'keyEncipherment'] : profile.keyUsage,
+      extKeyUsage: profile.extKeyUsage,
+      ...(sans.length > 0 ? { san: sans } : {}),
+      ...(profileName === 'ocsp-responder' ? {} : { ocspUrls: this.config.ocspUrls, caIssuersUrls: this.config.caIssuersUrls, crlUrls: this.config.crlUrls }),
+      ...(extras.mustStaple ? { mustStaple: true } : {}),
+      ...(extras.ocspNoCheck ? { ocspNoCheck: true } : {}),
+    });
+    // 3. Commit: only now is the certificate acknowledged.
+    const base = { serial: serialHex, der: certificate.der, subject: certificate.subject, sans, profile: profileName, notBefore, notAfter, issuedAt: new Date() };
+    const seq = this.store.commitIssued(base);
+    return { certificate, record: { ...base, seq } };
+  }
+
+  /** Issue an end-entity certificate. */
+  issue(req: IssueRequest): IssueResult {
+    const profile = PROFILES[req.profile];
+    if (!profile || req.profile === ('ocsp-responder' as string)) throw new CertwardenError(ErrorCode.USAGE, `unknown profile "${req.profile}" (use server or client)`);
+    const sans = normaliseSans(req.sans);
+    const days = validityDays(profile, req.days);
+    let privateKey: KeyObject | undefined;
+    let publicKey = req.publicKey;
+    if (!publicKey) {
+      const pair = generateKeyPair(keySpecOf(this.config.key));
+      privateKey = pair.privateKey;
+      publicKey = pair.publicKey;
+    }
+    const { certificate, record } = this.#sign(req.profile, sans, publicKey, days, { mustStaple: req.mustStaple === true });
+    this.#emit([record]);
+    return { certificate, chain: this.chain, record, ...(privateKey ? { privateKey } : {}) };
+  }
+
+  /** Renew: same public key, SANs, profile and Must-Staple; a new serial and validity. */
+  renew(serialOrCert: string | Certificate, days?: number): IssueResult {
+    const old = this.#find(serialOrCert);
+    if (old.profile === 'ocsp-responder') throw new CertwardenError(ErrorCode.USAGE, 'OCSP responder certificates are rotated by `ca serve`, not renewed');
+    const cert = new Certificate(old.der);
+    return this.issue({ profile: old.profile, sans: old.sans, publicKey: cert.publicKey, mustStaple: cert.mustStaple, ...(days !== undefined ? { days } : {}) });
+  }
+
+  /** Revoke; returns after the revocation is durable. */
+  revoke(serialOrCert: string | Certificate, reason: RevocationReasonName, invalidityDate?: Date): IssuedRecord {
+    const rec = this.#find(serialOrCert);
+    if (!REVOKE_REASONS.includes(reason)) throw new CertwardenError(ErrorCode.USAGE, `reason ${reason} cannot be used to revoke`);
+    if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CertwardenError(ErrorCode.USAGE, '--invalidity-date must be an ISO-8601 time');
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+    this.store.revoke({ serial: rec.serial, at, reason, ...(invalidityDate ? { invalidityDate } : {}) });
+    const updated = this.store.get(rec.serial)!;
+    this.#emit([updated]);
+    return updated;
+  }
+
+  /** A delegated OCSP responder certificate (RFC 6960 §4.2.2.2) with a fresh key that never touches disk. */
+  issueResponderCertificate(validityMs: number): { certificate: Certificate; privateKey: KeyObject; record: IssuedRecord } {
+    const pair = generateKeyPair({ type: 'ec', curve: 'P-256' });
+    const { certificate, record } = this.#sign('ocsp-responder', [], pair.publicKey, 0, {
+      // RFC 6960 §4.2.2.2.1: id-pkix-ocsp-nocheck, so clients need not check the responder's own status.
+      ocspNoCheck: true,
+      subject: `CN=${this.config.name} OCSP Responder`,
+      validityMs,
+    });
+    this.#emit([record]);
+    return { certificate, privateKey: pair.privateKey, record };
+  }
+
+  get(serial: string): IssuedRecord | undefined {
+    return this.store.get(normaliseSerial(serial));
+  }
+
+  list(filter?: ListFilter): IssuedRecord[] {
+    return this.store.list(filter);
+  }
+
+  #find(serialOrCert: string | Certificate): IssuedRecord {
+    const serial = serialOrCert instanceof Certificate ? serialOrCert.serialHex : normaliseSerial(serialOrCert);
+    const rec = this.store.get(serial);
+    if (!rec) throw new CertwardenError(ErrorCode.USAGE, `no certificate with serial ${serial} was issued by this CA`);
+    if (serialOrCert instanceof Certificate && !rec.der.equals(serialOrCert.der)) throw new CertwardenError(ErrorCode.USAGE, `the certificate with serial ${serial} is not the one this CA issued`);
+    return rec;
+  }
+
+  close(): void {
+    this.#listeners.clear();
+    this.store.close();
+  }
+}
+
+/** "01:AB:cd" or "0x01abcd" → canonical lowercase hex. */
+export function normaliseSerial(serial: string): string {
+  const hex = serial.trim().replace(/^0x/i, '').replace(/[:\s]/g, '').toLowerCase();
+  if (!/^[0-9a-f]+$/.test(hex)) throw new CertwardenError(ErrorCode.USAGE, `not a hex serial number: "${serial}"`);
+  return integerHex(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex'));
+}

@@ -1,0 +1,192 @@
+/**
+ * `ca serve`: one HTTP server for the CA's relying parties.
+ *
+ *   GET  /ocsp/<base64 request>  RFC 6960 Appendix A.1 (base64 or base64url, URL-encoded)
+ *   POST /ocsp                   RFC 6960 Appendix A.1, body application/ocsp-request
+ *   GET  /crl                    the current CRL, DER, application/pkix-crl (RFC 5280 §4.2.1.13)
+ *   GET  /ca.der                 the issuing CA certificate (the AIA caIssuers target, RFC 5280 §4.2.2.1)
+ *   GET  /ca.pem                 the CA chain, issuing CA first
+ *
+ * OCSP answers carry RFC 5019 §6.2 cache headers (max-age, Last-Modified,
+ * Expires, ETag; 304 on If-None-Match). Changes made by other processes (the
+ * `ca revoke` CLI) are picked up by polling the store's change sequence every
+ * `pollMs`; changes made in this process are applied at once.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CertwardenError, ErrorCode } from '../errors.ts';
+import { MAX_OCSP_REQUEST_BYTES } from '../ocsp/request-parse.ts';
+import type { CertificateAuthority } from './ca.ts';
+import { CrlPublisher } from './crl-publisher.ts';
+import { OcspResponder, type OcspAnswer, type OcspResponderOptions } from './ocsp-responder.ts';
+
+/** How often another process's revocations are looked for. */
+export const DEFAULT_POLL_MS = 200;
+/** How often responses are checked for refresh and the responder certificate for rotation. */
+export const DEFAULT_MAINTENANCE_MS = 60_000;
+/** RFC 5019 §5: GET requests are at most 255 bytes after encoding; we allow some slack for unusual clients. */
+export const MAX_GET_PATH_BYTES = 4096;
+/** Slow clients do not hold sockets forever. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface CaServerOptions extends OcspResponderOptions {
+  host?: string;
+  port?: number;
+  pollMs?: number;
+  maintenanceMs?: number;
+  crlValidityMs?: number;
+  /** Structured log sink (one object per event); default: nothing. */
+  log?: (event: Record<string, unknown>) => void;
+}
+
+export interface CaServer {
+  url: string;
+  port: number;
+  responder: OcspResponder;
+  crl: CrlPublisher;
+  /** Look for changes in the store now (what the poll timer does). */
+  sync(): number;
+  close(): Promise<void>;
+}
+
+function httpDate(d: Date): string {
+  return d.toUTCString();
+}
+
+export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions = {}): Promise<CaServer> {
+  const log = o.log ?? (() => {});
+  const responder = new OcspResponder(ca, o);
+  const crl = new CrlPublisher(ca, o.crlValidityMs);
+  let seq = ca.store.changeSeq();
+  responder.load();
+  const caDer = ca.issuing.certificate.der;
+  const caPem = Buffer.from(ca.chain.map((c) => c.toPem()).join(''));
+
+  const sync = (): number => {
+    const current = ca.store.changeSeq();
+    if (current === seq) return 0;
+    const changed = ca.store.changedSince(seq);
+    seq = current;
+    responder.apply(changed);
+    if (changed.some((r) => r.revokedAt)) crl.markChanged();
+    if (changed.length > 0) log({ event: 'ca_store_changed', records: changed.length, seq });
+    return changed.length;
+  };
+  const unsubscribe = ca.onChange(() => sync());
+
+  const poll = setInterval(() => {
+    try {
+      sync();
+    } catch (err) {
+      log({ event: 'ca_poll_failed', error: (err as Error).message });
+    }
+  }, o.pollMs ?? DEFAULT_POLL_MS);
+  const maintenance = setInterval(() => {
+    try {
+      const r = responder.refresh();
+      if (r.rotated || r.resigned > 0) log({ event: 'ocsp_refreshed', ...r });
+    } catch (err) {
+      log({ event: 'ocsp_refresh_failed', error: (err as Error).message });
+    }
+  }, o.maintenanceMs ?? DEFAULT_MAINTENANCE_MS);
+  poll.unref();
+  maintenance.unref();
+
+  const sendOcsp = (req: http.IncomingMessage, res: http.ServerResponse, a: OcspAnswer): void => {
+    const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/ocsp-response', 'content-length': a.body.length };
+    if (a.cache) {
+      const maxAge = Math.max(0, Math.floor((a.cache.nextUpdate.getTime() - Date.now()) / 1000));
+      // RFC 5019 §6.2: max-age no later than nextUpdate; public; no-transform; must-revalidate.
+      headers['cache-control'] = `max-age=${maxAge}, public, no-transform, must-revalidate`;
+      headers['last-modified'] = httpDate(a.cache.thisUpdate);
+      headers.expires = httpDate(a.cache.nextUpdate);
+      headers.etag = a.cache.etag;
+      if (req.headers['if-none-match'] === a.cache.etag) {
+        delete headers['content-length'];
+        res.writeHead(304, headers);
+        res.end();
+        return;
+      }
+    } else {
+      headers['cache-control'] = 'no-cache, no-store';
+    }
+    res.writeHead(200, headers);
+    res.end(a.body);
+  };
+
+  const send = (res: http.ServerResponse, status: number, type: string, body: Buffer, extra: http.OutgoingHttpHeaders = {}): void => {
+    res.writeHead(status, { 'content-type': type, 'content-length': body.length, ...extra });
+    res.end(body);
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    try {
+      if (req.method === 'POST' && (url === '/ocsp' || url === '/ocsp/' || url === '/')) {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let tooBig = false;
+        req.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_OCSP_REQUEST_BYTES) tooBig = true;
+          else chunks.push(c);
+        });
+        req.on('end', () => sendOcsp(req, res, tooBig ? responder.answer(Buffer.alloc(0)) : responder.answer(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
+        req.on('error', () => res.destroy());
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', Buffer.from('method not allowed\n'), { allow: 'GET, POST' });
+      if (url.startsWith('/ocsp/')) {
+        if (url.length > MAX_GET_PATH_BYTES) return sendOcsp(req, res, responder.answer(Buffer.alloc(0)));
+        let der: Buffer;
+        try {
+          der = Buffer.from(decodeURIComponent(url.slice('/ocsp/'.length)), 'base64');
+        } catch {
+          der = Buffer.alloc(0);
+        }
+        return sendOcsp(req, res, responder.answer(der));
+      }
+      if (url === '/crl') {
+        const c = crl.current();
+        const maxAge = Math.max(0, Math.floor((c.nextUpdate.getTime() - Date.now()) / 2000));
+        return send(res, 200, 'application/pkix-crl', c.der, { 'last-modified': httpDate(c.thisUpdate), expires: httpDate(c.nextUpdate), 'cache-control': `max-age=${Math.min(maxAge, 300)}, public` });
+      }
+      if (url === '/ca.der') return send(res, 200, 'application/pkix-cert', caDer, { 'cache-control': 'max-age=86400, public' });
+      if (url === '/ca.pem') return send(res, 200, 'application/x-pem-file', caPem, { 'cache-control': 'max-age=86400, public' });
+      return send(res, 404, 'text/plain', Buffer.from('not found\n'));
+    } catch (err) {
+      log({ event: 'ca_request_failed', url, error: (err as Error).message });
+      if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
+    }
+  });
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = 5_000;
+
+  const host = o.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new CertwardenError(ErrorCode.IO, `cannot listen on ${host}:${o.port ?? 0}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err })));
+    server.listen(o.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  log({ event: 'ca_serve_listening', host, port, responder: responder.identity.mode, presigned: responder.size });
+  let closed = false;
+  return {
+    url: `http://${shown}:${port}`,
+    port,
+    responder,
+    crl,
+    sync,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(poll);
+      clearInterval(maintenance);
+      unsubscribe();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
