@@ -21,6 +21,13 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   'crl verify': () => import('./commands/crl-verify.ts'),
   pin: () => import('./commands/pin.ts'),
   demo: () => import('./commands/demo.ts'),
+  'ca init': () => import('./commands/ca-init.ts'),
+  'ca issue': () => import('./commands/ca-issue.ts'),
+  'ca renew': () => import('./commands/ca-renew.ts'),
+  'ca revoke': () => import('./commands/ca-revoke.ts'),
+  'ca list': () => import('./commands/ca-list.ts'),
+  'ca crl': () => import('./commands/ca-crl.ts'),
+  'ca serve': () => import('./commands/ca-serve.ts'),
 };
 
 const GROUPS = new Set(['ocsp', 'crl', 'ca']);

@@ -1,0 +1,74 @@
+/** `certwarden ca init`: create a CA home with a root and an issuing CA (or import a CA). */
+import { CertificateAuthority } from '../../ca/ca.ts';
+import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../../ca/profiles.ts';
+import type { Command } from '../command.ts';
+import { optionalString, parseCommandArgs, parseFormat, readInputFile, requireString, usageError } from '../args.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { writeJson, type Io } from '../output.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir, passphrase } from './ca-common.ts';
+
+const command: Command = {
+  summary: 'create an internal CA (root + issuing CA, keys encrypted at rest)',
+  usage: `Usage: certwarden ca init --name NAME [--ocsp-url URL]... [--crl-url URL]... [--ca-issuers-url URL]
+       [--key ${KEY_ALGORITHMS.join('|')}] [--responder delegated|issuer]
+       [--import-cert FILE --import-key FILE] [--format text|json]
+
+Creates DIR (0700) with ca.db, root.pem/root.key, issuing.pem/issuing.key and
+chain.pem. Keys are PKCS#8 encrypted with AES-256-CBC under the passphrase,
+files 0600. --ocsp-url/--crl-url go into every issued certificate (AIA, CRL
+DP); caIssuers defaults to <ocsp origin>/ca.der. --import-* uses an existing
+CA certificate (chain after it) and key instead of minting new ones.
+
+${CA_COMMON_USAGE}`,
+  async run(argv, io: Io) {
+    const args = parseCommandArgs(argv, {
+      ...CA_COMMON_OPTIONS,
+      name: { type: 'string' },
+      'ocsp-url': { type: 'string', multiple: true },
+      'crl-url': { type: 'string', multiple: true },
+      'ca-issuers-url': { type: 'string', multiple: true },
+      key: { type: 'string' },
+      responder: { type: 'string' },
+      'import-cert': { type: 'string' },
+      'import-key': { type: 'string' },
+      format: { type: 'string' },
+    });
+    const format = parseFormat(args, ['text', 'json'], 'text');
+    const pass = passphrase(args, io);
+    const dir = caDir(args, io);
+    const urls = (name: string): string[] | undefined => {
+      const v = args.values[name] as string[] | undefined;
+      for (const u of v ?? []) if (!/^https?:\/\/[^/\s]+/.test(u)) throw usageError(`--${name} must be an http(s) URL (got "${u}")`);
+      return v;
+    };
+    const responder = optionalString(args, 'responder') ?? 'delegated';
+    if (responder !== 'delegated' && responder !== 'issuer') throw usageError(`--responder must be delegated or issuer (got "${responder}")`);
+    const importCert = optionalString(args, 'import-cert');
+    const importKey = optionalString(args, 'import-key');
+    const ocspUrls = urls('ocsp-url');
+    const crlUrls = urls('crl-url');
+    const caIssuersUrls = urls('ca-issuers-url');
+    const ca = CertificateAuthority.init(dir, pass, {
+      name: requireString(args, 'name'),
+      key: (optionalString(args, 'key') ?? 'ec-p256') as KeyAlgorithmName,
+      responder,
+      ...(ocspUrls ? { ocspUrls } : {}),
+      ...(crlUrls ? { crlUrls } : {}),
+      ...(caIssuersUrls ? { caIssuersUrls } : {}),
+      ...(importCert ? { importCert: await readInputFile(importCert, 'CA certificate') } : {}),
+      ...(importKey ? { importKey: await readInputFile(importKey, 'CA key') } : {}),
+    });
+    const out = {
+      dir,
+      root: { subject: ca.root.subject, sha256: ca.root.fingerprint256 },
+      issuing: { subject: ca.issuing.certificate.subject, serial: ca.issuing.certificate.serialHex, notAfter: ca.issuing.certificate.notAfter },
+      config: ca.config,
+    };
+    ca.close();
+    if (format === 'json') writeJson(io, out);
+    else io.stdout.write(`CA created in ${dir}\n  root:    ${out.root.subject} (SHA-256 ${out.root.sha256})\n  issuing: ${out.issuing.subject}\nDistribute ${dir}/root.pem as the trust anchor.\n`);
+    return ExitCode.OK;
+  },
+};
+
+export default command;

@@ -1,0 +1,35 @@
+/** `certwarden ca renew`: re-issue a certificate with the same key and names and a new serial. */
+import type { Command } from '../command.ts';
+import { parseCommandArgs, parseFormat, requireString } from '../args.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { writeJson, type Io } from '../output.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, describeIssued, openCa, parseDays, serialOrCertificate, writeIssued } from './ca-common.ts';
+
+const command: Command = {
+  summary: 'renew a certificate (same key and SANs, new serial)',
+  usage: `Usage: certwarden ca renew SERIAL|FILE --out PREFIX [--days N] [--format text|json]
+
+Writes PREFIX.pem and PREFIX.chain.pem. The old certificate stays valid until
+it expires or is revoked (\`certwarden ca revoke OLD --reason superseded\`).
+
+${CA_COMMON_USAGE}`,
+  async run(argv, io: Io) {
+    const args = parseCommandArgs(argv, { ...CA_COMMON_OPTIONS, days: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } }, true);
+    const format = parseFormat(args, ['text', 'json'], 'text');
+    const out = requireString(args, 'out');
+    const days = parseDays(args);
+    const target = await serialOrCertificate(args.positionals[0]);
+    const ca = openCa(args, io);
+    try {
+      const r = ca.renew(target, days);
+      const files = writeIssued(out, r);
+      if (format === 'json') writeJson(io, describeIssued(r, files));
+      else io.stdout.write(`renewed as ${r.certificate.serialHex} ${r.certificate.subject} until ${r.certificate.notAfter.toISOString()}\n  ${files.join('\n  ')}\n`);
+      return ExitCode.OK;
+    } finally {
+      ca.close();
+    }
+  },
+};
+
+export default command;
