@@ -4,7 +4,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemoResponder, type DemoResponder } from '../../../src/demo/responder.ts';
 import { parseOcspResponse } from '../../../src/ocsp/response.ts';
 import { startApache } from './apache.ts';
 import { startHaproxy } from './haproxy.ts';
@@ -13,7 +12,7 @@ import { startNodeTls } from './node-tls.ts';
 import { readLog } from './process.ts';
 import { startOpensslServer } from './openssl-server.ts';
 import { probeTls, type ProbeResult } from './probe.ts';
-import { makeTestPki, type ServerIdentity, type TestPki } from './test-pki.ts';
+import { startTestPki, type ServerIdentity, type TestPki } from './test-pki.ts';
 import { makeLeaf, makeRoot, keyPem } from '../pki.ts';
 
 /** nginx fetches its first staple after the first handshake asks for one; a few handshakes find it. */
@@ -41,16 +40,11 @@ function assertServes(r: ProbeResult, site: ServerIdentity): void {
 }
 
 describe('server launchers', () => {
-  let responder: DemoResponder;
   let pki: TestPki;
-  const issued = new Set<string>();
-
   before(async () => {
-    pki = makeTestPki();
-    responder = await startDemoResponder({ issuer: pki.intermediate, signer: pki.responder, revoked: new Set(), issued });
-    pki.ocspUrl = responder.ocspUrl;
+    pki = await startTestPki();
   });
-  after(() => responder?.close());
+  after(() => pki?.stop());
 
   test('openssl s_server serves the chain and the status file', async () => {
     const site = pki.leaf('s-server.test');
@@ -83,7 +77,6 @@ describe('server launchers', () => {
 
   test('nginx staples what it fetched from the responder, and nothing with stapling off', async () => {
     const site = pki.leaf('nginx.test');
-    issued.add(site.identity.certificate.serialHex);
     const on = await startNginx({ certChain: site.certChain, key: site.key, stapling: true, staplingVerify: true, trustedCert: pki.rootPem });
     const off = await startNginx({ certChain: site.certChain, key: site.key, stapling: false });
     try {
@@ -101,7 +94,6 @@ describe('server launchers', () => {
 
   test('Apache staples on the first handshake', async () => {
     const site = pki.leaf('apache.test');
-    issued.add(site.identity.certificate.serialHex);
     const server = await startApache({ certChain: site.certChain, key: site.key, SSLUseStapling: true });
     try {
       const r = await probeTls({ port: server.port, servername: 'apache.test' });
