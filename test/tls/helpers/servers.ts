@@ -43,8 +43,6 @@ export async function startHttpsServer(identity: TestIdentity, chain: Certificat
 export interface OpensslServer {
   port: number;
   output: () => string;
-  /** Number of HTTP requests s_server saw (-www answers GET with a status page). */
-  requests: () => number;
   stop(): Promise<void>;
 }
 
@@ -76,7 +74,6 @@ export async function startOpensslServer(identity: TestIdentity, chain: Certific
   return {
     port,
     output: () => out,
-    requests: () => (out.match(/^GET /gm) ?? []).length,
     stop: () =>
       new Promise<void>((resolve) => {
         const done = (): void => {
