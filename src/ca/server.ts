@@ -57,6 +57,9 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
   const log = o.log ?? (() => {});
   const responder = new OcspResponder(ca, o);
   const crl = new CrlPublisher(ca, o.crlValidityMs);
+  // Issue the first delegated responder certificate before taking the change sequence, so the
+  // first poll does not re-sign for it; changes after this point are caught by polling.
+  void responder.identity.signer;
   let seq = ca.store.changeSeq();
   responder.load();
   const caDer = ca.issuing.certificate.der;
