@@ -11,7 +11,7 @@
  * and leaves last.
  */
 import { startDemoResponder, type DemoResponder } from '../../../src/demo/responder.ts';
-import { buildOcspResponse } from '../../../src/ocsp/builder.ts';
+import { buildOcspResponse, type OcspTamper } from '../../../src/ocsp/builder.ts';
 import type { Certificate } from '../../../src/x509/certificate.ts';
 import { keyPem, makeIntermediate, makeLeaf, makeOcspResponder, makeRoot, type TestIdentity } from '../pki.ts';
 
@@ -31,6 +31,8 @@ export interface StapleOptions {
   signer?: TestIdentity;
   /** Answer for this certificate instead (a staple for the wrong certificate). */
   about?: Certificate;
+  /** Precise breakage (e.g. a flipped signature bit). */
+  tamper?: OcspTamper;
 }
 
 export interface TestPki {
@@ -91,6 +93,7 @@ export async function startTestPki(label = 'certwarden Integration'): Promise<Te
         issuer: intermediate.certificate,
         signer: o.signer ?? interResponder,
         ...(o.signer && !o.signer.certificate.equals(intermediate.certificate) ? { includeSignerCert: true } : {}),
+        ...(o.tamper ? { tamper: o.tamper } : {}),
         responses: [
           {
             certificate: o.about ?? leaf,
