@@ -38,3 +38,12 @@ export { loadPolicy } from './policy/load.ts';
 export { policyHash } from './policy/hash.ts';
 export { resolveDestination, resolveInbound } from './policy/match.ts';
 export type { Policy } from './policy/types.ts';
+
+// Internal CA (certwarden ca)
+export { CertificateAuthority, CA_FILES, type CaConfig, type InitOptions, type IssueRequest, type IssueResult } from './ca/ca.ts';
+export type { CaStore, IssuedRecord, ListFilter } from './ca/store.ts';
+export { SqliteStore } from './ca/sqlite-store.ts';
+export { OcspResponder, type OcspResponderOptions, type OcspAnswer } from './ca/ocsp-responder.ts';
+export { CrlPublisher, type PublishedCrl } from './ca/crl-publisher.ts';
+export { startCaServer, type CaServer, type CaServerOptions } from './ca/server.ts';
+export { parseCsr } from './ca/csr.ts';
