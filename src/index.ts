@@ -47,3 +47,15 @@ export { OcspResponder, type OcspResponderOptions, type OcspAnswer } from './ca/
 export { CrlPublisher, type PublishedCrl } from './ca/crl-publisher.ts';
 export { startCaServer, type CaServer, type CaServerOptions } from './ca/server.ts';
 export { parseCsr } from './ca/csr.ts';
+
+// Enforce: Node TLS clients and servers (docs/enforce.md)
+export { createAgent, CertwardenAgent, type AgentOptions } from './tls/agent.ts';
+export { createDispatcher, type DispatcherOptions, type CertwardenDispatcher } from './tls/dispatcher.ts';
+export { createTlsConnectOptions, connectVerified, createConnector, type ConnectVerifiedOptions } from './tls/tls-options.ts';
+export { VerifiedConnector, type ConnectorOptions, type ConnectTarget, type ClientCertificate } from './tls/connector.ts';
+export { verifyTlsSocket, type VerifyTlsSocketOptions } from './tls/verify-connection.ts';
+export { EnforcementContext, type EnforcementOptions } from './tls/context.ts';
+export { createServerOptions, attachClientVerification, type ServerOptionsInput, type ClientVerificationOptions, type ClientVerification } from './tls/server-options.ts';
+export { createStapler, Stapler, type StaplerOptions, type StaplerCertificate, type Timers } from './tls/stapler.ts';
+export { FileStapleStorage, MemoryStapleStorage, type StapleStorage } from './tls/stapler-storage.ts';
+export { CHANNELS, type VerdictMessage, type StapleMessage, type EnforcementStats, type StaplerStats } from './tls/diagnostics.ts';
