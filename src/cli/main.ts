@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   'crl verify': () => import('./commands/crl-verify.ts'),
   pin: () => import('./commands/pin.ts'),
   demo: () => import('./commands/demo.ts'),
+  scan: () => import('./commands/scan.ts'),
   'ca init': () => import('./commands/ca-init.ts'),
   'ca issue': () => import('./commands/ca-issue.ts'),
   'ca renew': () => import('./commands/ca-renew.ts'),

@@ -1,0 +1,156 @@
+/**
+ * V9.2.4: the server staples an OCSP response (RFC 6066 §8 for TLS 1.2,
+ * RFC 8446 §4.4.2.1 for TLS 1.3, checked in separate handshakes) and the
+ * staple passes every check of the engine's verifyOcspResponse (RFC 6960
+ * §3.2 signature and responder authority, CertID, freshness). A server whose
+ * stapling cache is cold (nginx fetches on the first request) gets a bounded
+ * number of handshakes before `staple-missing`. A Must-Staple certificate
+ * (RFC 7633 §4.2.3) without a valid staple is its own, critical, finding.
+ */
+import { verifyOcspResponse, type OcspVerification } from '../../ocsp/verify.ts';
+import { OcspReason } from '../../ocsp/reasons.ts';
+import type { Check } from '../check.ts';
+import { finding, type Finding, type FindingId } from '../findings.ts';
+import { TLS_VERSIONS, type TlsVersion } from '../connect.ts';
+import { unb64 } from '../observations.ts';
+import { AttemptReason, scanFailure } from '../failure.ts';
+
+const ID = 'stapling';
+
+/** OCSP reason code → staple finding; anything else is `staple-invalid`. */
+export const STAPLE_REASON_FINDINGS: Readonly<Record<string, FindingId>> = {
+  [OcspReason.BAD_SIGNATURE]: 'staple-bad-signature',
+  [OcspReason.SIGNATURE_ALGORITHM_MISMATCH]: 'staple-bad-signature',
+  [OcspReason.UNSUPPORTED_SIGNATURE_ALGORITHM]: 'staple-bad-signature',
+  [OcspReason.SHA1_SIGNATURE_REFUSED]: 'staple-bad-signature',
+  [OcspReason.RESPONDER_NOT_FOUND]: 'staple-unauthorized-responder',
+  [OcspReason.RESPONDER_NOT_ISSUED_BY_ISSUER]: 'staple-unauthorized-responder',
+  [OcspReason.RESPONDER_NOT_AUTHORIZED]: 'staple-unauthorized-responder',
+  [OcspReason.RESPONDER_KEY_USAGE]: 'staple-unauthorized-responder',
+  [OcspReason.RESPONDER_EXPIRED]: 'staple-unauthorized-responder',
+  [OcspReason.RESPONDER_CERT_MALFORMED]: 'staple-unauthorized-responder',
+  [OcspReason.NO_RESPONSES]: 'staple-wrong-certificate',
+  [OcspReason.SERIAL_MISMATCH]: 'staple-wrong-certificate',
+  [OcspReason.ISSUER_NAME_HASH_MISMATCH]: 'staple-wrong-certificate',
+  [OcspReason.ISSUER_KEY_HASH_MISMATCH]: 'staple-wrong-certificate',
+  [OcspReason.STALE]: 'staple-stale',
+  [OcspReason.TOO_OLD]: 'staple-stale',
+  [OcspReason.NO_NEXT_UPDATE_TOO_OLD]: 'staple-stale',
+  [OcspReason.THIS_UPDATE_IN_FUTURE]: 'staple-future',
+  [OcspReason.PRODUCED_AT_IN_FUTURE]: 'staple-future',
+};
+
+export interface StapleDetails {
+  version: TlsVersion;
+  offered: boolean;
+  attempts: number;
+  stapled: boolean;
+  status?: OcspVerification['status'];
+  reasons?: string[];
+  producedAt?: string;
+  thisUpdate?: string;
+  nextUpdate?: string;
+  signer?: string;
+}
+
+export interface StaplingDetails {
+  mustStaple: boolean;
+  versions: StapleDetails[];
+}
+
+/** The finding for a verified staple, or undefined when it is good. */
+function stapleFinding(v: OcspVerification): { id: FindingId; code?: string } | undefined {
+  if (v.status === 'good') return undefined;
+  if (v.status === 'revoked') return { id: 'staple-revoked' };
+  if (v.status === 'unknown') return { id: 'staple-unknown' };
+  for (const r of v.reasons) {
+    const id = STAPLE_REASON_FINDINGS[r.code];
+    if (id) return { id, code: r.code };
+  }
+  return { id: 'staple-invalid', ...(v.reasons[0] ? { code: v.reasons[0].code } : {}) };
+}
+
+export const staplingCheck: Check<StaplingDetails> = {
+  id: ID,
+  requirement: 'V9.2.4',
+  title: 'OCSP stapling on TLS 1.2 and TLS 1.3, with a valid staple',
+  needs: ['handshakes', 'stapling-retries'],
+  async run(ctx) {
+    const t = await ctx.trust();
+    const leaf = t.served[0]!;
+    const issuer = t.revocationPath[1];
+    let mustStaple = false;
+    try {
+      mustStaple = leaf.mustStaple;
+    } catch {
+      mustStaple = true; // a malformed TLS Feature extension gets the strictest reading, as in the engine
+    }
+    const details: StaplingDetails = { mustStaple, versions: [] };
+    if (!issuer) {
+      return {
+        findings: [],
+        details,
+        notApplicable: t.revocationPath.length === 1 && t.verdict.trusted ? 'the certificate is its own anchor (pinned self-signed): no issuer can sign an OCSP response for it' : 'the certificate\'s issuer is unknown, so no staple can be verified',
+      };
+    }
+    const findings: Finding[] = [];
+    const byId = new Map<FindingId, { versions: string[]; message: string; code?: string }>();
+    const note = (id: FindingId, version: string, message: string, code?: string): void => {
+      const e = byId.get(id);
+      if (e) e.versions.push(version);
+      else byId.set(id, { versions: [version], message, ...(code ? { code } : {}) });
+    };
+    let anyOffered = false;
+    let validEverywhere = true;
+    for (const version of TLS_VERSIONS) {
+      const d: StapleDetails = { version, offered: false, attempts: 0, stapled: false };
+      details.versions.push(d);
+      let staple: string | undefined;
+      for (let attempt = 0; attempt < ctx.settings.stapleAttempts; attempt++) {
+        const h = await ctx.handshake(version, attempt);
+        d.attempts = attempt + 1;
+        if (!h.ok) break;
+        d.offered = true;
+        if (h.staple) {
+          staple = h.staple;
+          break;
+        }
+      }
+      if (!d.offered) continue;
+      anyOffered = true;
+      if (!staple) {
+        validEverywhere = false;
+        note('staple-missing', version, `no OCSP response stapled after ${d.attempts} handshake(s)`);
+        continue;
+      }
+      d.stapled = true;
+      const v = verifyOcspResponse(unb64(staple), {
+        certificate: leaf,
+        issuer,
+        at: ctx.at,
+        clockSkewMs: t.resolved.clockSkewMs,
+        maxAgeMs: t.resolved.revocation.maxResponseAgeMs,
+      });
+      d.status = v.status;
+      d.reasons = v.reasons.map((r) => r.code);
+      if (v.producedAt) d.producedAt = v.producedAt.toISOString();
+      if (v.thisUpdate) d.thisUpdate = v.thisUpdate.toISOString();
+      if (v.nextUpdate) d.nextUpdate = v.nextUpdate.toISOString();
+      if (v.signer) d.signer = v.signer === 'issuer' ? 'issuer' : `delegated: ${v.responderCertificate?.subject ?? '?'}`;
+      const bad = stapleFinding(v);
+      if (bad) {
+        validEverywhere = false;
+        const why = v.reasons.find((r) => r.code === bad.code)?.message ?? v.reasons[0]?.message ?? v.status;
+        note(bad.id, version, `stapled response ${v.status}: ${why}`, bad.code);
+      } else {
+        note('staple-info', version, `good staple signed by ${d.signer ?? '?'}, valid ${d.thisUpdate ?? '?'} to ${d.nextUpdate ?? '(no nextUpdate)'}`);
+      }
+    }
+    if (!anyOffered) throw scanFailure(AttemptReason.USAGE, 'no TLS 1.2 or TLS 1.3 handshake completed, so stapling cannot be observed');
+    for (const [id, e] of byId) findings.push(finding(ID, id, `${e.versions.join(' and ')}: ${e.message}`, { versions: e.versions, ...(e.code ? { code: e.code } : {}) }));
+    if (mustStaple && !validEverywhere) {
+      findings.push(finding(ID, 'must-staple-violated', 'the certificate carries the TLS Feature status_request (Must-Staple, RFC 7633) but the server does not staple a valid response on every TLS version it offers: clients that honour Must-Staple hard-fail'));
+    }
+    return { findings, details };
+  },
+};

@@ -1,0 +1,35 @@
+/** Text output for people: one block per target, colour only when the palette says so (TTY, NO_COLOR honoured). */
+import type { Palette } from '../../cli/output.ts';
+import { REQUIREMENTS, REQUIREMENT_TITLES } from '../findings.ts';
+import type { RequirementStatus, ScanReport } from '../report.ts';
+
+function badge(status: RequirementStatus, p: Palette): string {
+  const label = status.toUpperCase().padEnd(5);
+  if (status === 'pass') return p.ok(label);
+  if (status === 'fail' || status === 'error') return p.bad(label);
+  if (status === 'warn') return p.warn(label);
+  return p.dim(label);
+}
+
+export function renderText(report: ScanReport, p: Palette, options: { showInfo?: boolean } = {}): string {
+  const out: string[] = [];
+  for (const r of report.results) {
+    const where = r.address && r.address !== r.serverName ? ` ${p.dim(`(${r.address})`)}` : '';
+    out.push(`${p.bold(r.target)}${where}${r.starttls ? p.dim(` starttls=${r.starttls}`) : ''}`);
+    for (const req of REQUIREMENTS) {
+      const rr = r.requirements[req];
+      out.push(`  ${badge(rr.status, p)} ${req} ${p.dim(REQUIREMENT_TITLES[req])}`);
+      for (const f of rr.findings) {
+        if (f.severity === 'info' && !options.showInfo) continue;
+        const sev = f.severity === 'critical' || f.severity === 'high' ? p.bad(f.severity) : f.severity === 'info' ? p.dim(f.severity) : p.warn(f.severity);
+        out.push(`        ${sev} ${f.id}: ${f.message}`);
+      }
+      if ((rr.status === 'error' || rr.status === 'na') && rr.reason) out.push(`        ${p.dim(rr.reason)}`);
+    }
+  }
+  const s = report.summary;
+  const line = REQUIREMENTS.map((q) => `${q}: ${s.requirements[q].pass} pass, ${s.requirements[q].fail} fail, ${s.requirements[q].warn} warn, ${s.requirements[q].na} na, ${s.requirements[q].error} error`).join(' | ');
+  out.push('', `${s.targets} target(s). ${line}`);
+  if (report.replay) out.push(p.dim(`replayed from ${report.replay.dir} at ${report.at}${report.replay.policyMatches ? '' : ' (policy differs from the recorded one)'}`));
+  return `${out.join('\n')}\n`;
+}

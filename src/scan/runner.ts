@@ -1,0 +1,260 @@
+/**
+ * The scan runner: targets run concurrently (--concurrency), connections to
+ * one endpoint are capped by the limiter, and each target has a time budget
+ * (--timeout) after which its unfinished checks are recorded as `error`
+ * (reason connectivity) and its sockets are closed, so a dead or slow target
+ * never stalls the others. Checks never crash the runner: whatever they
+ * throw becomes an attempt with a reason from a closed set.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import type { Policy } from '../policy/types.ts';
+import { OcspCache } from '../ocsp/cache.ts';
+import { CrlCache } from '../crl/cache.ts';
+import { resolveDestination } from '../policy/match.ts';
+import { CHECKS } from './registry.ts';
+import type { Check } from './check.ts';
+import { LiveSource, RecordedSource, ScanContext, type ObservationSource, type ScanSettings } from './context.ts';
+import { EndpointLimiter, DEFAULT_CONNECTIONS_PER_ENDPOINT } from './limiter.ts';
+import { mintProbeCredentials } from './credentials.ts';
+import { AttemptReason, messageOf, reasonOf } from './failure.ts';
+import { REQUIREMENTS, type Finding, type Requirement } from './findings.ts';
+import { REPORT_VERSION, requirementStatus, summarize, type CheckAttempt, type RequirementResult, type ScanReport, type TargetResult } from './report.ts';
+import { EvidenceRecorder, ReplayOcspCache, readRunManifest, readTargetManifest, replayCrlFetch, targetDirName, writeRunManifest, writeTargetEvidence } from './evidence.ts';
+import { endpointLabel, type ScanTarget } from './target.ts';
+import type { Endpoint } from './connect.ts';
+import type { ObservationLog } from './observations.ts';
+
+export const TOOL_VERSION = '0.1.0';
+
+export const DEFAULT_CONCURRENCY = 10;
+/** Per target: enough for two handshakes per version with stapling retries, the probes and OCSP/CRL fetches. */
+export const DEFAULT_TARGET_TIMEOUT_MS = 30_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** nginx fetches its first staple after the first handshake: three handshakes, a second apart, are enough on loopback and on the Internet. */
+export const DEFAULT_STAPLE_ATTEMPTS = 3;
+export const DEFAULT_STAPLE_RETRY_DELAY_MS = 1_000;
+/** Long enough for a TLS 1.3 server's post-Finished alert (one round trip plus its certificate check). */
+export const DEFAULT_CLIENT_AUTH_SETTLE_MS = 500;
+
+export const DEFAULT_SETTINGS: ScanSettings = {
+  connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+  stapleAttempts: DEFAULT_STAPLE_ATTEMPTS,
+  stapleRetryDelayMs: DEFAULT_STAPLE_RETRY_DELAY_MS,
+  clientAuthSettleMs: DEFAULT_CLIENT_AUTH_SETTLE_MS,
+};
+
+export interface ScanOptions {
+  policy: Policy;
+  targets: readonly ScanTarget[];
+  concurrency?: number;
+  targetTimeoutMs?: number;
+  connectionsPerEndpoint?: number;
+  settings?: Partial<ScanSettings>;
+  /** Write evidence here. */
+  evidenceDir?: string;
+  /** Called as targets finish (progress). */
+  onProgress?: (done: number, total: number, result: TargetResult) => void;
+  checks?: readonly Check<unknown>[];
+}
+
+interface TargetJob {
+  target: ScanTarget;
+  address: string | null;
+  at: Date;
+  source: ObservationSource;
+  ocspCache: OcspCache;
+  crlCache: CrlCache;
+  recorder: EvidenceRecorder;
+  replay: boolean;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+function emptyRequirements(): Record<Requirement, RequirementResult> {
+  return { 'V9.2.1': { status: 'error', findings: [] }, 'V9.2.4': { status: 'error', findings: [] } };
+}
+
+/** Run every check on one target within its budget. */
+async function runTarget(policy: Policy, job: TargetJob, settings: ScanSettings, timeoutMs: number, checks: readonly Check<unknown>[], credentials: (() => ReturnType<typeof mintProbeCredentials>) | undefined): Promise<TargetResult> {
+  const started = performance.now();
+  const controller = new AbortController();
+  const t = job.target;
+  const result: TargetResult = {
+    target: t.input,
+    address: job.address,
+    serverName: t.host,
+    port: t.port,
+    ...(t.starttls ? { starttls: t.starttls } : {}),
+    requirements: emptyRequirements(),
+    attempts: [],
+    evidence: { at: job.at.toISOString(), policyHash: policy.hash, checks: {} },
+    durationMs: 0,
+  };
+  const endpoint: Endpoint = { address: job.address ?? t.host, port: t.port, ...(isIP(t.host) ? {} : { serverName: t.host }), ...(t.starttls ? { starttls: t.starttls } : {}) };
+  const ctx = new ScanContext({
+    target: t,
+    endpoint,
+    policy,
+    at: job.at,
+    settings: { ...settings, connectTimeoutMs: Math.min(settings.connectTimeoutMs, timeoutMs) },
+    source: job.source,
+    signal: controller.signal,
+    ocspCache: job.ocspCache,
+    crlCache: job.crlCache,
+    replay: job.replay,
+    recorder: job.recorder,
+    ...(credentials ? { credentials } : {}),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const findings = new Map<string, Finding[]>();
+  const attempts = await Promise.all(
+    checks.map(async (check): Promise<CheckAttempt> => {
+      const t0 = performance.now();
+      const base = { check: check.id, requirement: check.requirement };
+      const ms = (): number => Math.round(performance.now() - t0);
+      try {
+        const outcome = await Promise.race([check.run(ctx), deadline]);
+        if (outcome === 'timeout') return { ...base, status: 'error', reason: AttemptReason.CONNECTIVITY, message: `the target's ${timeoutMs} ms budget ran out`, durationMs: ms() };
+        findings.set(check.id, outcome.findings);
+        result.evidence.checks[check.id] = outcome.details;
+        if (outcome.notApplicable !== undefined) return { ...base, status: 'not-applicable', message: outcome.notApplicable, durationMs: ms() };
+        return { ...base, status: 'completed', durationMs: ms() };
+      } catch (err) {
+        return { ...base, status: 'error', reason: reasonOf(err), message: messageOf(err), durationMs: ms() };
+      }
+    }),
+  );
+  clearTimeout(timer);
+  controller.abort();
+  result.attempts = attempts;
+  for (const req of REQUIREMENTS) {
+    const reqAttempts = attempts.filter((a) => a.requirement === req);
+    const reqFindings = reqAttempts.flatMap((a) => findings.get(a.check) ?? []);
+    const s = requirementStatus(reqAttempts, reqFindings);
+    result.requirements[req] = { status: s.status, findings: reqFindings, ...(s.reason ? { reason: s.reason } : {}) };
+  }
+  result.durationMs = Math.round(performance.now() - started);
+  return result;
+}
+
+async function resolveAddress(t: ScanTarget, timeoutMs: number): Promise<string> {
+  if (t.address) return t.address;
+  if (isIP(t.host)) return t.host;
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`DNS lookup of ${t.host} took over ${timeoutMs} ms`)), timeoutMs).unref());
+  return (await Promise.race([lookup(t.host), timeout])).address;
+}
+
+function failedTarget(policy: Policy, t: ScanTarget, at: Date, reason: AttemptReason, message: string, checks: readonly Check<unknown>[]): TargetResult {
+  const attempts: CheckAttempt[] = checks.map((c) => ({ check: c.id, requirement: c.requirement, status: 'error', reason, message, durationMs: 0 }));
+  const requirements = emptyRequirements();
+  for (const req of REQUIREMENTS) requirements[req] = { status: 'error', findings: [], reason: message };
+  return { target: t.input, address: null, serverName: t.host, port: t.port, ...(t.starttls ? { starttls: t.starttls } : {}), requirements, attempts, evidence: { at: at.toISOString(), policyHash: policy.hash, checks: {} }, durationMs: 0 };
+}
+
+function report(policy: Policy, at: Date, results: TargetResult[]): ScanReport {
+  return {
+    version: REPORT_VERSION,
+    tool: { name: 'certwarden', version: TOOL_VERSION },
+    at: at.toISOString(),
+    policy: { ...(policy.file ? { file: policy.file } : {}), hash: policy.hash },
+    results,
+    summary: summarize(results),
+  };
+}
+
+/** Scan live targets. Never throws for a target's failure (it is a result); throws CW_ERR_IO when evidence cannot be written. */
+export async function runScan(o: ScanOptions): Promise<ScanReport> {
+  const settings: ScanSettings = { ...DEFAULT_SETTINGS, ...o.settings };
+  const timeoutMs = o.targetTimeoutMs ?? DEFAULT_TARGET_TIMEOUT_MS;
+  const limiter = new EndpointLimiter(o.connectionsPerEndpoint ?? DEFAULT_CONNECTIONS_PER_ENDPOINT);
+  const checks = o.checks ?? CHECKS;
+  const at = new Date();
+  let minted: ReturnType<typeof mintProbeCredentials> | undefined;
+  const credentials = (): ReturnType<typeof mintProbeCredentials> => (minted ??= mintProbeCredentials(at));
+  let done = 0;
+  const dirs: Array<{ target: string; dir: string }> = [];
+  const results = await mapLimit(o.targets, o.concurrency ?? DEFAULT_CONCURRENCY, async (t, index) => {
+    let result: TargetResult;
+    const recorder = new EvidenceRecorder();
+    let source: LiveSource | undefined;
+    let address: string | null = null;
+    try {
+      address = await resolveAddress(t, Math.min(timeoutMs, settings.connectTimeoutMs));
+    } catch (err) {
+      result = failedTarget(o.policy, t, at, AttemptReason.CONNECTIVITY, `cannot resolve ${t.host}: ${messageOf(err)}`, checks);
+    }
+    if (address !== null) {
+      source = new LiveSource(limiter, endpointLabel(address, t.port));
+      const resolved = resolveDestination(o.policy, t.host, t.port, { at });
+      const crlCache = new CrlCache({
+        fetch: recorder.recordingFetch(),
+        fetchOptions: { timeoutMs: resolved.revocation.timeouts.crlMs, maxBytes: resolved.revocation.maxResponseBytes.crl, allowFile: false },
+        maxAgeMs: resolved.revocation.maxResponseAgeMs,
+        clockSkewMs: resolved.clockSkewMs,
+      });
+      const job: TargetJob = { target: t, address, at, source, ocspCache: new OcspCache(), crlCache, recorder, replay: false };
+      result = await runTarget(o.policy, job, settings, timeoutMs, checks, credentials);
+    }
+    if (o.evidenceDir) {
+      const dir = targetDirName(index, t.input);
+      dirs[index] = { target: t.input, dir };
+      result!.evidence.dir = join(o.evidenceDir, dir);
+      await writeTargetEvidence(join(o.evidenceDir, dir), { target: t, address, at: at.toISOString(), policyHash: o.policy.hash, observations: source?.log ?? {}, ocsp: recorder.ocsp, crls: recorder.crls });
+    }
+    o.onProgress?.(++done, o.targets.length, result!);
+    return result!;
+  });
+  if (o.evidenceDir) await writeRunManifest(o.evidenceDir, { tool: `certwarden ${TOOL_VERSION}`, at: at.toISOString(), policyHash: o.policy.hash, targets: dirs });
+  return report(o.policy, at, results);
+}
+
+/** Reproduce a recorded scan offline, at the recorded time, under `policy`. */
+export async function replayScan(dir: string, policy: Policy, options: { checks?: readonly Check<unknown>[]; settings?: Partial<ScanSettings> } = {}): Promise<ScanReport> {
+  const run = await readRunManifest(dir);
+  const checks = options.checks ?? CHECKS;
+  const settings: ScanSettings = { ...DEFAULT_SETTINGS, ...options.settings, stapleRetryDelayMs: 0 };
+  const results: TargetResult[] = [];
+  for (const entry of run.targets) {
+    const m = await readTargetManifest(join(dir, entry.dir));
+    const at = new Date(m.at);
+    const recorder = new EvidenceRecorder();
+    const log: ObservationLog = m.observations;
+    if (m.address === null) {
+      const firstError = Object.values(log).find((o) => !o.ok);
+      results.push(failedTarget(policy, m.target, at, AttemptReason.CONNECTIVITY, firstError && !firstError.ok ? firstError.message : 'the target could not be resolved when recorded', checks));
+      continue;
+    }
+    const job: TargetJob = {
+      target: m.target,
+      address: m.address,
+      at,
+      source: new RecordedSource(log),
+      ocspCache: new ReplayOcspCache(m.ocsp),
+      crlCache: new CrlCache({ fetch: replayCrlFetch(m.crls), now: () => at.getTime() }),
+      recorder,
+      replay: true,
+    };
+    const r = await runTarget(policy, job, settings, DEFAULT_TARGET_TIMEOUT_MS, checks, undefined);
+    r.evidence.dir = join(dir, entry.dir);
+    results.push(r);
+  }
+  const out = report(policy, new Date(run.at), results);
+  out.replay = { dir, recordedPolicyHash: run.policyHash, policyMatches: run.policyHash === policy.hash };
+  return out;
+}
