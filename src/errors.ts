@@ -38,6 +38,8 @@ export const ErrorCode = {
   FETCH_UNSUPPORTED: 'CW_ERR_FETCH_UNSUPPORTED',
   /** Bad command-line usage or bad API arguments. */
   USAGE: 'CW_ERR_USAGE',
+  /** A CA key passphrase is missing, too short or wrong. */
+  PASSPHRASE: 'CW_ERR_PASSPHRASE',
   /** A file could not be read or written. */
   IO: 'CW_ERR_IO',
   /** A certificate chain was rejected by policy (used by enforcement layers). */

@@ -32,12 +32,12 @@ export function resolvePassphrase(env: NodeJS.ProcessEnv, passphraseFile?: strin
     passphrase = env[PASSPHRASE_ENV];
   }
   if (passphrase === undefined || passphrase === '') {
-    throw new CertwardenError(ErrorCode.USAGE, `no CA key passphrase: set ${PASSPHRASE_ENV} or pass --passphrase-file FILE (CA keys are always encrypted at rest)`, {
+    throw new CertwardenError(ErrorCode.PASSPHRASE, `no CA key passphrase: set ${PASSPHRASE_ENV} or pass --passphrase-file FILE (CA keys are always encrypted at rest)`, {
       details: { reason: 'passphrase-missing' },
     });
   }
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
-    throw new CertwardenError(ErrorCode.USAGE, `the CA key passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`, { details: { reason: 'passphrase-too-short' } });
+    throw new CertwardenError(ErrorCode.PASSPHRASE, `the CA key passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`, { details: { reason: 'passphrase-too-short' } });
   }
   return passphrase;
 }
@@ -77,7 +77,7 @@ export function decryptKey(pem: string | Buffer, passphrase: string, what: strin
     const msg = (cause as Error).message;
     const wrong = /bad decrypt|decrypt|passphrase|DECODER/i.test(msg);
     throw new CertwardenError(
-      ErrorCode.USAGE,
+      wrong ? ErrorCode.PASSPHRASE : ErrorCode.USAGE,
       wrong ? `cannot decrypt ${what}: wrong passphrase (check ${PASSPHRASE_ENV} or --passphrase-file)` : `cannot read ${what}: not a PEM private key`,
       { details: { reason: wrong ? 'passphrase-wrong' : 'key-unreadable' } },
     );

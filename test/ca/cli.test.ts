@@ -19,7 +19,7 @@ describe('certwarden ca (CLI)', () => {
 
   test('init refuses to run without a passphrase', async () => {
     const r = await runCli(['ca', 'init', '--dir', dir, '--name', 'Cli'], { CERTWARDEN_CA_PASSPHRASE: '' });
-    assertOneLineError(r, 'CW_ERR_USAGE');
+    assertOneLineError(r, 'CW_ERR_PASSPHRASE');
     assert.match(r.stderr, /passphrase/);
   });
 
@@ -56,7 +56,7 @@ describe('certwarden ca (CLI)', () => {
 
   test('a wrong passphrase exits 2 with a clear message', async () => {
     const r = await runCli(['ca', 'list'], { ...env(), CERTWARDEN_CA_PASSPHRASE: 'definitely wrong' });
-    assertOneLineError(r, 'CW_ERR_USAGE');
+    assertOneLineError(r, 'CW_ERR_PASSPHRASE');
     assert.match(r.stderr, /wrong passphrase/);
   });
 
