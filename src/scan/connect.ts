@@ -135,7 +135,8 @@ export function tlsHandshake(endpoint: Endpoint, o: HandshakeOptions): Promise<H
           if (settled) return;
           settled = true;
           s.destroy();
-          resolve({ ok: false, chain: [], error: err.message });
+          // The staple may have arrived before the failure (TLS 1.2 sends it in the server's first flight).
+          resolve({ ok: false, chain: [], error: err.message, ...(staple ? { staple } : {}) });
         });
         s.once('secureConnect', () => {
           const base: HandshakeResult = { ok: true, protocol: s.getProtocol() ?? o.version, chain: nodeChain(s), ...(staple ? { staple } : {}) };

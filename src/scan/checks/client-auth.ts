@@ -34,11 +34,12 @@ export interface ClientAuthDetails {
   probes: ProbeResult[];
 }
 
-async function versionsOffered(ctx: ScanContext): Promise<TlsVersion[]> {
+async function versionsOffered(ctx: ScanContext, tls12Flight: boolean): Promise<TlsVersion[]> {
   const out: TlsVersion[] = [];
   for (const v of ['TLSv1.2', 'TLSv1.3'] as const) {
     try {
-      if ((await ctx.handshake(v)).ok) out.push(v);
+      // A TLS 1.2 server that requires a client certificate fails our plain handshake: its flight shows it is offered.
+      if ((v === 'TLSv1.2' && tls12Flight) || (await ctx.handshake(v)).ok) out.push(v);
     } catch {
       // A version whose handshake cannot even be attempted is not offered; the chain checks report connectivity.
     }
@@ -70,7 +71,7 @@ export const clientAuthCheck: Check<ClientAuthDetails> = {
   needs: ['tls12-flight', 'handshakes', 'client-auth-probes'],
   async run(ctx) {
     const flight = await ctx.flight().catch(() => undefined);
-    const versions = await versionsOffered(ctx);
+    const versions = await versionsOffered(ctx, flight?.supported === true);
     if (versions.length === 0) await ctx.trust(); // throws the connectivity failure with its reason
     const probes: ProbeResult[] = [];
     let requested: boolean | 'unknown';

@@ -106,15 +106,16 @@ export const staplingCheck: Check<StaplingDetails> = {
       const d: StapleDetails = { version, offered: false, attempts: 0, stapled: false };
       details.versions.push(d);
       let staple: string | undefined;
+      // A server that requires a client certificate refuses our TLS 1.2 handshake after its first
+      // flight; the raw flight proves TLS 1.2 is offered and carries the staple (RFC 6066 §8).
+      const flight = version === 'TLSv1.2' ? await ctx.flight().catch(() => undefined) : undefined;
       for (let attempt = 0; attempt < ctx.settings.stapleAttempts; attempt++) {
         const h = await ctx.handshake(version, attempt);
         d.attempts = attempt + 1;
-        if (!h.ok) break;
+        if (!h.ok && !flight?.supported) break;
         d.offered = true;
-        if (h.staple) {
-          staple = h.staple;
-          break;
-        }
+        staple = h.staple ?? (attempt === 0 && !h.ok ? flight?.staple : undefined);
+        if (staple) break;
       }
       if (!d.offered) continue;
       anyOffered = true;
