@@ -115,6 +115,22 @@ export class VerifiedConnector {
     return ctx;
   }
 
+  /**
+   * A full handshake without a staple carries nothing a still-valid verdict
+   * for the same host, port and leaf did not already judge: its revocation
+   * answer would come from the same cache, which lives at least as long as
+   * the verdict. Not so when a staple is present (a bad staple must reject)
+   * or required (Must-Staple, require-staple: its absence must reject).
+   */
+  #mayReuseWithoutStaple(chain: readonly Certificate[], staple: Buffer | undefined, requireStaple: boolean): boolean {
+    if (staple || requireStaple || !chain[0]) return false;
+    try {
+      return !chain[0].mustStaple;
+    } catch {
+      return false;
+    }
+  }
+
   /** A resumed session, admitted on the still-valid verdict that admitted its full handshake. */
   #admitResumed(verdict: TrustVerdict, verdictKey: string, host: string, port: number): Judgement {
     record(this.context, verdict, 'cache', { direction: 'outbound', host, port, resumed: true, useCache: true }, verdict.path[0]);
@@ -190,7 +206,7 @@ export class VerifiedConnector {
       const resumed = socket.isSessionReused();
       let chain: Certificate[];
       try {
-        chain = peerChain(socket);
+        chain = peerChain(socket, ctx.parsed);
       } catch (err) {
         socket.destroy();
         return finish(err as Error);
@@ -198,7 +214,7 @@ export class VerifiedConnector {
       const judging =
         resumed && offered && (chain.length === 0 || chain[0]!.fingerprint256 === offered.verdict.path[0]?.fingerprint256)
           ? Promise.resolve(this.#admitResumed(offered.verdict, offered.verdictKey, host, port))
-          : judge(ctx, chain, { direction: 'outbound', host, port, resumed, useCache: resumed, ...(staple ? { staple } : {}) });
+          : judge(ctx, chain, { direction: 'outbound', host, port, resumed, useCache: resumed || this.#mayReuseWithoutStaple(chain, staple, resolved.revocation.requireStaple), ...(staple ? { staple } : {}) });
       judging.then(
         ({ verdict, verdictKey }) => {
           if (verdict.trusted && this.#agreement && !socket.authorized) {

@@ -7,6 +7,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import { OcspCache } from '../ocsp/cache.ts';
 import { CrlCache } from '../crl/cache.ts';
 import type { Policy, RevocationSettings } from '../policy/types.ts';
+import type { Certificate } from '../x509/certificate.ts';
 import { emptyStats, type EnforcementStats, type VerdictMessage } from './diagnostics.ts';
 import { VerdictCache, DEFAULT_VERDICT_MAX_AGE_MS } from './verdict-cache.ts';
 
@@ -34,6 +35,8 @@ export class EnforcementContext {
   readonly crlCache: CrlCache;
   readonly verdicts: VerdictCache;
   readonly stats: EnforcementStats = emptyStats();
+  /** Parsed peer certificates by SHA-256 (see peerChain). */
+  readonly parsed = new Map<string, Certificate>();
   readonly onVerdict: ((message: VerdictMessage) => void) | undefined;
 
   constructor(policy: Policy, options: EnforcementOptions = {}, revocation?: RevocationSettings) {

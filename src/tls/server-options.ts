@@ -122,7 +122,7 @@ export function attachClientVerification(server: TlsServer, policy: Policy, opti
     const peer = `client ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     let chain: Certificate[];
     try {
-      chain = peerChain(socket);
+      chain = peerChain(socket, ctx.parsed);
     } catch (err) {
       return refuse(socket, err as CertwardenError);
     }

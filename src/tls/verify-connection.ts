@@ -15,6 +15,9 @@ import { publishVerdict, type VerdictMessage, type VerdictSource } from './diagn
 import { EnforcementContext, type EnforcementOptions } from './context.ts';
 import { VerdictCache } from './verdict-cache.ts';
 
+/** Parsed peer certificates kept per context: parsing dominates the cost of a verdict on a warm cache. */
+export const PARSED_CERTIFICATES_MAX = 1_000;
+
 /** Reason code when the peer's certificate bytes cannot be parsed. */
 export const PEER_CERTIFICATE_UNPARSEABLE = 'peer-certificate-unparseable';
 /** Reason code when OpenSSL's own verification (defence in depth) disagrees with an accepting verdict. */
@@ -27,7 +30,7 @@ export const OPENSSL_DISAGREES = 'openssl-verification-failed';
  * untrusted intermediates). Throws a typed error when a certificate does not
  * parse.
  */
-export function peerChain(socket: TLSSocket): Certificate[] {
+export function peerChain(socket: TLSSocket, parsed?: Map<string, Certificate>): Certificate[] {
   const top = socket.getPeerCertificate(true);
   if (!top || !top.raw) return [];
   const out: Certificate[] = [];
@@ -36,7 +39,16 @@ export function peerChain(socket: TLSSocket): Certificate[] {
   while (current && current.raw && !seen.has(current.fingerprint256)) {
     seen.add(current.fingerprint256);
     try {
-      out.push(new Certificate(current.raw));
+      // Node's fingerprint256 is SHA-256 over the same DER: a safe key for re-using a parse.
+      let cert = parsed?.get(current.fingerprint256);
+      if (!cert) {
+        cert = new Certificate(current.raw);
+        if (parsed) {
+          if (parsed.size >= PARSED_CERTIFICATES_MAX) parsed.delete(parsed.keys().next().value!);
+          parsed.set(current.fingerprint256, cert);
+        }
+      }
+      out.push(cert);
     } catch (cause) {
       throw new CertwardenError(ErrorCode.UNTRUSTED, `the peer's certificate ${out.length} could not be parsed: the connection was refused`, {
         cause,
@@ -156,7 +168,7 @@ export async function verifyTlsSocket(socket: TLSSocket, policy: Policy, host: s
   const peer = `${host}${options.port !== undefined ? `:${options.port}` : ''}`;
   let chain: Certificate[];
   try {
-    chain = peerChain(socket);
+    chain = peerChain(socket, ctx.parsed);
   } catch (err) {
     socket.destroy();
     throw err;
