@@ -21,6 +21,7 @@ import type { Certificate } from '../x509/certificate.ts';
 import type { StatusReason } from '../revocation/types.ts';
 import { b64, unb64, type HandshakeObservation, type FlightObservation, type ObservationLog } from './observations.ts';
 import type { ScanTarget } from './target.ts';
+import type { ScanSettings } from './context.ts';
 
 export const EVIDENCE_VERSION = 1;
 
@@ -78,6 +79,8 @@ export interface RunManifest {
   tool: string;
   at: string;
   policyHash: string;
+  /** The scan's tunables (replay asks for exactly the handshakes the live scan made). */
+  settings: ScanSettings;
   targets: Array<{ target: string; dir: string }>;
 }
 

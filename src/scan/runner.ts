@@ -220,7 +220,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     o.onProgress?.(++done, o.targets.length, result!);
     return result!;
   });
-  if (o.evidenceDir) await writeRunManifest(o.evidenceDir, { tool: `certwarden ${TOOL_VERSION}`, at: at.toISOString(), policyHash: o.policy.hash, targets: dirs });
+  if (o.evidenceDir) await writeRunManifest(o.evidenceDir, { tool: `certwarden ${TOOL_VERSION}`, at: at.toISOString(), policyHash: o.policy.hash, settings, targets: dirs });
   return report(o.policy, at, results);
 }
 
@@ -228,7 +228,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
 export async function replayScan(dir: string, policy: Policy, options: { checks?: readonly Check<unknown>[]; settings?: Partial<ScanSettings> } = {}): Promise<ScanReport> {
   const run = await readRunManifest(dir);
   const checks = options.checks ?? CHECKS;
-  const settings: ScanSettings = { ...DEFAULT_SETTINGS, ...options.settings, stapleRetryDelayMs: 0 };
+  const settings: ScanSettings = { ...DEFAULT_SETTINGS, ...run.settings, ...options.settings, stapleRetryDelayMs: 0 };
   const results: TargetResult[] = [];
   for (const entry of run.targets) {
     const m = await readTargetManifest(join(dir, entry.dir));
