@@ -262,12 +262,21 @@ describe('certwarden pin', () => {
 });
 
 describe('certwarden demo', () => {
-  test('runs on loopback and every verdict is as expected', async () => {
+  test('scans its loopback fleet with the real scanner and every verdict is as expected', async () => {
     const r = await runCli(['demo', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const out = JSON.parse(r.stdout);
     assert.equal(out.asExpected, true);
-    assert.ok(out.results.length >= 12);
-    assert.ok(out.results.some((x: { softFailed: boolean; trusted: boolean }) => x.softFailed && x.trusted));
+    assert.ok(out.expectations.length >= 6);
+    assert.equal(out.report.version, 1);
+    const statuses = out.report.results.flatMap((x: { requirements: Record<string, { status: string }> }) => Object.values(x.requirements).map((q) => q.status));
+    assert.ok(statuses.includes('pass') && statuses.includes('fail'));
+    assert.ok(!statuses.includes('error'));
+  });
+  test('text output names every server and ends with the expectations', async () => {
+    const r = await runCli(['demo']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /client-auth-accepts-untrusted/);
+    assert.match(r.stdout, /every verdict as expected/);
   });
 });

@@ -1,70 +1,71 @@
 /**
- * `certwarden demo`: mint a PKI, start a revocation responder on loopback,
- * evaluate a dozen chains against a policy and print what certwarden finds.
- * Stops everything when done. Exit 0 when every verdict is the expected one.
+ * `certwarden demo`: start a small fleet on loopback (its own CA with an OCSP
+ * responder and a CRL, and TLS servers configured well and badly), scan it
+ * with the real scanner, print the report and stop everything. Exit 0 when
+ * every verdict is the one the demo expects (src/demo/fleet.ts).
  */
-import { buildDemoFleet } from '../../demo/scenarios.ts';
-import { evaluateTrust } from '../../trust/evaluate.ts';
-import { OcspCache } from '../../ocsp/cache.ts';
-import { CrlCache } from '../../crl/cache.ts';
+import { buildDemoFleet, type DemoServer } from '../../demo/fleet.ts';
+import { runScan } from '../../scan/runner.ts';
+import type { TargetResult } from '../../scan/report.ts';
 import { parseCommandArgs, parseFormat } from '../args.ts';
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { palette, writeJson, type Io } from '../output.ts';
+import { renderText } from '../../scan/render/text.ts';
+
+/** The demo's servers staple from the first handshake: no cold-cache retries needed. */
+const DEMO_SETTINGS = { stapleAttempts: 1, clientAuthSettleMs: 300 };
+
+function asExpected(s: DemoServer, r: TargetResult): boolean {
+  const ids = [...r.requirements['V9.2.1'].findings, ...r.requirements['V9.2.4'].findings].map((f) => f.id as string);
+  return r.requirements['V9.2.1'].status === s.expect['V9.2.1'] && r.requirements['V9.2.4'].status === s.expect['V9.2.4'] && (s.expect.findings ?? []).every((id) => ids.includes(id));
+}
 
 const command: Command = {
-  summary: 'run certwarden against a demo PKI on loopback and show the verdicts',
+  summary: 'scan a demo fleet on loopback (internal CA, OCSP, good and bad TLS servers) and show the verdicts',
   usage: `Usage: certwarden demo [--format text|json]
 
-Mints a root and issuing CA, a delegated OCSP responder and a dozen server
-certificates (good, revoked by OCSP and by CRL, expired, wrong host, rogue CA,
-pinned and unpinned self-signed, valid and forged staples, Must-Staple, a dead
-responder under hard- and soft-fail), serves OCSP and a CRL on 127.0.0.1, and
-evaluates each chain against a generated policy. Nothing leaves loopback.`,
+Mints a root and issuing CA, a delegated OCSP responder and a CRL, starts TLS
+servers on 127.0.0.1 (good with a staple, stapling off, revoked, untrusted CA,
+lax and strict mTLS), scans them with \`certwarden scan\` against a policy that
+trusts only the demo root, prints the report and stops everything.
+Exit 0 when every verdict is the expected one. Nothing leaves loopback.`,
   async run(argv, io: Io) {
     const args = parseCommandArgs(argv, { format: { type: 'string' } });
     const format = parseFormat(args, ['text', 'json'] as const, 'text');
     const p = palette(io);
     const started = performance.now();
     const fleet = await buildDemoFleet();
-    const ocspCache = new OcspCache();
-    const crlCache = new CrlCache();
-    const rows = [];
+    let report;
     try {
-      for (const c of fleet.cases) {
-        const v = await evaluateTrust(c.chain, { policy: fleet.policy, host: c.host, ocspCache, crlCache, ...(c.staple ? { staple: c.staple } : {}) });
-        rows.push({ case: c, verdict: v, asExpected: v.trusted === c.expectTrusted });
-      }
+      report = await runScan({
+        policy: fleet.policy,
+        targets: fleet.servers.map((s) => ({ input: `${s.host}:${s.port}`, host: s.host, port: s.port, address: '127.0.0.1' })),
+        settings: DEMO_SETTINGS,
+        targetTimeoutMs: 15_000,
+      });
     } finally {
       await fleet.close();
     }
-    const allAsExpected = rows.every((r) => r.asExpected);
+    const rows = fleet.servers.map((s, i) => ({ server: s, result: report.results[i]!, ok: asExpected(s, report.results[i]!) }));
+    const all = rows.every((r) => r.ok);
     if (format === 'json') {
       writeJson(io, {
-        asExpected: allAsExpected,
-        results: rows.map((r) => ({
-          case: r.case.name,
-          host: r.case.host,
-          expectTrusted: r.case.expectTrusted,
-          trusted: r.verdict.trusted,
-          softFailed: r.verdict.revocation?.softFailed ?? false,
-          revocation: r.verdict.revocation?.status,
-          reasons: r.verdict.reasons.map((x) => x.code),
-        })),
+        asExpected: all,
+        expectations: rows.map((r) => ({ name: r.server.name, target: r.result.target, why: r.server.why, expect: r.server.expect, got: { 'V9.2.1': r.result.requirements['V9.2.1'].status, 'V9.2.4': r.result.requirements['V9.2.4'].status }, asExpected: r.ok })),
+        report,
       });
     } else {
-      io.stdout.write(`${p.bold('certwarden demo')}: policy trusts only the demo root; one rule pins pinned.demo, one makes *.soft.demo soft-fail\n\n`);
+      io.stdout.write(`${p.bold('certwarden demo')}: ${fleet.servers.length} TLS servers on 127.0.0.1, scanned against a policy that trusts only the demo root\n\n`);
+      io.stdout.write(renderText(report, p));
+      io.stdout.write('\nexpectations:\n');
       for (const r of rows) {
-        const verdict = r.verdict.trusted ? p.ok('TRUSTED ') : p.bad('REJECTED');
-        const rev = r.verdict.revocation ? ` revocation=${r.verdict.revocation.status}${r.verdict.revocation.softFailed ? p.warn(' (soft-fail)') : ''}` : '';
-        const codes = r.verdict.reasons.map((x) => x.code).filter((c, i, a) => a.indexOf(c) === i);
-        io.stdout.write(`${verdict} ${r.case.name.padEnd(26)} ${p.dim(r.case.why)}\n`);
-        io.stdout.write(`         ${p.dim(`${r.case.host}${rev}${codes.length ? `  [${codes.slice(0, 4).join(', ')}]` : ''}`)}${r.asExpected ? '' : p.bad('  <- UNEXPECTED')}\n`);
+        io.stdout.write(`  ${r.ok ? p.ok('ok ') : p.bad('BAD')} ${r.server.name.padEnd(14)} V9.2.1=${r.result.requirements['V9.2.1'].status.padEnd(5)} V9.2.4=${r.result.requirements['V9.2.4'].status.padEnd(5)} ${p.dim(r.server.why)}\n`);
       }
       const ms = Math.round(performance.now() - started);
-      io.stdout.write(`\n${allAsExpected ? p.ok('every verdict as expected') : p.bad('some verdicts were not as expected')} (${rows.length} chains, ${ms} ms). Next: certwarden verify --help\n`);
+      io.stdout.write(`\n${all ? p.ok('every verdict as expected') : p.bad('some verdicts were not as expected')} (${rows.length} servers, ${ms} ms). Next: certwarden scan --help\n`);
     }
-    return allAsExpected ? ExitCode.OK : ExitCode.REJECTED;
+    return all ? ExitCode.OK : ExitCode.REJECTED;
   },
 };
 
