@@ -125,6 +125,8 @@ export class FlightParser {
     this.#records = Buffer.concat([this.#records, chunk]);
     while (!this.done && this.#records.length >= 5) {
       const type = this.#records[0]!;
+      // RFC 5246 §6.2.1: content types 20-23, protocol major version 3. Anything else is not TLS (e.g. plain HTTP).
+      if (type < 0x14 || type > 0x17 || this.#records[1] !== 0x03) throw scanFailure(AttemptReason.USAGE, 'the server does not speak TLS on this port (not a TLS record)');
       const len = this.#records.readUInt16BE(3);
       if (this.#records.length < 5 + len) return;
       const fragment = this.#records.subarray(5, 5 + len);
