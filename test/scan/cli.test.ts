@@ -130,7 +130,7 @@ describe('certwarden scan (CLI)', () => {
     const a = JSON.parse(live.stdout);
     const b = JSON.parse(replay.stdout);
     const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(join(projectRoot, 'schema', 'scan-report.schema.json'), 'utf8')));
-    assert.ok(validate(a) && validate(b), JSON.stringify(validate.errors));
+    assert.ok(validate(JSON.parse(live.stdout)) && validate(JSON.parse(replay.stdout)), JSON.stringify(validate.errors));
     const verdicts = (j: { results: Array<{ target: string; requirements: Record<string, { status: string; findings: Array<{ id: string }> }> }> }) =>
       j.results.map((x) => ({ target: x.target, v921: x.requirements['V9.2.1']!.status, v924: x.requirements['V9.2.4']!.status, ids: Object.values(x.requirements).flatMap((q) => q.findings.map((f) => f.id)).sort() }));
     assert.deepEqual(verdicts(b), verdicts(a));
