@@ -59,3 +59,10 @@ export { createServerOptions, attachClientVerification, type ServerOptionsInput,
 export { createStapler, Stapler, type StaplerOptions, type StaplerCertificate, type Timers } from './tls/stapler.ts';
 export { FileStapleStorage, MemoryStapleStorage, type StapleStorage } from './tls/stapler-storage.ts';
 export { CHANNELS, type VerdictMessage, type StapleMessage, type EnforcementStats, type StaplerStats } from './tls/diagnostics.ts';
+
+// Scan (ASVS V9.2.1 / V9.2.4 audit of endpoints)
+export { runScan, replayScan, type ScanOptions } from './scan/runner.ts';
+export { parseTarget, parseResolve, type ScanTarget } from './scan/target.ts';
+export { FINDINGS, type Finding, type FindingId, type Requirement, type Severity } from './scan/findings.ts';
+export type { ScanReport, TargetResult, RequirementResult, RequirementStatus, CheckAttempt } from './scan/report.ts';
+export { CHECKS } from './scan/registry.ts';
