@@ -86,12 +86,8 @@ export const staplingCheck: Check<StaplingDetails> = {
       mustStaple = true; // a malformed TLS Feature extension gets the strictest reading, as in the engine
     }
     const details: StaplingDetails = { mustStaple, versions: [] };
-    if (!issuer) {
-      return {
-        findings: [],
-        details,
-        notApplicable: t.revocationPath.length === 1 && t.verdict.trusted ? 'the certificate is its own anchor (pinned self-signed): no issuer can sign an OCSP response for it' : 'the certificate\'s issuer is unknown, so no staple can be verified',
-      };
+    if (!issuer && t.verdict.trusted) {
+      return { findings: [], details, notApplicable: 'the certificate is its own anchor (pinned self-signed): no issuer can sign an OCSP response for it' };
     }
     const findings: Finding[] = [];
     const byId = new Map<FindingId, { versions: string[]; message: string; code?: string }>();
@@ -125,6 +121,12 @@ export const staplingCheck: Check<StaplingDetails> = {
         continue;
       }
       d.stapled = true;
+      if (!issuer) {
+        // Whether a staple is sent does not depend on the issuer; whether it is valid does.
+        validEverywhere = false;
+        note('staple-invalid', version, 'a response is stapled but the certificate\'s issuer is neither served nor an anchor, so it cannot be verified');
+        continue;
+      }
       const v = verifyOcspResponse(unb64(staple), {
         certificate: leaf,
         issuer,
