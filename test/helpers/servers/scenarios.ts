@@ -65,9 +65,10 @@ export function scanSuite(title: string, scenarios: Scenario[], o: SuiteOptions 
       await pki?.stop();
     });
 
-    test('exit code is 1 when any requirement fails or warns, 0 otherwise', () => {
-      const anyFinding = report.results.some((r) => Object.values(r.requirements).some((q) => q.status === 'fail' || q.status === 'warn'));
-      assert.equal(code, anyFinding ? 1 : 0);
+    // docs/scan.md: the default --fail-on is `high`, the severity that fails a requirement.
+    test('exit code is 1 when any requirement fails, 0 otherwise', () => {
+      const anyFail = report.results.some((r) => Object.values(r.requirements).some((q) => q.status === 'fail'));
+      assert.equal(code, anyFail ? 1 : 0);
     });
 
     for (const s of scenarios) {
