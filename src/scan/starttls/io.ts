@@ -32,10 +32,10 @@ export type Parse<T> = (data: Buffer) => { value: T; used: number } | undefined;
  */
 export function printable(text: string): string {
   const flat = text
-    .replace(/\r?\n/g, ' ⏎ ')
+    .replace(/\r?\n/g, ' | ')
     .replace(/[^\x20-\x7e]/g, '?')
     .trim();
-  return flat.length > MAX_DETAIL_CHARS ? `${flat.slice(0, MAX_DETAIL_CHARS)}…` : flat;
+  return flat.length > MAX_DETAIL_CHARS ? `${flat.slice(0, MAX_DETAIL_CHARS)}...` : flat;
 }
 
 /** The server declined the upgrade or does not offer it: the endpoint is not what the scan was told. */
