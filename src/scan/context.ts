@@ -7,7 +7,6 @@
  * the same keys are answered from the evidence, with no network. The trust
  * verdict and the revocation caches live here too, so checks share them.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type tls from 'node:tls';
 import { Certificate } from '../x509/certificate.ts';
 import type { Policy, ResolvedDestination } from '../policy/types.ts';
@@ -18,7 +17,7 @@ import { CrlCache } from '../crl/cache.ts';
 import { tlsHandshake, type AfterOutcome, type Endpoint, type TlsVersion } from './connect.ts';
 import { readTls12Flight } from './tls12-probe.ts';
 import { AttemptReason, messageOf, reasonOf, scanFailure } from './failure.ts';
-import { b64, unb64, type FlightObservation, type HandshakeObservation, type ObservationLog, type Outcome } from './observations.ts';
+import { b64, flightKey, handshakeKey, unb64, type FlightObservation, type HandshakeObservation, type ObservationLog, type Outcome } from './observations.ts';
 import type { EndpointLimiter } from './limiter.ts';
 import type { MintedCredential, ProbeCredential } from './credentials.ts';
 import type { ScanTarget } from './target.ts';
@@ -28,8 +27,9 @@ import { ReplayOcspCache, type EvidenceRecorder } from './evidence.ts';
 export interface ScanSettings {
   /** Budget of one connection (never more than what is left of the target's budget). */
   connectTimeoutMs: number;
-  /** Handshakes tried per TLS version before a missing staple is reported (nginx staples only once its cache is warm). */
+  /** Handshakes tried per TLS version before a missing staple is reported (nginx staples only once its cache is warm); see staple-retry.ts. */
   stapleAttempts: number;
+  /** Wait before the first staple retry; later waits back off (staple-retry.ts). */
   stapleRetryDelayMs: number;
   /** How long a client-auth probe watches a completed handshake for a late rejection (TLS 1.3 alerts come after the client's Finished). */
   clientAuthSettleMs: number;
@@ -38,6 +38,8 @@ export interface ScanSettings {
 /** Where network facts come from. */
 export interface ObservationSource {
   get(key: string, compute: () => Promise<FlightObservation | HandshakeObservation>): Promise<Outcome<FlightObservation | HandshakeObservation>>;
+  /** Whether `key` can be answered: always live; in replay only when it was recorded. */
+  has(key: string): boolean;
 }
 
 /** Live: compute through the limiter and log. */
@@ -59,6 +61,9 @@ export class LiveSource implements ObservationSource {
     this.log[key] = out;
     return out;
   }
+  has(): boolean {
+    return true;
+  }
 }
 
 /** Replay: answer from the evidence; anything not recorded is an error, never a guess. */
@@ -69,6 +74,9 @@ export class RecordedSource implements ObservationSource {
   }
   async get(key: string): Promise<Outcome<FlightObservation | HandshakeObservation>> {
     return this.log[key] ?? { ok: false, reason: AttemptReason.USAGE, message: `${key} is not in the evidence (it was not observed when the evidence was recorded)` };
+  }
+  has(key: string): boolean {
+    return key in this.log;
   }
 }
 
@@ -151,9 +159,14 @@ export class ScanContext {
     return { signal: this.signal, timeoutMs: this.settings.connectTimeoutMs };
   }
 
-  /** The TLS 1.2 first flight (raw, see tls12-probe.ts). */
-  flight(): Promise<FlightObservation> {
-    return this.#get('flight', async () => {
+  /** Whether the observation `key` can be had (in replay: whether it was recorded). */
+  observable(key: string): boolean {
+    return this.#memo.has(key) || this.#source.has(key);
+  }
+
+  /** The TLS 1.2 first flight (raw, see tls12-probe.ts); `attempt` > 0 are the stapling check's cold-cache retries. */
+  flight(attempt = 0): Promise<FlightObservation> {
+    return this.#get(flightKey(attempt), async () => {
       const f = await readTls12Flight(this.endpoint, this.#connect());
       return {
         supported: f.supported,
@@ -166,11 +179,14 @@ export class ScanContext {
     });
   }
 
-  /** A handshake pinned to `version` asking for a staple; `attempt` > 0 are the cold-cache retries. */
-  async handshake(version: TlsVersion, attempt = 0): Promise<HandshakeObservation> {
-    const key = `handshake:${version}:${attempt}`;
-    if (attempt > 0 && !this.replay && !this.#memo.has(key)) await sleep(this.settings.stapleRetryDelayMs, undefined, { signal: this.signal }).catch(() => {});
-    return this.#get(key, async () => toObservation(await tlsHandshake(this.endpoint, { ...this.#connect(), version, requestOCSP: true })));
+  /**
+   * A handshake pinned to `version` asking for a staple; `attempt` > 0 are
+   * the cold-cache retries (scheduled by staple-retry.ts, not here). Only
+   * attempt 0 keeps the peer chain: it is the trust fallback when the TLS 1.2
+   * flight has none; a retry is asked only for its staple.
+   */
+  handshake(version: TlsVersion, attempt = 0): Promise<HandshakeObservation> {
+    return this.#get(handshakeKey(version, attempt), async () => toObservation(await tlsHandshake(this.endpoint, { ...this.#connect(), version, requestOCSP: true, peerChain: attempt === 0 })));
   }
 
   /** A handshake presenting `credential` (or none), then a watch for a late rejection. */

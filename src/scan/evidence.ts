@@ -110,6 +110,10 @@ export async function writeTargetEvidence(dir: string, m: Omit<TargetManifest, '
     const chain = flight?.ok && (flight.value as FlightObservation).certificates.length > 0 ? (flight.value as FlightObservation).certificates : handshakes.find(([, o]) => o.value.chain.length > 0)?.[1].value.chain;
     if (chain) await put('chain.pem', chain.map((d) => `-----BEGIN CERTIFICATE-----\n${d.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`).join(''));
     for (const [k, o] of handshakes) if (o.value.staple) await put(`staple-${k.split(':')[1]}-${k.split(':')[2]}.der`, unb64(o.value.staple));
+    // TLS 1.2 staples usually come from first flights (`flight`, then `flight:N` for the retries).
+    for (const [k, o] of Object.entries(m.observations)) {
+      if ((k === 'flight' || k.startsWith('flight:')) && o.ok && (o.value as FlightObservation).staple) await put(`staple-TLSv1.2-${k.split(':')[1] ?? '0'}.der`, unb64((o.value as FlightObservation).staple!));
+    }
     for (const [i, r] of m.ocsp.entries()) if (r.der) await put(`ocsp-${i}-cert${r.index}.der`, unb64(r.der));
     for (const [i, r] of m.crls.entries()) if (r.der) await put(`crl-${i}.crl`, unb64(r.der));
     await put('manifest.json', `${JSON.stringify({ version: EVIDENCE_VERSION, ...m, files: [...files, 'manifest.json'] }, null, 2)}\n`);

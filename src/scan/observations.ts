@@ -28,8 +28,13 @@ export interface HandshakeObservation {
 /** A unit of work's outcome: a value, or why it could not complete. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: AttemptReason; message: string };
 
-/** Work keys: `flight`, `handshake:TLSv1.2:0` (version, attempt), `probe:TLSv1.3:expired`. */
+/** Work keys: `flight`, `flight:1` (staple retry), `handshake:TLSv1.3:0` (version, attempt), `probe:TLSv1.3:expired`. */
 export type ObservationLog = Record<string, Outcome<FlightObservation | HandshakeObservation>>;
+
+/** The key of TLS 1.2 first flight number `attempt` (0, `flight`, is the one every check shares; the others are staple retries). */
+export const flightKey = (attempt = 0): string => (attempt === 0 ? 'flight' : `flight:${attempt}`);
+/** The key of handshake number `attempt` on `version` (attempts > 0 are staple retries). */
+export const handshakeKey = (version: string, attempt = 0): string => `handshake:${version}:${attempt}`;
 
 export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 export const unb64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'));

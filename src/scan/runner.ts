@@ -17,6 +17,7 @@ import { CHECKS } from './registry.ts';
 import type { Check } from './check.ts';
 import { LiveSource, RecordedSource, ScanContext, type ObservationSource, type ScanSettings } from './context.ts';
 import { EndpointLimiter, DEFAULT_CONNECTIONS_PER_ENDPOINT } from './limiter.ts';
+import { DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS } from './staple-retry.ts';
 import { mintProbeCredentials } from './credentials.ts';
 import { AttemptReason, messageOf, reasonOf } from './failure.ts';
 import { REQUIREMENTS, type Finding, type Requirement } from './findings.ts';
@@ -28,13 +29,20 @@ import type { ObservationLog } from './observations.ts';
 
 export const TOOL_VERSION = '0.1.0';
 
-export const DEFAULT_CONCURRENCY = 10;
-/** Per target: enough for two handshakes per version with stapling retries, the probes and OCSP/CRL fetches. */
+/**
+ * Targets scanned at once. A fleet scan is mostly waiting (handshake round
+ * trips, OCSP fetches, the staple retries), so the window is wide; the
+ * connections to any one endpoint are capped separately by the limiter
+ * (limiter.ts). Each target holds at most that cap of TLS connections plus
+ * one OCSP or CRL fetch: 100 × 5 stays well under the common 1,024
+ * open-files soft limit.
+ */
+export const DEFAULT_CONCURRENCY = 100;
+/** Per target: enough for the handshakes, the staple retries (at most 1.75 s by default), the probes and OCSP/CRL fetches, with room for a slow network. */
 export const DEFAULT_TARGET_TIMEOUT_MS = 30_000;
+/** One connection (TCP, STARTTLS preamble, TLS handshake): a server that has not answered in 10 s is unreachable for a scan. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** nginx fetches its first staple after the first handshake: three handshakes, a second apart, are enough on loopback and on the Internet. */
-export const DEFAULT_STAPLE_ATTEMPTS = 3;
-export const DEFAULT_STAPLE_RETRY_DELAY_MS = 1_000;
+export { DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS };
 /** Long enough for a TLS 1.3 server's post-Finished alert (one round trip plus its certificate check). */
 export const DEFAULT_CLIENT_AUTH_SETTLE_MS = 500;
 

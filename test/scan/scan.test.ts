@@ -156,3 +156,46 @@ describe('certwarden scan: Node TLS servers', () => {
     assert.equal(results.get('good-again')!.requirements['V9.2.1'].status, 'pass');
   });
 });
+
+/**
+ * A server that staples lazily, like nginx: the first handshake that asks for
+ * a staple starts a "fetch" and gets none; the staple is there for the
+ * handshakes after the fetch. Scanned with the default settings, so this
+ * guards the default retry schedule (staple-retry.ts) on both TLS versions.
+ */
+describe('certwarden scan: cold stapling cache with the default retry', () => {
+  const FETCH_MS = 40;
+  let cold: { port: number; close: () => Promise<void> };
+  let result: TargetResult;
+  let handshakesAsking = 0;
+  before(async () => {
+    const { default: tls } = await import('node:tls');
+    const leaf = pki.leaf('cold.test');
+    const staple = pki.staple(leaf);
+    let cached: Buffer | undefined;
+    let fetching = false;
+    const server = tls.createServer({ cert: leaf.certificate.toPem() + pki.inter.certificate.toPem(), key: keyPem(leaf.privateKey) }, (s) => s.on('error', () => {}).end());
+    server.on('tlsClientError', () => {});
+    server.on('OCSPRequest', (_c: Buffer, _i: Buffer, cb: (e: Error | null, r?: Buffer) => void) => {
+      handshakesAsking++;
+      if (!cached && !fetching) {
+        fetching = true;
+        setTimeout(() => (cached = staple), FETCH_MS);
+      }
+      cb(null, cached);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cold = { port: (server.address() as { port: number }).port, close: () => new Promise<void>((r) => server.close(() => r())) };
+    const report = await runScan({ policy, targets: [{ ...parseTarget(`cold.test:${cold.port}`), address: '127.0.0.1', input: 'cold' }] });
+    result = report.results[0]!;
+  });
+  after(() => cold.close());
+
+  test('the staple is found by a retry on TLS 1.2 and TLS 1.3: V9.2.4 passes', () => {
+    assert.equal(result.requirements['V9.2.4'].status, 'pass', JSON.stringify(result.requirements['V9.2.4']));
+    const d = result.evidence.checks.stapling as { versions: Array<{ version: string; stapled: boolean; attempts: number }> };
+    assert.deepEqual(d.versions.map((v) => v.stapled), [true, true]);
+    assert.ok(d.versions.some((v) => v.attempts > 1), `the first handshakes found the cache cold: ${JSON.stringify(d.versions)}`);
+    assert.ok(handshakesAsking >= 3);
+  });
+});

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { applyResolve, parseResolve, parseTarget, readTargetsFile } from '../../src/scan/target.ts';
 import { FlightParser, clientHello } from '../../src/scan/tls12-probe.ts';
 import { EndpointLimiter } from '../../src/scan/limiter.ts';
+import { DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS, MAX_STAPLE_RETRY_DELAY_MS, observeStaples, stapleRetryDelays, type StapleLook } from '../../src/scan/staple-retry.ts';
 import { tempDir } from '../helpers/pki.ts';
 
 describe('scan targets', () => {
@@ -70,5 +71,104 @@ describe('per-endpoint limiter', () => {
     })));
     assert.equal(peak, 2);
     assert.equal(limiter.active('e'), 0);
+  });
+});
+
+describe('staple retry schedule (cold caches: nginx staples only after its first fetch)', () => {
+  test('default: a first retry soon, then backing off, bounded in total', () => {
+    const delays = stapleRetryDelays(DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS);
+    assert.deepEqual(delays, [250, 500, 1_000]);
+    assert.equal(delays.reduce((a, b) => a + b, 0), 1_750);
+  });
+  test('one attempt never waits; each wait is capped; a long first delay is honoured', () => {
+    assert.deepEqual(stapleRetryDelays(1, 250), []);
+    const many = stapleRetryDelays(10, 250);
+    assert.equal(many.length, 9);
+    assert.ok(many.every((d) => d <= MAX_STAPLE_RETRY_DELAY_MS));
+    assert.deepEqual(stapleRetryDelays(3, 5_000), [5_000, 5_000]);
+    assert.deepEqual(stapleRetryDelays(3, 0), [0, 0]);
+  });
+  test('bad settings are refused when the schedule is built', () => {
+    assert.throws(() => stapleRetryDelays(0, 250), RangeError);
+    assert.throws(() => stapleRetryDelays(2, -1), RangeError);
+  });
+
+  type V = 'TLSv1.2' | 'TLSv1.3';
+  const VERSIONS: readonly V[] = ['TLSv1.2', 'TLSv1.3'];
+  /** A fake server: `stapleFrom[v]` is the first attempt that carries a staple (undefined: never). */
+  function fake(stapleFrom: Partial<Record<V, number>>, o: { offered?: Partial<Record<V, boolean>>; recorded?: number } = {}) {
+    const calls: string[] = [];
+    const look = async (v: V, attempt: number): Promise<StapleLook | undefined> => {
+      if (o.recorded !== undefined && attempt >= o.recorded) return undefined;
+      calls.push(`${v}:${attempt}`);
+      await new Promise((r) => setImmediate(r));
+      const from = stapleFrom[v];
+      return { offered: o.offered?.[v] ?? true, ...(from !== undefined && attempt >= from ? { staple: 'c3RhcGxl' } : {}) };
+    };
+    return { calls, look };
+  }
+  const live = { attempts: 4, firstDelayMs: 2, signal: new AbortController().signal, replay: false };
+
+  test('no staple anywhere: every attempt on both versions, then the answer is missing', async () => {
+    const f = fake({});
+    const r = await observeStaples(VERSIONS, f.look, live);
+    assert.deepEqual([...r.values()], [{ offered: true, attempts: 4 }, { offered: true, attempts: 4 }]);
+  });
+  test('the versions retry side by side, not one after the other', async () => {
+    const f = fake({});
+    await observeStaples(VERSIONS, f.look, live);
+    // TLS 1.3 has started retrying before TLS 1.2 has finished its attempts.
+    assert.ok(f.calls.indexOf('TLSv1.3:1') < f.calls.indexOf('TLSv1.2:3'), f.calls.join(' '));
+  });
+  test('a staple on the first handshake: no retry', async () => {
+    const f = fake({ 'TLSv1.2': 0, 'TLSv1.3': 0 });
+    const r = await observeStaples(VERSIONS, f.look, live);
+    assert.deepEqual(f.calls.sort(), ['TLSv1.2:0', 'TLSv1.3:0']);
+    assert.equal(r.get('TLSv1.3')!.staple, 'c3RhcGxl');
+  });
+  test('cold cache: found by a retry', async () => {
+    const f = fake({ 'TLSv1.2': 1, 'TLSv1.3': 1 });
+    const r = await observeStaples(VERSIONS, f.look, live);
+    assert.equal(r.get('TLSv1.2')!.attempts, 2);
+    assert.ok(r.get('TLSv1.2')!.staple && r.get('TLSv1.3')!.staple);
+  });
+  test('once one version has a staple, the other gets one more handshake at once, then its answer stands', async () => {
+    const f = fake({ 'TLSv1.3': 0 });
+    const r = await observeStaples(VERSIONS, f.look, { ...live, firstDelayMs: 60_000 });
+    // With a minute-long first delay this ends at once only because the cache is known to be warm.
+    assert.deepEqual(r.get('TLSv1.2'), { offered: true, attempts: 2 });
+  });
+  test('a version that is not offered stops at once', async () => {
+    const f = fake({}, { offered: { 'TLSv1.3': false } });
+    const r = await observeStaples(VERSIONS, f.look, live);
+    assert.deepEqual(r.get('TLSv1.3'), { offered: false, attempts: 1 });
+  });
+  test('replay walks the recorded attempts, no shortcut, no wait', async () => {
+    const f = fake({ 'TLSv1.3': 0, 'TLSv1.2': 2 }, { recorded: 3 });
+    const r = await observeStaples(VERSIONS, f.look, { ...live, firstDelayMs: 60_000, replay: true });
+    assert.equal(r.get('TLSv1.2')!.attempts, 3);
+    assert.ok(r.get('TLSv1.2')!.staple);
+  });
+  test('a failed connection is rethrown once every version has stopped', async () => {
+    let after = false;
+    const look = async (v: V, attempt: number): Promise<StapleLook> => {
+      if (v === 'TLSv1.2') throw new Error('ECONNRESET');
+      await new Promise((r) => setImmediate(r));
+      if (attempt === 3) after = true;
+      return { offered: true };
+    };
+    await assert.rejects(observeStaples(VERSIONS, look, live), /ECONNRESET/);
+    assert.ok(after, 'TLS 1.3 finished its attempts before the failure was reported');
+  });
+  test('the target budget running out ends the waits', async () => {
+    const ac = new AbortController();
+    const f = fake({});
+    const p = observeStaples(VERSIONS, f.look, { ...live, firstDelayMs: 60_000, signal: ac.signal });
+    setImmediate(() => ac.abort());
+    const r = await p;
+    assert.deepEqual([...r.values()].map((x) => x.attempts), [1, 1]);
+    // Already out of budget: no wait starts at all.
+    const again = await observeStaples(VERSIONS, fake({}).look, { ...live, firstDelayMs: 60_000, signal: ac.signal });
+    assert.deepEqual([...again.values()].map((x) => x.attempts), [1, 1]);
   });
 });

@@ -3,8 +3,8 @@
  * RFC 8446 §4.4.2.1 for TLS 1.3, checked in separate handshakes) and the
  * staple passes every check of the engine's verifyOcspResponse (RFC 6960
  * §3.2 signature and responder authority, CertID, freshness). A server whose
- * stapling cache is cold (nginx fetches on the first request) gets a bounded
- * number of handshakes before `staple-missing`. A Must-Staple certificate
+ * stapling cache is cold (nginx fetches on the first request) gets a short,
+ * bounded retry before `staple-missing` (staple-retry.ts). A Must-Staple certificate
  * (RFC 7633 §4.2.3) without a valid staple is its own, critical, finding.
  */
 import { verifyOcspResponse, type OcspVerification } from '../../ocsp/verify.ts';
@@ -12,8 +12,9 @@ import { OcspReason } from '../../ocsp/reasons.ts';
 import type { Check } from '../check.ts';
 import { finding, type Finding, type FindingId } from '../findings.ts';
 import { TLS_VERSIONS, type TlsVersion } from '../connect.ts';
-import { unb64 } from '../observations.ts';
+import { flightKey, handshakeKey, unb64 } from '../observations.ts';
 import { AttemptReason, scanFailure } from '../failure.ts';
+import { observeStaples, type StapleLook } from '../staple-retry.ts';
 
 const ID = 'stapling';
 
@@ -98,26 +99,34 @@ export const staplingCheck: Check<StaplingDetails> = {
     };
     let anyOffered = false;
     let validEverywhere = true;
-    for (const version of TLS_VERSIONS) {
-      const d: StapleDetails = { version, offered: false, attempts: 0, stapled: false };
-      details.versions.push(d);
-      let staple: string | undefined;
-      // A server that requires a client certificate refuses our TLS 1.2 handshake after its first
-      // flight; the raw flight proves TLS 1.2 is offered and carries the staple (RFC 6066 §8).
-      const flight = version === 'TLSv1.2' ? await ctx.flight().catch(() => undefined) : undefined;
-      for (let attempt = 0; attempt < ctx.settings.stapleAttempts; attempt++) {
-        const h = await ctx.handshake(version, attempt);
-        d.attempts = attempt + 1;
-        if (!h.ok && !flight?.supported) break;
-        d.offered = true;
-        staple = h.staple ?? (attempt === 0 && !h.ok ? flight?.staple : undefined);
-        if (staple) break;
+    // A server that requires a client certificate refuses a TLS 1.2 handshake after its first flight,
+    // and the raw flight carries the staple (RFC 6066 §8: CertificateStatus follows Certificate), so
+    // TLS 1.2 is looked at through flights when the server answers one; TLS 1.3 through handshakes.
+    const flight = await ctx.flight().catch(() => undefined);
+    const viaFlights = flight?.supported === true;
+    const look = async (version: TlsVersion, attempt: number): Promise<StapleLook | undefined> => {
+      if (version === 'TLSv1.2' && viaFlights) {
+        if (attempt > 0 && !ctx.observable(flightKey(attempt))) return undefined;
+        const f = await ctx.flight(attempt);
+        return { offered: f.supported, ...(f.staple ? { staple: f.staple } : {}) };
       }
+      if (attempt > 0 && !ctx.observable(handshakeKey(version, attempt))) return undefined;
+      const h = await ctx.handshake(version, attempt);
+      return { offered: h.ok, ...(h.staple ? { staple: h.staple } : {}) };
+    };
+    const seen = await observeStaples(TLS_VERSIONS, look, { attempts: ctx.settings.stapleAttempts, firstDelayMs: ctx.settings.stapleRetryDelayMs, signal: ctx.signal, replay: ctx.replay });
+    // The same response is usually stapled on both versions: verify each distinct one once.
+    const verified = new Map<string, OcspVerification>();
+    for (const version of TLS_VERSIONS) {
+      const s = seen.get(version)!;
+      const d: StapleDetails = { version, offered: s.offered, attempts: s.attempts, stapled: false };
+      details.versions.push(d);
+      const staple = s.staple;
       if (!d.offered) continue;
       anyOffered = true;
       if (!staple) {
         validEverywhere = false;
-        note('staple-missing', version, `no OCSP response stapled after ${d.attempts} handshake(s)`);
+        note('staple-missing', version, `no OCSP response stapled in ${d.attempts} attempt(s)`);
         continue;
       }
       d.stapled = true;
@@ -127,13 +136,17 @@ export const staplingCheck: Check<StaplingDetails> = {
         note('staple-invalid', version, 'a response is stapled but the certificate\'s issuer is neither served nor an anchor, so it cannot be verified');
         continue;
       }
-      const v = verifyOcspResponse(unb64(staple), {
-        certificate: leaf,
-        issuer,
-        at: ctx.at,
-        clockSkewMs: t.resolved.clockSkewMs,
-        maxAgeMs: t.resolved.revocation.maxResponseAgeMs,
-      });
+      let v = verified.get(staple);
+      if (!v) {
+        v = verifyOcspResponse(unb64(staple), {
+          certificate: leaf,
+          issuer,
+          at: ctx.at,
+          clockSkewMs: t.resolved.clockSkewMs,
+          maxAgeMs: t.resolved.revocation.maxResponseAgeMs,
+        });
+        verified.set(staple, v);
+      }
       d.status = v.status;
       d.reasons = v.reasons.map((r) => r.code);
       if (v.producedAt) d.producedAt = v.producedAt.toISOString();
