@@ -1,158 +1,355 @@
 /**
- * Enforcement overhead, same machine, one run (about 30 s):
- *  1. requests/s over NEW connections (keepAlive off) through createAgent vs a
- *     plain https.Agent with the same `ca`, warm revocation cache; with
- *     resumption on (both agents' default) and off;
- *  2. TLS handshakes/s of a Node tls server with createStapler attached vs the
- *     same server without it (clients ask for a staple).
- * Servers run in a child process so client and server do not share an event
- * loop. Prints one JSON line, then a human summary.
+ * Enforcement overhead (issue 5), same machine, one run:
  *
- *   node bench/enforce.ts [--seconds 5]
+ *  1. requests/s over NEW connections (keepAlive off) through createAgent vs a
+ *     plain https.Agent with the same `ca`, warm revocation cache; resumption
+ *     on (both agents' default) and off (every connection a full handshake).
+ *     A third client, https.Agent sharing one prebuilt SecureContext, shows
+ *     the cheapest correct plain client, so certwarden's own cost is visible
+ *     apart from https.Agent's per-connection context build.
+ *  2. TLS handshakes/s, clients asking for a staple: a bare Node tls server;
+ *     the same server stapling fixed bytes through a trivial OCSPRequest
+ *     handler (what stapling itself costs in Node); with createStapler; and
+ *     nginx (same certificate, same number of worker processes: one) without
+ *     and with stapling (`ssl_stapling_file`: the same response bytes as the
+ *     static handler).
+ *  3. In-process: the cost of one OCSPRequest callback, static vs createStapler.
+ *
+ * Every server runs in its own process, the load generator in another
+ * (bench/enforce-client.ts); this process only orchestrates (and hosts the
+ * OCSP responder, idle once caches are warm). Variants are alternated within
+ * each round, the order rotating from round to round; the summary gives
+ * medians over rounds and the median of the per-round ratios. Besides the
+ * rate, each slot records the CPU time of the client process and of the
+ * server process(es), so "CPU per operation" can be compared even when the
+ * other side is the bottleneck.
+ *
+ * The handshake generator offers X25519 (key share) and P-256 by default
+ * (--handshake-groups default: OpenSSL's own list, where Node↔Node picks
+ * X25519MLKEM768, which nginx's OpenSSL 3.0 lacks), so every server runs the
+ * same TLS 1.3 key exchange.
+ *
+ *   flock /tmp/certwarden-bench.lock node bench/enforce.ts [--seconds 2] [--rounds 5] [--only requests|handshakes] [--no-nginx] [--handshake-groups X25519|default]
  */
-import https from 'node:https';
 import tls from 'node:tls';
-import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadPolicy } from '../src/policy/load.ts';
-import { createAgent } from '../src/tls/agent.ts';
 import { createStapler } from '../src/tls/stapler.ts';
+import { queryOcsp } from '../src/ocsp/fetch.ts';
 import { startDemoResponder } from '../src/demo/responder.ts';
 import { makeIntermediate, makeLeaf, makeOcspResponder, makeRoot, keyPem } from '../test/helpers/pki.ts';
+import { launch, type RunningServer } from '../test/helpers/servers/process.ts';
+import { CONCURRENCY, type RunResult, type Workload } from './enforce-client.ts';
+import type { ServeMessage, ServerKind } from './enforce-server.ts';
 
-const CONCURRENCY = 16;
+const NGINX = '/usr/sbin/nginx';
+/** Same as the Node server: one process serving connections. */
+const NGINX_WORKERS = 1;
 
-interface ServeMessage {
-  kind: 'https' | 'tls' | 'tls-stapled';
-  key: string;
-  cert: string;
-  issuer: string;
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-async function serve(msg: ServeMessage): Promise<number> {
-  if (msg.kind === 'https') {
-    const server = https.createServer({ key: msg.key, cert: msg.cert, keepAlive: false }, (_q, r) => r.end('ok'));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    return (server.address() as { port: number }).port;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** A child process speaking request/response over IPC. */
+class Child {
+  readonly proc: ChildProcess;
+  constructor(script: string) {
+    this.proc = fork(fileURLToPath(new URL(script, import.meta.url)), [], { stdio: 'inherit' });
   }
-  const server = tls.createServer({ key: msg.key, cert: msg.cert }, (s) => s.end());
-  server.on('tlsClientError', () => {});
-  if (msg.kind === 'tls-stapled') {
-    const stapler = createStapler({ certificates: [{ certificate: msg.cert }] });
-    await stapler.ready();
-    stapler.attach(server);
-  }
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as { port: number }).port;
-}
-
-if (process.argv.includes('--serve')) {
-  process.on('message', (m: ServeMessage) => {
-    serve(m).then((port) => process.send!({ port }), (err: Error) => process.send!({ error: err.message }));
-  });
-} else {
-  await main();
-}
-
-function startServer(msg: ServeMessage): Promise<{ port: number; child: ChildProcess }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve({ port: m.port, child }) : reject(new Error(m.error))));
-    child.send(msg);
-  });
-}
-
-/** A vs B in alternating halves (A B A B), so drift from other load on the machine hits both sides. */
-async function compare(seconds: number, a: () => Promise<void>, b: () => Promise<void>): Promise<[{ perSecond: number; errors: number }, { perSecond: number; errors: number }]> {
-  const half = seconds / 2;
-  const [a1, b1, a2, b2] = [await loop(half, a), await loop(half, b), await loop(half, a), await loop(half, b)];
-  const avg = (x: { perSecond: number; errors: number }, y: { perSecond: number; errors: number }) => ({ perSecond: Math.round((x.perSecond + y.perSecond) / 2), errors: x.errors + y.errors });
-  return [avg(a1, a2), avg(b1, b2)];
-}
-
-async function loop(seconds: number, one: () => Promise<void>): Promise<{ perSecond: number; errors: number }> {
-  const end = performance.now() + seconds * 1000;
-  let done = 0;
-  let errors = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        try {
-          await one();
-          done++;
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  return { perSecond: Math.round(done / seconds), errors };
-}
-
-function request(port: number, agent: https.Agent): Promise<void> {
-  return new Promise((resolve, reject) => {
-    https
-      .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(String(res.statusCode)))));
-      })
-      .on('error', reject);
-  });
-}
-
-function handshake(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port, requestOCSP: true, rejectUnauthorized: false });
-    s.once('secureConnect', () => {
-      s.destroy();
-      resolve();
+  call<T>(msg: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.proc.once('message', (m: { result?: T; error?: string } & T) => (m.error ? reject(new Error(m.error)) : resolve(m.result ?? m)));
+      this.proc.send(msg as object);
     });
-    s.once('error', reject);
+  }
+  kill(): void {
+    this.proc.kill();
+  }
+}
+
+/** Something the generator can hit, and whose CPU time we can read. */
+interface Target {
+  name: string;
+  port: number;
+  cpuUs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function nodeServer(name: string, msg: ServeMessage): Promise<Target> {
+  const child = new Child('./enforce-server.ts');
+  const { port } = await child.call<{ port: number }>(msg);
+  return {
+    name,
+    port,
+    cpuUs: async () => (await child.call<{ cpuUs: number }>({ cmd: 'cpu' })).cpuUs,
+    stop: async () => child.kill(),
+  };
+}
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process and its direct children (nginx master + workers), µs. */
+function processTreeCpuUs(pid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the parenthesised command name: state ppid ... utime(14) stime(15).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(entry) === pid || Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (ticks / clockTicks) * 1e6;
+}
+
+async function nginxServer(name: string, o: { chain: string; key: string; staple?: Uint8Array }): Promise<Target> {
+  const server: RunningServer = await launch({
+    command: NGINX,
+    prefix: 'certwarden-bench-nginx-',
+    prepare: (port, write, dir) => {
+      write('chain.pem', o.chain);
+      write('key.pem', o.key);
+      if (o.staple) write('staple.der', o.staple);
+      const site = [
+        `listen 127.0.0.1:${port} ssl backlog=511;`,
+        `ssl_certificate ${dir}/chain.pem;`,
+        `ssl_certificate_key ${dir}/key.pem;`,
+        // nginx 1.22's default is TLSv1 to TLSv1.2; Node's server speaks TLS 1.3 by default.
+        'ssl_protocols TLSv1.2 TLSv1.3;',
+        ...(o.staple ? ['ssl_stapling on;', `ssl_stapling_file ${dir}/staple.der;`] : ['ssl_stapling off;']),
+        'location / { return 200 "ok\\n"; }',
+      ];
+      write(
+        'nginx.conf',
+        [
+          `worker_processes ${NGINX_WORKERS};`,
+          `pid ${dir}/nginx.pid;`,
+          `error_log ${dir}/error.log warn;`,
+          'events { worker_connections 1024; }',
+          'http {',
+          '  access_log off;',
+          ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/${t}_temp;`),
+          `  server { ${site.join(' ')} }`,
+          '}',
+          '',
+        ].join('\n'),
+      );
+    },
+    args: (_port, dir) => ['-p', dir, '-c', `${dir}/nginx.conf`, '-g', 'daemon off; user root;', '-e', `${dir}/error.log`],
   });
+  const pidFile = `${server.dir}/nginx.pid`;
+  for (let i = 0; i < 50 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return { name, port: server.port, cpuUs: async () => processTreeCpuUs(pid), stop: () => server.stop() };
+}
+
+interface Slot {
+  rate: number;
+  errors: number;
+  clientCpuPerOpUs: number;
+  serverCpuPerOpUs: number;
+  stapledFraction: number;
+  stapleBytes: number;
+  negotiated?: string;
+}
+
+interface Variant {
+  name: string;
+  workload: Workload;
+  target: Target;
+}
+
+/** Run every variant once per round, rotating the order; return each variant's slots. */
+async function rounds(client: Child, variants: Variant[], seconds: number, count: number): Promise<Map<string, Slot[]>> {
+  const out = new Map<string, Slot[]>(variants.map((v) => [v.name, []]));
+  for (const v of variants) await client.call<RunResult>({ cmd: 'run', workload: v.workload, port: v.target.port, seconds: Math.min(1, seconds) }); // warm-up: JIT, caches, sessions
+  for (let r = 0; r < count; r++) {
+    const order = variants.map((_, i) => variants[(i + r) % variants.length]!);
+    for (const v of order) {
+      const s0 = await v.target.cpuUs();
+      const res = await client.call<RunResult>({ cmd: 'run', workload: v.workload, port: v.target.port, seconds });
+      const s1 = await v.target.cpuUs();
+      if (res.errors > 0) process.stderr.write(`${v.name}: ${res.errors} errors, first: ${res.firstError}\n`);
+      out.get(v.name)!.push({
+        rate: res.done / res.seconds,
+        errors: res.errors,
+        clientCpuPerOpUs: res.cpuUs / Math.max(1, res.done),
+        serverCpuPerOpUs: (s1 - s0) / Math.max(1, res.done),
+        stapledFraction: res.stapled / Math.max(1, res.done),
+        stapleBytes: res.stapled ? res.stapleBytes / res.stapled : 0,
+        ...(res.negotiated ? { negotiated: res.negotiated } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+interface Summary {
+  rate: number;
+  clientCpuPerOpUs: number;
+  serverCpuPerOpUs: number;
+  errors: number;
+  stapledFraction: number;
+  stapleBytes: number;
+  negotiated?: string;
+  /** Median over rounds of rate / baseline rate in the same round. */
+  ratio?: number;
+  rates: number[];
+}
+
+function summarise(slots: Map<string, Slot[]>, baseline: string): Record<string, Summary> {
+  const base = slots.get(baseline)!;
+  const out: Record<string, Summary> = {};
+  for (const [name, s] of slots) {
+    out[name] = {
+      rate: Math.round(median(s.map((x) => x.rate))),
+      clientCpuPerOpUs: Math.round(median(s.map((x) => x.clientCpuPerOpUs))),
+      serverCpuPerOpUs: Math.round(median(s.map((x) => x.serverCpuPerOpUs))),
+      errors: s.reduce((n, x) => n + x.errors, 0),
+      stapledFraction: +median(s.map((x) => x.stapledFraction)).toFixed(3),
+      stapleBytes: Math.round(median(s.map((x) => x.stapleBytes))),
+      ...(s[0]?.negotiated ? { negotiated: s[0].negotiated } : {}),
+      ...(name !== baseline ? { ratio: +median(s.map((x, i) => x.rate / base[i]!.rate)).toFixed(3) } : {}),
+      rates: s.map((x) => Math.round(x.rate)),
+    };
+  }
+  return out;
+}
+
+/** ns per OCSPRequest callback, Node's Buffers copied as Node does per handshake. */
+function callbackCost(listener: (...a: unknown[]) => void, cert: Uint8Array, issuer: Uint8Array, n = 200_000): number {
+  let answered = 0;
+  const cb = (_e: unknown, r?: Buffer): void => {
+    if (r) answered++;
+  };
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) listener(Buffer.from(cert), Buffer.from(issuer), cb);
+  const ns = Number(process.hrtime.bigint() - t0) / n;
+  if (answered !== n) throw new Error('the OCSPRequest handler did not staple');
+  return ns;
 }
 
 async function main(): Promise<void> {
-  const secondsArg = process.argv.indexOf('--seconds');
-  const seconds = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 4;
+  const seconds = arg('--seconds', 2);
+  const roundCount = arg('--rounds', 5);
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt > 0 ? process.argv[onlyAt + 1] : undefined;
+  const withNginx = !process.argv.includes('--no-nginx') && existsSync(NGINX);
+  const groupsAt = process.argv.indexOf('--handshake-groups');
+  const handshakeGroups = groupsAt > 0 ? process.argv[groupsAt + 1]! : 'X25519:P-256';
+
   const root = makeRoot('CN=Bench Root');
   const inter = makeIntermediate(root, 'CN=Bench Issuing CA');
   const signer = makeOcspResponder(inter);
-  const revoked = new Set<string>();
   const issued = new Set<string>();
-  const responder = await startDemoResponder({ issuer: inter, signer, revoked, issued });
+  const responder = await startDemoResponder({ issuer: inter, signer, revoked: new Set(), issued });
   const leaf = makeLeaf(inter, '127.0.0.1', { ocspUrls: [responder.ocspUrl] });
   issued.add(leaf.certificate.serialHex);
   const cert = leaf.certificate.toPem() + inter.certificate.toPem();
   const key = keyPem(leaf.privateKey);
-  const policy = loadPolicy({ version: 1, trust: { cas: [root.certificate.toPem()] }, revocation: { mode: 'hard-fail', check: 'leaf' } });
+  const fetched = await queryOcsp({ certificate: leaf.certificate, issuer: inter.certificate, url: responder.ocspUrl, keepDer: true });
+  const staple = fetched.evidence.find((e) => e.der)?.der;
+  if (fetched.status !== 'good' || !staple) throw new Error(`could not fetch a staple: ${fetched.status}`);
 
-  const children: ChildProcess[] = [];
+  const results: Record<string, unknown> = { bench: 'enforce', node: process.version, openssl: process.versions.openssl, seconds, rounds: roundCount, handshakeGroups, concurrency: CONCURRENCY, cpus: (await import('node:os')).cpus().length };
+  const lines: string[] = [];
+  const targets: Target[] = [];
+  const client = new Child('./enforce-client.ts');
   try {
-    const web = await startServer({ kind: 'https', key, cert, issuer: inter.certificate.toPem() });
-    children.push(web.child);
-    const results: Record<string, unknown> = {};
-    const ca = root.certificate.toPem();
-    for (const resumption of [true, false]) {
-      const plain = new https.Agent({ keepAlive: false, ca, ...(resumption ? {} : { maxCachedSessions: 0 }) });
-      const warden = createAgent(policy, { agent: { keepAlive: false }, resumption });
-      await request(web.port, warden); // warm the OCSP cache
-      const [p, w] = await compare(seconds, () => request(web.port, plain), () => request(web.port, warden));
-      results[`requests_${resumption ? 'resumption' : 'full_handshake'}`] = { plain: p.perSecond, certwarden: w.perSecond, ratio: +(w.perSecond / p.perSecond).toFixed(3), errors: p.errors + w.errors, stats: warden.stats() };
+    // 3. The stapler's own per-handshake work, without any network or TLS around it.
+    {
+      const stapler = createStapler({ certificates: [{ certificate: cert }] });
+      await stapler.ready();
+      const a = new tls.Server();
+      stapler.attach(a);
+      const b = new tls.Server();
+      const der = Buffer.from(staple);
+      b.on('OCSPRequest', (_c: Buffer, _i: Buffer, cb: (e: Error | null, r?: Buffer) => void) => cb(null, der));
+      const [fs, fc] = [a.listeners('OCSPRequest')[0] as (...x: unknown[]) => void, b.listeners('OCSPRequest')[0] as (...x: unknown[]) => void];
+      const costs = { static: [] as number[], stapler: [] as number[] };
+      for (let i = 0; i < 5; i++) {
+        costs.static.push(callbackCost(fc, leaf.certificate.der, inter.certificate.der));
+        costs.stapler.push(callbackCost(fs, leaf.certificate.der, inter.certificate.der));
+      }
+      stapler.close();
+      const cb = { staticNs: Math.round(median(costs.static)), staplerNs: Math.round(median(costs.stapler)) };
+      results['ocsp_request_callback'] = cb;
+      lines.push(`OCSPRequest callback, in process: static ${cb.staticNs} ns, createStapler ${cb.staplerNs} ns (+${cb.staplerNs - cb.staticNs} ns per handshake)`);
     }
-    const bare = await startServer({ kind: 'tls', key, cert, issuer: '' });
-    const stapled = await startServer({ kind: 'tls-stapled', key, cert, issuer: '' });
-    children.push(bare.child, stapled.child);
-    const [hb, hs] = await compare(seconds, () => handshake(bare.port), () => handshake(stapled.port));
-    results['handshakes'] = { without: hb.perSecond, stapled: hs.perSecond, ratio: +(hs.perSecond / hb.perSecond).toFixed(3), errors: hb.errors + hs.errors };
-    console.log(JSON.stringify({ bench: 'enforce', seconds, concurrency: CONCURRENCY, node: process.version, ...results }));
-    const r1 = results['requests_resumption'] as { plain: number; certwarden: number; ratio: number };
-    const r2 = results['requests_full_handshake'] as { plain: number; certwarden: number; ratio: number };
-    const h = results['handshakes'] as { without: number; stapled: number; ratio: number };
-    console.log(`new connections, resumption on : https.Agent ${r1.plain}/s, createAgent ${r1.certwarden}/s (x${r1.ratio})`);
-    console.log(`new connections, full handshake: https.Agent ${r2.plain}/s, createAgent ${r2.certwarden}/s (x${r2.ratio})`);
-    console.log(`tls handshakes with staple request: bare server ${h.without}/s, with createStapler ${h.stapled}/s (x${h.ratio})`);
+
+    const web = await nodeServer('https', { kind: 'https', key, cert });
+    targets.push(web);
+    await client.call({ cmd: 'setup', rootPem: root.certificate.toPem(), handshakeGroups });
+
+    if (only !== 'handshakes') {
+      for (const [label, suffix] of [
+        ['resumption', ''],
+        ['full_handshake', '-full'],
+      ] as const) {
+        const variants: Variant[] = (['plain-ca', 'plain-ctx', 'warden'] as const).map((n) => ({ name: n, workload: `${n}${suffix}` as Workload, target: web }));
+        const s = summarise(await rounds(client, variants, seconds, roundCount), 'plain-ca');
+        results[`requests_${label}`] = s;
+        const ctxRatio = +median(s['warden']!.rates.map((w, i) => w / s['plain-ctx']!.rates[i]!)).toFixed(3);
+        (s['warden'] as Summary & { ratioVsSharedContext?: number }).ratioVsSharedContext = ctxRatio;
+        lines.push(
+          `requests/s, new connections, ${label === 'resumption' ? 'resumption on ' : 'full handshakes'}: https.Agent+ca ${s['plain-ca']!.rate} (${s['plain-ca']!.clientCpuPerOpUs} µs client CPU/req), https.Agent+shared context ${s['plain-ctx']!.rate} (${s['plain-ctx']!.clientCpuPerOpUs} µs), createAgent ${s['warden']!.rate} (${s['warden']!.clientCpuPerOpUs} µs): x${s['warden']!.ratio} vs ca, x${ctxRatio} vs shared context`,
+        );
+      }
+      results['agent_stats'] = await client.call({ cmd: 'stats' });
+    }
+
+    if (only !== 'requests') {
+      const variants: Variant[] = [];
+      for (const kind of ['tls-bare', 'tls-static', 'tls-stapler'] as ServerKind[]) {
+        const t = await nodeServer(kind, { kind, key, cert, staple: Buffer.from(staple).toString('base64') });
+        targets.push(t);
+        variants.push({ name: kind, workload: 'handshake', target: t });
+      }
+      if (withNginx) {
+        for (const [name, s] of [
+          ['nginx-bare', undefined],
+          ['nginx-stapled', staple],
+        ] as const) {
+          const t = await nginxServer(name, { chain: cert, key, ...(s ? { staple: s } : {}) });
+          targets.push(t);
+          variants.push({ name, workload: 'handshake', target: t });
+        }
+      }
+      const s = summarise(await rounds(client, variants, seconds, roundCount), 'tls-bare');
+      const pair = (a: string, b: string): number => +median(s[a]!.rates.map((x, i) => x / s[b]!.rates[i]!)).toFixed(3);
+      const ratios: Record<string, number> = { 'stapler/bare': pair('tls-stapler', 'tls-bare'), 'stapler/static': pair('tls-stapler', 'tls-static'), 'static/bare': pair('tls-static', 'tls-bare') };
+      if (withNginx) Object.assign(ratios, { 'stapler/nginx-stapled': pair('tls-stapler', 'nginx-stapled'), 'nginx-stapled/nginx-bare': pair('nginx-stapled', 'nginx-bare') });
+      results['handshakes'] = { ...s, ratios, nginxWorkers: withNginx ? NGINX_WORKERS : 0 };
+      for (const [name, v] of Object.entries(s)) {
+        lines.push(`handshakes/s ${name.padEnd(14)} ${String(v.rate).padStart(5)}  server CPU ${v.serverCpuPerOpUs} µs/handshake, client ${v.clientCpuPerOpUs} µs, stapled ${(v.stapledFraction * 100).toFixed(0)} % (${v.stapleBytes} B), ${v.negotiated ?? ''}${v.errors ? `, ${v.errors} errors` : ''}`);
+      }
+      lines.push(`ratios (median of per-round ratios): ${Object.entries(ratios).map(([k, v]) => `${k} x${v}`).join(', ')}`);
+    }
+    console.log(JSON.stringify(results));
+    for (const l of lines) console.log(l);
   } finally {
-    for (const c of children) c.kill();
+    client.kill();
+    await Promise.all(targets.map((t) => t.stop()));
     await responder.close();
   }
 }
+
+await main();

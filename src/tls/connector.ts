@@ -17,7 +17,7 @@
  * still-valid cached verdict for the same host, port and leaf; otherwise it is
  * evaluated like a full one, without a staple.
  */
-import tls, { type SecureContext, type TLSSocket } from 'node:tls';
+import tls, { type DetailedPeerCertificate, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -80,6 +80,8 @@ export class VerifiedConnector {
   readonly #handshakeTimeoutMs: number;
   readonly #clientCertificate: ClientCertificate | undefined;
   readonly #secureContexts = new Map<string, SecureContext>();
+  /** The same contexts by the policy's own anchor arrays (stable per rule), so the common case skips hashing the anchor set. */
+  readonly #secureContextsByAnchors = new WeakMap<readonly Certificate[], SecureContext>();
 
   constructor(policy: Policy, options: ConnectorOptions = {}) {
     positiveMs('handshakeTimeoutMs', options.handshakeTimeoutMs);
@@ -97,7 +99,9 @@ export class VerifiedConnector {
   }
 
   /** One SecureContext per anchor set: parsing CAs per connection would cost more than the verdict. */
-  #secureContextFor(anchors: readonly Certificate[]): SecureContext {
+  #secureContextFor(anchors: readonly Certificate[], stable = false): SecureContext {
+    const known = stable ? this.#secureContextsByAnchors.get(anchors) : undefined;
+    if (known) return known;
     const key = createHash('sha256').update(anchors.map((a) => a.fingerprint256).join(',')).digest('hex');
     let ctx = this.#secureContexts.get(key);
     if (!ctx) {
@@ -112,6 +116,7 @@ export class VerifiedConnector {
       }
       this.#secureContexts.set(key, ctx);
     }
+    if (stable) this.#secureContextsByAnchors.set(anchors, ctx);
     return ctx;
   }
 
@@ -158,6 +163,16 @@ export class VerifiedConnector {
     const resolved = resolveDestination(ctx.policy, host, port, { at: new Date(ctx.now()) });
     const offered = this.#resumption ? this.#sessions.get(sessionKey) : undefined;
 
+    // Node materialises the peer chain (getPeerCertificate(true), about 130 µs
+    // for three certificates) to hand it to checkServerIdentity whenever
+    // OpenSSL's verification passed; keep that object instead of building it
+    // a second time. Node's own name check still decides `authorized`.
+    let presented: DetailedPeerCertificate | undefined;
+    const checkServerIdentity = (name: string, cert: PeerCertificate): Error | undefined => {
+      presented = cert as DetailedPeerCertificate;
+      return tls.checkServerIdentity(name, cert);
+    };
+
     let done = false;
     const finish = (err: Error | null, socket?: TLSSocket): void => {
       if (done) return;
@@ -175,9 +190,11 @@ export class VerifiedConnector {
       ...(target.ALPNProtocols ? { ALPNProtocols: target.ALPNProtocols } : {}),
       ...(target.socket ? { socket: target.socket } : {}),
       ...(offered ? { session: offered.session } : {}),
-      secureContext: this.#secureContextFor(resolved.anchors),
+      // resolveDestination returns the policy's own array unless trust.system merges in the runtime's roots.
+      secureContext: this.#secureContextFor(resolved.anchors, resolved.anchors === resolved.configuredAnchors),
       rejectUnauthorized: false,
       requestOCSP: true,
+      checkServerIdentity,
     });
 
     let staple: Buffer | undefined;
@@ -187,11 +204,13 @@ export class VerifiedConnector {
       // Node emits this with an empty/null response when the server stapled nothing.
       if (response && response.length > 0) staple = response;
     });
-    socket.on('session', (s: Buffer) => {
-      if (!this.#resumption) return;
-      if (admitted) this.#sessions.set(sessionKey, s, admitted);
-      else pendingSession = s;
-    });
+    // Without resumption no 'session' listener: Node would serialise every ticket the server sends for nothing.
+    if (this.#resumption) {
+      socket.on('session', (s: Buffer) => {
+        if (admitted) this.#sessions.set(sessionKey, s, admitted);
+        else pendingSession = s;
+      });
+    }
     const onError = (err: Error): void => {
       if (!done) ctx.stats.connectErrors++;
       finish(err);
@@ -206,7 +225,8 @@ export class VerifiedConnector {
       const resumed = socket.isSessionReused();
       let chain: Certificate[];
       try {
-        chain = peerChain(socket, ctx.parsed);
+        // `presented` is only set on a full handshake OpenSSL verified; otherwise read the chain here.
+        chain = peerChain(socket, ctx.parsed, resumed ? undefined : presented);
       } catch (err) {
         socket.destroy();
         return finish(err as Error);

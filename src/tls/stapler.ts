@@ -24,7 +24,6 @@
  * The clock, the timers and the jitter source are injectable for tests.
  */
 import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
 import type { Server as TlsServer } from 'node:tls';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { Certificate } from '../x509/certificate.ts';
@@ -83,6 +82,8 @@ interface Good {
 
 interface Entry {
   certificate: Certificate;
+  /** The certificate's DER, compared byte for byte with the one OpenSSL serves (no hashing per handshake). */
+  der: Buffer;
   issuer: Certificate;
   url?: string;
   name: string;
@@ -113,7 +114,9 @@ function toCertificates(value: Certificate | string, what: string): Certificate[
 
 export class Stapler extends EventEmitter {
   readonly #entries: Entry[];
-  readonly #byDer = new Map<string, Entry>();
+  readonly #byFingerprint = new Map<string, Entry>();
+  /** Entries by DER length: the handshake lookup is a length probe plus a memcmp, not a SHA-256. */
+  readonly #byLength = new Map<number, Entry[]>();
   readonly #storage: StapleStorage | undefined;
   readonly #now: () => number;
   readonly #timers: Timers;
@@ -149,8 +152,13 @@ export class Stapler extends EventEmitter {
       } catch {
         // Malformed TLS Feature: the strictest reading.
       }
-      const e: Entry = { certificate, issuer, url, name: certificate.fingerprint256, mustStaple, failures: 0 };
-      this.#byDer.set(certificate.fingerprint256, e);
+      const e: Entry = { certificate, der: Buffer.from(certificate.der), issuer, url, name: certificate.fingerprint256, mustStaple, failures: 0 };
+      if (!this.#byFingerprint.has(e.name)) {
+        this.#byFingerprint.set(e.name, e);
+        const sameLength = this.#byLength.get(e.der.length);
+        if (sameLength) sameLength.push(e);
+        else this.#byLength.set(e.der.length, [e]);
+      }
       return e;
     });
   }
@@ -172,10 +180,10 @@ export class Stapler extends EventEmitter {
   /** Staple for the certificate's handshakes. Call after ready(); several servers may share one stapler. */
   attach(server: TlsServer): this {
     if (typeof server?.on !== 'function') throw new CertwardenError(ErrorCode.USAGE, 'attach needs a tls.Server or https.Server');
+    // Per handshake: find the served certificate by its bytes, check the staple's freshness, answer. Nothing else.
     server.on('OCSPRequest', (certificate: Buffer, _issuer: Buffer | null, callback: (err: Error | null, response?: Buffer) => void) => {
-      const name = createHash('sha256').update(certificate).digest('hex');
-      const e = this.#byDer.get(name);
-      const der = e ? this.staple(name) : undefined;
+      const e = this.#entryFor(certificate);
+      const der = e && this.#fresh(e) ? e.good!.der : undefined;
       if (der) {
         this.#stats.stapled++;
         return callback(null, der);
@@ -193,8 +201,17 @@ export class Stapler extends EventEmitter {
 
   /** The response to staple for a certificate (SHA-256 hex fingerprint), when one is good and fresh. */
   staple(fingerprint: string): Buffer | undefined {
-    const e = this.#byDer.get(fingerprint);
+    const e = this.#byFingerprint.get(fingerprint);
     return e && this.#fresh(e) ? e.good!.der : undefined;
+  }
+
+  /** The entry whose certificate is exactly these DER bytes. */
+  #entryFor(der: Uint8Array | null | undefined): Entry | undefined {
+    if (!der) return undefined;
+    const candidates = this.#byLength.get(der.length);
+    if (!candidates) return undefined;
+    for (const e of candidates) if (e.der.equals(der)) return e;
+    return undefined;
   }
 
   /** Refresh every certificate now (e.g. on an operator's signal). */

@@ -1,5 +1,8 @@
 /**
- * Trusted verdicts kept for reuse, keyed by direction, peer and leaf.
+ * Trusted verdicts kept for reuse, keyed by direction, peer and the exact
+ * chain that was judged (every certificate's SHA-256, in order): a hit
+ * needs the same certificates, so a server that swaps an intermediate or
+ * sends another chain for the same leaf is judged afresh.
  *
  * A verdict is reused only until its `validUntil` (the earliest of the
  * revocation answers' nextUpdate and the path's notAfter, from
@@ -9,6 +12,7 @@
  * afresh. The clock is injectable.
  */
 import type { TrustVerdict } from '../trust/evaluate.ts';
+import type { Certificate } from '../x509/certificate.ts';
 
 /**
  * Cap on verdict reuse even when nextUpdate is later. OCSP responses commonly
@@ -38,8 +42,9 @@ export class VerdictCache {
     this.#maxEntries = options.maxEntries ?? DEFAULT_VERDICT_CACHE_ENTRIES;
   }
 
-  static key(direction: 'outbound' | 'inbound', host: string, port: number | undefined, leafFingerprint: string): string {
-    return `${direction}|${host.toLowerCase()}|${port ?? ''}|${leafFingerprint}`;
+  /** The key for a chain as judged (leaf first); fingerprints are memoised per parsed Certificate, so this costs a string join. */
+  static key(direction: 'outbound' | 'inbound', host: string, port: number | undefined, chain: readonly Certificate[]): string {
+    return `${direction}|${host.toLowerCase()}|${port ?? ''}|${chain.map((c) => c.fingerprint256).join(',')}`;
   }
 
   /** A still-valid trusted verdict, or undefined. */

@@ -6,7 +6,7 @@
  * Used by the agent, the fetch dispatcher, the tls.connect helpers and the
  * mTLS listener, so they cannot drift apart.
  */
-import type { TLSSocket } from 'node:tls';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { evaluateTrust, TrustReason, type TrustVerdict } from '../trust/evaluate.ts';
@@ -29,17 +29,26 @@ export const OPENSSL_DISAGREES = 'openssl-verification-failed';
  * own CA store; extra certificates are harmless (the verdict treats them as
  * untrusted intermediates). Throws a typed error when a certificate does not
  * parse.
+ *
+ * `presented` is the same object when the caller already has it: Node builds
+ * it once per handshake for `checkServerIdentity` (see connector.ts), and
+ * building it again costs more than the rest of a warm-cache verdict.
+ *
+ * Never `getPeerX509Certificate()` here: on a Node 24 client socket it
+ * removes the leaf from OpenSSL's peer chain (GetPeerCert's sk_X509_delete,
+ * cf. nodejs/node#65579), after which getPeerCertificate(true) returns
+ * nothing, for certwarden and for the application that gets the socket.
  */
-export function peerChain(socket: TLSSocket, parsed?: Map<string, Certificate>): Certificate[] {
-  const top = socket.getPeerCertificate(true);
+export function peerChain(socket: TLSSocket, parsed?: Map<string, Certificate>, presented?: DetailedPeerCertificate): Certificate[] {
+  const top = presented ?? socket.getPeerCertificate(true);
   if (!top || !top.raw) return [];
   const out: Certificate[] = [];
   const seen = new Set<string>();
-  let current: typeof top | undefined = top;
+  let current: DetailedPeerCertificate | undefined = top;
   while (current && current.raw && !seen.has(current.fingerprint256)) {
     seen.add(current.fingerprint256);
     try {
-      // Node's fingerprint256 is SHA-256 over the same DER: a safe key for re-using a parse.
+      // Node's fingerprint256 is SHA-256 over the same DER (OpenSSL's X509_digest): a safe key for re-using a parse.
       let cert = parsed?.get(current.fingerprint256);
       if (!cert) {
         cert = new Certificate(current.raw);
@@ -84,7 +93,8 @@ export interface Judgement {
 /** Judge a chain for a connection, through the context's caches. Never throws. */
 export async function judge(ctx: EnforcementContext, chain: readonly Certificate[], req: JudgeRequest): Promise<Judgement> {
   const leaf = chain[0];
-  const verdictKey = VerdictCache.key(req.direction, req.host, req.port, leaf?.fingerprint256 ?? '');
+  // The whole chain as judged, not only the leaf: a cached verdict answers only for the very certificates it judged.
+  const verdictKey = VerdictCache.key(req.direction, req.host, req.port, chain);
   let verdict = leaf && req.useCache ? ctx.verdicts.get(verdictKey) : undefined;
   const source: VerdictSource = verdict ? 'cache' : 'evaluated';
   if (!verdict) {
