@@ -359,7 +359,7 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = { bench: 'scan', cpus: cpus().length, node: process.version };
   try {
     if (!args.has('--fleet-only')) result.comparison = await comparison(pki, policyPath);
-    result.fleet = await thousand(pki, policyPath);
+    if (!args.has('--no-fleet')) result.fleet = await thousand(pki, policyPath);
   } finally {
     await pki.stop();
     tmp.cleanup();
@@ -370,7 +370,7 @@ async function main(): Promise<void> {
 
 function summarize(r: Record<string, unknown>): void {
   const c = r.comparison as Record<string, unknown> | undefined;
-  const f = r.fleet as Record<string, unknown>;
+  const f = r.fleet as Record<string, unknown> | undefined;
   const lines: string[] = [''];
   if (c) {
     lines.push(`comparison: ${c.targets} endpoints, ${c.scored_verdicts} scored verdicts`);
@@ -383,10 +383,12 @@ function summarize(r: Record<string, unknown>): void {
     for (const w of c.certwarden_wrong as string[]) lines.push(`  certwarden wrong: ${w}`);
     for (const w of (c.testssl_wrong as string[] | undefined) ?? []) lines.push(`  testssl wrong: ${w}`);
   }
-  lines.push(`fleet: ${f.targets} endpoints in ${f.fleet_processes} processes: certwarden ${f.certwarden_wall_ms} ms wall (${f.certwarden_ms_per_target} ms/target), ${f.right}/${f.scored_verdicts} right`);
-  lines.push(`  with --concurrency ${f.wide_concurrency}: ${f.wide_wall_ms} ms wall, ${f.wide_right}/${f.scored_verdicts} right`);
-  lines.push(`  with --concurrency ${f.wide_concurrency} --staple-attempts 1: ${f.single_attempt_wall_ms} ms wall, ${f.single_attempt_right}/${f.scored_verdicts} right`);
-  for (const w of f.wrong_sample as string[]) lines.push(`  wrong: ${w}`);
+  if (f) {
+    lines.push(`fleet: ${f.targets} endpoints in ${f.fleet_processes} processes: certwarden ${f.certwarden_wall_ms} ms wall (${f.certwarden_ms_per_target} ms/target), ${f.right}/${f.scored_verdicts} right`);
+    lines.push(`  with --concurrency ${f.wide_concurrency}: ${f.wide_wall_ms} ms wall, ${f.wide_right}/${f.scored_verdicts} right`);
+    lines.push(`  with --concurrency ${f.wide_concurrency} --staple-attempts 1: ${f.single_attempt_wall_ms} ms wall, ${f.single_attempt_right}/${f.scored_verdicts} right`);
+    for (const w of f.wrong_sample as string[]) lines.push(`  wrong: ${w}`);
+  }
   process.stderr.write(lines.join('\n') + '\n');
 }
 

@@ -22,6 +22,7 @@ import type { EndpointLimiter } from './limiter.ts';
 import type { MintedCredential, ProbeCredential } from './credentials.ts';
 import type { ScanTarget } from './target.ts';
 import { ReplayOcspCache, type EvidenceRecorder } from './evidence.ts';
+import { ParsedCertificates } from './caches.ts';
 
 /** Tunables of a scan; defaults in runner.ts. */
 export interface ScanSettings {
@@ -107,6 +108,8 @@ export interface ContextInit {
   credentials?: () => Record<Exclude<ProbeCredential, 'none'>, MintedCredential>;
   replay: boolean;
   recorder: EvidenceRecorder;
+  /** Parsed certificates shared by the scan's targets. */
+  certificates?: ParsedCertificates;
 }
 
 const HTTP_PROBE_PORTS = new Set([443, 8443, 4443, 9443]);
@@ -124,6 +127,7 @@ export class ScanContext {
   readonly recorder: EvidenceRecorder;
   readonly #source: ObservationSource;
   readonly #credentials: ContextInit['credentials'];
+  readonly #certificates: ParsedCertificates;
   #trust?: Promise<TrustView>;
 
   constructor(init: ContextInit) {
@@ -139,6 +143,7 @@ export class ScanContext {
     this.recorder = init.recorder;
     this.#source = init.source;
     this.#credentials = init.credentials;
+    this.#certificates = init.certificates ?? new ParsedCertificates(0);
   }
 
   #memo = new Map<string, Promise<Outcome<FlightObservation | HandshakeObservation>>>();
@@ -244,9 +249,11 @@ export class ScanContext {
     }
     const served: Certificate[] = [];
     const malformed: string[] = [];
+    const parsed = new Set<string>();
     for (const d of ders) {
       try {
-        served.push(new Certificate(unb64(d)));
+        served.push(this.#certificates.get(d, () => unb64(d), parsed.has(d)));
+        parsed.add(d);
       } catch (err) {
         malformed.push(messageOf(err));
       }

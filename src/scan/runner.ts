@@ -17,7 +17,8 @@ import { CHECKS } from './registry.ts';
 import type { Check } from './check.ts';
 import { LiveSource, RecordedSource, ScanContext, type ObservationSource, type ScanSettings } from './context.ts';
 import { EndpointLimiter, DEFAULT_CONNECTIONS_PER_ENDPOINT } from './limiter.ts';
-import { DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS } from './staple-retry.ts';
+import { DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS, stapleRetryDelays } from './staple-retry.ts';
+import { ParsedCertificates, SharedOcspCaches } from './caches.ts';
 import { mintProbeCredentials } from './credentials.ts';
 import { AttemptReason, messageOf, reasonOf } from './failure.ts';
 import { REQUIREMENTS, type Finding, type Requirement } from './findings.ts';
@@ -38,7 +39,7 @@ export const TOOL_VERSION = '0.1.0';
  * open-files soft limit.
  */
 export const DEFAULT_CONCURRENCY = 100;
-/** Per target: enough for the handshakes, the staple retries (at most 1.75 s by default), the probes and OCSP/CRL fetches, with room for a slow network. */
+/** Per target: enough for the handshakes, the staple retries (750 ms of waiting by default), the probes and OCSP/CRL fetches, with room for a slow network. */
 export const DEFAULT_TARGET_TIMEOUT_MS = 30_000;
 /** One connection (TCP, STARTTLS preamble, TLS handshake): a server that has not answered in 10 s is unreachable for a scan. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -76,6 +77,8 @@ interface TargetJob {
   crlCache: CrlCache;
   recorder: EvidenceRecorder;
   replay: boolean;
+  /** Shared by the scan's targets (caches.ts). */
+  certificates: ParsedCertificates;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -124,6 +127,7 @@ async function runTarget(policy: Policy, job: TargetJob, settings: ScanSettings,
     crlCache: job.crlCache,
     replay: job.replay,
     recorder: job.recorder,
+    certificates: job.certificates,
     ...(credentials ? { credentials } : {}),
   });
   let timer: NodeJS.Timeout | undefined;
@@ -195,6 +199,9 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
   const at = new Date();
   let minted: ReturnType<typeof mintProbeCredentials> | undefined;
   const credentials = (): ReturnType<typeof mintProbeCredentials> => (minted ??= mintProbeCredentials(at));
+  stapleRetryDelays(settings.stapleAttempts, settings.stapleRetryDelayMs); // refuses bad settings before any connection
+  const ocspCaches = new SharedOcspCaches();
+  const certificates = new ParsedCertificates();
   let done = 0;
   const dirs: Array<{ target: string; dir: string }> = [];
   const results = await mapLimit(o.targets, o.concurrency ?? DEFAULT_CONCURRENCY, async (t, index) => {
@@ -216,7 +223,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
         maxAgeMs: resolved.revocation.maxResponseAgeMs,
         clockSkewMs: resolved.clockSkewMs,
       });
-      const job: TargetJob = { target: t, address, at, source, ocspCache: new OcspCache(), crlCache, recorder, replay: false };
+      const job: TargetJob = { target: t, address, at, source, ocspCache: ocspCaches.for(resolved), crlCache, recorder, replay: false, certificates };
       result = await runTarget(o.policy, job, settings, timeoutMs, checks, credentials);
     }
     if (o.evidenceDir) {
@@ -238,6 +245,7 @@ export async function replayScan(dir: string, policy: Policy, options: { checks?
   const checks = options.checks ?? CHECKS;
   const settings: ScanSettings = { ...DEFAULT_SETTINGS, ...run.settings, ...options.settings, stapleRetryDelayMs: 0 };
   const results: TargetResult[] = [];
+  const certificates = new ParsedCertificates();
   for (const entry of run.targets) {
     const m = await readTargetManifest(join(dir, entry.dir));
     const at = new Date(m.at);
@@ -257,6 +265,7 @@ export async function replayScan(dir: string, policy: Policy, options: { checks?
       crlCache: new CrlCache({ fetch: replayCrlFetch(m.crls), now: () => at.getTime() }),
       recorder,
       replay: true,
+      certificates,
     };
     const r = await runTarget(policy, job, settings, DEFAULT_TARGET_TIMEOUT_MS, checks, undefined);
     r.evidence.dir = join(dir, entry.dir);
