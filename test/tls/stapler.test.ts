@@ -206,6 +206,28 @@ describe('stapler: persistence, Must-Staple, bad responses', () => {
     }
   });
 
+  test('the handshake lookup matches the served certificate byte for byte: same length, one byte different, no staple', async () => {
+    const x = leafFor(pki, 'x.test', { ocspUrl: responder.ocspUrl });
+    const y = leafFor(pki, 'y.test', { ocspUrl: responder.ocspUrl });
+    const stapler = createStapler({ certificates: [{ certificate: pemChain(x) }, { certificate: pemChain(y) }] });
+    await stapler.ready();
+    stapler.close();
+    const server = new tls.Server();
+    stapler.attach(server);
+    const onRequest = server.listeners('OCSPRequest')[0] as (c: Buffer, i: Buffer, cb: (e: Error | null, r?: Buffer) => void) => void;
+    const ask = (der: Uint8Array): Promise<Buffer | undefined> => new Promise((resolve, reject) => onRequest(Buffer.from(der), Buffer.from(pki.inter.certificate.der), (e, r) => (e ? reject(e) : resolve(r))));
+    const forX = await ask(x.certificate.der);
+    assert.ok(forX && forX.equals(stapler.staple(x.certificate.fingerprint256)!));
+    assert.equal(verifyOcspResponse(forX, { certificate: x.certificate, issuer: pki.inter.certificate }).status, 'good');
+    const forY = await ask(y.certificate.der);
+    assert.ok(forY && forY.equals(stapler.staple(y.certificate.fingerprint256)!) && !forY.equals(forX));
+    const tampered = Buffer.from(x.certificate.der);
+    tampered[tampered.length - 1]! ^= 1;
+    assert.equal(await ask(tampered), undefined);
+    assert.equal(await ask(Buffer.alloc(0)), undefined);
+    assert.deepEqual([stapler.stats().stapled, stapler.stats().unstapled], [2, 2]);
+  });
+
   test('bad options are typed errors at construction', () => {
     assert.throws(() => createStapler({ certificates: [] }), { code: 'CW_ERR_USAGE' });
     const leaf = leafFor(pki, 'n.test');
