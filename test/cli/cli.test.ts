@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { buildOcspResponse } from '../../src/ocsp/builder.ts';
@@ -273,8 +274,15 @@ describe('certwarden demo', () => {
     assert.ok(statuses.includes('pass') && statuses.includes('fail'));
     assert.ok(!statuses.includes('error'));
   });
-  test('text output names every server and ends with the expectations', async () => {
-    const r = await runCli(['demo']);
+  test('text output names every server and ends with the expectations; --html writes the report', async () => {
+    const tmp = tempDir('certwarden-demo-');
+    const html = `${tmp.dir}/report.html`;
+    const r = await runCli(['demo', '--html', html]);
+    try {
+      assert.match(readFileSync(html, 'utf8'), /^<!doctype html>[\s\S]*client-auth-accepts-untrusted[\s\S]*<\/html>\s*$/i);
+    } finally {
+      tmp.cleanup();
+    }
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /client-auth-accepts-untrusted/);
     assert.match(r.stdout, /every verdict as expected/);

@@ -12,6 +12,9 @@ import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { palette, writeJson, type Io } from '../output.ts';
 import { renderText } from '../../scan/render/text.ts';
+import { renderHtml } from '../../scan/render/html.ts';
+import { writeFileSync } from 'node:fs';
+import { CertwardenError, ErrorCode } from '../../errors.ts';
 
 /** The demo's servers staple from the first handshake: no cold-cache retries needed. */
 const DEMO_SETTINGS = { stapleAttempts: 1, clientAuthSettleMs: 300 };
@@ -23,15 +26,16 @@ function asExpected(s: DemoServer, r: TargetResult): boolean {
 
 const command: Command = {
   summary: 'scan a demo fleet on loopback (internal CA, OCSP, good and bad TLS servers) and show the verdicts',
-  usage: `Usage: certwarden demo [--format text|json]
+  usage: `Usage: certwarden demo [--format text|json] [--html FILE]
 
 Mints a root and issuing CA, a delegated OCSP responder and a CRL, starts TLS
 servers on 127.0.0.1 (good with a staple, stapling off, revoked, untrusted CA,
 lax and strict mTLS), scans them with \`certwarden scan\` against a policy that
 trusts only the demo root, prints the report and stops everything.
+--html FILE also writes the scan's single-file HTML report there.
 Exit 0 when every verdict is the expected one. Nothing leaves loopback.`,
   async run(argv, io: Io) {
-    const args = parseCommandArgs(argv, { format: { type: 'string' } });
+    const args = parseCommandArgs(argv, { format: { type: 'string' }, html: { type: 'string' } });
     const format = parseFormat(args, ['text', 'json'] as const, 'text');
     const p = palette(io);
     const started = performance.now();
@@ -46,6 +50,13 @@ Exit 0 when every verdict is the expected one. Nothing leaves loopback.`,
       });
     } finally {
       await fleet.close();
+    }
+    if (typeof args.values.html === 'string') {
+      try {
+        writeFileSync(args.values.html, renderHtml(report));
+      } catch (err) {
+        throw new CertwardenError(ErrorCode.IO, `cannot write the HTML report to ${args.values.html}: ${(err as Error).message}`, { cause: err });
+      }
     }
     const rows = fleet.servers.map((s, i) => ({ server: s, result: report.results[i]!, ok: asExpected(s, report.results[i]!) }));
     const all = rows.every((r) => r.ok);
