@@ -35,7 +35,6 @@ const DAY = 86_400_000;
 const TESTSSL_PARALLEL = Math.max(1, Math.min(4, cpus().length));
 const FLEET_SIZE = 1_000;
 const FLEET_PROCESSES = 2;
-const WIDE_CONCURRENCY = 200;
 
 type Verdict = 'ok' | 'problem' | 'undetermined';
 type Truth = { 'V9.2.1': Verdict; 'V9.2.4': Verdict | null };
@@ -300,51 +299,93 @@ async function comparison(pki: TestPki, policyPath: string): Promise<Record<stri
   }
 }
 
-async function thousand(pki: TestPki, policyPath: string): Promise<Record<string, unknown>> {
-  const { profiles, truth } = mixedProfiles(pki, 'fleet.test');
-  // A realistic estate: mostly healthy, with a tail of each problem.
-  const share: Record<string, number> = { good: 0.7, 'no-staple': 0.06, revoked: 0.06, untrusted: 0.04, expired: 0.04, 'mtls-lax': 0.04, 'mtls-strict': 0.04, mismatch: 0.02 };
-  const counts = Object.entries(share).map(([profile, s]) => ({ profile, count: Math.round(s * FLEET_SIZE) }));
-  const t0 = performance.now();
-  const fleet = await startFleet({ profiles, endpoints: counts }, FLEET_PROCESSES);
-  const fleetStartMs = performance.now() - t0;
-  const endpoints: Endpoint[] = fleet.endpoints.map((e, i) => ({ kind: e.profile, name: `e${i}.${e.profile}.fleet.test`, port: e.port, truth: truth[e.profile]! }));
-  try {
-    const profile = args.has('--cpu-prof');
-    const cw = await certwardenScan(endpoints, policyPath, [], profile ? ['--cpu-prof', `--cpu-prof-dir=${join(projectRoot, 'bench', '.prof')}`] : []);
-    const s = score(endpoints, (e) => cw.verdicts.get(`${e.name}:${e.port}`));
-    // Endpoints without a staple cost --staple-attempts handshakes 1 s apart (nginx's cold cache), so the
-    // default 10 targets at once mostly waits; a wider window shows what the work itself costs.
-    const wide = await certwardenScan(endpoints, policyPath, ['--concurrency', String(WIDE_CONCURRENCY)]);
-    const sWide = score(endpoints, (e) => wide.verdicts.get(`${e.name}:${e.port}`));
-    // The same without the staple retry: what the waiting costs (and nginx cold caches would then be misjudged).
-    const once = await certwardenScan(endpoints, policyPath, ['--concurrency', String(WIDE_CONCURRENCY), '--staple-attempts', '1']);
-    const sOnce = score(endpoints, (e) => once.verdicts.get(`${e.name}:${e.port}`));
-    return {
-      single_attempt_wall_ms: Math.round(once.ms),
-      single_attempt_right: sOnce.right,
-      ...(once.error ? { single_attempt_error: once.error } : {}),
-      wide_concurrency: WIDE_CONCURRENCY,
-      wide_wall_ms: Math.round(wide.ms),
-      wide_exit: wide.code,
-      wide_right: sWide.right,
-      ...(wide.error ? { wide_error: wide.error } : {}),
-      targets: endpoints.length,
-      fleet_processes: FLEET_PROCESSES,
-      fleet_start_ms: Math.round(fleetStartMs),
-      certwarden_wall_ms: Math.round(cw.ms),
-      certwarden_ms_per_target: +(cw.ms / endpoints.length).toFixed(2),
-      certwarden_exit: cw.code,
-      ...(cw.error ? { certwarden_error: cw.error } : {}),
-      results: cw.verdicts.size,
-      right: s.right,
-      scored_verdicts: s.scored,
-      wrong_sample: s.wrong.slice(0, 10),
-      wrong_count: s.wrong.length,
-    };
-  } finally {
-    await fleet.stop();
+/** A realistic estate: mostly healthy, with a tail of each problem. */
+const FLEET_SHARE: Record<string, number> = { good: 0.7, 'no-staple': 0.06, revoked: 0.06, untrusted: 0.04, expired: 0.04, 'mtls-lax': 0.04, 'mtls-strict': 0.04, mismatch: 0.02 };
+
+/**
+ * The same estate with a certificate of its own per endpoint (and its own
+ * staple): nothing a scan shares between targets (OCSP answers, parsed
+ * certificates) helps for the leaves, only for the intermediate.
+ */
+function distinctProfiles(pki: TestPki, domain: string, counts: { profile: string; count: number }[]): { profiles: Record<string, FleetProfile>; endpoints: { profile: string; count: number }[]; names: Map<string, string> } {
+  const strangerRoot = makeRoot('CN=Stranger Root');
+  const profiles: Record<string, FleetProfile> = {};
+  const endpoints: { profile: string; count: number }[] = [];
+  const names = new Map<string, string>();
+  let i = 0;
+  for (const { profile: kind, count } of counts) {
+    for (let k = 0; k < count; k++, i++) {
+      const name = `e${i}.${kind}.${domain}`;
+      const id = `${kind}#${i}`;
+      if (kind === 'untrusted') {
+        const l = makeLeaf(strangerRoot, name, { san: [`DNS:${name}`] });
+        profiles[id] = { certChain: l.certificate.toPem(), key: keyPem(l.privateKey) };
+      } else {
+        const o = kind === 'expired' ? { notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) } : kind === 'mismatch' ? { san: [`DNS:elsewhere${i}.${domain}`] } : { san: [`DNS:${name}`] };
+        const site = pki.leaf(name, o);
+        if (kind === 'revoked') pki.revoke(site.identity.certificate);
+        const staple = kind === 'no-staple' ? undefined : pki.staple(site.identity.certificate, kind === 'revoked' ? { status: 'revoked' } : {});
+        profiles[id] = profile(site, { ...(staple ? { staple } : {}), ...(kind === 'mtls-lax' ? { verify: 'lax' as const, clientCa: pki.rootPem } : kind === 'mtls-strict' ? { verify: 'strict' as const, clientCa: pki.rootPem } : {}) });
+      }
+      endpoints.push({ profile: id, count: 1 });
+      names.set(id, name);
+    }
   }
+  return { profiles, endpoints, names };
+}
+
+async function fleetScan(endpoints: Endpoint[], policyPath: string, extra: string[] = [], nodeArgs: string[] = []): Promise<Record<string, unknown>> {
+  const cw = await certwardenScan(endpoints, policyPath, extra, nodeArgs);
+  const s = score(endpoints, (e) => cw.verdicts.get(`${e.name}:${e.port}`));
+  return {
+    args: extra.join(' ') || '(defaults)',
+    wall_ms: Math.round(cw.ms),
+    ms_per_target: +(cw.ms / endpoints.length).toFixed(2),
+    exit: cw.code,
+    ...(cw.error ? { error: cw.error } : {}),
+    results: cw.verdicts.size,
+    right: s.right,
+    scored_verdicts: s.scored,
+    wrong_sample: s.wrong.slice(0, 10),
+    wrong_count: s.wrong.length,
+  };
+}
+
+async function thousand(pki: TestPki, policyPath: string): Promise<Record<string, unknown>> {
+  const counts = Object.entries(FLEET_SHARE).map(([profile, s]) => ({ profile, count: Math.round(s * FLEET_SIZE) }));
+  const out: Record<string, unknown> = { targets: counts.reduce((a, c) => a + c.count, 0), fleet_processes: FLEET_PROCESSES };
+  {
+    // One wildcard certificate per kind (as in the comparison): endpoints of a kind share a leaf.
+    const { profiles, truth } = mixedProfiles(pki, 'fleet.test');
+    const t0 = performance.now();
+    const fleet = await startFleet({ profiles, endpoints: counts }, FLEET_PROCESSES);
+    out.fleet_start_ms = Math.round(performance.now() - t0);
+    const endpoints: Endpoint[] = fleet.endpoints.map((e, i) => ({ kind: e.profile, name: `e${i}.${e.profile}.fleet.test`, port: e.port, truth: truth[e.profile]! }));
+    try {
+      const prof = args.has('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(projectRoot, 'bench', '.prof')}`] : [];
+      out.shared_leaves = await fleetScan(endpoints, policyPath, [], prof);
+      // What the cold-cache staple retry costs: the same scan looking once (nginx cold caches would then be misjudged).
+      out.single_attempt = await fleetScan(endpoints, policyPath, ['--staple-attempts', '1']);
+    } finally {
+      await fleet.stop();
+    }
+  }
+  {
+    const { truth } = mixedProfiles(pki, 'unused.test');
+    const d = distinctProfiles(pki, 'own.fleet.test', counts);
+    const fleet = await startFleet({ profiles: d.profiles, endpoints: d.endpoints }, FLEET_PROCESSES);
+    // The fleet deals endpoints to its processes round-robin: names go by profile, not by position.
+    const endpoints: Endpoint[] = fleet.endpoints.map((e) => {
+      const kind = e.profile.split('#')[0]!;
+      return { kind, name: d.names.get(e.profile)!, port: e.port, truth: truth[kind]! };
+    });
+    try {
+      out.own_leaves = await fleetScan(endpoints, policyPath);
+    } finally {
+      await fleet.stop();
+    }
+  }
+  return out;
 }
 
 function median(xs: number[]): number {
@@ -384,10 +425,15 @@ function summarize(r: Record<string, unknown>): void {
     for (const w of (c.testssl_wrong as string[] | undefined) ?? []) lines.push(`  testssl wrong: ${w}`);
   }
   if (f) {
-    lines.push(`fleet: ${f.targets} endpoints in ${f.fleet_processes} processes: certwarden ${f.certwarden_wall_ms} ms wall (${f.certwarden_ms_per_target} ms/target), ${f.right}/${f.scored_verdicts} right`);
-    lines.push(`  with --concurrency ${f.wide_concurrency}: ${f.wide_wall_ms} ms wall, ${f.wide_right}/${f.scored_verdicts} right`);
-    lines.push(`  with --concurrency ${f.wide_concurrency} --staple-attempts 1: ${f.single_attempt_wall_ms} ms wall, ${f.single_attempt_right}/${f.scored_verdicts} right`);
-    for (const w of f.wrong_sample as string[]) lines.push(`  wrong: ${w}`);
+    lines.push(`fleet: ${f.targets} endpoints in ${f.fleet_processes} processes`);
+    const row = (label: string, x: Record<string, unknown> | undefined): void => {
+      if (!x) return;
+      lines.push(`  ${label.padEnd(58)} ${String(x.wall_ms).padStart(6)} ms wall (${x.ms_per_target} ms/target), ${x.right}/${x.scored_verdicts} right${x.error ? `, ${String(x.error)}` : ''}`);
+      for (const w of (x.wrong_sample as string[] | undefined) ?? []) lines.push(`    wrong: ${w}`);
+    };
+    row('defaults, a wildcard leaf per kind', f.shared_leaves as Record<string, unknown>);
+    row('defaults, a leaf of its own per endpoint', f.own_leaves as Record<string, unknown>);
+    row('--staple-attempts 1 (no cold-cache retry)', f.single_attempt as Record<string, unknown>);
   }
   process.stderr.write(lines.join('\n') + '\n');
 }

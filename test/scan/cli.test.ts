@@ -134,6 +134,9 @@ describe('certwarden scan (CLI)', () => {
     const verdicts = (j: { results: Array<{ target: string; requirements: Record<string, { status: string; findings: Array<{ id: string }> }> }> }) =>
       j.results.map((x) => ({ target: x.target, v921: x.requirements['V9.2.1']!.status, v924: x.requirements['V9.2.4']!.status, ids: Object.values(x.requirements).flatMap((q) => q.findings.map((f) => f.id)).sort() }));
     assert.deepEqual(verdicts(b), verdicts(a));
+    // The staple retries are walked from the record: the same attempts per version as live.
+    const staples = (j: { results: Array<{ evidence: { checks: Record<string, unknown> } }> }) => j.results.map((x) => x.evidence.checks.stapling);
+    assert.deepEqual(staples(b), staples(a));
     assert.equal(b.replay.policyMatches, true);
     assert.equal(b.at, a.at);
   });

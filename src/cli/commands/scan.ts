@@ -11,7 +11,7 @@ import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { palette, type Io } from '../output.ts';
 import { applyResolve, parseResolve, parseStarttls, parseTarget, readTargetsFile, type ScanTarget } from '../../scan/target.ts';
-import { runScan, replayScan, DEFAULT_CONCURRENCY, DEFAULT_TARGET_TIMEOUT_MS } from '../../scan/runner.ts';
+import { runScan, replayScan, DEFAULT_CONCURRENCY, DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS, DEFAULT_TARGET_TIMEOUT_MS } from '../../scan/runner.ts';
 import { hasFindingAtOrAbove, type ScanReport } from '../../scan/report.ts';
 import { SEVERITIES, type Severity } from '../../scan/findings.ts';
 import { progressReporter } from '../../scan/progress.ts';
@@ -77,7 +77,9 @@ the policy hash per target; --replay DIR re-runs the checks on that evidence
 offline, at the recorded time.
 Exit: 0 no finding at or above --fail-on (default high: any failed requirement),
 1 findings, 2 usage error or a target that could not be scanned.
-Defaults: --concurrency ${DEFAULT_CONCURRENCY}, --timeout ${DEFAULT_TARGET_TIMEOUT_MS / 1000} (per target). See docs/scan.md.`,
+Defaults: --concurrency ${DEFAULT_CONCURRENCY}, --timeout ${DEFAULT_TARGET_TIMEOUT_MS / 1000} (per target),
+--staple-attempts ${DEFAULT_STAPLE_ATTEMPTS} looks per TLS version before staple-missing, the first retry after
+--staple-retry-delay ${DEFAULT_STAPLE_RETRY_DELAY_MS / 1000} s, each later wait doubled (cold stapling caches). See docs/scan.md.`,
   async run(argv, io: Io) {
     const args = parseCommandArgs(
       argv,
