@@ -48,8 +48,8 @@ export const STAPLE_RETRY_BACKOFF = 2;
 export const MAX_STAPLE_RETRY_DELAY_MS = 2_000;
 
 /**
- * The waits before attempts 1 … attempts-1 (attempt 0 is not delayed): the
- * first delay, then ×{@link STAPLE_RETRY_BACKOFF} each time, each capped at
+ * The waits before attempts 1 … attempts-1 (attempt 0 is not delayed), each
+ * counted from the start of the previous attempt: the first delay, then ×{@link STAPLE_RETRY_BACKOFF} each time, each capped at
  * {@link MAX_STAPLE_RETRY_DELAY_MS} or the first delay, whichever is longer.
  */
 export function stapleRetryDelays(attempts: number, firstDelayMs: number): number[] {
@@ -121,14 +121,18 @@ export async function observeStaples<V extends string>(versions: readonly V[], l
   const warmth = new Warmth();
   const one = async (version: V): Promise<VersionStaple> => {
     const out: VersionStaple = { offered: false, attempts: 0 };
+    let lookStarted = 0;
     for (let attempt = 0; attempt < o.attempts; attempt++) {
       let lastChance = false;
       if (attempt > 0 && !o.replay) {
         lastChance = warmth.warm;
-        if (!lastChance) await warmth.wait(delays[attempt - 1]!, o.signal);
+        // Counted from the start of the previous look: a lazy server starts its fetch when that
+        // look's ClientHello arrives, not when the scanner has finished reading the answer.
+        if (!lastChance) await warmth.wait(delays[attempt - 1]! - (performance.now() - lookStarted), o.signal);
         if (o.signal.aborted) break;
         lastChance ||= warmth.warm;
       }
+      lookStarted = performance.now();
       const r = await look(version, attempt);
       if (!r) break;
       out.attempts = attempt + 1;
