@@ -147,6 +147,8 @@ export class ScanContext {
   }
 
   #memo = new Map<string, Promise<Outcome<FlightObservation | HandshakeObservation>>>();
+  /** Whether the live TLS 1.2 flight gave the served chain (then handshakes need not read it). */
+  #flightHasChain: boolean | undefined;
 
   #get<T extends FlightObservation | HandshakeObservation>(key: string, compute: () => Promise<T>): Promise<T> {
     let p = this.#memo.get(key);
@@ -173,6 +175,7 @@ export class ScanContext {
   flight(attempt = 0): Promise<FlightObservation> {
     return this.#get(flightKey(attempt), async () => {
       const f = await readTls12Flight(this.endpoint, this.#connect());
+      if (attempt === 0) this.#flightHasChain = f.supported && f.certificates.length > 0;
       return {
         supported: f.supported,
         ...(f.alert !== undefined ? { alert: f.alert } : {}),
@@ -186,12 +189,12 @@ export class ScanContext {
 
   /**
    * A handshake pinned to `version` asking for a staple; `attempt` > 0 are
-   * the cold-cache retries (scheduled by staple-retry.ts, not here). Only
-   * attempt 0 keeps the peer chain: it is the trust fallback when the TLS 1.2
-   * flight has none; a retry is asked only for its staple.
+   * the cold-cache retries (scheduled by staple-retry.ts, not here). The
+   * peer chain is read only where it can matter: attempt 0, when the TLS 1.2
+   * flight has not (yet) given the chain as served (trust falls back to it).
    */
   handshake(version: TlsVersion, attempt = 0): Promise<HandshakeObservation> {
-    return this.#get(handshakeKey(version, attempt), async () => toObservation(await tlsHandshake(this.endpoint, { ...this.#connect(), version, requestOCSP: true, peerChain: attempt === 0 })));
+    return this.#get(handshakeKey(version, attempt), async () => toObservation(await tlsHandshake(this.endpoint, { ...this.#connect(), version, requestOCSP: true, peerChain: attempt === 0 && this.#flightHasChain !== true })));
   }
 
   /** A handshake presenting `credential` (or none), then a watch for a late rejection. */
