@@ -111,8 +111,14 @@ export async function evaluateTrust(chain: readonly Certificate[], options: Eval
   if (!result.trusted) return { ...base, trusted: false, path: result.path, reasons: result.reasons };
 
   let pinned = false;
+  // A verdict that rests on pins lasts no longer than the last matching pin:
+  // once it expires the same chain is judged again (and may be refused).
+  let pinsUntil = Number.POSITIVE_INFINITY;
   if (pinHashes.size > 0) {
-    pinned = result.path.some((c) => pinHashes.has(c.spkiSha256));
+    const pathSpkis = new Set(result.path.map((c) => c.spkiSha256));
+    const matching = resolved.pins.filter((p) => pathSpkis.has(p.sha256));
+    pinned = matching.length > 0;
+    pinsUntil = Math.max(...matching.map((p) => p.expires?.getTime() ?? Number.POSITIVE_INFINITY));
     if (!pinned) {
       return {
         ...base,
@@ -123,7 +129,7 @@ export async function evaluateTrust(chain: readonly Certificate[], options: Eval
     }
   }
 
-  const expiry = Math.min(...result.path.map((c) => c.notAfter.getTime()));
+  const expiry = Math.min(pinsUntil, ...result.path.map((c) => c.notAfter.getTime()));
   if (options.skipRevocation) {
     return { ...base, pinned, trusted: true, path: result.path, reasons: [], validUntil: new Date(expiry) };
   }

@@ -81,6 +81,16 @@ describe('pins', () => {
     assert.equal(v.trusted, false);
     assert.equal(v.reasons[0]!.code, 'pins-expired');
   });
+  test('a verdict that rests on a pin lasts no longer than the pin (a cached verdict must not outlive it)', async () => {
+    const self = selfSigned('pinned.test');
+    const soon = new Date(Date.now() + 86_400_000);
+    soon.setUTCMilliseconds(0);
+    const p = policy({ pins: [{ pin: `sha256/${self.spkiSha256}`, expires: soon.toISOString() }, `sha256/${backup}`] });
+    const v = await evaluateTrust([self], { policy: p, host: 'pinned.test' });
+    assert.equal(v.trusted, true, JSON.stringify(v.reasons));
+    assert.ok(self.notAfter.getTime() > soon.getTime());
+    assert.equal(v.validUntil?.getTime(), soon.getTime());
+  });
   test('a pinned self-signed certificate still needs the right name', async () => {
     const self = selfSigned('pinned.test');
     const v = await evaluateTrust([self], { policy: policy({ pins: [`sha256/${self.spkiSha256}`, `sha256/${backup}`] }), host: 'evil.test' });
