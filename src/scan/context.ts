@@ -223,6 +223,7 @@ export class ScanContext {
     let ders: string[] = [];
     let orderKnown = false;
     const errors: string[] = [];
+    const reasons = new Set<AttemptReason>();
     try {
       const f = await this.flight();
       if (f.supported && f.certificates.length > 0) {
@@ -231,6 +232,7 @@ export class ScanContext {
       }
     } catch (err) {
       errors.push(messageOf(err));
+      reasons.add(reasonOf(err));
     }
     if (ders.length === 0) {
       for (const v of ['TLSv1.3', 'TLSv1.2'] as const) {
@@ -243,12 +245,14 @@ export class ScanContext {
           if (h.error) errors.push(`${v}: ${h.error}`);
         } catch (err) {
           errors.push(messageOf(err));
+          reasons.add(reasonOf(err));
         }
       }
     }
     if (ders.length === 0) {
-      const connectivity = errors.some((e) => /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|no answer within|time budget|ECONNRESET|closed/.test(e));
-      throw scanFailure(connectivity ? AttemptReason.CONNECTIVITY : AttemptReason.USAGE, `no TLS handshake completed with ${this.target.input}: ${errors.join('; ') || 'no certificate was sent'}`);
+      // Thrown failures carry their reason; a failed handshake is only a message from Node or OpenSSL.
+      const connectivity = reasons.has(AttemptReason.CONNECTIVITY) || errors.some((e) => /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|no answer within|time budget|ECONNRESET|closed/.test(e));
+      throw scanFailure(connectivity ? AttemptReason.CONNECTIVITY : AttemptReason.USAGE, `no TLS handshake completed with ${this.target.input}: ${[...new Set(errors)].join('; ') || 'no certificate was sent'}`);
     }
     const served: Certificate[] = [];
     const malformed: string[] = [];
