@@ -21,6 +21,14 @@ import { formatName } from '../../x509/name.ts';
 
 const ID = 'client-auth';
 
+/** How each probe credential reads in a finding. */
+const CREDENTIAL_WORDS: Record<ProbeCredential, string> = {
+  none: 'no certificate',
+  'self-signed': 'a self-signed certificate',
+  'untrusted-ca': 'a certificate from an untrusted CA',
+  expired: 'an expired certificate',
+};
+
 export interface ProbeResult {
   version: TlsVersion;
   credential: ProbeCredential;
@@ -94,7 +102,7 @@ export const clientAuthCheck: Check<ClientAuthDetails> = {
     const accepted = probes.filter((p) => p.accepted);
     const findings: Finding[] = [];
     if (accepted.length > 0) {
-      const list = accepted.map((p) => `${p.credential === 'none' ? 'no certificate' : `a ${p.credential} certificate`} (${p.version}: ${p.detail})`);
+      const list = accepted.map((p) => `${CREDENTIAL_WORDS[p.credential]} (${p.version}: ${p.detail})`);
       findings.push(finding(ID, 'client-auth-accepts-untrusted', `the server asks for a client certificate but accepted ${list.join('; ')}`, { accepted: accepted.map((p) => `${p.version}/${p.credential}`) }));
     } else {
       findings.push(finding(ID, 'client-auth-enforced', `the server refused every untrusted credential probed (${probes.length} probes)${details.acceptableCaNames.length ? `; acceptable CAs: ${details.acceptableCaNames.join(' | ')}` : ''}`));
