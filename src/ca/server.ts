@@ -95,25 +95,26 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
   poll.unref();
   maintenance.unref();
 
+  // RFC 5019 §6.2 headers of a pre-produced answer, formatted once per signed response (not per request).
+  const cachedHeaders = new WeakMap<NonNullable<OcspAnswer['cache']>, { lastModified: string; expires: string }>();
   const sendOcsp = (req: http.IncomingMessage, res: http.ServerResponse, a: OcspAnswer): void => {
-    const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/ocsp-response', 'content-length': a.body.length };
-    if (a.cache) {
-      const maxAge = Math.max(0, Math.floor((a.cache.nextUpdate.getTime() - Date.now()) / 1000));
-      // RFC 5019 §6.2: max-age no later than nextUpdate; public; no-transform; must-revalidate.
-      headers['cache-control'] = `max-age=${maxAge}, public, no-transform, must-revalidate`;
-      headers['last-modified'] = httpDate(a.cache.thisUpdate);
-      headers.expires = httpDate(a.cache.nextUpdate);
-      headers.etag = a.cache.etag;
-      if (req.headers['if-none-match'] === a.cache.etag) {
-        delete headers['content-length'];
-        res.writeHead(304, headers);
-        res.end();
-        return;
-      }
-    } else {
-      headers['cache-control'] = 'no-cache, no-store';
+    if (!a.cache) {
+      res.writeHead(200, ['content-type', 'application/ocsp-response', 'content-length', String(a.body.length), 'cache-control', 'no-cache, no-store']);
+      res.end(a.body);
+      return;
     }
-    res.writeHead(200, headers);
+    const c = a.cache;
+    let fixed = cachedHeaders.get(c);
+    if (!fixed) cachedHeaders.set(c, (fixed = { lastModified: httpDate(c.thisUpdate), expires: httpDate(c.nextUpdate) }));
+    const maxAge = Math.max(0, Math.floor((c.nextUpdate.getTime() - Date.now()) / 1000));
+    // RFC 5019 §6.2: max-age no later than nextUpdate; public; no-transform; must-revalidate.
+    const cacheControl = `max-age=${maxAge}, public, no-transform, must-revalidate`;
+    if (req.headers['if-none-match'] === c.etag) {
+      res.writeHead(304, ['content-type', 'application/ocsp-response', 'cache-control', cacheControl, 'last-modified', fixed.lastModified, 'expires', fixed.expires, 'etag', c.etag]);
+      res.end();
+      return;
+    }
+    res.writeHead(200, ['content-type', 'application/ocsp-response', 'content-length', String(a.body.length), 'cache-control', cacheControl, 'last-modified', fixed.lastModified, 'expires', fixed.expires, 'etag', c.etag]);
     res.end(a.body);
   };
 
