@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { MAX_OCSP_REQUEST_BYTES } from '../ocsp/request-parse.ts';
 import type { CertificateAuthority } from './ca.ts';
-import { CrlPublisher } from './crl-publisher.ts';
+import { CrlPublisher, type PublishedCrl } from './crl-publisher.ts';
 import { OcspResponder, type OcspAnswer, type OcspResponderOptions } from './ocsp-responder.ts';
 
 /** How often another process's revocations are looked for. */
@@ -35,6 +35,8 @@ export interface CaServerOptions extends OcspResponderOptions {
   pollMs?: number;
   maintenanceMs?: number;
   crlValidityMs?: number;
+  /** Where `/crl` comes from; default: this server's own CrlPublisher (a cluster worker asks the primary instead). */
+  crlSource?: () => Promise<PublishedCrl>;
   /** Structured log sink (one object per event); default: nothing. */
   log?: (event: Record<string, unknown>) => void;
 }
@@ -123,6 +125,11 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
     res.end(body);
   };
 
+  const sendCrl = (res: http.ServerResponse, c: PublishedCrl): void => {
+    const maxAge = Math.max(0, Math.floor((c.nextUpdate.getTime() - Date.now()) / 2000));
+    send(res, 200, 'application/pkix-crl', c.der, { 'last-modified': httpDate(c.thisUpdate), expires: httpDate(c.nextUpdate), 'cache-control': `max-age=${Math.min(maxAge, 300)}, public` });
+  };
+
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     try {
@@ -151,9 +158,15 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
         return sendOcsp(req, res, responder.answer(der));
       }
       if (url === '/crl') {
-        const c = crl.current();
-        const maxAge = Math.max(0, Math.floor((c.nextUpdate.getTime() - Date.now()) / 2000));
-        return send(res, 200, 'application/pkix-crl', c.der, { 'last-modified': httpDate(c.thisUpdate), expires: httpDate(c.nextUpdate), 'cache-control': `max-age=${Math.min(maxAge, 300)}, public` });
+        if (!o.crlSource) return sendCrl(res, crl.current());
+        o.crlSource().then(
+          (c) => sendCrl(res, c),
+          (err: Error) => {
+            log({ event: 'ca_request_failed', url, error: err.message });
+            if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
+          },
+        );
+        return;
       }
       if (url === '/ca.der') return send(res, 200, 'application/pkix-cert', caDer, { 'cache-control': 'max-age=86400, public' });
       if (url === '/ca.pem') return send(res, 200, 'application/x-pem-file', caPem, { 'cache-control': 'max-age=86400, public' });

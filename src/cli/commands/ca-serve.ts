@@ -1,4 +1,6 @@
-/** `certwarden ca serve`: OCSP responder, CRL and CA certificates over HTTP. */
+/** `certwarden ca serve`: OCSP responder, CRL and CA certificates over HTTP (one process, or `--workers N`). */
+import cluster from 'node:cluster';
+import { crlFromPrimary, startCaPrimary, validateWorkers } from '../../ca/cluster.ts';
 import { startCaServer } from '../../ca/server.ts';
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, usageError } from '../args.ts';
@@ -22,10 +24,12 @@ function positiveInt(v: string | undefined, name: string): number | undefined {
 const command: Command = {
   summary: 'serve OCSP (pre-signed), the CRL and the CA certificates over HTTP',
   usage: `Usage: certwarden ca serve --listen HOST:PORT [--poll-ms N] [--response-validity SECONDS]
-       [--responder-validity SECONDS] [--responder delegated|issuer] [--crl-days N]
+       [--responder-validity SECONDS] [--responder delegated|issuer] [--crl-days N] [--workers N]
 
 Routes: GET /ocsp/<base64>, POST /ocsp, GET /crl (DER), GET /ca.der, GET /ca.pem.
 Revocations made by other processes are picked up every --poll-ms (default 200).
+--workers N: N processes share the port (node:cluster), each polling the store;
+the CRL is published by the primary process only.
 Logs one JSON object per event on stderr. Stops cleanly on SIGTERM or SIGINT.
 
 ${CA_COMMON_USAGE}`,
@@ -38,16 +42,44 @@ ${CA_COMMON_USAGE}`,
       'responder-validity': { type: 'string' },
       responder: { type: 'string' },
       'crl-days': { type: 'string' },
+      workers: { type: 'string' },
     });
     const { host, port } = parseListen(optionalString(args, 'listen') ?? '127.0.0.1:8080');
     const pollMs = positiveInt(optionalString(args, 'poll-ms'), 'poll-ms');
     const responseValidity = positiveInt(optionalString(args, 'response-validity'), 'response-validity');
     const responderValidity = positiveInt(optionalString(args, 'responder-validity'), 'responder-validity');
     const crlDays = positiveInt(optionalString(args, 'crl-days'), 'crl-days');
+    const workersArg = positiveInt(optionalString(args, 'workers'), 'workers');
+    const workers = workersArg === undefined ? 1 : validateWorkers(workersArg);
     const mode = optionalString(args, 'responder');
     if (mode !== undefined && mode !== 'delegated' && mode !== 'issuer') throw usageError(`--responder must be delegated or issuer (got "${mode}")`);
     const ca = openCa(args, io);
-    const log = (e: Record<string, unknown>): void => void io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+    const role = workers > 1 ? (cluster.isPrimary ? 'primary' : 'worker') : 'single';
+    const log = (e: Record<string, unknown>): void => void io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...(role === 'worker' ? { pid: process.pid } : {}), ...e })}\n`);
+    const signal = (): Promise<string> =>
+      new Promise<string>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+        // A worker whose primary went away stops too.
+        if (role === 'worker') process.once('disconnect', () => resolve('disconnect'));
+      });
+
+    if (role === 'primary') {
+      let primary;
+      try {
+        primary = await startCaPrimary(ca, { workers, log, ...(pollMs ? { pollMs } : {}), ...(crlDays ? { crlValidityMs: crlDays * 86_400_000 } : {}) });
+      } catch (err) {
+        ca.close();
+        throw err;
+      }
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${primary.port}`;
+      io.stdout.write(`listening on ${url} (OCSP ${url}/ocsp, CRL ${url}/crl; ${workers} workers)\n`);
+      log({ event: 'ca_serve_stopping', signal: await signal() });
+      await primary.close();
+      ca.close();
+      return ExitCode.OK;
+    }
+
     let server;
     try {
       server = await startCaServer(ca, {
@@ -59,19 +91,18 @@ ${CA_COMMON_USAGE}`,
         ...(responderValidity ? { responderValidityMs: responderValidity * 1000 } : {}),
         ...(crlDays ? { crlValidityMs: crlDays * 86_400_000 } : {}),
         ...(mode ? { mode } : {}),
+        ...(role === 'worker' ? { crlSource: crlFromPrimary() } : {}),
       });
     } catch (err) {
       ca.close();
       throw err;
     }
-    io.stdout.write(`listening on ${server.url} (OCSP ${server.url}/ocsp, CRL ${server.url}/crl)\n`);
-    const signal = await new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
-    });
-    log({ event: 'ca_serve_stopping', signal });
+    if (role === 'single') io.stdout.write(`listening on ${server.url} (OCSP ${server.url}/ocsp, CRL ${server.url}/crl)\n`);
+    const why = await signal();
+    if (role === 'single' || why !== 'disconnect') log({ event: 'ca_serve_stopping', signal: why });
     await server.close();
     ca.close();
+    if (role === 'worker' && process.connected) process.disconnect();
     return ExitCode.OK;
   },
 };
