@@ -81,6 +81,28 @@ describe('ca serve: OCSP over HTTP', () => {
     assert.equal(again.status, 304);
   });
 
+  test('cache headers follow a re-signed response (formatted once per signed response, not stale)', async () => {
+    const cert = f.ca.issue({ profile: 'server', sans: ['DNS:headers.test'] }).certificate;
+    const req = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert });
+    const first = await post(server.url, req.der);
+    const again = await post(server.url, req.der);
+    assert.equal(again.headers.get('etag'), first.headers.get('etag'));
+    assert.equal(again.headers.get('last-modified'), first.headers.get('last-modified'));
+    await new Promise((r) => setTimeout(r, 1100)); // thisUpdate has whole-second precision
+    f.ca.revoke(cert, 'superseded');
+    const after = await post(server.url, req.der);
+    const single = parseOcspResponse(after.body).basic!.responses[0]!;
+    assert.equal(single.status, 'revoked');
+    assert.notEqual(after.headers.get('etag'), first.headers.get('etag'));
+    assert.equal(new Date(after.headers.get('last-modified')!).getTime(), single.thisUpdate.getTime());
+    assert.equal(new Date(after.headers.get('expires')!).getTime(), single.nextUpdate!.getTime());
+    assert.ok(new Date(after.headers.get('last-modified')!).getTime() > new Date(first.headers.get('last-modified')!).getTime());
+    const notModified = await post(server.url, req.der, { 'if-none-match': after.headers.get('etag')! });
+    assert.equal(notModified.status, 304);
+    assert.equal(notModified.body.length, 0);
+    assert.match(notModified.headers.get('cache-control') ?? '', /^max-age=\d+, public, no-transform, must-revalidate$/);
+  });
+
   test('a serial never issued is unknown (never good)', async () => {
     const req = buildOcspRequest({ issuer: f.ca.issuing.certificate, serial: 0x1234567890abcdefn });
     const res = await post(server.url, req.der);
