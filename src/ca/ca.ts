@@ -33,6 +33,8 @@ export const CA_FILES = {
 } as const;
 
 export const DAY_MS = 86_400_000;
+/** The route of the root's CRL on `ca serve` (root-crl.ts). */
+export const ROOT_CRL_ROUTE = '/root.crl';
 /** Root and issuing CA lifetimes. */
 export const ROOT_VALIDITY_DAYS = 3650;
 export const ISSUING_VALIDITY_DAYS = 1825;
@@ -49,6 +51,8 @@ export interface CaConfig {
   ocspUrls: string[];
   crlUrls: string[];
   caIssuersUrls: string[];
+  /** CRL distribution points of the issuing CA certificate: where the root's CRL is served (root-crl.ts). */
+  rootCrlUrls?: string[];
   /** Who signs OCSP responses: a short-lived delegated responder certificate (default) or the issuing CA key. */
   responder: ResponderMode;
 }
@@ -59,6 +63,8 @@ export interface InitOptions {
   ocspUrls?: string[];
   crlUrls?: string[];
   caIssuersUrls?: string[];
+  /** Default: /root.crl on the server of the first CRL (or else OCSP) URL. Ignored for an imported CA. */
+  rootCrlUrls?: string[];
   responder?: ResponderMode;
   /** Import an existing CA instead of minting a root and an issuing CA: PEM certificate (chain after it) and key. */
   importCert?: string | Uint8Array;
@@ -142,6 +148,7 @@ export class CertificateAuthority {
     const spec = keySpecOf(key);
     let issuing: { certificate: Certificate; privateKey: KeyObject };
     let chain: Certificate[];
+    let rootCrlUrls: string[] = [];
     if (o.importCert !== undefined || o.importKey !== undefined) {
       if (o.importCert === undefined || o.importKey === undefined) throw new CertwardenError(ErrorCode.USAGE, '--import-cert and --import-key go together');
       chain = Certificate.parseAll(o.importCert);
@@ -166,6 +173,9 @@ export class CertificateAuthority {
         notAfter: new Date(now + ROOT_VALIDITY_DAYS * DAY_MS),
       });
       const issuingKeys = generateKeyPair(spec);
+      // RFC 5280 §6.3: relying parties check the issuing CA too; give them the root's CRL to do it with.
+      const base = o.crlUrls?.[0] ?? o.ocspUrls?.[0];
+      rootCrlUrls = o.rootCrlUrls ?? (base ? [new URL(ROOT_CRL_ROUTE, base).toString()] : []);
       const certificate = createCertificate({
         subject: `CN=${o.name} Issuing CA`,
         publicKey: issuingKeys.publicKey,
@@ -175,6 +185,7 @@ export class CertificateAuthority {
         keyUsage: caKeyUsage(),
         notBefore: new Date(now),
         notAfter: new Date(now + ISSUING_VALIDITY_DAYS * DAY_MS),
+        ...(rootCrlUrls.length > 0 ? { crlUrls: rootCrlUrls } : {}),
       });
       writeEncryptedKey(join(dir, CA_FILES.rootKey), rootKeys.privateKey, passphrase);
       writeEncryptedKey(join(dir, CA_FILES.issuingKey), issuingKeys.privateKey, passphrase);
@@ -193,6 +204,7 @@ export class CertificateAuthority {
       // Default caIssuers: the /ca.der route of the same server as the OCSP responder.
       caIssuersUrls: o.caIssuersUrls ?? ocspUrls.slice(0, 1).map((u) => new URL('/ca.der', u).toString()),
       responder: o.responder ?? 'delegated',
+      ...(rootCrlUrls.length > 0 ? { rootCrlUrls } : {}),
     };
     writePrivateFile(join(dir, CA_FILES.db), '');
     const store = new SqliteStore(join(dir, CA_FILES.db));

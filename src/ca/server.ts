@@ -6,6 +6,7 @@
  *   GET  /crl                    the current CRL, DER, application/pkix-crl (RFC 5280 §4.2.1.13)
  *   GET  /ca.der                 the issuing CA certificate (the AIA caIssuers target, RFC 5280 §4.2.2.1)
  *   GET  /ca.pem                 the CA chain, issuing CA first
+ *   GET  /root.crl               the root's CRL for the issuing CA (root-crl.ts), DER, from <dir>/root.crl
  *
  * OCSP answers carry RFC 5019 §6.2 cache headers (max-age, Last-Modified,
  * Expires, ETag; 304 on If-None-Match). Changes made by other processes (the
@@ -13,12 +14,16 @@
  * `pollMs`; changes made in this process are applied at once.
  */
 import http from 'node:http';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { MAX_OCSP_REQUEST_BYTES } from '../ocsp/request-parse.ts';
 import type { CertificateAuthority } from './ca.ts';
 import { CrlPublisher, type PublishedCrl } from './crl-publisher.ts';
 import { OcspResponder, type OcspAnswer, type OcspResponderOptions } from './ocsp-responder.ts';
+import { ROOT_CRL_FILE, readRootCrl } from './root-crl.ts';
+import { ROOT_CRL_ROUTE } from './ca.ts';
 
 /** How often another process's revocations are looked for. */
 export const DEFAULT_POLL_MS = 200;
@@ -130,6 +135,22 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
     send(res, 200, 'application/pkix-crl', c.der, { 'last-modified': httpDate(c.thisUpdate), expires: httpDate(c.nextUpdate), 'cache-control': `max-age=${Math.min(maxAge, 300)}, public` });
   };
 
+  // The root CRL is a file so that every process serves the same one; re-read only when it changes.
+  let rootCached: { mtimeMs: number; crl: PublishedCrl } | undefined;
+  const rootCrl = (): PublishedCrl | undefined => {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(join(ca.dir, ROOT_CRL_FILE)).mtimeMs;
+    } catch {
+      return undefined;
+    }
+    if (rootCached?.mtimeMs !== mtimeMs) {
+      const crl = readRootCrl(ca.dir);
+      rootCached = crl ? { mtimeMs, crl } : undefined;
+    }
+    return rootCached?.crl;
+  };
+
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     try {
@@ -167,6 +188,10 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
           },
         );
         return;
+      }
+      if (url === ROOT_CRL_ROUTE) {
+        const c = rootCrl();
+        return c ? sendCrl(res, c) : send(res, 404, 'text/plain', Buffer.from('no root CRL has been published\n'));
       }
       if (url === '/ca.der') return send(res, 200, 'application/pkix-cert', caDer, { 'cache-control': 'max-age=86400, public' });
       if (url === '/ca.pem') return send(res, 200, 'application/x-pem-file', caPem, { 'cache-control': 'max-age=86400, public' });

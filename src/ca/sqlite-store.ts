@@ -10,7 +10,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { RevocationReasonName } from '../revocation/types.ts';
-import type { CaStore, CertificateProfileName, IssuedRecord, ListFilter, RevocationInput } from './store.ts';
+import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilter, RevocationInput } from './store.ts';
 
 /** How long a writer waits for another process's transaction before failing. */
 export const BUSY_TIMEOUT_MS = 10_000;
@@ -18,7 +18,7 @@ export const BUSY_TIMEOUT_MS = 10_000;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO counters VALUES ('change_seq', 0), ('crl_number', 0);
+INSERT OR IGNORE INTO counters VALUES ('change_seq', 0), ('crl_number', 0), ('root_crl_number', 0);
 CREATE TABLE IF NOT EXISTS certificates (
   serial TEXT PRIMARY KEY NOT NULL,            -- canonical hex; the PK is the "never reused" guarantee
   state TEXT NOT NULL CHECK (state IN ('reserved', 'issued')),
@@ -99,7 +99,7 @@ export class SqliteStore implements CaStore {
     }
   }
 
-  #bump(counter: 'change_seq' | 'crl_number'): number {
+  #bump(counter: 'change_seq' | 'crl_number' | 'root_crl_number'): number {
     const row = this.#stmt('UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value').get(counter) as Row;
     return Number(row.value);
   }
@@ -200,8 +200,8 @@ export class SqliteStore implements CaStore {
     return Number((this.#stmt("SELECT value FROM counters WHERE name = 'change_seq'").get() as Row).value);
   }
 
-  nextCrlNumber(): bigint {
-    return BigInt(this.#tx(() => this.#bump('crl_number')));
+  nextCrlNumber(scope: CrlScope = 'issuing'): bigint {
+    return BigInt(this.#tx(() => this.#bump(scope === 'root' ? 'root_crl_number' : 'crl_number')));
   }
 
   /** PRAGMA integrity_check: "ok" when the file is sound. */

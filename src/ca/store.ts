@@ -15,6 +15,9 @@
  */
 import type { RevocationReasonName } from '../revocation/types.ts';
 
+/** Whose CRL a cRLNumber is for. */
+export type CrlScope = 'issuing' | 'root';
+
 export type CertificateProfileName = 'server' | 'client' | 'ocsp-responder';
 
 /** A certificate the CA issued, as stored. */
@@ -69,7 +72,10 @@ export interface CaStore {
   changedSince(seq: number): IssuedRecord[];
   /** The current change sequence (cheap: polled by responders in other processes). */
   changeSeq(): number;
-  /** Allocate the next cRLNumber (RFC 5280 §5.2.3: monotonically increasing), durably. */
-  nextCrlNumber(): bigint;
+  /**
+   * Allocate the next cRLNumber (RFC 5280 §5.2.3: monotonically increasing), durably.
+   * Numbers are per CRL issuer: `issuing` (the default) for the CA's CRL, `root` for the root's CRL.
+   */
+  nextCrlNumber(scope?: CrlScope): bigint;
   close(): void;
 }

@@ -1,8 +1,8 @@
 /**
  * Interop on loopback with `certwarden ca serve` running as its own process:
  * openssl's OCSP client, openssl verify -crl_check, and nginx OCSP stapling
- * (checked with openssl s_client and with Node's TLS client + certwarden's
- * verifier).
+ * (checked with openssl s_client, with Node's TLS client + certwarden's
+ * verifier, and with `certwarden scan`).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +16,7 @@ import type { Certificate } from '../../src/x509/certificate.ts';
 import { projectRoot } from '../helpers/shared.ts';
 import { freePort, runOpenssl, waitForPort } from '../helpers/openssl-ocsp.ts';
 import { freshCa, PASSPHRASE } from './fixtures.ts';
+import { assertRequirement, resultFor, scanJson, writePolicy } from '../helpers/servers/scan-cli.ts';
 
 function startServe(dir: string, port: number): ChildProcess {
   return spawn(process.execPath, [join(projectRoot, 'src', 'cli', 'main.ts'), 'ca', 'serve', '--dir', dir, '--listen', `127.0.0.1:${port}`, '--poll-ms', '50'], {
@@ -156,6 +157,18 @@ http {
       const v = verifyOcspResponse(staple, { certificate: good.certificate, issuer: f.ca.issuing.certificate });
       assert.equal(v.status, 'good', JSON.stringify(v.reasons));
       t.diagnostic('nginx stapled a certwarden response that certwarden verifies');
+      // And certwarden scan, as an auditor would run it: the staple nginx took from `ca serve` satisfies V9.2.4.
+      const policy = writePolicy(readFileSync(rootPath, 'utf8'));
+      try {
+        const target = { name: 'localhost', port: nginxPort };
+        const { report } = await scanJson([target], policy.path);
+        const result = resultFor(report, target);
+        assertRequirement(result, 'V9.2.1', { status: 'pass' });
+        assertRequirement(result, 'V9.2.4', { status: 'pass' });
+        assert.ok(!JSON.stringify(result.requirements['V9.2.4']).includes('staple-missing'));
+      } finally {
+        policy.cleanup();
+      }
     } finally {
       await stop(nginx);
     }

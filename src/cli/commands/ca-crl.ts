@@ -1,31 +1,42 @@
 /** `certwarden ca crl`: sign and write a CRL with the next cRLNumber. */
 import { writeFileSync } from 'node:fs';
 import { CrlPublisher } from '../../ca/crl-publisher.ts';
+import { loadRoot, publishRootCrl } from '../../ca/root-crl.ts';
 import { CertwardenError, ErrorCode } from '../../errors.ts';
 import { toPem } from '../../util/pem.ts';
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, parseDays } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, parseDays, passphrase } from './ca-common.ts';
 
 const command: Command = {
   summary: 'publish a signed CRL (monotonic cRLNumber)',
-  usage: `Usage: certwarden ca crl [--out FILE] [--days N] [--format text|json]
+  usage: `Usage: certwarden ca crl [--root] [--out FILE] [--days N] [--format text|json]
 
 Writes DER to FILE (PEM when FILE ends in .pem); without --out, PEM goes to
-stdout. --days sets nextUpdate (default 7).
+stdout. --days sets nextUpdate (default 7). --root signs the root's CRL (for
+the issuing CA certificate) instead and also writes it to DIR/root.crl, which
+\`ca serve\` serves at /root.crl (it re-signs it itself while it runs).
 
 ${CA_COMMON_USAGE}`,
   async run(argv, io: Io) {
-    const args = parseCommandArgs(argv, { ...CA_COMMON_OPTIONS, out: { type: 'string' }, days: { type: 'string' }, format: { type: 'string' } });
+    const args = parseCommandArgs(argv, { ...CA_COMMON_OPTIONS, root: { type: 'boolean' }, out: { type: 'string' }, days: { type: 'string' }, format: { type: 'string' } });
     const format = parseFormat(args, ['text', 'json'], 'text');
     const days = parseDays(args);
     if (days !== undefined && (days < 1 || days > 366)) throw usageError('--days must be from 1 to 366');
     const out = optionalString(args, 'out');
     const ca = openCa(args, io);
     try {
-      const crl = new CrlPublisher(ca, (days ?? 7) * 86_400_000).publish();
+      const validityMs = (days ?? 7) * 86_400_000;
+      let crl;
+      if (args.values.root === true) {
+        const root = loadRoot(ca, passphrase(args, io));
+        if (!root) throw usageError(`${ca.dir} holds no root key (an imported CA): its root's CRL is published by whoever holds that key`);
+        crl = publishRootCrl(ca, root, validityMs);
+      } else {
+        crl = new CrlPublisher(ca, validityMs).publish();
+      }
       if (out) {
         try {
           writeFileSync(out, out.endsWith('.pem') ? toPem(crl.der, 'X509 CRL') : crl.der);

@@ -1,5 +1,6 @@
 /** `certwarden ca init`: create a CA home with a root and an issuing CA (or import a CA). */
 import { CertificateAuthority } from '../../ca/ca.ts';
+import { loadRoot, publishRootCrl } from '../../ca/root-crl.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../../ca/profiles.ts';
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, readInputFile, requireString, usageError } from '../args.ts';
@@ -9,14 +10,16 @@ import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir, passphrase } from './ca-comm
 
 const command: Command = {
   summary: 'create an internal CA (root + issuing CA, keys encrypted at rest)',
-  usage: `Usage: certwarden ca init --name NAME [--ocsp-url URL]... [--crl-url URL]... [--ca-issuers-url URL]
+  usage: `Usage: certwarden ca init --name NAME [--ocsp-url URL]... [--crl-url URL]... [--ca-issuers-url URL] [--root-crl-url URL]
        [--key ${KEY_ALGORITHMS.join('|')}] [--responder delegated|issuer]
        [--import-cert FILE --import-key FILE] [--format text|json]
 
 Creates DIR (0700) with ca.db, root.pem/root.key, issuing.pem/issuing.key and
 chain.pem. Keys are PKCS#8 encrypted with AES-256-CBC under the passphrase,
 files 0600. --ocsp-url/--crl-url go into every issued certificate (AIA, CRL
-DP); caIssuers defaults to <ocsp origin>/ca.der. --import-* uses an existing
+DP); caIssuers defaults to <ocsp origin>/ca.der. The issuing CA certificate
+points at the root's CRL (default <crl or ocsp origin>/root.crl, served by
+\`ca serve\`), so clients that check the whole chain can. --import-* uses an existing
 CA certificate (chain after it) and key instead of minting new ones.
 
 ${CA_COMMON_USAGE}`,
@@ -27,6 +30,7 @@ ${CA_COMMON_USAGE}`,
       'ocsp-url': { type: 'string', multiple: true },
       'crl-url': { type: 'string', multiple: true },
       'ca-issuers-url': { type: 'string', multiple: true },
+      'root-crl-url': { type: 'string', multiple: true },
       key: { type: 'string' },
       responder: { type: 'string' },
       'import-cert': { type: 'string' },
@@ -48,6 +52,7 @@ ${CA_COMMON_USAGE}`,
     const ocspUrls = urls('ocsp-url');
     const crlUrls = urls('crl-url');
     const caIssuersUrls = urls('ca-issuers-url');
+    const rootCrlUrls = urls('root-crl-url');
     const ca = CertificateAuthority.init(dir, pass, {
       name: requireString(args, 'name'),
       key: (optionalString(args, 'key') ?? 'ec-p256') as KeyAlgorithmName,
@@ -55,11 +60,16 @@ ${CA_COMMON_USAGE}`,
       ...(ocspUrls ? { ocspUrls } : {}),
       ...(crlUrls ? { crlUrls } : {}),
       ...(caIssuersUrls ? { caIssuersUrls } : {}),
+      ...(rootCrlUrls ? { rootCrlUrls } : {}),
       ...(importCert ? { importCert: await readInputFile(importCert, 'CA certificate') } : {}),
       ...(importKey ? { importKey: await readInputFile(importKey, 'CA key') } : {}),
     });
+    // The first root CRL, so the distribution point answers before `ca serve` has ever run.
+    const root = ca.config.rootCrlUrls ? loadRoot(ca, pass) : undefined;
+    const rootCrl = root ? publishRootCrl(ca, root) : undefined;
     const out = {
       dir,
+      ...(rootCrl ? { rootCrl: { crlNumber: rootCrl.number.toString(), nextUpdate: rootCrl.nextUpdate } } : {}),
       root: { subject: ca.root.subject, sha256: ca.root.fingerprint256 },
       issuing: { subject: ca.issuing.certificate.subject, serial: ca.issuing.certificate.serialHex, notAfter: ca.issuing.certificate.notAfter },
       config: ca.config,

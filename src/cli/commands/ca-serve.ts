@@ -2,11 +2,13 @@
 import cluster from 'node:cluster';
 import { crlFromPrimary, startCaPrimary, validateWorkers } from '../../ca/cluster.ts';
 import { startCaServer } from '../../ca/server.ts';
+import { loadRoot, maintainRootCrl } from '../../ca/root-crl.ts';
+import type { CertificateAuthority } from '../../ca/ca.ts';
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, passphrase } from './ca-common.ts';
 
 function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(v);
@@ -21,12 +23,36 @@ function positiveInt(v: string | undefined, name: string): number | undefined {
   return Number(v);
 }
 
+/** How often the process that holds the root key looks whether the root's CRL is due (re-signed at half its validity). */
+const ROOT_CRL_CHECK_MS = 10 * 60_000;
+
+/** Keep <dir>/root.crl fresh while serving; a no-op for a CA home without a root key (imported CA). */
+function keepRootCrl(ca: CertificateAuthority, pass: string, validityMs: number | undefined, log: (e: Record<string, unknown>) => void): () => void {
+  if (!ca.config.rootCrlUrls) return () => {};
+  const root = loadRoot(ca, pass);
+  if (!root) return () => {};
+  const tick = (): void => {
+    try {
+      const { crl, published } = maintainRootCrl(ca, root, validityMs);
+      if (published) log({ event: 'ca_root_crl_published', crlNumber: crl.number.toString(), nextUpdate: crl.nextUpdate.toISOString() });
+    } catch (err) {
+      // Background work never throws: the old CRL stays served, and the failure is logged.
+      log({ event: 'ca_root_crl_failed', error: (err as Error).message });
+    }
+  };
+  tick();
+  const timer = setInterval(tick, ROOT_CRL_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 const command: Command = {
   summary: 'serve OCSP (pre-signed), the CRL and the CA certificates over HTTP',
   usage: `Usage: certwarden ca serve --listen HOST:PORT [--poll-ms N] [--response-validity SECONDS]
        [--responder-validity SECONDS] [--responder delegated|issuer] [--crl-days N] [--workers N]
 
-Routes: GET /ocsp/<base64>, POST /ocsp, GET /crl (DER), GET /ca.der, GET /ca.pem.
+Routes: GET /ocsp/<base64>, POST /ocsp, GET /crl (DER), GET /root.crl (the root's
+CRL for the issuing CA, re-signed here at half its validity), GET /ca.der, GET /ca.pem.
 Revocations made by other processes are picked up every --poll-ms (default 200).
 --workers N: N processes share the port (node:cluster), each polling the store;
 the CRL is published by the primary process only.
@@ -54,6 +80,7 @@ ${CA_COMMON_USAGE}`,
     const mode = optionalString(args, 'responder');
     if (mode !== undefined && mode !== 'delegated' && mode !== 'issuer') throw usageError(`--responder must be delegated or issuer (got "${mode}")`);
     const ca = openCa(args, io);
+    const pass = passphrase(args, io);
     const role = workers > 1 ? (cluster.isPrimary ? 'primary' : 'worker') : 'single';
     const log = (e: Record<string, unknown>): void => void io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...(role === 'worker' ? { pid: process.pid } : {}), ...e })}\n`);
     const signal = (): Promise<string> =>
@@ -72,9 +99,11 @@ ${CA_COMMON_USAGE}`,
         ca.close();
         throw err;
       }
+      const stopRootCrl = keepRootCrl(ca, pass, crlDays ? crlDays * 86_400_000 : undefined, log);
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${primary.port}`;
       io.stdout.write(`listening on ${url} (OCSP ${url}/ocsp, CRL ${url}/crl; ${workers} workers)\n`);
       log({ event: 'ca_serve_stopping', signal: await signal() });
+      stopRootCrl();
       await primary.close();
       ca.close();
       return ExitCode.OK;
@@ -97,9 +126,11 @@ ${CA_COMMON_USAGE}`,
       ca.close();
       throw err;
     }
+    const stopRootCrl = role === 'single' ? keepRootCrl(ca, pass, crlDays ? crlDays * 86_400_000 : undefined, log) : () => {};
     if (role === 'single') io.stdout.write(`listening on ${server.url} (OCSP ${server.url}/ocsp, CRL ${server.url}/crl)\n`);
     const why = await signal();
     if (role === 'single' || why !== 'disconnect') log({ event: 'ca_serve_stopping', signal: why });
+    stopRootCrl();
     await server.close();
     ca.close();
     if (role === 'worker' && process.connected) process.disconnect();

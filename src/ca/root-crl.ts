@@ -1,0 +1,84 @@
+/**
+ * The root's CRL, for the issuing CA certificate.
+ *
+ * RFC 5280 §6.3 has relying parties check every certificate of the path, and
+ * certwarden's own default (`revocation.check: chain`) does: an issuing CA
+ * certificate without a revocation source fails that check
+ * (`no-revocation-source`). So `ca init` puts a CRL distribution point
+ * (`/root.crl` on the CA server) into the issuing CA certificate, and the
+ * root signs a CRL for it here, with a cRLNumber sequence of its own
+ * (RFC 5280 §5.2.3 numbers are per issuer). It lists no entries: certwarden
+ * revokes end-entity certificates only; a compromised issuing CA is replaced
+ * with a new CA home and its root removed from the policies.
+ *
+ * The CRL lives in `<dir>/root.crl`, written atomically, so every `ca serve`
+ * process (workers included) serves the same bytes; whoever holds the root
+ * key re-signs it once half of its validity has passed (`ca serve` when the
+ * root key is in the CA home, or `ca crl --root` from a schedule).
+ */
+import { existsSync, renameSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { buildCrl } from '../crl/builder.ts';
+import { parseCrl } from '../crl/parse.ts';
+import { CertwardenError, ErrorCode } from '../errors.ts';
+import { Certificate } from '../x509/certificate.ts';
+import { CA_FILES, type CertificateAuthority } from './ca.ts';
+import { CRL_BACKDATE_MS, DEFAULT_CRL_VALIDITY_MS, type PublishedCrl } from './crl-publisher.ts';
+import { readEncryptedKey } from './keys.ts';
+
+export const ROOT_CRL_FILE = 'root.crl';
+
+export interface RootIdentity {
+  certificate: Certificate;
+  privateKey: KeyObject;
+}
+
+/** The root certificate and its decrypted key, or undefined when the CA home has no root key (an imported CA). */
+export function loadRoot(ca: CertificateAuthority, passphrase: string): RootIdentity | undefined {
+  const keyPath = join(ca.dir, CA_FILES.rootKey);
+  if (!existsSync(keyPath)) return undefined;
+  const certificate = Certificate.parse(readFileSync(join(ca.dir, CA_FILES.rootCert)));
+  return { certificate, privateKey: readEncryptedKey(keyPath, passphrase) };
+}
+
+/** Sign a new root CRL with the next root cRLNumber and write it to `<dir>/root.crl`. */
+export function publishRootCrl(ca: CertificateAuthority, root: RootIdentity, validityMs = DEFAULT_CRL_VALIDITY_MS, now = new Date()): PublishedCrl {
+  if (!Number.isFinite(validityMs) || validityMs < 60_000) throw new CertwardenError(ErrorCode.USAGE, 'the CRL validity must be at least one minute');
+  const thisUpdate = new Date(Math.floor((now.getTime() - CRL_BACKDATE_MS) / 1000) * 1000);
+  const nextUpdate = new Date(thisUpdate.getTime() + validityMs);
+  const number = ca.store.nextCrlNumber('root');
+  const der = buildCrl({ issuer: root, entries: [], thisUpdate, nextUpdate, crlNumber: number });
+  const path = join(ca.dir, ROOT_CRL_FILE);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, der, { mode: 0o644 });
+    renameSync(tmp, path);
+  } catch (cause) {
+    throw new CertwardenError(ErrorCode.IO, `cannot write ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  return { der, number, thisUpdate, nextUpdate, entries: 0 };
+}
+
+/** The root CRL on disk, or undefined when there is none (or it cannot be read or parsed). */
+export function readRootCrl(dir: string): PublishedCrl | undefined {
+  let der: Buffer;
+  try {
+    der = readFileSync(join(dir, ROOT_CRL_FILE));
+  } catch {
+    return undefined;
+  }
+  try {
+    const crl = parseCrl(der);
+    return { der, number: crl.crlNumber ?? 0n, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate ?? crl.thisUpdate, entries: crl.revokedCount };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Re-sign the root CRL when it is missing or half of its validity has passed; returns the CRL now on disk. */
+export function maintainRootCrl(ca: CertificateAuthority, root: RootIdentity, validityMs = DEFAULT_CRL_VALIDITY_MS, now = new Date()): { crl: PublishedCrl; published: boolean } {
+  const current = readRootCrl(ca.dir);
+  if (current && now.getTime() - current.thisUpdate.getTime() < validityMs / 2 && current.nextUpdate.getTime() > now.getTime()) return { crl: current, published: false };
+  return { crl: publishRootCrl(ca, root, validityMs, now), published: true };
+}

@@ -1,0 +1,148 @@
+/**
+ * The root's CRL for the issuing CA: without it, a relying party that checks
+ * the whole chain (RFC 5280 §6.3, certwarden's default `check: chain`) finds
+ * no revocation source for the issuing CA and must refuse every certificate
+ * the CA issues (regression: `certwarden scan` failed V9.2.4 on a chain from
+ * `ca init` with `no-revocation-source` for the issuing CA).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CertificateAuthority } from '../../src/ca/ca.ts';
+import { CrlPublisher } from '../../src/ca/crl-publisher.ts';
+import { loadRoot, maintainRootCrl, publishRootCrl, readRootCrl, ROOT_CRL_FILE } from '../../src/ca/root-crl.ts';
+import { startCaServer, type CaServer } from '../../src/ca/server.ts';
+import { parseCrl } from '../../src/crl/parse.ts';
+import { verifyCrlForCertificate } from '../../src/crl/verify.ts';
+import { evaluateTrust } from '../../src/trust/evaluate.ts';
+import { loadPolicy } from '../../src/policy/load.ts';
+import { makeIntermediate, makeRoot, keyPem, tempDir } from '../helpers/pki.ts';
+import { runCli } from '../helpers/cli.ts';
+import type { Certificate } from '../../src/x509/certificate.ts';
+import { freshCa, PASSPHRASE } from './fixtures.ts';
+
+const dpUrls = (c: Certificate): string[] => c.crlDistributionPoints.flatMap((d) => d.urls);
+
+describe('root CRL for the issuing CA', () => {
+  let f: ReturnType<typeof freshCa>;
+  before(() => {
+    f = freshCa({ ocspUrls: ['http://ca.internal:8080/ocsp'], crlUrls: ['http://crl.internal/ca.crl'] });
+  });
+  after(() => f.cleanup());
+
+  test('the issuing CA certificate points at /root.crl on the CRL server; leaves keep the CA CRL', () => {
+    assert.deepEqual(dpUrls(f.ca.issuing.certificate), ['http://crl.internal/root.crl']);
+    assert.deepEqual(f.ca.config.rootCrlUrls, ['http://crl.internal/root.crl']);
+    const leaf = f.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
+    assert.deepEqual(dpUrls(leaf.certificate), ['http://crl.internal/ca.crl']);
+  });
+
+  test('signed by the root, verified by the engine for the issuing CA, numbered apart from the CA CRL', () => {
+    const root = loadRoot(f.ca, PASSPHRASE);
+    assert.ok(root);
+    const a = publishRootCrl(f.ca, root);
+    const caCrl = new CrlPublisher(f.ca).publish();
+    const b = publishRootCrl(f.ca, root);
+    assert.equal(b.number, a.number + 1n, 'the root sequence is not advanced by the CA CRL');
+    assert.ok(caCrl.number >= 1n);
+    const v = verifyCrlForCertificate(b.der, f.ca.issuing.certificate, [f.ca.root]);
+    assert.equal(v.status, 'good', JSON.stringify(v.reasons));
+    assert.equal(parseCrl(readFileSync(join(f.dir, ROOT_CRL_FILE))).crlNumber, b.number);
+    // Signed by the issuing CA instead, it is not the root's CRL.
+    assert.equal(verifyCrlForCertificate(caCrl.der, f.ca.issuing.certificate, [f.ca.root]).status, 'invalid');
+  });
+
+  test('re-signed only when half of its validity has passed', () => {
+    const root = loadRoot(f.ca, PASSPHRASE)!;
+    const first = publishRootCrl(f.ca, root, 7 * 86_400_000);
+    assert.equal(maintainRootCrl(f.ca, root, 7 * 86_400_000, new Date(first.thisUpdate.getTime() + 86_400_000)).published, false);
+    const later = maintainRootCrl(f.ca, root, 7 * 86_400_000, new Date(first.thisUpdate.getTime() + 4 * 86_400_000));
+    assert.equal(later.published, true);
+    assert.ok(later.crl.number > first.number);
+  });
+
+  test('ca serve answers GET /root.crl; a chain from the CA passes check: chain on CRLs alone', async () => {
+    const root = loadRoot(f.ca, PASSPHRASE)!;
+    publishRootCrl(f.ca, root);
+    let server: CaServer | undefined;
+    const g = freshCa();
+    try {
+      server = await startCaServer(f.ca, { port: 0 });
+      const res = await fetch(`${server.url}/root.crl`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'application/pkix-crl');
+      const der = Buffer.from(await res.arrayBuffer());
+      assert.deepEqual(der, readRootCrl(f.dir)!.der);
+      // Without a published root CRL the route says so (404), never an empty 200.
+      const bare = await startCaServer(g.ca, { port: 0 });
+      try {
+        assert.equal((await fetch(`${bare.url}/root.crl`)).status, 404);
+      } finally {
+        await bare.close();
+      }
+    } finally {
+      await server?.close();
+      g.cleanup();
+    }
+  });
+
+  test('a verdict with check: chain over CRLs alone: the issuing CA is judged on the root CRL', async () => {
+    const tmp = tempDir('certwarden-rootcrl-');
+    try {
+      // file: CRL URLs so the verdict reads the published CRLs without a server.
+      const h = freshCa({ crlUrls: [`file://${tmp.dir}/ca.crl`], rootCrlUrls: [`file://${tmp.dir}/root.crl`] });
+      try {
+        const leaf = h.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
+        tmp.write('ca.crl', new CrlPublisher(h.ca).publish().der);
+        tmp.write('root.crl', publishRootCrl(h.ca, loadRoot(h.ca, PASSPHRASE)!).der);
+        const policy = loadPolicy({ version: 1, trust: { cas: [h.ca.root.toPem()] }, revocation: { mode: 'hard-fail', check: 'chain', sources: ['crl'] } }, { baseDir: tmp.dir });
+        const v = await evaluateTrust([leaf.certificate, h.ca.issuing.certificate], { policy, host: 'svc.internal', allowFileCrl: true });
+        assert.equal(v.trusted, true, JSON.stringify(v.reasons));
+        assert.equal(v.revocation?.certificates.length, 2, 'both the leaf and the issuing CA were checked');
+      } finally {
+        h.cleanup();
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  test('an imported CA has no root key here: no distribution point is invented', () => {
+    const root = makeRoot('CN=Imported Root');
+    const inter = makeIntermediate(root, 'CN=Imported Issuing');
+    const h = freshCa({ crlUrls: ['http://crl.internal/ca.crl'], importCert: inter.certificate.toPem() + root.certificate.toPem(), importKey: keyPem(inter.privateKey) });
+    try {
+      assert.equal(h.ca.config.rootCrlUrls, undefined);
+      assert.equal(loadRoot(h.ca, PASSPHRASE), undefined);
+    } finally {
+      h.cleanup();
+    }
+  });
+});
+
+describe('root CRL from the CLI', () => {
+  test('ca init publishes the first root CRL; ca crl --root signs the next one', async () => {
+    const tmp = tempDir('certwarden-rootcrl-cli-');
+    const env = { CERTWARDEN_CA_PASSPHRASE: PASSPHRASE };
+    const dir = join(tmp.dir, 'ca');
+    try {
+      const init = await runCli(['ca', 'init', '--dir', dir, '--name', 'CLI', '--ocsp-url', 'http://127.0.0.1:9/ocsp', '--format', 'json'], env);
+      assert.equal(init.code, 0, init.stderr);
+      assert.ok(existsSync(join(dir, ROOT_CRL_FILE)));
+      const first = JSON.parse(init.stdout).rootCrl.crlNumber as string;
+      const next = await runCli(['ca', 'crl', '--root', '--dir', dir, '--format', 'json'], env);
+      assert.equal(next.code, 0, next.stderr);
+      assert.equal(BigInt(JSON.parse(next.stdout).crlNumber), BigInt(first) + 1n);
+      const ca = CertificateAuthority.open(dir, PASSPHRASE);
+      try {
+        assert.deepEqual(dpUrls(ca.issuing.certificate), ['http://127.0.0.1:9/root.crl']);
+        assert.equal(verifyCrlForCertificate(readFileSync(join(dir, ROOT_CRL_FILE)), ca.issuing.certificate, [ca.root]).status, 'good');
+      } finally {
+        ca.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
