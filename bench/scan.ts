@@ -18,7 +18,7 @@
  * process start-up included. certwarden's comparison scan runs twice: from a
  * cold start (empty Node compile cache) and warm; both ratios are reported.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -151,9 +151,25 @@ function testsslVerdicts(findings: TestsslFinding[]): { 'V9.2.1': Verdict; 'V9.2
   return { 'V9.2.1': v921, 'V9.2.4': v924, notes };
 }
 
+/**
+ * testssl.sh asks DNS even with `--nodns none` and `--ip`: its start-up probes run
+ * `openssl s_client -connect invalid.` dozens of times. The benchmark touches loopback
+ * only, so testssl runs in a mount namespace whose /etc/resolv.conf names 127.0.0.1
+ * (nothing answers there: each lookup fails at once, and no query leaves the machine).
+ * Without root or unshare(1) the benchmark refuses to run testssl rather than let it
+ * reach the machine's nameserver.
+ */
+const LOOPBACK_RESOLV_CONF = tmp.write('resolv.conf', 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n');
+let loopbackDnsChecked: boolean | undefined;
+function testsslCommand(args: string[]): [string, string[]] {
+  loopbackDnsChecked ??= process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /etc/resolv.conf', LOOPBACK_RESOLV_CONF]).status === 0;
+  if (!loopbackDnsChecked) throw new Error('bench/scan: testssl.sh needs a loopback-only resolver (run as root with unshare(1)), or pass --no-testssl');
+  return ['unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /etc/resolv.conf && exec "$@"', LOOPBACK_RESOLV_CONF, 'testssl', ...args]];
+}
+
 async function testsslOne(e: Endpoint, rootPath: string): Promise<{ ms: number; 'V9.2.1': Verdict; 'V9.2.4': Verdict; notes: string[] }> {
   const json = join(tmp.dir, `testssl-${e.name}.json`);
-  const r = await run('testssl', ['--quiet', '--color', '0', '-S', '--phone-out', '--add-ca', rootPath, '--ip', '127.0.0.1', '--warnings', 'batch', '--jsonfile', json, `${e.name}:${e.port}`]);
+  const r = await run(...testsslCommand(['--quiet', '--color', '0', '-S', '--phone-out', '--nodns', 'none', '--add-ca', rootPath, '--ip', '127.0.0.1', '--warnings', 'batch', '--jsonfile', json, `${e.name}:${e.port}`]));
   let findings: TestsslFinding[] = [];
   try {
     findings = JSON.parse(readFileSync(json, 'utf8')) as TestsslFinding[];

@@ -105,7 +105,12 @@ describe('certwarden scan (CLI)', () => {
     assert.match(html, /<style>/);
     const chromium = spawnSync('which', ['chromium']).stdout.toString().trim();
     if (!chromium) return t.skip('chromium not installed');
-    const dump = spawnSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'cw-chromium-'))}`, '--dump-dom', `file://${file}`], { timeout: 30_000 });
+    // The report is a local file: Chromium gets no network at all. In a network namespace of its own
+    // (unshare -n, as root) it cannot even open its resolver's socket; elsewhere its resolver is
+    // mapped to nothing, so it asks no DNS server either way.
+    const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-domain-reliability', '--dns-prefetch-disable', '--host-resolver-rules=MAP * ~NOTFOUND', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'cw-chromium-'))}`, '--dump-dom', `file://${file}`];
+    const isolated = process.getuid?.() === 0 && spawnSync('unshare', ['-n', 'true']).status === 0;
+    const dump = isolated ? spawnSync('unshare', ['-n', chromium, ...args], { timeout: 30_000 }) : spawnSync(chromium, args, { timeout: 30_000 });
     const dom = dump.stdout.toString();
     assert.match(dom, new RegExp(`good.test:${good.port}`));
     assert.match(dom, new RegExp(`bad.test:${bad.port}`));

@@ -38,6 +38,10 @@ export function startHaproxy(o: HaproxyOptions): Promise<RunningServer> {
           'frontend tls',
           `  bind 127.0.0.1:${port} ssl crt ${dir}/site.pem`,
           '  http-request return status 200 content-type text/plain string ok',
+          // HAProxy otherwise builds a `default` resolvers section from /etc/resolv.conf and
+          // connects a socket to the machine's nameserver at start-up: keep everything on loopback.
+          'resolvers default',
+          '  nameserver loopback 127.0.0.1:53',
           '',
         ].join('\n'),
       );
