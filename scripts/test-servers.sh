@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The real peers the tests start and stop on loopback: OpenSSL's CLI (OCSP
+# responder, `openssl ca`, s_server), nginx, Apache mod_ssl, HAProxy, Redis
+# (TLS client interop) and Chromium (renders the HTML report headless).
+# Run before `npm test` (its pretest step) and by .ci/run.
+#
+# Missing ones are installed with apt-get when this runs as root on Debian or
+# Ubuntu; anywhere else the script names what to install and stops, so a test
+# never fails later for a reason a person has to dig out of its output.
+# `--bench` also checks the benchmark peers (testssl.sh, wrk).
+set -euo pipefail
+
+# command → Debian package
+peers=(openssl:openssl nginx:nginx apache2:apache2 haproxy:haproxy redis-server:redis-server chromium:chromium)
+if [ "${1:-}" = "--bench" ]; then peers+=(testssl:testssl.sh wrk:wrk); fi
+
+missing=()
+for p in "${peers[@]}"; do
+  cmd="${p%%:*}"
+  pkg="${p#*:}"
+  # apache2 and nginx live in /usr/sbin, which a non-root PATH may not hold.
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$pkg")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "certwarden: installing the test servers: ${missing[*]} (apt-get)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+
+echo "certwarden: the tests start real servers on loopback and these are missing: ${missing[*]}" >&2
+echo "  Debian/Ubuntu: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+exit 1
