@@ -44,11 +44,11 @@ describe('ca serve --workers 2', () => {
   let target: Certificate;
   let ocspRequest: Buffer;
   before(async () => {
-    f = freshCa();
+    port = await freePort();
+    f = freshCa({ crlUrls: [`http://127.0.0.1:${port}/crl`] });
     target = f.ca.issue({ profile: 'server', sans: ['DNS:target.test'] }).certificate;
     ocspRequest = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: target }).der;
     f.ca.close();
-    port = await freePort();
     serve = spawn(process.execPath, [join(projectRoot, 'src', 'cli', 'main.ts'), 'ca', 'serve', '--dir', f.dir, '--listen', `127.0.0.1:${port}`, '--poll-ms', '50', '--workers', '2'], {
       env: { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASSPHRASE },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,6 +64,18 @@ describe('ca serve --workers 2', () => {
   after(async () => {
     if (serve.exitCode === null && serve.signalCode === null) serve.kill('SIGKILL');
     f.cleanup();
+  });
+
+  test('every worker serves the one root CRL the primary signed, and it covers the issuing CA', async () => {
+    const bodies = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const res = await request(port, '/root.crl');
+      assert.equal(res.status, 200);
+      bodies.add(res.body.toString('base64'));
+      assert.equal(verifyCrlForCertificate(res.body, f.ca.issuing.certificate, [f.ca.root]).status, 'good');
+    }
+    assert.equal(bodies.size, 1);
+    assert.match(stderr, /ca_root_crl_published/);
   });
 
   test('both workers answer from their own pre-signed responses (two delegated responder certificates)', async () => {
