@@ -695,12 +695,30 @@ function normalise(ctx: Ctx, data: Obj): Omit<Policy, 'canonical' | 'hash' | 'wa
   const rawInbound = data.inbound as Obj | undefined;
   if (rawInbound) {
     const cas = readCas(ctx, rawInbound['client-cas'] as Json[], ['inbound', 'client-cas']);
-    inbound = {
+    const base: InboundSettings = {
       trust: { anchors: anchorsOf(cas), caSources: cas, pins: [], allowSinglePin: false, system: false },
       revocation: readRevocation(ctx, rawInbound.revocation as Obj | undefined, ['inbound', 'revocation'], revocation, true),
       purpose: (rawInbound.purpose as Purpose | undefined) ?? DEFAULTS.inboundPurpose,
       clockSkewMs: durationAt(ctx, rawInbound, 'clock-skew', ['inbound'], { max: LIMITS.maxClockSkewMs }) ?? clockSkewMs,
     };
+    inbound = base;
+    const rawListeners = rawInbound.listeners as Obj | undefined;
+    if (rawListeners) {
+      const listeners = new Map<string, InboundSettings>();
+      for (const [name, raw] of Object.entries(rawListeners)) {
+        const l = raw as Obj;
+        const path = ['inbound', 'listeners', name];
+        const lcas = Array.isArray(l['client-cas']) ? readCas(ctx, l['client-cas'] as Json[], [...path, 'client-cas']) : undefined;
+        listeners.set(name, {
+          // Listener anchors replace the inbound ones: a listener narrows who may connect, it never widens it by accident.
+          trust: lcas ? { anchors: anchorsOf(lcas), caSources: lcas, pins: [], allowSinglePin: false, system: false } : base.trust,
+          revocation: l.revocation ? readRevocation(ctx, l.revocation as Obj, [...path, 'revocation'], base.revocation, true) : base.revocation,
+          purpose: (l.purpose as Purpose | undefined) ?? base.purpose,
+          clockSkewMs: durationAt(ctx, l, 'clock-skew', path, { max: LIMITS.maxClockSkewMs }) ?? base.clockSkewMs,
+        });
+      }
+      inbound = { ...base, listeners };
+    }
   }
 
   const out: Omit<Policy, 'canonical' | 'hash' | 'warnings' | 'file' | 'baseDir'> = {

@@ -96,9 +96,21 @@ export function resolveDestination(policy: Policy, host: string, port?: number, 
   return resolveSettings(settings, n.host, port, match ? { name: match.rule.name, index: match.rule.index, pattern: match.pattern.source } : null, options);
 }
 
-/** The effective settings for client certificates on an mTLS listener, or undefined when the policy has no `inbound` section. */
-export function resolveInbound(policy: Policy, options: ResolveOptions = {}): ResolvedDestination | undefined {
-  return policy.inbound && resolveSettings(policy.inbound, '', undefined, null, options);
+/**
+ * The effective settings for client certificates on an mTLS listener: the
+ * `inbound` section, or with `listener` its entry in `inbound.listeners`.
+ * Undefined when the policy has no `inbound` section or no such listener.
+ */
+export function resolveInbound(policy: Policy, options: ResolveOptions & { listener?: string } = {}): ResolvedDestination | undefined {
+  if (!policy.inbound) return undefined;
+  if (options.listener === undefined) return resolveSettings(policy.inbound, '', undefined, null, options);
+  const listener = policy.inbound.listeners?.get(options.listener);
+  return listener && resolveSettings(listener, '', undefined, null, options);
+}
+
+/** The names in `inbound.listeners` (for error messages). */
+export function inboundListenerNames(policy: Policy): string[] {
+  return [...(policy.inbound?.listeners?.keys() ?? [])];
 }
 
 function resolveSettings(s: DestinationSettings, host: string, port: number | undefined, rule: ResolvedDestination['rule'], options: ResolveOptions): ResolvedDestination {

@@ -15,6 +15,8 @@ const DURATION_DESCRIPTION = 'A duration: an integer number of seconds, or a str
 /** Pattern of a pin string: `sha256/` and the base64 of a 32-byte SHA-256. */
 export const PIN_PATTERN = '^sha256/[A-Za-z0-9+/]{43}=$';
 export const DURATION_PATTERN = '^(0|[1-9][0-9]{0,11})(ms|s|m|h|d)$';
+/** Listener names: a word, so they read well in logs and never collide with object internals. */
+export const LISTENER_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
 export const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$';
 const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
 export const HOST_PATTERN_PATTERN = `^(?:(?:\\*\\*?\\.)?(?:${LABEL}\\.)*${LABEL}\\.?|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?$`;
@@ -236,6 +238,28 @@ export const POLICY_SCHEMA = {
         revocation: { $ref: '#/definitions/inboundRevocation', description: 'Revocation checking of client certificates.' },
         purpose: { $ref: '#/definitions/purpose', description: 'The extended key usage client certificates must allow. Default "clientAuth".', default: 'clientAuth' },
         'clock-skew': duration('Clock tolerance for client certificates. Default: the top-level clock-skew.', '5m'),
+        listeners: {
+          type: 'object',
+          description: 'Named mTLS listeners with client CAs (and revocation, purpose, clock skew) of their own, e.g. an admin port that accepts only the operators\' CA; createServerOptions(policy, { listener: NAME }) selects one. Keys a listener leaves out are taken from inbound.',
+          propertyNames: { pattern: LISTENER_NAME_PATTERN },
+          additionalProperties: { $ref: '#/definitions/inboundListener' },
+        },
+      },
+    },
+    inboundListener: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'One named mTLS listener: the inbound keys it overrides.',
+      properties: {
+        'client-cas': {
+          type: 'array',
+          minItems: 1,
+          items: { $ref: '#/definitions/caList/items' },
+          description: 'Anchors for this listener\'s client certificates; they replace inbound.client-cas (not added to them).',
+        },
+        revocation: { $ref: '#/definitions/inboundRevocation', description: 'Overrides of inbound.revocation for this listener.' },
+        purpose: { $ref: '#/definitions/purpose', description: 'Override of inbound.purpose.' },
+        'clock-skew': duration('Override of inbound.clock-skew.', '5m'),
       },
     },
   },
@@ -252,5 +276,6 @@ export const PATTERN_HINTS: Readonly<Record<string, string>> = {
   [DURATION_PATTERN]: 'must be a duration: integer seconds or a string like "30s", "5m", "2h", "1d"',
   [PIN_PATTERN]: PIN_HINT,
   [DATE_PATTERN]: 'must be an ISO 8601 date like "2026-12-31" or a date-time with zone like "2026-12-31T12:00:00Z"',
+  [LISTENER_NAME_PATTERN]: 'must be a listener name: letters, digits, ".", "_" or "-", starting with a letter or digit (at most 64 characters)',
   [HOST_PATTERN_PATTERN]: 'must be a host pattern: "host", "*.suffix" or "**.suffix", optionally with ":port" (IPv6 in brackets)',
 };

@@ -131,6 +131,8 @@ export interface InboundSettings {
   revocation: RevocationSettings;
   purpose: Purpose;
   clockSkewMs: number;
+  /** `inbound.listeners`: per-listener settings, each already merged over these. */
+  listeners?: ReadonlyMap<string, InboundSettings>;
 }
 
 export interface PolicyWarning {

@@ -28,7 +28,7 @@
 import type { Server as TlsServer, TlsOptions, TLSSocket } from 'node:tls';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { Policy } from '../policy/types.ts';
-import { resolveInbound } from '../policy/match.ts';
+import { inboundListenerNames, resolveInbound } from '../policy/match.ts';
 import type { EnforcementStats } from './diagnostics.ts';
 import { EnforcementContext, type EnforcementOptions } from './context.ts';
 import { judge, peerChain, rejectionError } from './verify-connection.ts';
@@ -37,6 +37,8 @@ import { Certificate } from '../x509/certificate.ts';
 
 /** Options for tls.createServer / https.createServer that demand a client certificate from the inbound anchors. */
 export interface ServerOptionsInput extends Omit<TlsOptions, 'ca' | 'requestCert' | 'rejectUnauthorized'> {
+  /** The entry of `inbound.listeners` whose client CAs this listener accepts (absent: `inbound.client-cas`). */
+  listener?: string;
   /** Intermediate CAs that issue client certificates (PEM or parsed); see {@link ClientVerificationOptions.clientIntermediates}. */
   clientIntermediates?: ReadonlyArray<Certificate | string>;
 }
@@ -52,9 +54,14 @@ function parseIntermediates(list: ReadonlyArray<Certificate | string> | undefine
   }
 }
 
-function inboundOf(policy: Policy): NonNullable<ReturnType<typeof resolveInbound>> {
+function inboundOf(policy: Policy, listener: string | undefined): NonNullable<ReturnType<typeof resolveInbound>> {
   if (typeof policy !== 'object' || policy === null || policy.version !== 1) throw new CertwardenError(ErrorCode.USAGE, 'expected a loaded policy: pass the result of loadPolicy(pathOrObject)');
-  const inbound = resolveInbound(policy);
+  if (listener !== undefined && (typeof listener !== 'string' || listener === '')) throw new CertwardenError(ErrorCode.USAGE, 'options.listener must be the name of an entry of inbound.listeners');
+  const inbound = resolveInbound(policy, listener !== undefined ? { listener } : {});
+  if (listener !== undefined && !inbound) {
+    const known = inboundListenerNames(policy);
+    throw new CertwardenError(ErrorCode.USAGE, `the policy has no inbound listener "${listener}": ${known.length > 0 ? `it names ${known.join(', ')}` : 'add it under inbound.listeners'}`);
+  }
   if (!inbound || inbound.anchors.length === 0) {
     throw new CertwardenError(ErrorCode.USAGE, 'the policy has no inbound section with client-cas: add `inbound: { client-cas: [...] }` to accept client certificates');
   }
@@ -67,8 +74,8 @@ function inboundOf(policy: Policy): NonNullable<ReturnType<typeof resolveInbound
  * attachClientVerification(server, policy);
  */
 export function createServerOptions(policy: Policy, options: ServerOptionsInput = {}): TlsOptions {
-  const inbound = inboundOf(policy);
-  const { clientIntermediates, ...tlsOptions } = options;
+  const { clientIntermediates, listener, ...tlsOptions } = options;
+  const inbound = inboundOf(policy, listener);
   // Intermediates in `ca` do not become anchors for OpenSSL (without
   // X509_V_FLAG_PARTIAL_CHAIN a chain must still end at a self-signed root
   // from the store); they let the handshake complete chains of clients that
@@ -92,6 +99,8 @@ export interface ClientVerificationOptions extends EnforcementOptions {
    * `client-cas` anchor.
    */
   clientIntermediates?: ReadonlyArray<Certificate | string>;
+  /** The entry of `inbound.listeners` to judge clients by; use the same name as in {@link createServerOptions}. */
+  listener?: string;
   /** Called for each refused client (after the socket is destroyed). Must not throw. */
   onRejected?: (error: CertwardenError, socket: TLSSocket) => void;
 }
@@ -104,7 +113,7 @@ export interface ClientVerification {
 
 /** Gate a tls/https server's connections on the policy's inbound verdict. */
 export function attachClientVerification(server: TlsServer, policy: Policy, options: ClientVerificationOptions = {}): ClientVerification {
-  const inbound = inboundOf(policy);
+  const inbound = inboundOf(policy, options.listener);
   if (typeof server !== 'object' || server === null || typeof server.emit !== 'function') throw new CertwardenError(ErrorCode.USAGE, 'attachClientVerification needs a tls.Server or https.Server');
   if (options.onRejected !== undefined && typeof options.onRejected !== 'function') throw new CertwardenError(ErrorCode.USAGE, 'options.onRejected must be a function');
   const intermediates = parseIntermediates(options.clientIntermediates);
@@ -128,7 +137,7 @@ export function attachClientVerification(server: TlsServer, policy: Policy, opti
     }
     if (chain.length > 0) chain = [...chain, ...intermediates.filter((i) => !chain.some((c) => c.fingerprint256 === i.fingerprint256))];
     const resumed = socket.isSessionReused();
-    judge(ctx, chain, { direction: 'inbound', host: 'inbound', resumed, useCache: true }).then(
+    judge(ctx, chain, { direction: 'inbound', host: options.listener !== undefined ? `inbound:${options.listener}` : 'inbound', ...(options.listener !== undefined ? { listener: options.listener } : {}), resumed, useCache: true }).then(
       ({ verdict }) => {
         if (!verdict.trusted) return refuse(socket, rejectionError(verdict, peer));
         if (socket.destroyed) return;

@@ -73,6 +73,8 @@ export interface JudgeRequest {
   direction: 'outbound' | 'inbound';
   /** Host as dialled (outbound) or the listener label (inbound). */
   host: string;
+  /** Inbound: the entry of `inbound.listeners` whose settings apply (absent: `inbound` itself). */
+  listener?: string;
   port?: number;
   staple?: Uint8Array;
   resumed: boolean;
@@ -104,7 +106,7 @@ export async function judge(ctx: EnforcementContext, chain: readonly Certificate
         at: new Date(ctx.now()),
         ocspCache: ctx.ocspCache,
         crlCache: ctx.crlCache,
-        ...(req.direction === 'inbound' ? { inbound: true } : { host: req.host }),
+        ...(req.direction === 'inbound' ? { inbound: true, ...(req.listener !== undefined ? { listener: req.listener } : {}) } : { host: req.host }),
         ...(req.port !== undefined ? { port: req.port } : {}),
         ...(req.staple ? { staple: req.staple } : {}),
       });

@@ -17,7 +17,7 @@
 import type { Certificate } from '../x509/certificate.ts';
 import { validatePath, type PathRejection } from '../x509/path/validate.ts';
 import type { Policy } from '../policy/types.ts';
-import { resolveDestination, resolveInbound } from '../policy/match.ts';
+import { inboundListenerNames, resolveDestination, resolveInbound } from '../policy/match.ts';
 import type { ResolvedDestination } from '../policy/types.ts';
 import { verifySignature } from '../x509/signature.ts';
 import { checkChainRevocation, type ChainRevocationResult } from '../revocation/checker.ts';
@@ -40,6 +40,8 @@ export interface EvaluateOptions {
   port?: number;
   /** Evaluate an inbound (mTLS client) chain with the policy's `inbound` settings. */
   inbound?: boolean;
+  /** With `inbound`: the settings of this entry of `inbound.listeners` (a name the policy lacks is a rejection). */
+  listener?: string;
   at?: Date;
   /** The stapled OCSP response from the handshake, if any. */
   staple?: Uint8Array;
@@ -77,8 +79,13 @@ function isSelfSigned(cert: Certificate): boolean {
 /** Evaluate a presented chain (leaf first) against the policy. Never throws for bad certificates. */
 export async function evaluateTrust(chain: readonly Certificate[], options: EvaluateOptions): Promise<TrustVerdict> {
   const at = options.at ?? new Date();
+  if (options.inbound && options.listener !== undefined && !resolveInbound(options.policy, { at, listener: options.listener })) {
+    // Never fall back to other anchors for a listener the policy does not name: that would widen who may connect.
+    const known = inboundListenerNames(options.policy);
+    return { rule: null, pinned: false, trusted: false, path: chain.slice(0, 1), reasons: [{ code: TrustReason.NO_ANCHORS, message: `the policy has no inbound listener "${options.listener}" (${known.length > 0 ? `it names ${known.join(', ')}` : 'it names none'})` }] };
+  }
   const resolved = options.inbound
-    ? resolveInbound(options.policy, { at }) ?? resolveDestination(options.policy, '', undefined, { at })
+    ? resolveInbound(options.policy, { at, ...(options.listener !== undefined ? { listener: options.listener } : {}) }) ?? resolveDestination(options.policy, '', undefined, { at })
     : resolveDestination(options.policy, options.host ?? '', options.port, { at });
   const base = { rule: resolved.rule, pinned: false };
   const leaf = chain[0];

@@ -143,6 +143,16 @@ describe('schema errors carry line and column', () => {
     rejects(`${HEAD}inbound:\n  client-cas: [root.pem]\n  revocation:\n    require-staple: true\n`, 7, 5, /unknown key "require-staple" in inbound\.revocation/);
   });
 
+  test('inbound.listeners: names, keys and CA files are checked where they stand', () => {
+    const L = `${HEAD}inbound:\n  client-cas: [root.pem]\n  listeners:\n`;
+    const bad = f.fail(`${L}    "-bad": { client-cas: [root.pem] }\n`);
+    assert.equal(bad.code, ErrorCode.POLICY);
+    assert.match(bad.message, /must be a listener name/);
+    rejects(`${L}    admin:\n      client-cas: [root.pem]\n      require-staple: true\n`, 9, 7, /unknown key "require-staple" in inbound\.listeners\.admin/);
+    rejects(`${L}    admin:\n      client-cas: [missing.pem]\n`, 8, 20, /inbound\.listeners\.admin\.client-cas\[0\]: cannot read CA file ".*missing\.pem" \(no such file\)/);
+    rejects(`${L}    admin:\n      client-cas: []\n`, 8, 19, /client-cas/);
+  });
+
   test('several problems: the first in the file is reported, all are in details', () => {
     const e = rejects(`${HEAD}revocation:\n  mode: soft\n  check: all\n`, 5, 9, /\(and 1 more problem\)$/);
     const problems = e.details.problems as { line: number; path: string }[];
