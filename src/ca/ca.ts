@@ -45,6 +45,15 @@ export const SERIAL_BYTES = 16;
 
 export type ResponderMode = 'delegated' | 'issuer';
 
+/** The issuing CA certificate's revocation by the root (see CertificateAuthority.revokeIssuingCa). */
+export interface IssuingCaRevocation {
+  serial: string;
+  revokedAt: Date;
+  reason: RevocationReasonName;
+  invalidityDate?: Date;
+}
+const ISSUING_REVOCATION_META = 'issuing-ca-revocation';
+
 export interface CaConfig {
   name: string;
   key: KeyAlgorithmName;
@@ -273,8 +282,40 @@ export class CertificateAuthority {
     return { certificate, record: { ...base, seq } };
   }
 
+  /** The issuing CA's own revocation by the root, once made; listed on the root's CRL (root-crl.ts). */
+  get issuingRevocation(): IssuingCaRevocation | undefined {
+    const raw = this.store.getMeta(ISSUING_REVOCATION_META);
+    if (!raw) return undefined;
+    const r = JSON.parse(raw) as { serial: string; revokedAt: string; reason: RevocationReasonName; invalidityDate?: string };
+    return { serial: r.serial, revokedAt: new Date(r.revokedAt), reason: r.reason, ...(r.invalidityDate ? { invalidityDate: new Date(r.invalidityDate) } : {}) };
+  }
+
+  /**
+   * Revoke the issuing CA certificate itself (e.g. its key was compromised):
+   * recorded durably before this returns, then listed on the root's CRL the
+   * next time it is signed (`ca revoke --issuing-ca` signs it at once). From
+   * then on this CA home issues nothing; replace it with a new one.
+   */
+  revokeIssuingCa(reason: RevocationReasonName, invalidityDate?: Date): IssuingCaRevocation {
+    const already = this.issuingRevocation;
+    if (already) throw new CertwardenError(ErrorCode.USAGE, `the issuing CA was already revoked at ${already.revokedAt.toISOString()} (${already.reason})`);
+    if (!existsSync(join(this.dir, CA_FILES.rootKey))) throw new CertwardenError(ErrorCode.USAGE, 'this CA home holds no root key (an imported CA): the issuing CA is revoked by whoever operates its root');
+    if (!REVOKE_REASONS.includes(reason)) throw new CertwardenError(ErrorCode.USAGE, `reason ${reason} cannot be used to revoke`);
+    if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CertwardenError(ErrorCode.USAGE, '--invalidity-date must be an ISO-8601 time');
+    const r: IssuingCaRevocation = { serial: this.issuing.certificate.serialHex, revokedAt: new Date(Math.floor(Date.now() / 1000) * 1000), reason, ...(invalidityDate ? { invalidityDate } : {}) };
+    this.store.setMeta(ISSUING_REVOCATION_META, JSON.stringify(r));
+    return r;
+  }
+
+  #assertNotRevoked(): void {
+    const r = this.issuingRevocation;
+    // A certificate under a revoked CA fails every relying party that checks the chain: refuse to mint it.
+    if (r) throw new CertwardenError(ErrorCode.USAGE, `the issuing CA was revoked at ${r.revokedAt.toISOString()} (${r.reason}): it issues nothing more; create a new CA home with \`certwarden ca init\``);
+  }
+
   /** Issue an end-entity certificate. */
   issue(req: IssueRequest): IssueResult {
+    this.#assertNotRevoked();
     const profile = PROFILES[req.profile];
     if (!profile || req.profile === ('ocsp-responder' as string)) throw new CertwardenError(ErrorCode.USAGE, `unknown profile "${req.profile}" (use server or client)`);
     const sans = normaliseSans(req.sans);

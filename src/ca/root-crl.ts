@@ -7,9 +7,9 @@
  * (`no-revocation-source`). So `ca init` puts a CRL distribution point
  * (`/root.crl` on the CA server) into the issuing CA certificate, and the
  * root signs a CRL for it here, with a cRLNumber sequence of its own
- * (RFC 5280 §5.2.3 numbers are per issuer). It lists no entries: certwarden
- * revokes end-entity certificates only; a compromised issuing CA is replaced
- * with a new CA home and its root removed from the policies.
+ * (RFC 5280 §5.2.3 numbers are per issuer). Its one possible entry is the
+ * issuing CA itself, once `ca revoke --issuing-ca` has revoked it (after
+ * which the CA home issues nothing: it is replaced by a new one).
  *
  * The CRL lives in `<dir>/root.crl`, written atomically, so every `ca serve`
  * process (workers included) serves the same bytes; whoever holds the root
@@ -48,7 +48,9 @@ export function publishRootCrl(ca: CertificateAuthority, root: RootIdentity, val
   const thisUpdate = new Date(Math.floor((now.getTime() - CRL_BACKDATE_MS) / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + validityMs);
   const number = ca.store.nextCrlNumber('root');
-  const der = buildCrl({ issuer: root, entries: [], thisUpdate, nextUpdate, crlNumber: number });
+  const r = ca.issuingRevocation;
+  const entries = r ? [{ serial: r.serial, revocationDate: r.revokedAt, reason: r.reason, ...(r.invalidityDate ? { invalidityDate: r.invalidityDate } : {}) }] : [];
+  const der = buildCrl({ issuer: root, entries, thisUpdate, nextUpdate, crlNumber: number });
   const path = join(ca.dir, ROOT_CRL_FILE);
   const tmp = `${path}.${process.pid}.tmp`;
   try {
@@ -57,7 +59,7 @@ export function publishRootCrl(ca: CertificateAuthority, root: RootIdentity, val
   } catch (cause) {
     throw new CertwardenError(ErrorCode.IO, `cannot write ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
   }
-  return { der, number, thisUpdate, nextUpdate, entries: 0 };
+  return { der, number, thisUpdate, nextUpdate, entries: entries.length };
 }
 
 /** The root CRL on disk, or undefined when there is none (or it cannot be read or parsed). */
@@ -76,9 +78,10 @@ export function readRootCrl(dir: string): PublishedCrl | undefined {
   }
 }
 
-/** Re-sign the root CRL when it is missing or half of its validity has passed; returns the CRL now on disk. */
+/** Re-sign the root CRL when it is missing, lacks the issuing CA's revocation, or half of its validity has passed; returns the CRL now on disk. */
 export function maintainRootCrl(ca: CertificateAuthority, root: RootIdentity, validityMs = DEFAULT_CRL_VALIDITY_MS, now = new Date()): { crl: PublishedCrl; published: boolean } {
   const current = readRootCrl(ca.dir);
-  if (current && now.getTime() - current.thisUpdate.getTime() < validityMs / 2 && current.nextUpdate.getTime() > now.getTime()) return { crl: current, published: false };
+  const missingRevocation = ca.issuingRevocation !== undefined && current?.entries === 0;
+  if (current && !missingRevocation && now.getTime() - current.thisUpdate.getTime() < validityMs / 2 && current.nextUpdate.getTime() > now.getTime()) return { crl: current, published: false };
   return { crl: publishRootCrl(ca, root, validityMs, now), published: true };
 }

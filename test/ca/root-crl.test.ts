@@ -19,6 +19,7 @@ import { evaluateTrust } from '../../src/trust/evaluate.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { makeIntermediate, makeRoot, keyPem, tempDir } from '../helpers/pki.ts';
 import { runCli } from '../helpers/cli.ts';
+import { isCertwardenError } from '../../src/errors.ts';
 import type { Certificate } from '../../src/x509/certificate.ts';
 import { freshCa, PASSPHRASE } from './fixtures.ts';
 
@@ -121,6 +122,43 @@ describe('root CRL for the issuing CA', () => {
   });
 });
 
+describe('revoking the issuing CA', () => {
+  test('the root CRL lists it, chains from it fail check: chain, and the CA issues nothing more', async () => {
+    const tmp = tempDir('certwarden-rootcrl-revoke-');
+    const h = freshCa({ crlUrls: [`file://${tmp.dir}/ca.crl`], rootCrlUrls: [`file://${tmp.dir}/root.crl`] });
+    try {
+      const root = loadRoot(h.ca, PASSPHRASE)!;
+      const leaf = h.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
+      tmp.write('ca.crl', new CrlPublisher(h.ca).publish().der);
+      const before = publishRootCrl(h.ca, root);
+      const r = h.ca.revokeIssuingCa('cACompromise');
+      assert.equal(r.serial, h.ca.issuing.certificate.serialHex);
+      // A running `ca serve` notices that the CRL on disk lacks the revocation and re-signs at once.
+      const { crl, published } = maintainRootCrl(h.ca, root, undefined, new Date(before.thisUpdate.getTime() + 60_000));
+      assert.equal(published, true);
+      const v = verifyCrlForCertificate(crl.der, h.ca.issuing.certificate, [h.ca.root]);
+      assert.equal(v.status, 'revoked');
+      assert.equal(v.revocationReason, 'cACompromise');
+      tmp.write('root.crl', crl.der);
+      const policy = loadPolicy({ version: 1, trust: { cas: [h.ca.root.toPem()] }, revocation: { mode: 'hard-fail', check: 'chain', sources: ['crl'] } }, { baseDir: tmp.dir });
+      const verdict = await evaluateTrust([leaf.certificate, h.ca.issuing.certificate], { policy, host: 'svc.internal', allowFileCrl: true });
+      assert.equal(verdict.trusted, false);
+      assert.equal(verdict.revocation?.status, 'revoked');
+      for (const act of [() => h.ca.issue({ profile: 'server', sans: ['DNS:late.internal'] }), () => h.ca.renew(leaf.certificate), () => h.ca.revokeIssuingCa('keyCompromise')]) {
+        assert.throws(act, (err: unknown) => isCertwardenError(err) && err.code === 'CW_ERR_USAGE');
+      }
+      // The revocation is stored, not in memory.
+      h.ca.close();
+      h.ca = CertificateAuthority.open(h.dir, PASSPHRASE);
+      assert.equal(h.ca.issuingRevocation?.reason, 'cACompromise');
+      h.ca.close();
+    } finally {
+      h.cleanup();
+      tmp.cleanup();
+    }
+  });
+});
+
 describe('root CRL from the CLI', () => {
   test('ca init publishes the first root CRL; ca crl --root signs the next one', async () => {
     const tmp = tempDir('certwarden-rootcrl-cli-');
@@ -141,6 +179,19 @@ describe('root CRL from the CLI', () => {
       } finally {
         ca.close();
       }
+      const revoke = await runCli(['ca', 'revoke', '--issuing-ca', '--reason', 'cACompromise', '--dir', dir, '--format', 'json'], env);
+      assert.equal(revoke.code, 0, revoke.stderr);
+      assert.equal(BigInt(JSON.parse(revoke.stdout).rootCrlNumber), BigInt(first) + 2n);
+      const reopened = CertificateAuthority.open(dir, PASSPHRASE);
+      try {
+        assert.equal(verifyCrlForCertificate(readFileSync(join(dir, ROOT_CRL_FILE)), reopened.issuing.certificate, [reopened.root]).status, 'revoked');
+      } finally {
+        reopened.close();
+      }
+      const late = await runCli(['ca', 'issue', '--dir', dir, '--profile', 'server', '--san', 'DNS:late.internal', '--out', join(tmp.dir, 'late')], env);
+      assert.equal(late.code, 2);
+      assert.match(late.stderr, /CW_ERR_USAGE: the issuing CA was revoked/);
+      assert.equal(existsSync(join(tmp.dir, 'late.pem')), false);
     } finally {
       tmp.cleanup();
     }
