@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Certificate } from '../../src/x509/certificate.ts';
 import { keyPem, tempDir, type TestIdentity } from './pki.ts';
@@ -54,10 +54,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Whether something listens on TCP `port` (Linux /proc/net/tcp*, without connecting), or undefined when unknown. */
-function listensPerProc(port: number): boolean | undefined {
+/**
+ * Whether something listens on TCP `port` (Linux /proc/net/tcp*, without
+ * connecting), or undefined when unknown. With `pid`: whether that process
+ * holds the listening socket. freePort() closes the port it found before the
+ * server binds it, so another test process may take it in between; the server
+ * then fails to bind and exits, and "something listens" alone would send the
+ * test to the other process's server.
+ */
+function listensPerProc(port: number, pid?: number): boolean | undefined {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   let seen = false;
+  const inodes = new Set<string>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try {
@@ -66,10 +74,30 @@ function listensPerProc(port: number): boolean | undefined {
       continue;
     }
     seen = true;
-    // local_address is "ADDR:PORT"; state 0A is LISTEN.
-    if (text.split('\n').some((line) => { const f = line.trim().split(/\s+/); return f[1]?.endsWith(`:${hex}`) && f[3] === '0A'; })) return true;
+    // local_address is "ADDR:PORT"; state 0A is LISTEN; field 9 is the socket's inode.
+    for (const line of text.split('\n')) {
+      const f = line.trim().split(/\s+/);
+      if (f[1]?.endsWith(`:${hex}`) && f[3] === '0A' && f[9]) inodes.add(f[9]);
+    }
   }
-  return seen ? false : undefined;
+  if (!seen) return undefined;
+  if (inodes.size === 0) return false;
+  if (pid === undefined) return true;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return true; // cannot look inside the process: the listener is all we know
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m && inodes.has(m[1]!)) return true;
+    } catch {
+      // the fd closed meanwhile
+    }
+  }
+  return false;
 }
 
 /**
@@ -82,7 +110,7 @@ export async function waitForPort(port: number, timeoutMs = 10_000, child?: Chil
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before listening on ${port}`);
-    const listening = listensPerProc(port);
+    const listening = listensPerProc(port, child?.pid);
     if (listening === true || (listening === undefined && ready?.())) return;
     if (listening === undefined && !ready) {
       const ok = await new Promise<boolean>((resolve) => {

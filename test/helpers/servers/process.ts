@@ -47,8 +47,24 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** Start attempts: a port freePort() found can be taken by another test process before the server binds it. */
+const START_ATTEMPTS = 3;
+
 /** Start a server in the foreground on a free loopback port and wait until it listens. */
 export async function launch(spec: LaunchSpec): Promise<RunningServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOnce(spec);
+    } catch (err) {
+      // Only a server that exited before it listened is retried (on a fresh port): a lost port race.
+      if (attempt >= START_ATTEMPTS || !(err instanceof ExitedBeforeListening)) throw err;
+    }
+  }
+}
+
+class ExitedBeforeListening extends Error {}
+
+async function launchOnce(spec: LaunchSpec): Promise<RunningServer> {
   const tmp = tempDir(spec.prefix ?? 'certwarden-server-');
   const port = await freePort();
   try {
@@ -83,8 +99,10 @@ export async function launch(spec: LaunchSpec): Promise<RunningServer> {
     await waitForPort(port, START_TIMEOUT_MS, child);
   } catch (err) {
     const extra = spec.diagnostics?.(tmp.dir) ?? '';
+    const exitedEarly = child.exitCode !== null;
     await stop();
-    throw new Error(`${spec.command} did not start: ${(err as Error).message}\n${output}${extra}`);
+    const message = `${spec.command} did not start: ${(err as Error).message}\n${output}${extra}`;
+    throw exitedEarly ? new ExitedBeforeListening(message) : new Error(message);
   }
   return { port, dir: tmp.dir, output: () => output, stop };
 }
