@@ -48,6 +48,7 @@ import { buildOcspRequest } from '../src/ocsp/request.ts';
 import { verifyOcspResponse } from '../src/ocsp/verify.ts';
 import type { Certificate } from '../src/x509/certificate.ts';
 import { freePort, waitForPort } from '../test/helpers/openssl-ocsp.ts';
+import { median } from './stats.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -172,20 +173,11 @@ async function check(url: string, body: Buffer | undefined, issuer: Certificate,
   return verifyOcspResponse(Buffer.from(await res.arrayBuffer()), { certificate: cert, issuer }).status;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-interface Summary {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  bytesPerResponse: number;
+/** Medians (sums for error counts) over rounds, with the rounds themselves. */
+interface Summary extends LoadResult {
   rounds: LoadResult[];
 }
 function summarise(rs: LoadResult[]): Summary {

@@ -42,6 +42,7 @@ import { makeIntermediate, makeLeaf, makeOcspResponder, makeRoot, keyPem } from 
 import { launch, type RunningServer } from '../test/helpers/servers/process.ts';
 import { CONCURRENCY, type RunResult, type Workload } from './enforce-client.ts';
 import type { ServeMessage, ServerKind } from './enforce-server.ts';
+import { median } from './stats.ts';
 
 const NGINX = '/usr/sbin/nginx';
 /** Same as the Node server: one process serving connections. */
@@ -51,12 +52,6 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** A child process speaking request/response over IPC. */
 class Child {

@@ -30,6 +30,7 @@ import { createCertificate } from '../src/x509/builder.ts';
 import type { Certificate } from '../src/x509/certificate.ts';
 import { OID } from '../src/x509/oids.ts';
 import { generateKeyPair, type KeySpec } from '../src/x509/sign.ts';
+import { median } from './stats.ts';
 
 const arg = (name: string, dflt: number): number => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -67,12 +68,6 @@ function once(cmd: string, args: string[], check?: (out: string) => boolean): nu
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (!r.ok || (check && !check(r.out))) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.out}`);
   return ms;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**

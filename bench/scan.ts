@@ -28,6 +28,7 @@ import { keyPem, makeLeaf, makeRoot, tempDir } from '../test/helpers/pki.ts';
 import { startOpensslServer } from '../test/helpers/servers/openssl-server.ts';
 import { startTestPki, type ServerIdentity, type TestPki } from '../test/helpers/servers/test-pki.ts';
 import { startFleet, type FleetProfile } from './fleet.ts';
+import { median } from './stats.ts';
 
 const DAY = 86_400_000;
 /**
@@ -420,11 +421,6 @@ async function thousand(pki: TestPki, policyPath: string): Promise<Record<string
     }
   }
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function main(): Promise<void> {
