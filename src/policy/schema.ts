@@ -27,6 +27,9 @@ const duration = (description: string, example: string | number) => ({
   examples: [example],
 });
 
+/** A non-empty list of client-certificate anchors (inbound and its listeners). */
+const clientCas = (description: string) => ({ type: 'array', minItems: 1, items: { $ref: '#/definitions/caList/items' }, description }) as const;
+
 export const POLICY_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://github.com/certwarden/certwarden/schema/policy.schema.json',
@@ -229,12 +232,7 @@ export const POLICY_SCHEMA = {
       additionalProperties: false,
       required: ['client-cas'],
       properties: {
-        'client-cas': {
-          type: 'array',
-          minItems: 1,
-          items: { $ref: '#/definitions/caList/items' },
-          description: 'Anchors for client certificates: PEM files or inline PEM strings. Separate from trust.cas on purpose: the CAs you trust for servers are not the ones allowed to issue client identities.',
-        },
+        'client-cas': clientCas('Anchors for client certificates: PEM files or inline PEM strings. Separate from trust.cas on purpose: the CAs you trust for servers are not the ones allowed to issue client identities.'),
         revocation: { $ref: '#/definitions/inboundRevocation', description: 'Revocation checking of client certificates.' },
         purpose: { $ref: '#/definitions/purpose', description: 'The extended key usage client certificates must allow. Default "clientAuth".', default: 'clientAuth' },
         'clock-skew': duration('Clock tolerance for client certificates. Default: the top-level clock-skew.', '5m'),
@@ -251,12 +249,7 @@ export const POLICY_SCHEMA = {
       additionalProperties: false,
       description: 'One named mTLS listener: the inbound keys it overrides.',
       properties: {
-        'client-cas': {
-          type: 'array',
-          minItems: 1,
-          items: { $ref: '#/definitions/caList/items' },
-          description: 'Anchors for this listener\'s client certificates; they replace inbound.client-cas (not added to them).',
-        },
+        'client-cas': clientCas('Anchors for this listener\'s client certificates; they replace inbound.client-cas (not added to them).'),
         revocation: { $ref: '#/definitions/inboundRevocation', description: 'Overrides of inbound.revocation for this listener.' },
         purpose: { $ref: '#/definitions/purpose', description: 'Override of inbound.purpose.' },
         'clock-skew': duration('Override of inbound.clock-skew.', '5m'),
