@@ -39,7 +39,8 @@ import { createStapler } from '../src/tls/stapler.ts';
 import { queryOcsp } from '../src/ocsp/fetch.ts';
 import { startDemoResponder } from '../src/demo/responder.ts';
 import { makeIntermediate, makeLeaf, makeOcspResponder, makeRoot, keyPem } from '../test/helpers/pki.ts';
-import { launch, type RunningServer } from '../test/helpers/servers/process.ts';
+import type { RunningServer } from '../test/helpers/servers/process.ts';
+import { startNginx } from '../test/helpers/servers/nginx.ts';
 import { CONCURRENCY, type RunResult, type Workload } from './enforce-client.ts';
 import type { ServeMessage, ServerKind } from './enforce-server.ts';
 import { median } from './stats.ts';
@@ -116,39 +117,15 @@ function processTreeCpuUs(pid: number): number {
 }
 
 async function nginxServer(name: string, o: { chain: string; key: string; staple?: Uint8Array }): Promise<Target> {
-  const server: RunningServer = await launch({
-    command: NGINX,
-    prefix: 'certwarden-bench-nginx-',
-    prepare: (port, write, dir) => {
-      write('chain.pem', o.chain);
-      write('key.pem', o.key);
-      if (o.staple) write('staple.der', o.staple);
-      const site = [
-        `listen 127.0.0.1:${port} ssl backlog=511;`,
-        `ssl_certificate ${dir}/chain.pem;`,
-        `ssl_certificate_key ${dir}/key.pem;`,
-        // nginx 1.22's default is TLSv1 to TLSv1.2; Node's server speaks TLS 1.3 by default.
-        'ssl_protocols TLSv1.2 TLSv1.3;',
-        ...(o.staple ? ['ssl_stapling on;', `ssl_stapling_file ${dir}/staple.der;`] : ['ssl_stapling off;']),
-        'location / { return 200 "ok\\n"; }',
-      ];
-      write(
-        'nginx.conf',
-        [
-          `worker_processes ${NGINX_WORKERS};`,
-          `pid ${dir}/nginx.pid;`,
-          `error_log ${dir}/error.log warn;`,
-          'events { worker_connections 1024; }',
-          'http {',
-          '  access_log off;',
-          ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/${t}_temp;`),
-          `  server { ${site.join(' ')} }`,
-          '}',
-          '',
-        ].join('\n'),
-      );
-    },
-    args: (_port, dir) => ['-p', dir, '-c', `${dir}/nginx.conf`, '-g', 'daemon off; user root;', '-e', `${dir}/error.log`],
+  const server: RunningServer = await startNginx({
+    certChain: o.chain,
+    key: o.key,
+    stapling: o.staple !== undefined,
+    ...(o.staple ? { staplingFile: o.staple } : {}),
+    // nginx 1.22's default is TLSv1 to TLSv1.2; Node's server speaks TLS 1.3 by default.
+    protocols: 'TLSv1.2 TLSv1.3',
+    workers: NGINX_WORKERS,
+    logLevel: 'warn',
   });
   const pidFile = `${server.dir}/nginx.pid`;
   for (let i = 0; i < 50 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));

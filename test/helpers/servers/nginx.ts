@@ -16,9 +16,18 @@ export interface NginxOptions {
   /** ssl_verify_client with ssl_client_certificate = `clientCa`. */
   sslVerifyClient?: 'on' | 'optional' | 'optional_no_ca';
   clientCa?: string;
+  /** ssl_stapling_file: staple these DER bytes (needs `stapling`) instead of fetching. */
+  staplingFile?: Uint8Array;
+  /** ssl_protocols, e.g. "TLSv1.2 TLSv1.3" (nginx 1.22 stops at TLS 1.2 by default). */
+  protocols?: string;
+  /** worker_processes (default 1). */
+  workers?: number;
+  /** error_log level (default info, for start-up diagnostics; benchmarks want warn). */
+  logLevel?: 'info' | 'warn';
 }
 
 export function startNginx(o: NginxOptions): Promise<RunningServer> {
+  if (o.staplingFile && !o.stapling) throw new Error('startNginx: staplingFile needs stapling');
   if (o.sslVerifyClient && o.sslVerifyClient !== 'optional_no_ca' && !o.clientCa) throw new Error('startNginx: sslVerifyClient needs clientCa');
   return launch({
     command: '/usr/sbin/nginx',
@@ -28,6 +37,7 @@ export function startNginx(o: NginxOptions): Promise<RunningServer> {
       write('key.pem', o.key);
       if (o.trustedCert) write('trusted.pem', o.trustedCert);
       if (o.clientCa) write('client-ca.pem', o.clientCa);
+      if (o.staplingFile) write('staple.der', o.staplingFile);
       const server = [
         `listen 127.0.0.1:${port} ssl;`,
         `ssl_certificate ${dir}/chain.pem;`,
@@ -36,6 +46,8 @@ export function startNginx(o: NginxOptions): Promise<RunningServer> {
         ...(o.staplingVerify ? ['ssl_stapling_verify on;'] : []),
         ...(o.trustedCert ? [`ssl_trusted_certificate ${dir}/trusted.pem;`] : []),
         ...(o.staplingResponder ? [`ssl_stapling_responder ${o.staplingResponder};`] : []),
+        ...(o.staplingFile ? [`ssl_stapling_file ${dir}/staple.der;`] : []),
+        ...(o.protocols ? [`ssl_protocols ${o.protocols};`] : []),
         ...(o.sslVerifyClient ? [`ssl_verify_client ${o.sslVerifyClient};`] : []),
         ...(o.clientCa ? [`ssl_client_certificate ${dir}/client-ca.pem;`] : []),
         'location / { return 200 "ok\\n"; }',
@@ -43,10 +55,10 @@ export function startNginx(o: NginxOptions): Promise<RunningServer> {
       write(
         'nginx.conf',
         [
-          'worker_processes 1;',
+          `worker_processes ${o.workers ?? 1};`,
           `pid ${dir}/nginx.pid;`,
-          `error_log ${dir}/error.log info;`,
-          'events { worker_connections 256; }',
+          `error_log ${dir}/error.log ${o.logLevel ?? 'info'};`,
+          'events { worker_connections 1024; }',
           'http {',
           '  access_log off;',
           ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/${t}_temp;`),
