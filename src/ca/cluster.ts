@@ -18,7 +18,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { CertificateAuthority } from './ca.ts';
 import { CrlPublisher, type PublishedCrl } from './crl-publisher.ts';
-import { DEFAULT_POLL_MS } from './server.ts';
+import { watchStore } from './store-watch.ts';
 
 /** More processes than this is a typo, not a deployment. */
 export const MAX_WORKERS = 64;
@@ -101,19 +101,13 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
   const workers = validateWorkers(o.workers);
   const log = o.log ?? (() => {});
   const crl = new CrlPublisher(ca, o.crlValidityMs);
-  let seq = ca.store.changeSeq();
-  const poll = setInterval(() => {
-    try {
-      const current = ca.store.changeSeq();
-      if (current === seq) return;
-      const changed = ca.store.changedSince(seq);
-      seq = current;
+  const watch = watchStore(
+    ca.store,
+    (changed) => {
       if (changed.some((r) => r.revokedAt)) crl.markChanged();
-    } catch (err) {
-      log({ event: 'ca_poll_failed', error: (err as Error).message });
-    }
-  }, o.pollMs ?? DEFAULT_POLL_MS);
-  poll.unref();
+    },
+    { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log },
+  );
 
   // Structured clone over IPC, so the CRL travels as bytes rather than as JSON.
   cluster.setupPrimary({ serialization: 'advanced' });
@@ -164,7 +158,7 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
   } catch (err) {
     closing = true;
     for (const w of live) w.process.kill('SIGKILL');
-    clearInterval(poll);
+    watch.stop();
     cluster.off('message', onMessage);
     throw err;
   }
@@ -176,7 +170,7 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
     close: async () => {
       if (closing) return;
       closing = true;
-      clearInterval(poll);
+      watch.stop();
       cluster.off('message', onMessage);
       await Promise.all(
         [...live].map(

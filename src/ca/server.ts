@@ -23,10 +23,10 @@ import type { CertificateAuthority } from './ca.ts';
 import { CrlPublisher, type PublishedCrl } from './crl-publisher.ts';
 import { OcspResponder, type OcspAnswer, type OcspResponderOptions } from './ocsp-responder.ts';
 import { ROOT_CRL_FILE, readRootCrl } from './root-crl.ts';
+import { watchStore } from './store-watch.ts';
 import { ROOT_CRL_ROUTE } from './ca.ts';
 
-/** How often another process's revocations are looked for. */
-export const DEFAULT_POLL_MS = 200;
+export { DEFAULT_POLL_MS } from './store-watch.ts';
 /** How often responses are checked for refresh and the responder certificate for rotation. */
 export const DEFAULT_MAINTENANCE_MS = 60_000;
 /** RFC 5019 §5: GET requests are at most 255 bytes after encoding; we allow some slack for unusual clients. */
@@ -67,30 +67,21 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
   // Issue the first delegated responder certificate before taking the change sequence, so the
   // first poll does not re-sign for it; changes after this point are caught by polling.
   void responder.identity.signer;
-  let seq = ca.store.changeSeq();
+  const watch = watchStore(
+    ca.store,
+    (changed) => {
+      responder.apply(changed);
+      if (changed.some((r) => r.revokedAt)) crl.markChanged();
+      log({ event: 'ca_store_changed', records: changed.length, seq: changed[changed.length - 1]!.seq });
+    },
+    { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log },
+  );
   responder.load();
   const caDer = ca.issuing.certificate.der;
   const caPem = Buffer.from(ca.chain.map((c) => c.toPem()).join(''));
-
-  const sync = (): number => {
-    const current = ca.store.changeSeq();
-    if (current === seq) return 0;
-    const changed = ca.store.changedSince(seq);
-    seq = current;
-    responder.apply(changed);
-    if (changed.some((r) => r.revokedAt)) crl.markChanged();
-    if (changed.length > 0) log({ event: 'ca_store_changed', records: changed.length, seq });
-    return changed.length;
-  };
+  const sync = (): number => watch.sync().length;
   const unsubscribe = ca.onChange(() => sync());
 
-  const poll = setInterval(() => {
-    try {
-      sync();
-    } catch (err) {
-      log({ event: 'ca_poll_failed', error: (err as Error).message });
-    }
-  }, o.pollMs ?? DEFAULT_POLL_MS);
   const maintenance = setInterval(() => {
     try {
       const r = responder.refresh();
@@ -99,7 +90,6 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
       log({ event: 'ocsp_refresh_failed', error: (err as Error).message });
     }
   }, o.maintenanceMs ?? DEFAULT_MAINTENANCE_MS);
-  poll.unref();
   maintenance.unref();
 
   // RFC 5019 §6.2 headers of a pre-produced answer, formatted once per signed response (not per request).
@@ -222,7 +212,7 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
     close: async () => {
       if (closed) return;
       closed = true;
-      clearInterval(poll);
+      watch.stop();
       clearInterval(maintenance);
       unsubscribe();
       await new Promise<void>((resolve) => {
