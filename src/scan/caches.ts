@@ -10,6 +10,7 @@
  * revoked for every target and a failure is asked again by the next one; a
  * cache hit still carries the response, so each target's evidence records it.
  */
+import { CertwardenError, ErrorCode } from '../errors.ts';
 import { OcspCache } from '../ocsp/cache.ts';
 import type { ResolvedDestination } from '../policy/types.ts';
 import { Certificate } from '../x509/certificate.ts';
@@ -27,7 +28,7 @@ export class ParsedCertificates {
   readonly max: number;
 
   constructor(max = MAX_PARSED_CERTIFICATES) {
-    if (!Number.isInteger(max) || max < 0) throw new RangeError('the parsed-certificate cap must be a non-negative integer');
+    if (!Number.isInteger(max) || max < 0) throw new CertwardenError(ErrorCode.USAGE, `the parsed-certificate cap must be a non-negative whole number (got ${String(max)})`);
     this.max = max;
   }
 

@@ -24,6 +24,7 @@
  * decides when to stop looking, never what the answer is.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CertwardenError, ErrorCode } from '../errors.ts';
 
 /**
  * Handshakes per TLS version before `staple-missing`: the first one, then
@@ -53,8 +54,8 @@ export const MAX_STAPLE_RETRY_DELAY_MS = 2_000;
  * {@link MAX_STAPLE_RETRY_DELAY_MS} or the first delay, whichever is longer.
  */
 export function stapleRetryDelays(attempts: number, firstDelayMs: number): number[] {
-  if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError('staple attempts must be a positive integer');
-  if (!Number.isFinite(firstDelayMs) || firstDelayMs < 0) throw new RangeError('the staple retry delay must be a non-negative number of milliseconds');
+  if (!Number.isInteger(attempts) || attempts < 1) throw new CertwardenError(ErrorCode.USAGE, `staple attempts must be a positive whole number (got ${String(attempts)})`);
+  if (!Number.isFinite(firstDelayMs) || firstDelayMs < 0) throw new CertwardenError(ErrorCode.USAGE, `the staple retry delay must be a non-negative number of milliseconds (got ${String(firstDelayMs)})`);
   const cap = Math.max(firstDelayMs, MAX_STAPLE_RETRY_DELAY_MS);
   const out: number[] = [];
   for (let i = 1; i < attempts; i++) out.push(Math.min(cap, firstDelayMs * STAPLE_RETRY_BACKOFF ** (i - 1)));

@@ -90,8 +90,8 @@ describe('staple retry schedule (cold caches: nginx staples only after its first
     assert.deepEqual(stapleRetryDelays(3, 0), [0, 0]);
   });
   test('bad settings are refused when the schedule is built', () => {
-    assert.throws(() => stapleRetryDelays(0, 250), RangeError);
-    assert.throws(() => stapleRetryDelays(2, -1), RangeError);
+    assert.throws(() => stapleRetryDelays(0, 250), { code: 'CW_ERR_USAGE' });
+    assert.throws(() => stapleRetryDelays(2, -1), { code: 'CW_ERR_USAGE' });
   });
 
   type V = 'TLSv1.2' | 'TLSv1.3';
