@@ -12,6 +12,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { CertwardenError, ErrorCode } from '../errors.ts';
+import { assertSupportedNode } from '../util/runtime.ts';
 import type { RevocationSource } from '../revocation/types.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { DEFAULTS, LIMITS, POLICY_VERSION } from './defaults.ts';
@@ -761,6 +762,7 @@ function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
  *   details `{ file, line, column, path, problems }`.
  */
 export function loadPolicy(input: string | object, options: LoadPolicyOptions = {}): Policy {
+  assertSupportedNode();
   if (typeof input !== 'string' && (input === null || typeof input !== 'object')) {
     throw new CertwardenError(ErrorCode.POLICY, `loadPolicy needs a file path or a policy object (got ${input === null ? 'null' : typeof input})`, {
       details: { path: '' },

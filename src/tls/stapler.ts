@@ -26,6 +26,7 @@
 import { EventEmitter } from 'node:events';
 import type { Server as TlsServer } from 'node:tls';
 import { CertwardenError, ErrorCode } from '../errors.ts';
+import { assertSupportedNode } from '../util/runtime.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { queryOcsp, DEFAULT_OCSP_TIMEOUT_MS } from '../ocsp/fetch.ts';
 import { verifyOcspResponse, type OcspVerification } from '../ocsp/verify.ts';
@@ -129,6 +130,7 @@ export class Stapler extends EventEmitter {
 
   constructor(options: StaplerOptions) {
     super();
+    assertSupportedNode();
     if (!options || !Array.isArray(options.certificates) || options.certificates.length === 0) throw new CertwardenError(ErrorCode.USAGE, 'createStapler needs { certificates: [{ certificate, issuer? }, ...] }');
     if (options.dir !== undefined && options.storage !== undefined) throw new CertwardenError(ErrorCode.USAGE, 'give either dir or storage, not both');
     if (options.onRevoked !== undefined && typeof options.onRevoked !== 'function') throw new CertwardenError(ErrorCode.USAGE, 'onRevoked must be a function');
