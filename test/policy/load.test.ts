@@ -14,11 +14,11 @@ before(() => {
 after(() => f.cleanup());
 
 describe('good policies', () => {
-  test('minimal policy from the README', () => {
+  test('minimal policy from the README (CAs plus a specific self-signed certificate)', () => {
     const p = f.load(`version: 1
 trust:
   cas: [root.pem]
-  pins: ["${PIN_A}", "${PIN_B}"]
+  self-signed: ["${PIN_A}"]
   system: false
 revocation:
   mode: hard-fail
@@ -31,12 +31,12 @@ revocation:
     assert.equal(p.trust.anchors[0]!.fingerprint256, f.root.certificate.fingerprint256);
     assert.equal(p.trust.caSources[0]!.source, join(f.dir, 'root.pem'));
     assert.equal(p.trust.caSources[0]!.kind, 'file');
-    assert.deepEqual(p.trust.pins.map((x) => x.value), [PIN_A, PIN_B]);
-    assert.equal(p.trust.pins[0]!.sha256, PIN_A.slice('sha256/'.length));
+    assert.deepEqual(p.trust.pins, []);
+    assert.deepEqual(p.trust.selfSigned.map((x) => [x.kind, x.sha256]), [['spki', PIN_A.slice('sha256/'.length)]]);
     assert.equal(p.revocation.mode, 'hard-fail');
     assert.deepEqual(p.revocation.tolerates, []);
     assert.deepEqual(p.warnings, []);
-    assert.ok(Object.isFrozen(p) && Object.isFrozen(p.trust) && Object.isFrozen(p.trust.pins) && Object.isFrozen(p.revocation.sources));
+    assert.ok(Object.isFrozen(p) && Object.isFrozen(p.trust) && Object.isFrozen(p.trust.pins) && Object.isFrozen(p.trust.selfSigned) && Object.isFrozen(p.revocation.sources));
   });
 
   test('defaults are applied and are the strict ones', () => {
