@@ -650,6 +650,7 @@ function readRevocation(ctx: Ctx, obj: Obj | undefined, path: readonly PathSeg[]
     check: (o.check as RevocationSettings['check'] | undefined) ?? base.check,
     sources: [...sources],
     maxResponseAgeMs: durationAt(ctx, o, 'max-response-age', path, { min: 1, max: LIMITS.maxResponseAgeMs }) ?? base.maxResponseAgeMs,
+    maxStalenessMs: durationAt(ctx, o, 'max-staleness', path, { min: 1, max: LIMITS.maxResponseAgeMs }) ?? base.maxStalenessMs,
     timeouts: {
       ocspMs: durationAt(ctx, timeoutsObj, 'ocsp', tPath, tLimits) ?? base.timeouts.ocspMs,
       crlMs: durationAt(ctx, timeoutsObj, 'crl', tPath, tLimits) ?? base.timeouts.crlMs,
@@ -667,6 +668,7 @@ const DEFAULT_REVOCATION: RevocationSettings = {
   check: DEFAULTS.revocation.check,
   sources: DEFAULTS.revocation.sources,
   maxResponseAgeMs: DEFAULTS.revocation.maxResponseAgeMs,
+  maxStalenessMs: DEFAULTS.revocation.maxStalenessMs,
   timeouts: { ...DEFAULTS.revocation.timeouts },
   maxResponseBytes: { ...DEFAULTS.revocation.maxResponseBytes },
   ocspGet: DEFAULTS.revocation.ocspGet,

@@ -181,6 +181,10 @@ export const POLICY_SCHEMA = {
           items: { $ref: '#/definitions/revocationSource' },
         },
         'max-response-age': duration('Reject OCSP responses and CRLs whose thisUpdate is older than this, even if nextUpdate is later. Default "7d".', '7d'),
+        'max-staleness': duration(
+          'Longest time a good revocation answer is believed without asking again: a stapled response from its thisUpdate (older: not believed, the next source is asked), a cached OCSP answer or CRL from when it was fetched (older: fetched again). The worst-case time from a revocation to its refusal. At most 366d. Default "1h".',
+          '1h',
+        ),
         timeouts: { $ref: '#/definitions/timeouts', description: 'Time budgets for OCSP, CRL and connections.' },
         'max-response-bytes': { $ref: '#/definitions/maxResponseBytes', description: 'Size cap for fetched OCSP responses and CRLs.' },
         'ocsp-get': {
@@ -205,6 +209,7 @@ export const POLICY_SCHEMA = {
           items: { type: 'string', enum: ['ocsp', 'crl'], description: '"ocsp" or "crl".' },
         },
         'max-response-age': { $ref: '#/definitions/revocation/properties/max-response-age' },
+        'max-staleness': { $ref: '#/definitions/revocation/properties/max-staleness' },
         timeouts: { $ref: '#/definitions/revocation/properties/timeouts' },
         'max-response-bytes': { $ref: '#/definitions/revocation/properties/max-response-bytes' },
         'ocsp-get': { $ref: '#/definitions/revocation/properties/ocsp-get' },

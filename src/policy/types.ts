@@ -108,6 +108,12 @@ export interface RevocationSettings {
   sources: readonly RevocationSource[];
   /** Reject OCSP responses and CRLs whose thisUpdate is older than this. */
   maxResponseAgeMs: number;
+  /**
+   * `max-staleness`: the longest a `good` answer is believed without asking
+   * again: a staple from its thisUpdate, a cached OCSP answer or CRL from
+   * when it was fetched. Bounds the time from a revocation to its refusal.
+   */
+  maxStalenessMs: number;
   timeouts: RevocationTimeouts;
   maxResponseBytes: MaxResponseBytes;
   /** Use HTTP GET for OCSP requests that fit (RFC 5019 §5), else POST. */

@@ -1,7 +1,8 @@
 /**
  * The state one agent, dispatcher or listener shares across its connections:
  * the policy, one OCSP cache and one CRL cache (answers reused until their
- * nextUpdate), the verdict cache, counters and the clock.
+ * nextUpdate, and no longer than the policy's revocation.max-staleness after
+ * they were fetched), the verdict cache, counters and the clock.
  */
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { assertSupportedNode } from '../util/runtime.ts';
