@@ -82,6 +82,21 @@ describe('agent', () => {
     }
   });
 
+  test('cached CRL: a revocation is refused once max-staleness has passed since the fetch (CRL valid 24 h)', async () => {
+    const leaf = leafFor(pki, '127.0.0.1', { crlUrl: responder.crlUrl });
+    const server = await startHttpsServer(leaf, [pki.inter.certificate]);
+    const agent = createAgent(policy(), { now });
+    try {
+      assert.equal((await get(`https://127.0.0.1:${server.port}/`, agent)).status, 200);
+      responder.revoked.add(leaf.certificate.serialHex);
+      clock += PAST_BOUND_MS;
+      await assert.rejects(get(`https://127.0.0.1:${server.port}/`, agent), { code: 'CW_ERR_REVOCATION' });
+    } finally {
+      agent.destroy();
+      await server.close();
+    }
+  });
+
   test('stapled good answer older than max-staleness is not believed: live OCSP says revoked, refused', async () => {
     const leaf = leafFor(pki, '127.0.0.1', { ocspUrl: responder.ocspUrl });
     const server = await staplingServer(leaf, goodStaple(leaf, clock));
