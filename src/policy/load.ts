@@ -397,41 +397,41 @@ function readCas(ctx: Ctx, list: Json[], path: readonly PathSeg[]): CaSource[] {
 
 /** One file path or inline PEM entry (of `trust.cas`, `client-cas` or `trust.self-signed`), read and parsed; problems recorded. */
 function readCertificateEntry(ctx: Ctx, entry: Json, p: readonly PathSeg[]): CaSource | undefined {
-    const entryText = String(entry);
-    const location = cleanLocation(ctx.src.locate(p));
-    if (entryText.includes('-----BEGIN')) {
+  const entryText = String(entry);
+  const location = cleanLocation(ctx.src.locate(p));
+  if (entryText.includes('-----BEGIN')) {
+    try {
+      return { source: 'inline', kind: 'inline', certificates: Certificate.parseAll(entryText), location };
+    } catch (cause) {
+      problem(ctx, p, `${formatPath(p)}: the inline PEM does not hold a certificate: ${(cause as Error).message}`);
+    }
+    return undefined;
+  }
+  const file = isAbsolute(entryText) ? entryText : resolve(ctx.baseDir, entryText);
+  let cached = ctx.files.get(file);
+  if (!cached) {
+    let data: Buffer | undefined;
+    try {
+      data = readFileSync(file);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (cause as Error).message;
+      cached = { error: `cannot read CA file "${file}" (${why}); relative paths resolve from ${ctx.src.file ? "the policy file's folder" : 'the base folder'} (${ctx.baseDir})` };
+    }
+    if (data) {
       try {
-        return { source: 'inline', kind: 'inline', certificates: Certificate.parseAll(entryText), location };
+        cached = { certificates: Certificate.parseAll(data) };
       } catch (cause) {
-        problem(ctx, p, `${formatPath(p)}: the inline PEM does not hold a certificate: ${(cause as Error).message}`);
+        cached = { error: `CA file "${file}" does not hold a certificate in PEM or DER form: ${(cause as Error).message}` };
       }
-      return undefined;
     }
-    const file = isAbsolute(entryText) ? entryText : resolve(ctx.baseDir, entryText);
-    let cached = ctx.files.get(file);
-    if (!cached) {
-      let data: Buffer | undefined;
-      try {
-        data = readFileSync(file);
-      } catch (cause) {
-        const code = (cause as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (cause as Error).message;
-        cached = { error: `cannot read CA file "${file}" (${why}); relative paths resolve from ${ctx.src.file ? "the policy file's folder" : 'the base folder'} (${ctx.baseDir})` };
-      }
-      if (data) {
-        try {
-          cached = { certificates: Certificate.parseAll(data) };
-        } catch (cause) {
-          cached = { error: `CA file "${file}" does not hold a certificate in PEM or DER form: ${(cause as Error).message}` };
-        }
-      }
-      ctx.files.set(file, cached!);
-    }
-    if ('error' in cached!) {
-      problem(ctx, p, `${formatPath(p)}: ${cached.error}`);
-      return undefined;
-    }
-    return { source: file, kind: 'file', certificates: cached!.certificates, location };
+    ctx.files.set(file, cached!);
+  }
+  if ('error' in cached!) {
+    problem(ctx, p, `${formatPath(p)}: ${cached.error}`);
+    return undefined;
+  }
+  return { source: file, kind: 'file', certificates: cached!.certificates, location };
 }
 
 /** `trust.self-signed` (see self-signed.ts): pins as written, files/inline PEM read and checked to be self-signed. */
