@@ -46,6 +46,8 @@ export const ErrorCode = {
   UNTRUSTED: 'CW_ERR_UNTRUSTED',
   /** A certificate was found revoked, or its status could not be established under hard-fail. */
   REVOCATION: 'CW_ERR_REVOCATION',
+  /** The running Node.js is older than the versions certwarden supports (or lacks a module it needs). */
+  UNSUPPORTED_RUNTIME: 'CW_ERR_UNSUPPORTED_RUNTIME',
   /** An internal invariant broke: a bug, please report it. */
   INTERNAL: 'CW_ERR_INTERNAL',
 } as const;

@@ -7,7 +7,9 @@
  * a time across processes; busy_timeout makes other writers wait instead of
  * failing).
  */
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+// Types only: the module itself is loaded on first open (loadSqlite), so the package root imports on any Node.
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { loadSqlite } from '../util/runtime.ts';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { RevocationReasonName } from '../revocation/types.ts';
 import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilter, RevocationInput } from './store.ts';
@@ -69,8 +71,9 @@ export class SqliteStore implements CaStore {
   /** Open (creating if needed) the database at `path`. */
   constructor(path: string) {
     this.path = path;
+    const { DatabaseSync: Database } = loadSqlite();
     try {
-      this.#db = new DatabaseSync(path);
+      this.#db = new Database(path);
       this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       this.#db.exec('PRAGMA journal_mode = WAL');
       // Durability for issue and revoke: fsync the WAL at every commit.

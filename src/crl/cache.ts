@@ -84,11 +84,13 @@ export class CrlCache {
    * the parser's CertwardenError. An unverifiable CRL is returned with
    * `verified: false` (and not cached) so that checkCrl can say why.
    */
-  async get(url: string, issuers: readonly Certificate[]): Promise<CachedCrl> {
+  async get(url: string, issuers: readonly Certificate[], maxStalenessMs?: number): Promise<CachedCrl> {
     const key = CrlCache.key(url, issuers);
     const hit = this.#entries.get(key);
     if (hit) {
-      if (this.#now() < hit.value.validUntil.getTime()) {
+      // maxStalenessMs (policy revocation.max-staleness): a CRL fetched longer ago is fetched again.
+      const now = this.#now();
+      if (now < hit.value.validUntil.getTime() && (maxStalenessMs === undefined || now - hit.value.fetchedAt.getTime() <= maxStalenessMs)) {
         // LRU: move to the end.
         this.#entries.delete(key);
         this.#entries.set(key, hit);
@@ -131,6 +133,8 @@ export interface CheckViaDistributionPointsOptions {
   maxAgeMs?: number;
   /** Also consider file: distribution points (default false). */
   allowFile?: boolean;
+  /** Believe a CRL at most this long after it was fetched (refetch older ones; cap the result's validUntil). */
+  maxStalenessMs?: number;
 }
 
 /**
@@ -151,11 +155,13 @@ export async function checkCrlViaDistributionPoints(certificate: Certificate, op
     return { status: 'error', reasons: [{ code: CRL_REASON.noDistributionPoint, message: 'the certificate names no usable CRL distribution point' }], evidence: [] };
   }
   const inputs: CrlInput[] = [];
+  let oldestFetch = Number.POSITIVE_INFINITY;
   const failures: { code: string; message: string }[] = [];
   await Promise.all(
     urls.map(async (url) => {
       try {
-        const got = await options.cache.get(url, options.issuers);
+        const got = await options.cache.get(url, options.issuers, options.maxStalenessMs);
+        oldestFetch = Math.min(oldestFetch, got.fetchedAt.getTime());
         inputs.push({ crl: got.crl, url, cached: got.cached });
       } catch (cause) {
         const code = isCertwardenError(cause) ? cause.code : 'unknown';
@@ -167,6 +173,10 @@ export async function checkCrlViaDistributionPoints(certificate: Certificate, op
   if (inputs.length === 0) return { status: 'error', reasons: failures, evidence: [] };
   const result = checkCrl(certificate, inputs, checkOptions);
   if (result.status === 'error') result.reasons.push(...failures);
+  if (options.maxStalenessMs !== undefined && Number.isFinite(oldestFetch)) {
+    const bound = oldestFetch + options.maxStalenessMs;
+    if (!result.validUntil || result.validUntil.getTime() > bound) result.validUntil = new Date(bound);
+  }
   return result;
 }
 

@@ -34,6 +34,12 @@ export interface QueryOcspOptions extends Omit<VerifyOcspOptions, 'nonce'> {
   nonce?: boolean;
   /** Cache for verified results (keyed by CertID). */
   cache?: OcspCache;
+  /**
+   * Believe an answer at most this long after it was fetched (policy
+   * `revocation.max-staleness`): an older cache entry is not used (asked
+   * again), and the result's validUntil is capped at fetch time + this.
+   */
+  maxStalenessMs?: number;
   /** Keep the raw response in the evidence; default true. */
   keepDer?: boolean;
   /** Injectable transport (tests); default boundedFetch. */
@@ -137,6 +143,14 @@ async function queryOne(url: string, options: QueryOcspOptions): Promise<OcspQue
   return resultOf(v, url, options.keepDer === false ? undefined : res.body, false, method);
 }
 
+/** An answer fetched at `fetchedAt` is believed until fetchedAt + maxStalenessMs at the latest. */
+function capStaleness(r: OcspQueryResult, fetchedAt: number, maxStalenessMs: number | undefined): OcspQueryResult {
+  if (maxStalenessMs === undefined) return r;
+  const bound = fetchedAt + maxStalenessMs;
+  if (!r.validUntil || r.validUntil.getTime() > bound) r.validUntil = new Date(bound);
+  return r;
+}
+
 /**
  * Query the certificate's OCSP responder(s), verify the answer and return a
  * RevocationResult with evidence. Serves and fills `options.cache`.
@@ -146,7 +160,8 @@ export async function queryOcsp(options: QueryOcspOptions): Promise<OcspQueryRes
   const key = cache ? OcspCache.key(options.certificate, options.issuer, options.hashAlgorithm ?? 'sha1') : undefined;
   if (cache && key) {
     const hit = cache.get(key);
-    if (hit) return resultOf(hit.verification, hit.url, hit.der, true);
+    const fresh = hit && (options.maxStalenessMs === undefined || cache.now() - hit.storedAt.getTime() <= options.maxStalenessMs);
+    if (hit && fresh) return capStaleness(resultOf(hit.verification, hit.url, hit.der, true), hit.storedAt.getTime(), options.maxStalenessMs);
   }
   let urls: string[];
   try {
@@ -161,7 +176,7 @@ export async function queryOcsp(options: QueryOcspOptions): Promise<OcspQueryRes
     const r = await queryOne(url, options);
     if (r.status !== 'error') {
       if (cache && key && r.verification) cache.set(key, r.verification, { ...(r.evidence[0]?.der ? { der: r.evidence[0].der } : {}), url });
-      return r;
+      return capStaleness(r, cache ? cache.now() : (options.at ?? new Date()).getTime(), options.maxStalenessMs);
     }
     failures.push(...(r.reasons as OcspReasonEntry[]));
     last = r;

@@ -27,6 +27,15 @@ export const DEFAULTS = {
     sources: ['staple', 'ocsp', 'crl'] as readonly RevocationSource[],
     /** CA/Browser Forum BRs §4.9.10 bound OCSP validity to 10 days; a week-old answer is old enough. */
     maxResponseAgeMs: 7 * DAY,
+    /**
+     * Longest a good answer (staple, cached OCSP answer, cached CRL) is believed
+     * without asking again: the worst case from `ca revoke` to refusal. One hour
+     * matches `ca serve`'s pre-signed answers (valid 1 h, re-signed at half-life
+     * and at once on revocation) and stays above their re-sign interval (30 min),
+     * so staples from that responder remain believable; responders that sign for
+     * days (CA/B BR §4.9.10 allows 10) no longer stretch the window to days.
+     */
+    maxStalenessMs: HOUR,
     timeouts: { ocspMs: 5 * SECOND, crlMs: 10 * SECOND, connectMs: 5 * SECOND },
     /** OCSP responses are a few KiB; CRLs of large CAs reach tens of MiB. */
     maxResponseBytes: { ocsp: 1 << 20, crl: 32 << 20 },

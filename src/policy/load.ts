@@ -12,6 +12,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { CertwardenError, ErrorCode } from '../errors.ts';
+import { assertSupportedNode } from '../util/runtime.ts';
 import type { RevocationSource } from '../revocation/types.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { DEFAULTS, LIMITS, POLICY_VERSION } from './defaults.ts';
@@ -28,9 +29,11 @@ import type {
   PolicyWarning,
   Purpose,
   RevocationSettings,
+  SelfSignedEntry,
   SourceLocation,
   TrustSettings,
 } from './types.ts';
+import { notSelfSigned, parseSelfSignedPin } from './self-signed.ts';
 import { formatDuration, parseDuration, parseExpiry, parseHostPattern, parsePinValue, suggest } from './values.ts';
 
 export { policyHash } from './hash.ts';
@@ -384,46 +387,94 @@ function readCas(ctx: Ctx, list: Json[], path: readonly PathSeg[]): CaSource[] {
   const out: CaSource[] = [];
   list.forEach((entry, i) => {
     const p = [...path, i];
-    const entryText = String(entry);
-    const location = cleanLocation(ctx.src.locate(p));
-    if (entryText.includes('-----BEGIN')) {
-      try {
-        const certificates = Certificate.parseAll(entryText);
-        out.push({ source: 'inline', kind: 'inline', certificates, location });
-        checkAnchors(ctx, p, certificates, 'the inline PEM');
-      } catch (cause) {
-        problem(ctx, p, `${formatPath(p)}: the inline PEM does not hold a certificate: ${(cause as Error).message}`);
-      }
-      return;
-    }
-    const file = isAbsolute(entryText) ? entryText : resolve(ctx.baseDir, entryText);
-    let cached = ctx.files.get(file);
-    if (!cached) {
-      let data: Buffer | undefined;
-      try {
-        data = readFileSync(file);
-      } catch (cause) {
-        const code = (cause as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (cause as Error).message;
-        cached = { error: `cannot read CA file "${file}" (${why}); relative paths resolve from ${ctx.src.file ? "the policy file's folder" : 'the base folder'} (${ctx.baseDir})` };
-      }
-      if (data) {
-        try {
-          cached = { certificates: Certificate.parseAll(data) };
-        } catch (cause) {
-          cached = { error: `CA file "${file}" does not hold a certificate in PEM or DER form: ${(cause as Error).message}` };
-        }
-      }
-      ctx.files.set(file, cached!);
-    }
-    if ('error' in cached!) {
-      problem(ctx, p, `${formatPath(p)}: ${cached.error}`);
-      return;
-    }
-    out.push({ source: file, kind: 'file', certificates: cached!.certificates, location });
-    checkAnchors(ctx, p, cached!.certificates, `"${entryText}"`);
+    const source = readCertificateEntry(ctx, entry, p);
+    if (!source) return;
+    out.push(source);
+    checkAnchors(ctx, p, source.certificates, source.kind === 'inline' ? 'the inline PEM' : `"${String(entry)}"`);
   });
   return out;
+}
+
+/** One file path or inline PEM entry (of `trust.cas`, `client-cas` or `trust.self-signed`), read and parsed; problems recorded. */
+function readCertificateEntry(ctx: Ctx, entry: Json, p: readonly PathSeg[]): CaSource | undefined {
+  const entryText = String(entry);
+  const location = cleanLocation(ctx.src.locate(p));
+  if (entryText.includes('-----BEGIN')) {
+    try {
+      return { source: 'inline', kind: 'inline', certificates: Certificate.parseAll(entryText), location };
+    } catch (cause) {
+      problem(ctx, p, `${formatPath(p)}: the inline PEM does not hold a certificate: ${(cause as Error).message}`);
+    }
+    return undefined;
+  }
+  const file = isAbsolute(entryText) ? entryText : resolve(ctx.baseDir, entryText);
+  let cached = ctx.files.get(file);
+  if (!cached) {
+    let data: Buffer | undefined;
+    try {
+      data = readFileSync(file);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (cause as Error).message;
+      cached = { error: `cannot read CA file "${file}" (${why}); relative paths resolve from ${ctx.src.file ? "the policy file's folder" : 'the base folder'} (${ctx.baseDir})` };
+    }
+    if (data) {
+      try {
+        cached = { certificates: Certificate.parseAll(data) };
+      } catch (cause) {
+        cached = { error: `CA file "${file}" does not hold a certificate in PEM or DER form: ${(cause as Error).message}` };
+      }
+    }
+    ctx.files.set(file, cached!);
+  }
+  if ('error' in cached!) {
+    problem(ctx, p, `${formatPath(p)}: ${cached.error}`);
+    return undefined;
+  }
+  return { source: file, kind: 'file', certificates: cached!.certificates, location };
+}
+
+/** `trust.self-signed` (see self-signed.ts): pins as written, files/inline PEM read and checked to be self-signed. */
+function readSelfSigned(ctx: Ctx, list: Json[], path: readonly PathSeg[]): SelfSignedEntry[] {
+  const out: SelfSignedEntry[] = [];
+  list.forEach((entry, i) => {
+    const p = [...path, i];
+    const pin = parseSelfSignedPin(String(entry), cleanLocation(ctx.src.locate(p)));
+    if (pin) {
+      if (pin.ok) out.push(pin.value);
+      else problem(ctx, p, `${formatPath(p)} ${pin.problem}`);
+      return;
+    }
+    const read = readCertificateEntry(ctx, entry, p);
+    if (!read) return;
+    const what = read.kind === 'inline' ? 'the inline PEM' : `"${String(entry)}"`;
+    const bad = notSelfSigned(read.certificates);
+    if (bad.length > 0) {
+      problem(ctx, p, `${formatPath(p)}: "${bad[0]!.subject}" in ${what} is not self-signed (issued by "${bad[0]!.issuer}"); trust.self-signed lists certificates that are their own anchors: put the CA that issued it in trust.cas`);
+      return;
+    }
+    for (const c of read.certificates) {
+      if (c.notAfter.getTime() < ctx.now.getTime()) warn(ctx, p, `${formatPath(p)}: self-signed certificate "${c.subject}" in ${what} expired on ${c.notAfter.toISOString()}; it can no longer be trusted`);
+    }
+    out.push({ kind: read.kind, source: read.source, certificates: read.certificates, location: read.location });
+  });
+  return out;
+}
+
+/**
+ * The trap of the README's old example: `cas` plus `pins` of keys none of the
+ * CAs carry reads like "trust these CAs and this self-signed server", but pins
+ * restrict every chain, so every CA-issued host would fail with pin-mismatch.
+ */
+function checkPinsBesideCas(ctx: Ctx, t: TrustSettings, pinsPath: readonly PathSeg[], context: string): void {
+  if (t.pins.length === 0 || t.anchors.length === 0 || t.selfSigned.length > 0) return;
+  const caKeys = new Set(t.anchors.map((a) => a.spkiSha256));
+  if (t.pins.some((p) => caKeys.has(p.sha256))) return;
+  warn(
+    ctx,
+    pinsPath,
+    `${formatPath(pinsPath)}${context}: none of these pins is the key of a certificate in trust.cas, so only chains holding a pinned intermediate or leaf key are accepted. pins restrict every chain; to trust a self-signed certificate beside your CAs use trust.self-signed`,
+  );
 }
 
 function cleanLocation(loc: SourceLocation & { offset?: number }): SourceLocation {
@@ -431,7 +482,7 @@ function cleanLocation(loc: SourceLocation & { offset?: number }): SourceLocatio
   return rest;
 }
 
-function checkAnchors(ctx: Ctx, path: readonly PathSeg[], certs: Certificate[], what: string): void {
+function checkAnchors(ctx: Ctx, path: readonly PathSeg[], certs: readonly Certificate[], what: string): void {
   for (const c of certs) {
     if (c.notAfter.getTime() < ctx.now.getTime()) {
       warn(ctx, path, `${formatPath(path)}: anchor "${c.subject}" in ${what} expired on ${c.notAfter.toISOString()}; it can no longer anchor a valid path`);
@@ -537,10 +588,12 @@ function readTrust(ctx: Ctx, obj: Obj | undefined, path: readonly PathSeg[], bas
   const problemsBefore = ctx.problems.length;
   const cas = obj && Array.isArray(obj.cas) ? readCas(ctx, obj.cas, [...path, 'cas']) : undefined;
   const pins = obj && Array.isArray(obj.pins) ? readPins(ctx, obj.pins, [...path, 'pins']) : undefined;
+  const selfSigned = obj && Array.isArray(obj['self-signed']) ? readSelfSigned(ctx, obj['self-signed'], [...path, 'self-signed']) : undefined;
   const caSources = cas ?? base?.settings.caSources ?? [];
   const settings: TrustSettings = {
     anchors: cas ? anchorsOf(cas) : (base?.settings.anchors ?? []),
     caSources,
+    selfSigned: selfSigned ?? base?.settings.selfSigned ?? [],
     pins: pins ?? base?.settings.pins ?? [],
     allowSinglePin: typeof obj?.['allow-single-pin'] === 'boolean' ? obj['allow-single-pin'] : (base?.settings.allowSinglePin ?? DEFAULTS.allowSinglePin),
     system: typeof obj?.system === 'boolean' ? obj.system : (base?.settings.system ?? DEFAULTS.system),
@@ -597,6 +650,7 @@ function readRevocation(ctx: Ctx, obj: Obj | undefined, path: readonly PathSeg[]
     check: (o.check as RevocationSettings['check'] | undefined) ?? base.check,
     sources: [...sources],
     maxResponseAgeMs: durationAt(ctx, o, 'max-response-age', path, { min: 1, max: LIMITS.maxResponseAgeMs }) ?? base.maxResponseAgeMs,
+    maxStalenessMs: durationAt(ctx, o, 'max-staleness', path, { min: 1, max: LIMITS.maxResponseAgeMs }) ?? base.maxStalenessMs,
     timeouts: {
       ocspMs: durationAt(ctx, timeoutsObj, 'ocsp', tPath, tLimits) ?? base.timeouts.ocspMs,
       crlMs: durationAt(ctx, timeoutsObj, 'crl', tPath, tLimits) ?? base.timeouts.crlMs,
@@ -614,13 +668,14 @@ const DEFAULT_REVOCATION: RevocationSettings = {
   check: DEFAULTS.revocation.check,
   sources: DEFAULTS.revocation.sources,
   maxResponseAgeMs: DEFAULTS.revocation.maxResponseAgeMs,
+  maxStalenessMs: DEFAULTS.revocation.maxStalenessMs,
   timeouts: { ...DEFAULTS.revocation.timeouts },
   maxResponseBytes: { ...DEFAULTS.revocation.maxResponseBytes },
   ocspGet: DEFAULTS.revocation.ocspGet,
 };
 
 function hasAnchor(t: TrustSettings): boolean {
-  return t.anchors.length > 0 || t.pins.length > 0 || t.system;
+  return t.anchors.length > 0 || t.selfSigned.length > 0 || t.pins.length > 0 || t.system;
 }
 
 /** Dotted keys a destination rule sets, for evidence. */
@@ -644,10 +699,11 @@ function normalise(ctx: Ctx, data: Obj): Omit<Policy, 'canonical' | 'hash' | 'wa
   const purpose = (data.purpose as Purpose | undefined) ?? DEFAULTS.purpose;
   const clockSkewMs = durationAt(ctx, data, 'clock-skew', [], { max: LIMITS.maxClockSkewMs }) ?? DEFAULTS.clockSkewMs;
   if (!top.broken) checkPins(ctx, top.settings.pins, top.settings.allowSinglePin, top.pinsPath, '');
+  if (!top.broken) checkPinsBesideCas(ctx, top.settings, top.pinsPath, '');
 
   const rawRules = Array.isArray(data.destinations) ? (data.destinations as Obj[]) : [];
   if (!top.broken && !hasAnchor(top.settings) && rawRules.length === 0) {
-    problem(ctx, ['trust'], `trust names no anchor, so nothing would be trusted: add trust.cas (CA files), trust.pins, or system: true`);
+    problem(ctx, ['trust'], `trust names no anchor, so nothing would be trusted: add trust.cas (CA files), trust.self-signed (specific self-signed certificates), trust.pins, or system: true`);
   }
 
   const patternOwners = new Map<string, PathSeg[]>();
@@ -675,8 +731,10 @@ function normalise(ctx: Ctx, data: Obj): Omit<Policy, 'canonical' | 'hash' | 'wa
     const ruleRevocation = readRevocation(ctx, rule.revocation as Obj | undefined, [...path, 'revocation'], revocation, false);
     const name = typeof rule.name === 'string' ? rule.name : (matchList[0] ?? `destinations[${index}]`);
     if (!trust.broken) checkPins(ctx, trust.settings.pins, trust.settings.allowSinglePin, trust.pinsPath, ` (for destination "${name}")`);
+    const ownTrust = (rule.trust ?? {}) as Obj;
+    if (!trust.broken && ('pins' in ownTrust || 'cas' in ownTrust)) checkPinsBesideCas(ctx, trust.settings, trust.pinsPath, ` (for destination "${name}")`);
     if (!trust.broken && !hasAnchor(trust.settings)) {
-      problem(ctx, path, `${formatPath(path)} ("${name}") trusts nothing: give it trust.cas, trust.pins or trust.system: true (the top-level trust section names no anchor)`);
+      problem(ctx, path, `${formatPath(path)} ("${name}") trusts nothing: give it trust.cas, trust.self-signed, trust.pins or trust.system: true (the top-level trust section names no anchor)`);
     }
     return {
       name,
@@ -696,7 +754,7 @@ function normalise(ctx: Ctx, data: Obj): Omit<Policy, 'canonical' | 'hash' | 'wa
   if (rawInbound) {
     const cas = readCas(ctx, rawInbound['client-cas'] as Json[], ['inbound', 'client-cas']);
     const base: InboundSettings = {
-      trust: { anchors: anchorsOf(cas), caSources: cas, pins: [], allowSinglePin: false, system: false },
+      trust: { anchors: anchorsOf(cas), caSources: cas, selfSigned: [], pins: [], allowSinglePin: false, system: false },
       revocation: readRevocation(ctx, rawInbound.revocation as Obj | undefined, ['inbound', 'revocation'], revocation, true),
       purpose: (rawInbound.purpose as Purpose | undefined) ?? DEFAULTS.inboundPurpose,
       clockSkewMs: durationAt(ctx, rawInbound, 'clock-skew', ['inbound'], { max: LIMITS.maxClockSkewMs }) ?? clockSkewMs,
@@ -711,7 +769,7 @@ function normalise(ctx: Ctx, data: Obj): Omit<Policy, 'canonical' | 'hash' | 'wa
         const lcas = Array.isArray(l['client-cas']) ? readCas(ctx, l['client-cas'] as Json[], [...path, 'client-cas']) : undefined;
         listeners.set(name, {
           // Listener anchors replace the inbound ones: a listener narrows who may connect, it never widens it by accident.
-          trust: lcas ? { anchors: anchorsOf(lcas), caSources: lcas, pins: [], allowSinglePin: false, system: false } : base.trust,
+          trust: lcas ? { anchors: anchorsOf(lcas), caSources: lcas, selfSigned: [], pins: [], allowSinglePin: false, system: false } : base.trust,
           revocation: l.revocation ? readRevocation(ctx, l.revocation as Obj, [...path, 'revocation'], base.revocation, true) : base.revocation,
           purpose: (l.purpose as Purpose | undefined) ?? base.purpose,
           clockSkewMs: durationAt(ctx, l, 'clock-skew', path, { max: LIMITS.maxClockSkewMs }) ?? base.clockSkewMs,
@@ -761,6 +819,7 @@ function deepFreeze<T>(value: T, seen = new Set<unknown>()): T {
  *   details `{ file, line, column, path, problems }`.
  */
 export function loadPolicy(input: string | object, options: LoadPolicyOptions = {}): Policy {
+  assertSupportedNode();
   if (typeof input !== 'string' && (input === null || typeof input !== 'object')) {
     throw new CertwardenError(ErrorCode.POLICY, `loadPolicy needs a file path or a policy object (got ${input === null ? 'null' : typeof input})`, {
       details: { path: '' },

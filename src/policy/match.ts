@@ -122,6 +122,7 @@ function resolveSettings(s: DestinationSettings, host: string, port: number | un
     rule,
     anchors,
     configuredAnchors: configured,
+    selfSigned: s.trust.selfSigned,
     system: s.trust.system,
     pins,
     pinState: s.trust.pins.length === 0 ? 'none' : pins.length === 0 ? 'all-expired' : 'active',

@@ -98,10 +98,20 @@ export const POLICY_SCHEMA = {
           $ref: '#/definitions/caList',
           description: 'Trust anchors: PEM files (each may hold several certificates) or inline PEM strings. Read when the policy loads; a missing or malformed file is an error.',
         },
+        'self-signed': {
+          type: 'array',
+          description:
+            'Specific self-signed certificates trusted as their own anchors, beside cas (trust, not a restriction): a peer is accepted when its certificate is one of these (a PEM file or inline PEM, a "sha256-cert/<hex>" certificate pin) or is self-signed with a listed key ("sha256/<base64>" SPKI pin). Each anchors only itself. An empty list trusts no self-signed certificate.',
+          items: {
+            type: 'string',
+            minLength: 1,
+            description: 'A PEM (or DER) file of the self-signed certificate, relative to the policy file; an inline PEM string; "sha256/<base64 SPKI SHA-256>"; or "sha256-cert/<hex SHA-256 of the certificate>".',
+          },
+        },
         pins: {
           type: 'array',
           description:
-            'SPKI pins. A chain is accepted only if one of its certificates has a pinned key; a pinned self-signed certificate is its own anchor. At least two pins (one a backup key not yet in use) unless allow-single-pin is true. An empty list means no pinning.',
+            'SPKI pins: a restriction on every chain (HPKP style), not trust. A chain, CA-issued or self-signed, is accepted only if one of its certificates has a pinned key (a pinned self-signed certificate is also its own anchor). To trust a self-signed certificate beside cas, use self-signed. At least two pins (one a backup key not yet in use) unless allow-single-pin is true. An empty list means no pinning.',
           items: { $ref: '#/definitions/pin' },
         },
         'allow-single-pin': {
@@ -171,6 +181,10 @@ export const POLICY_SCHEMA = {
           items: { $ref: '#/definitions/revocationSource' },
         },
         'max-response-age': duration('Reject OCSP responses and CRLs whose thisUpdate is older than this, even if nextUpdate is later. Default "7d".', '7d'),
+        'max-staleness': duration(
+          'Longest time a good revocation answer is believed without asking again: a stapled response from its thisUpdate (older: not believed, the next source is asked), a cached OCSP answer or CRL from when it was fetched (older: fetched again). The worst-case time from a revocation to its refusal. At most 366d. Default "1h".',
+          '1h',
+        ),
         timeouts: { $ref: '#/definitions/timeouts', description: 'Time budgets for OCSP, CRL and connections.' },
         'max-response-bytes': { $ref: '#/definitions/maxResponseBytes', description: 'Size cap for fetched OCSP responses and CRLs.' },
         'ocsp-get': {
@@ -195,6 +209,7 @@ export const POLICY_SCHEMA = {
           items: { type: 'string', enum: ['ocsp', 'crl'], description: '"ocsp" or "crl".' },
         },
         'max-response-age': { $ref: '#/definitions/revocation/properties/max-response-age' },
+        'max-staleness': { $ref: '#/definitions/revocation/properties/max-staleness' },
         timeouts: { $ref: '#/definitions/revocation/properties/timeouts' },
         'max-response-bytes': { $ref: '#/definitions/revocation/properties/max-response-bytes' },
         'ocsp-get': { $ref: '#/definitions/revocation/properties/ocsp-get' },

@@ -52,11 +52,31 @@ export interface CaSource {
   location: SourceLocation;
 }
 
+/**
+ * One entry of `trust.self-signed`: a specific self-signed certificate trusted
+ * as its own anchor (ASVS V9.2.1), beside the CAs. It anchors only itself: a
+ * peer whose leaf *is* this certificate (or, for an SPKI pin, a self-signed
+ * leaf with this key), never certificates it might have issued.
+ */
+export interface SelfSignedEntry {
+  /** `file` / `inline`: certificates read at load; `spki`: `sha256/` pin; `certificate`: `sha256-cert/` pin. */
+  kind: 'file' | 'inline' | 'spki' | 'certificate';
+  /** As written (absolute path for files). */
+  source: string;
+  /** `file` / `inline`: the certificates, each checked to be self-signed at load. */
+  certificates: readonly Certificate[];
+  /** `spki`: base64 SHA-256 of the SubjectPublicKeyInfo; `certificate`: lowercase hex SHA-256 of the DER certificate. */
+  sha256?: string;
+  location: SourceLocation;
+}
+
 export interface TrustSettings {
   /** Every certificate from every CA source, in order (duplicates by fingerprint removed). */
   anchors: readonly Certificate[];
   caSources: readonly CaSource[];
-  /** All configured pins, including ones that expire later (or have expired: see `expires`). */
+  /** `trust.self-signed`: specific self-signed certificates trusted as their own anchors, beside `anchors`. */
+  selfSigned: readonly SelfSignedEntry[];
+  /** All configured pins, including ones that expire later (or have expired: see `expires`). Pins restrict every chain. */
   pins: readonly Pin[];
   allowSinglePin: boolean;
   /** Also trust the runtime's public roots (`tls.rootCertificates`). */
@@ -88,6 +108,12 @@ export interface RevocationSettings {
   sources: readonly RevocationSource[];
   /** Reject OCSP responses and CRLs whose thisUpdate is older than this. */
   maxResponseAgeMs: number;
+  /**
+   * `max-staleness`: the longest a `good` answer is believed without asking
+   * again: a staple from its thisUpdate, a cached OCSP answer or CRL from
+   * when it was fetched. Bounds the time from a revocation to its refusal.
+   */
+  maxStalenessMs: number;
   timeouts: RevocationTimeouts;
   maxResponseBytes: MaxResponseBytes;
   /** Use HTTP GET for OCSP requests that fit (RFC 5019 §5), else POST. */
@@ -181,6 +207,8 @@ export interface ResolvedDestination {
   anchors: readonly Certificate[];
   /** Configured anchors only (from `cas`). */
   configuredAnchors: readonly Certificate[];
+  /** `trust.self-signed`: leaves trusted as their own anchors. */
+  selfSigned: readonly SelfSignedEntry[];
   system: boolean;
   /** Pins in force at the resolution instant (expired ones removed). */
   pins: readonly Pin[];

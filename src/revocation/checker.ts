@@ -44,6 +44,7 @@ export const RevocationCheckReason = {
   STAPLE_MISSING: 'staple-missing',
   MUST_STAPLE_MISSING: 'must-staple-missing',
   STAPLE_INVALID: 'staple-invalid',
+  STAPLE_TOO_OLD: 'staple-older-than-max-staleness',
   NO_SOURCE: 'no-revocation-source',
   UNAVAILABLE: 'revocation-unavailable',
   SOFT_FAILED: 'soft-fail-unreachable',
@@ -178,8 +179,16 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
         if (v.status === 'invalid') {
           return done('error', { reasons: [reason(RevocationCheckReason.STAPLE_INVALID, `the stapled OCSP response cannot be trusted: ${v.reasons.map((r) => r.code).join(', ')}`), ...v.reasons] });
         }
+        // revocation.max-staleness: a good staple is believed for so long after its thisUpdate;
+        // an older one (a server still stapling its cache after a revocation) is not: ask the next source.
+        const believedUntil = v.thisUpdate ? v.thisUpdate.getTime() + s.maxStalenessMs : undefined;
+        if (v.status === 'good' && (believedUntil === undefined || at.getTime() > believedUntil)) {
+          reasons.push(reason(RevocationCheckReason.STAPLE_TOO_OLD, `the stapled good answer is older than revocation.max-staleness (thisUpdate ${v.thisUpdate?.toISOString() ?? 'absent'}): not believed, asking the next source`));
+          continue;
+        }
         const extra: Partial<RevocationResult> = { reasons: v.reasons };
         if (v.nextUpdate) extra.validUntil = v.nextUpdate;
+        if (believedUntil !== undefined && (!extra.validUntil || extra.validUntil.getTime() > believedUntil)) extra.validUntil = new Date(believedUntil);
         if (v.revocationTime) extra.revocationTime = v.revocationTime;
         if (v.revocationReason) extra.revocationReason = v.revocationReason;
         return done(v.status, extra);
@@ -199,6 +208,7 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
                 maxBytes: s.maxResponseBytes.ocsp,
                 preferGet: s.ocspGet,
                 cache: o.ocspCache,
+                maxStalenessMs: s.maxStalenessMs,
                 ...(o.signal ? { signal: o.signal } : {}),
               })
           : await checkCrlViaDistributionPoints(cert, {
@@ -207,6 +217,7 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
               at,
               ...(skew !== undefined ? { clockSkewMs: skew } : {}),
               maxAgeMs: s.maxResponseAgeMs,
+              maxStalenessMs: s.maxStalenessMs,
               allowFile: o.allowFileCrl === true,
             });
       evidence.push(...r.evidence);

@@ -56,7 +56,13 @@ export interface ConnectorOptions extends EnforcementOptions {
 export interface ConnectTarget {
   host: string;
   port: number;
-  /** SNI name; default the host unless it is an IP literal (RFC 6066 §3 forbids IP literals in SNI). */
+  /**
+   * The name the peer must prove, as in Node's own checkServerIdentity:
+   * certificate identity and destination rules use it, and it is sent as SNI
+   * (unless it is an IP literal: RFC 6066 §3). Default: the host. Lets a
+   * client dial an address and verify a name (`host: '10.0.0.5', servername:
+   * 'api.internal'`).
+   */
   servername?: string;
   localAddress?: string;
   family?: number;
@@ -157,10 +163,12 @@ export class VerifiedConnector {
     const ctx = this.context;
     const host = target.host;
     const port = target.port;
-    const peer = `${host}:${port}`;
-    const servername = target.servername ?? (isIP(host) ? undefined : host);
-    const sessionKey = `${host}|${port}|${servername ?? ''}`;
-    const resolved = resolveDestination(ctx.policy, host, port, { at: new Date(ctx.now()) });
+    // Node's tls.connect checks `servername || host`: dial an address, verify a name.
+    const identity = target.servername || host;
+    const peer = identity === host ? `${host}:${port}` : `${identity} (${host}:${port})`;
+    const servername = isIP(identity) ? undefined : identity;
+    const sessionKey = `${host}|${port}|${identity}`;
+    const resolved = resolveDestination(ctx.policy, identity, port, { at: new Date(ctx.now()) });
     const offered = this.#resumption ? this.#sessions.get(sessionKey) : undefined;
 
     // Node materialises the peer chain (getPeerCertificate(true), about 130 µs
@@ -233,8 +241,8 @@ export class VerifiedConnector {
       }
       const judging =
         resumed && offered && (chain.length === 0 || chain[0]!.fingerprint256 === offered.verdict.path[0]?.fingerprint256)
-          ? Promise.resolve(this.#admitResumed(offered.verdict, offered.verdictKey, host, port))
-          : judge(ctx, chain, { direction: 'outbound', host, port, resumed, useCache: resumed || this.#mayReuseWithoutStaple(chain, staple, resolved.revocation.requireStaple), ...(staple ? { staple } : {}) });
+          ? Promise.resolve(this.#admitResumed(offered.verdict, offered.verdictKey, identity, port))
+          : judge(ctx, chain, { direction: 'outbound', host: identity, port, resumed, useCache: resumed || this.#mayReuseWithoutStaple(chain, staple, resolved.revocation.requireStaple), ...(staple ? { staple } : {}) });
       judging.then(
         ({ verdict, verdictKey }) => {
           if (verdict.trusted && this.#agreement && !socket.authorized) {

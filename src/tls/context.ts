@@ -1,9 +1,11 @@
 /**
  * The state one agent, dispatcher or listener shares across its connections:
  * the policy, one OCSP cache and one CRL cache (answers reused until their
- * nextUpdate), the verdict cache, counters and the clock.
+ * nextUpdate, and no longer than the policy's revocation.max-staleness after
+ * they were fetched), the verdict cache, counters and the clock.
  */
 import { CertwardenError, ErrorCode } from '../errors.ts';
+import { assertSupportedNode } from '../util/runtime.ts';
 import { OcspCache } from '../ocsp/cache.ts';
 import { CrlCache } from '../crl/cache.ts';
 import type { Policy, RevocationSettings } from '../policy/types.ts';
@@ -40,6 +42,7 @@ export class EnforcementContext {
   readonly onVerdict: ((message: VerdictMessage) => void) | undefined;
 
   constructor(policy: Policy, options: EnforcementOptions = {}, revocation?: RevocationSettings) {
+    assertSupportedNode();
     if (!isPolicy(policy)) throw new CertwardenError(ErrorCode.USAGE, 'expected a loaded policy: pass the result of loadPolicy(pathOrObject)');
     if (options.now !== undefined && typeof options.now !== 'function') throw new CertwardenError(ErrorCode.USAGE, 'options.now must be a function returning milliseconds');
     if (options.maxVerdictAgeMs !== undefined && !(Number.isFinite(options.maxVerdictAgeMs) && options.maxVerdictAgeMs >= 0)) {

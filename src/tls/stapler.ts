@@ -13,7 +13,8 @@
  *    fleet does not stampede the responder) and exponential backoff on
  *    failure;
  *  - staple only a response that verifyOcspResponse calls `good` and that is
- *    before its nextUpdate; keep stapling the last good one while the
+ *    before its nextUpdate and younger than max-staleness (from thisUpdate:
+ *    the bound clients apply), refreshing at half of that window; keep stapling the last good one while the
  *    responder is down, until that nextUpdate, then staple nothing;
  *  - on `revoked`: stop stapling, emit 'revoked' and call `onRevoked` (the
  *    certificate needs replacing; stapling a revoked status helps no one);
@@ -26,10 +27,12 @@
 import { EventEmitter } from 'node:events';
 import type { Server as TlsServer } from 'node:tls';
 import { CertwardenError, ErrorCode } from '../errors.ts';
+import { assertSupportedNode } from '../util/runtime.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { queryOcsp, DEFAULT_OCSP_TIMEOUT_MS } from '../ocsp/fetch.ts';
 import { verifyOcspResponse, type OcspVerification } from '../ocsp/verify.ts';
 import { UNREACHABLE_CODES } from '../revocation/checker.ts';
+import { DEFAULTS } from '../policy/defaults.ts';
 import { emptyStaplerStats, publishStaple, type StapleEventKind, type StapleMessage, type StaplerStats } from './diagnostics.ts';
 import { FileStapleStorage, type StapleStorage } from './stapler-storage.ts';
 
@@ -68,6 +71,13 @@ export interface StaplerOptions {
   /** Called when a responder says a certificate is revoked. Must not throw. */
   onRevoked?: (event: { certificate: Certificate; verification: OcspVerification }) => void;
   timeoutMs?: number;
+  /**
+   * Never staple a response whose thisUpdate is older than this (policy
+   * `revocation.max-staleness`; clients with that bound would not believe it).
+   * The refresh is scheduled at half of the window this leaves, so a fresh
+   * staple is fetched before. Default: the policy default (1 h).
+   */
+  maxStalenessMs?: number;
   now?: () => number;
   timers?: Timers;
   /** Uniform [0, 1) source for jitter; default Math.random. */
@@ -77,6 +87,7 @@ export interface StaplerOptions {
 interface Good {
   der: Buffer;
   thisUpdate: number;
+  /** Usable until: the earliest of the response's nextUpdate, the certificate's notAfter and thisUpdate + max-staleness. */
   nextUpdate: number;
 }
 
@@ -122,6 +133,7 @@ export class Stapler extends EventEmitter {
   readonly #timers: Timers;
   readonly #random: () => number;
   readonly #timeoutMs: number;
+  readonly #maxStalenessMs: number;
   readonly #onRevoked: StaplerOptions['onRevoked'];
   readonly #stats = emptyStaplerStats();
   #closed = false;
@@ -129,10 +141,13 @@ export class Stapler extends EventEmitter {
 
   constructor(options: StaplerOptions) {
     super();
+    assertSupportedNode();
     if (!options || !Array.isArray(options.certificates) || options.certificates.length === 0) throw new CertwardenError(ErrorCode.USAGE, 'createStapler needs { certificates: [{ certificate, issuer? }, ...] }');
     if (options.dir !== undefined && options.storage !== undefined) throw new CertwardenError(ErrorCode.USAGE, 'give either dir or storage, not both');
     if (options.onRevoked !== undefined && typeof options.onRevoked !== 'function') throw new CertwardenError(ErrorCode.USAGE, 'onRevoked must be a function');
     if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) throw new CertwardenError(ErrorCode.USAGE, 'timeoutMs must be a positive number');
+    if (options.maxStalenessMs !== undefined && !(Number.isFinite(options.maxStalenessMs) && options.maxStalenessMs > 0)) throw new CertwardenError(ErrorCode.USAGE, 'maxStalenessMs must be a positive number of milliseconds');
+    this.#maxStalenessMs = options.maxStalenessMs ?? DEFAULTS.revocation.maxStalenessMs;
     this.#storage = options.storage ?? (options.dir !== undefined ? new FileStapleStorage(options.dir) : undefined);
     this.#now = options.now ?? Date.now;
     this.#timers = options.timers ?? realTimers;
@@ -273,8 +288,10 @@ export class Stapler extends EventEmitter {
 
   #accept(e: Entry, der: Uint8Array, v: OcspVerification): boolean {
     if (v.status !== 'good' || !v.thisUpdate || !v.nextUpdate || der.length > MAX_STAPLE_BYTES) return false;
-    // Never staple past the certificate's own expiry (certmagic does the same check).
-    const nextUpdate = Math.min(v.nextUpdate.getTime(), e.certificate.notAfter.getTime());
+    // Never staple past the certificate's own expiry (certmagic does the same check), nor
+    // past thisUpdate + max-staleness: `good` field means "usable until", and the refresh
+    // comes at half of that window.
+    const nextUpdate = Math.min(v.nextUpdate.getTime(), e.certificate.notAfter.getTime(), v.thisUpdate.getTime() + this.#maxStalenessMs);
     if (nextUpdate <= this.#now()) return false;
     e.good = { der: Buffer.from(der), thisUpdate: v.thisUpdate.getTime(), nextUpdate };
     return true;
@@ -345,7 +362,8 @@ export class Stapler extends EventEmitter {
     this.#stats.responderFailures++;
     const unreachable = r.reasons.length > 0 && r.reasons.every((x) => UNREACHABLE_CODES.has(x.code));
     if (!unreachable) this.#stats.rejectedResponses++;
-    this.#emit(unreachable ? 'refresh-failed' : 'rejected-response', e, { status: r.status, reasons: r.reasons });
+    const reasons = r.status === 'good' ? [...r.reasons, { code: 'staple-older-than-max-staleness', message: `the responder's good answer is already older than maxStalenessMs (${this.#maxStalenessMs} ms) or past its nextUpdate: not stapled` }] : r.reasons;
+    this.#emit(unreachable ? 'refresh-failed' : 'rejected-response', e, { status: r.status, reasons });
     if (e.good && !this.#fresh(e)) {
       e.good = undefined;
       this.#emit('expired', e, {});

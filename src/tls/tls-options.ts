@@ -38,7 +38,7 @@ export function createTlsConnectOptions(policy: Policy, host: string, port?: num
   if (typeof host !== 'string' || host === '') throw new CertwardenError(ErrorCode.USAGE, 'createTlsConnectOptions needs the host name the client dials');
   const resolved = resolveDestination(policy, host, port);
   if (resolved.anchors.length === 0) {
-    throw new CertwardenError(ErrorCode.USAGE, `${host}: the destination is trusted only through pins (self-signed): plain tls.connect options cannot enforce that; use connectVerified(policy, { host, port })`);
+    throw new CertwardenError(ErrorCode.USAGE, `${host}: the destination is trusted only through trust.self-signed or pins (self-signed certificates): plain tls.connect options cannot enforce that; use connectVerified(policy, { host, port })`);
   }
   if (resolved.pinState === 'all-expired') throw new CertwardenError(ErrorCode.UNTRUSTED, `${host}: every pin configured for this destination has expired: update trust.pins`);
   const pins = resolved.pins.map((p) => p.value);

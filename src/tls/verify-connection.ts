@@ -151,7 +151,7 @@ export function rejectionError(verdict: Pick<TrustVerdict, 'reasons' | 'rule'>, 
   const summary = verdict.reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
   const advice = byRevocation
     ? 'the certificate is revoked or its status could not be established under the policy'
-    : 'the peer does not present a certificate the policy trusts (check trust.cas / trust.pins for this destination)';
+    : 'the peer does not present a certificate the policy trusts (check trust.cas / trust.self-signed / trust.pins for this destination)';
   return new CertwardenError(byRevocation ? ErrorCode.REVOCATION : ErrorCode.UNTRUSTED, `${peer}: connection refused: ${advice} (${summary})`, {
     details: { peer, reasons: verdict.reasons, rule: verdict.rule },
   });

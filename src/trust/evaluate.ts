@@ -5,8 +5,12 @@
  * and the enforcement layers all ask it. Rules:
  *  - anchors are the destination's `trust.cas` (plus the runtime's roots only
  *    when `trust.system` is true);
- *  - a pinned certificate that is self-signed is its own anchor (ASVS V9.2.1:
- *    "specific self-signed certificates");
+ *  - a leaf listed in the destination's `trust.self-signed` (and itself
+ *    self-signed) is its own anchor, beside the CAs (ASVS V9.2.1: "specific
+ *    internal CAs and specific self-signed certificates" is a union);
+ *  - a pinned certificate that is self-signed is its own anchor too (pins are
+ *    a restriction on every chain, and without this a pinned self-signed
+ *    server could never pass them);
  *  - when pins are in force, the validated path must contain a pinned key
  *    (RFC 7469 §2.6: pin validation succeeds when a pinned SPKI is in the
  *    validated chain); when every configured pin has expired the verdict fails
@@ -19,7 +23,7 @@ import { validatePath, type PathRejection } from '../x509/path/validate.ts';
 import type { Policy } from '../policy/types.ts';
 import { inboundListenerNames, resolveDestination, resolveInbound } from '../policy/match.ts';
 import type { ResolvedDestination } from '../policy/types.ts';
-import { verifySignature } from '../x509/signature.ts';
+import { isSelfSigned, selfSignedMatch } from '../policy/self-signed.ts';
 import { checkChainRevocation, type ChainRevocationResult } from '../revocation/checker.ts';
 import type { OcspCache } from '../ocsp/cache.ts';
 import type { CrlCache } from '../crl/cache.ts';
@@ -68,14 +72,6 @@ export interface TrustVerdict {
   validUntil?: Date;
 }
 
-function isSelfSigned(cert: Certificate): boolean {
-  try {
-    return cert.isSelfIssued && verifySignature(cert.signatureAlgorithm, cert.tbs, cert.signatureValue, cert.publicKey);
-  } catch {
-    return false;
-  }
-}
-
 /** Evaluate a presented chain (leaf first) against the policy. Never throws for bad certificates. */
 export async function evaluateTrust(chain: readonly Certificate[], options: EvaluateOptions): Promise<TrustVerdict> {
   const at = options.at ?? new Date();
@@ -97,13 +93,15 @@ export async function evaluateTrust(chain: readonly Certificate[], options: Eval
   const pinHashes = new Set(resolved.pins.map((p) => p.sha256));
   // Pinned self-signed certificates presented by the peer become anchors.
   const pinnedAnchors = chain.filter((c) => pinHashes.has(c.spkiSha256) && isSelfSigned(c));
-  const anchors = [...resolved.anchors, ...pinnedAnchors];
+  // A listed self-signed leaf anchors only itself: it is added only when it is the peer's own certificate.
+  const selfSignedLeaf = selfSignedMatch(leaf, resolved.selfSigned) ? [leaf] : [];
+  const anchors = [...resolved.anchors, ...pinnedAnchors, ...selfSignedLeaf];
   if (anchors.length === 0) {
     return {
       ...base,
       trusted: false,
       path: [leaf],
-      reasons: [{ code: TrustReason.NO_ANCHORS, message: 'no trust anchor applies: the policy has no trust.cas, the peer is not a pinned self-signed certificate, and trust.system is false' }],
+      reasons: [{ code: TrustReason.NO_ANCHORS, message: 'no trust anchor applies: the policy has no trust.cas, the peer is not a self-signed certificate listed in trust.self-signed (or pinned), and trust.system is false' }],
     };
   }
 
@@ -131,7 +129,7 @@ export async function evaluateTrust(chain: readonly Certificate[], options: Eval
         ...base,
         trusted: false,
         path: result.path,
-        reasons: [{ code: TrustReason.PIN_MISMATCH, message: `no certificate in the validated chain matches the destination's pins (${resolved.pins.map((p) => p.value).join(', ')})` }],
+        reasons: [{ code: TrustReason.PIN_MISMATCH, message: `no certificate in the validated chain matches the destination's pins (${resolved.pins.map((p) => p.value).join(', ')}); trust.pins restricts every chain, CA-issued ones included: to trust a self-signed certificate beside trust.cas, list it under trust.self-signed instead` }],
       };
     }
   }

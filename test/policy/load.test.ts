@@ -14,11 +14,11 @@ before(() => {
 after(() => f.cleanup());
 
 describe('good policies', () => {
-  test('minimal policy from the README', () => {
+  test('minimal policy from the README (CAs plus a specific self-signed certificate)', () => {
     const p = f.load(`version: 1
 trust:
   cas: [root.pem]
-  pins: ["${PIN_A}", "${PIN_B}"]
+  self-signed: ["${PIN_A}"]
   system: false
 revocation:
   mode: hard-fail
@@ -31,12 +31,12 @@ revocation:
     assert.equal(p.trust.anchors[0]!.fingerprint256, f.root.certificate.fingerprint256);
     assert.equal(p.trust.caSources[0]!.source, join(f.dir, 'root.pem'));
     assert.equal(p.trust.caSources[0]!.kind, 'file');
-    assert.deepEqual(p.trust.pins.map((x) => x.value), [PIN_A, PIN_B]);
-    assert.equal(p.trust.pins[0]!.sha256, PIN_A.slice('sha256/'.length));
+    assert.deepEqual(p.trust.pins, []);
+    assert.deepEqual(p.trust.selfSigned.map((x) => [x.kind, x.sha256]), [['spki', PIN_A.slice('sha256/'.length)]]);
     assert.equal(p.revocation.mode, 'hard-fail');
     assert.deepEqual(p.revocation.tolerates, []);
     assert.deepEqual(p.warnings, []);
-    assert.ok(Object.isFrozen(p) && Object.isFrozen(p.trust) && Object.isFrozen(p.trust.pins) && Object.isFrozen(p.revocation.sources));
+    assert.ok(Object.isFrozen(p) && Object.isFrozen(p.trust) && Object.isFrozen(p.trust.pins) && Object.isFrozen(p.trust.selfSigned) && Object.isFrozen(p.revocation.sources));
   });
 
   test('defaults are applied and are the strict ones', () => {
@@ -53,6 +53,7 @@ revocation:
       check: 'chain',
       sources: ['staple', 'ocsp', 'crl'],
       maxResponseAgeMs: 7 * 86_400_000,
+      maxStalenessMs: 3_600_000,
       timeouts: { ocspMs: 5000, crlMs: 10_000, connectMs: 5000 },
       maxResponseBytes: { ocsp: 1 << 20, crl: 32 << 20 },
       ocspGet: true,
@@ -81,6 +82,7 @@ revocation:
   check: leaf
   sources: [staple, crl]
   max-response-age: 2d
+  max-staleness: 20m
   timeouts: { ocsp: 3s, crl: 1m, connect: 1500ms }
   max-response-bytes: { crl: 1000000 }
   ocsp-get: false
@@ -117,6 +119,7 @@ inbound:
       check: 'leaf',
       sources: ['staple', 'crl'],
       maxResponseAgeMs: 2 * 86_400_000,
+      maxStalenessMs: 20 * 60_000,
       timeouts: { ocspMs: 3000, crlMs: 60_000, connectMs: 1500 },
       maxResponseBytes: { ocsp: 1 << 20, crl: 1_000_000 },
       ocspGet: false,
@@ -133,7 +136,7 @@ inbound:
     assert.deepEqual(pay!.revocation.timeouts, { ocspMs: 2000, crlMs: 60_000, connectMs: 1500 });
     assert.equal(pay!.clockSkewMs, 60_000);
     assert.deepEqual([...pay!.overrides].sort(), ['clock-skew', 'revocation.mode', 'revocation.timeouts.ocsp', 'trust.allow-single-pin', 'trust.cas', 'trust.pins']);
-    assert.equal(pay!.location.line, 23);
+    assert.equal(pay!.location.line, 24);
     assert.equal(legacy!.name, 'legacy.example.com:8443');
     assert.deepEqual(
       legacy!.patterns.map((x) => [x.kind, x.host, x.port, x.ip]),

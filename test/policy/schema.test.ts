@@ -48,7 +48,7 @@ test('the annotated example policy is valid against the schema and loads', () =>
   // Load it for real with the CA files it names, minted here.
   const f = fixture();
   try {
-    for (const name of ['internal-root.pem', 'payments-root.pem', 'client-ca.pem', 'operators-ca.pem']) f.write(name, f.root.certificate.toPem());
+    for (const name of ['internal-root.pem', 'payments-root.pem', 'client-ca.pem', 'operators-ca.pem', 'legacy-nas.pem']) f.write(name, f.root.certificate.toPem());
     const p = f.load(text, { now: new Date('2026-01-01T00:00:00Z') }, 'example.yaml');
     assert.ok(p.destinations.length > 0);
   } finally {

@@ -67,7 +67,7 @@ describe('stapler lifecycle', () => {
     responder = await startTestResponder({ issuer: pki.inter, signer: pki.responder, now: fake.clock, validityMs: WINDOW });
     a = leafFor(pki, 'a.test', { ocspUrl: responder.ocspUrl });
     b = leafFor(pki, 'b.test', { ocspUrl: responder.ocspUrl });
-    stapler = createStapler({ certificates: [{ certificate: pemChain(a) }, { certificate: b.certificate, issuer: pki.inter.certificate }], dir: store.dir, now: fake.clock, timers: fake.timers, random: () => 0.5 });
+    stapler = createStapler({ certificates: [{ certificate: pemChain(a) }, { certificate: b.certificate, issuer: pki.inter.certificate }], dir: store.dir, now: fake.clock, timers: fake.timers, random: () => 0.5, maxStalenessMs: WINDOW });
     for (const k of ['fetched', 'refresh-failed', 'expired', 'revoked', 'rejected-response']) stapler.on(k, () => events.push(k));
     await stapler.ready();
     server = await serve(a, { 'b.test': b }, stapler);
