@@ -110,6 +110,19 @@ describe('text output escapes control characters from certificates', () => {
     assert.match(o.stdout.split('\n')[0]!, /: REVOKED$/);
   });
 
+  test('C1 controls (CSI 0x9b) and bidi overrides: escaped in text, \\u-escaped in JSON with the exact value kept', async () => {
+    const c1 = makeLeaf(inter, 'c1.test', { subject: 'CN=c1.test\u009b8m\u202egnp.live' });
+    const file = tmp.write('c1.pem', c1.certificate.toPem());
+    const text = await runCli(['pin', file]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.ok(!/[\u0080-\u009f\u202e]/.test(text.stdout), JSON.stringify(text.stdout));
+    assert.match(text.stdout, /CN=c1\.test\\x9b8m\\u202egnp\.live/);
+    const json = await runCli(['pin', file, '--format', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.ok(!/[\u0080-\u009f\u202e]/.test(json.stdout), JSON.stringify(json.stdout));
+    assert.equal(JSON.parse(json.stdout).certificates[0].subject, c1.certificate.subject);
+  });
+
   test('error messages that echo user input are escaped too', async () => {
     const r = await runCli(['pin', `no-such-file\n${ESC}[8m`]);
     assert.equal(r.code, 2);
