@@ -95,6 +95,13 @@ describe('a refused connection is said once, with host:port', () => {
     assert.match(r.stderr, /127\.0\.0\.1:1: connection refused \(ECONNREFUSED\)/);
     assert.doesNotMatch(r.stderr, /Run with --help/);
   });
+  test('scan of a closed port: ECONNREFUSED at most once per line (it was five times on one line)', { timeout: 60_000 }, async () => {
+    const r = await runCli(['scan', '--policy', files.policy, '127.0.0.1:1']);
+    assert.equal(r.code, 2, r.stderr + r.stdout);
+    for (const line of r.stdout.split('\n')) assert.ok((line.match(/ECONNREFUSED/g)?.length ?? 0) <= 1, line);
+    // Every failed check is still named.
+    for (const check of ['trust-chain', 'key-strength', 'client-auth', 'stapling', 'revocation-status']) assert.match(r.stdout, new RegExp(check));
+  });
   test('a name with several addresses (AggregateError, empty message) is one phrase naming each address', async () => {
     // Real connection attempts to two closed loopback ports through a lookup that returns both addresses.
     const err = await new Promise<Error>((resolve) => {
