@@ -298,7 +298,7 @@ export class CertificateAuthority {
    */
   revokeIssuingCa(reason: RevocationReasonName, invalidityDate?: Date): IssuingCaRevocation {
     const already = this.issuingRevocation;
-    if (already) throw new CertwardenError(ErrorCode.STATE, `the issuing CA was already revoked at ${already.revokedAt.toISOString()} (${already.reason})`);
+    if (already) throw new CertwardenError(ErrorCode.USAGE, `the issuing CA was already revoked at ${already.revokedAt.toISOString()} (${already.reason})`);
     if (!existsSync(join(this.dir, CA_FILES.rootKey))) throw new CertwardenError(ErrorCode.USAGE, 'this CA home holds no root key (an imported CA): the issuing CA is revoked by whoever operates its root');
     if (!REVOKE_REASONS.includes(reason)) throw new CertwardenError(ErrorCode.USAGE, `reason ${reason} cannot be used to revoke`);
     if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CertwardenError(ErrorCode.USAGE, '--invalidity-date must be an ISO-8601 time');
