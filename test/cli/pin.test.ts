@@ -116,6 +116,19 @@ describe('certwarden pin: keys and CSRs (a backup pin is often only a key)', () 
     assert.equal(out.certificates.length, 1);
   });
 
+  test('a combined PEM (certificate then its key, as HAProxy wants): the certificate first; --all shows the key pins the same', async () => {
+    const root = makeRoot();
+    const leaf = makeLeaf(root, 'combined.test');
+    const file = tmp.write('combined.pem', leaf.certificate.toPem() + pem(leaf.privateKey, 'pkcs8'));
+    const first = await runCli(['pin', file, '--format', 'json']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(JSON.parse(first.stdout).pins.map((p: { kind: string }) => p.kind), ['certificate']);
+    const all = await runCli(['pin', file, '--all', '--format', 'json']);
+    const pins = JSON.parse(all.stdout).pins as Array<{ kind: string; spkiPin: string }>;
+    assert.deepEqual(pins.map((p) => p.kind), ['certificate', 'private-key']);
+    assert.equal(pins[0]!.spkiPin, pins[1]!.spkiPin);
+  });
+
   test('an encrypted private key without a passphrase: a clear error asking for one or for the public key', async () => {
     const encrypted = [
       tmp.write('enc-pkcs8.pem', ec.privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'correct horse' })),
