@@ -58,7 +58,14 @@ function fromPublicKey(kind: PinSourceKind, key: KeyObject): PinSource {
 
 /** A certificate as a pin source (also for certificates read from a live handshake). */
 export function certificatePinSource(certificate: Certificate): PinSource {
-  return { kind: 'certificate', spkiDer: certificate.spkiDer, certificate, keyDescription: describeKey(certificate.publicKey) };
+  let keyDescription: string;
+  try {
+    keyDescription = describeKey(certificate.publicKey);
+  } catch {
+    // The pin hashes the SPKI bytes: a key algorithm node:crypto cannot load still has one.
+    keyDescription = 'unsupported key algorithm';
+  }
+  return { kind: 'certificate', spkiDer: certificate.spkiDer, certificate, keyDescription };
 }
 
 function fromCsr(der: Uint8Array): PinSource {
@@ -75,7 +82,7 @@ function fromPrivateKey(key: Parameters<typeof createPrivateKey>[0] & object, op
     if (code === 'ERR_MISSING_PASSPHRASE' || (options.passphrase === undefined && code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED')) {
       throw new CertwardenError(ErrorCode.PASSPHRASE, 'this private key is encrypted: give its passphrase with --passphrase-file FILE, or pin its public key instead (openssl pkey -in KEY -pubout)', { cause });
     }
-    if (options.passphrase !== undefined && (code === 'ERR_OSSL_BAD_DECRYPT' || /bad decrypt/i.test((cause as Error).message))) {
+    if (options.passphrase !== undefined && code === 'ERR_OSSL_BAD_DECRYPT') {
       throw new CertwardenError(ErrorCode.PASSPHRASE, 'cannot decrypt this private key: wrong passphrase', { cause });
     }
     // node:crypto's message names the failing parser, never key bytes.
