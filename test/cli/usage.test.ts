@@ -12,7 +12,7 @@ import { truncateSync, writeFileSync } from 'node:fs';
 import { makeIntermediate, makeLeaf, makeRoot, tempDir } from '../helpers/pki.ts';
 import { assertOneLineError, runCli } from '../helpers/cli.ts';
 import { closestOption } from '../../src/cli/args.ts';
-import { describeConnectError } from '../../src/cli/connect-error.ts';
+import { describeConnectError } from '../../src/net/connect-error.ts';
 import { freshCa, PASSPHRASE } from '../ca/fixtures.ts';
 
 const tmp = tempDir('certwarden-usage-');

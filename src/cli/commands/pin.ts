@@ -19,7 +19,7 @@ import { parseCommandArgs, readInputFile, parseFormat, usageError, optionalStrin
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { summarizeCertificate } from '../certificate-summary.ts';
-import { describeConnectError } from '../connect-error.ts';
+import { describeConnectError } from '../../net/connect-error.ts';
 import { writeJson, type Io } from '../output.ts';
 import { certificatePinSource, pinSourcesFromInput, type PinSource } from '../pin-input.ts';
 
