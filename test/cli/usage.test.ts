@@ -102,6 +102,13 @@ describe('a refused connection is said once, with host:port', () => {
     // Every failed check is still named.
     for (const check of ['trust-chain', 'key-strength', 'client-auth', 'stapling', 'revocation-status']) assert.match(r.stdout, new RegExp(check));
   });
+  test('ocsp check against a closed port: the reason says connection refused, once', async () => {
+    const aia = makeLeaf(inter, 'aia.test', { ocspUrls: ['http://127.0.0.1:1/ocsp'] });
+    const r = await runCli(['ocsp', 'check', '--cert', tmp.write('aia.pem', aia.certificate.toPem()), '--issuer', files.inter]);
+    assert.equal(r.code, 2, r.stderr + r.stdout);
+    assert.equal(r.stdout.match(/ECONNREFUSED/g)?.length, 1, r.stdout);
+    assert.match(r.stdout, /connection refused \(ECONNREFUSED\)/);
+  });
   test('a name with several addresses (AggregateError, empty message) is one phrase naming each address', async () => {
     // Real connection attempts to two closed loopback ports through a lookup that returns both addresses.
     const err = await new Promise<Error>((resolve) => {
