@@ -68,7 +68,7 @@ async function groupHelp(group: string, io: Io): Promise<void> {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const [first, second] = argv;
-    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    if (first === undefined || isHelpFlag(first)) {
       await help(io);
       return first === undefined ? ExitCode.ERROR : ExitCode.OK;
     }
