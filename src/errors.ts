@@ -38,7 +38,9 @@ export const ErrorCode = {
   FETCH_UNSUPPORTED: 'CW_ERR_FETCH_UNSUPPORTED',
   /** Bad command-line usage or bad API arguments. */
   USAGE: 'CW_ERR_USAGE',
-  /** A CA key passphrase is missing, too short or wrong. */
+  /** Well-formed request that conflicts with the current state (a certificate already revoked). */
+  STATE: 'CW_ERR_STATE',
+  /** A key passphrase (a CA key, an encrypted key given to `pin`) is missing, too short or wrong. */
   PASSPHRASE: 'CW_ERR_PASSPHRASE',
   /** A file could not be read or written. */
   IO: 'CW_ERR_IO',

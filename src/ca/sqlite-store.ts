@@ -142,7 +142,7 @@ export class SqliteStore implements CaStore {
     return this.#tx(() => {
       const row = this.#stmt('SELECT state, revoked_at FROM certificates WHERE serial = ?').get(input.serial) as Row | undefined;
       if (!row || row.state !== 'issued') throw new CertwardenError(ErrorCode.USAGE, `no certificate with serial ${input.serial} was issued by this CA`);
-      if (row.revoked_at !== null) throw new CertwardenError(ErrorCode.USAGE, `certificate ${input.serial} is already revoked`);
+      if (row.revoked_at !== null) throw new CertwardenError(ErrorCode.STATE, `certificate ${input.serial} is already revoked`);
       const seq = this.#bump('change_seq');
       this.#stmt('UPDATE certificates SET revoked_at = ?, reason = ?, invalidity_date = ?, seq = ? WHERE serial = ?').run(
         input.at.getTime(),

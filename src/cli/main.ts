@@ -9,6 +9,7 @@
 import { isCertwardenError, ErrorCode } from '../errors.ts';
 import type { Command } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
+import { escapeControl } from '../util/terminal.ts';
 import type { Io } from './output.ts';
 
 type Loader = () => Promise<{ default: Command }>;
@@ -31,24 +32,43 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   'ca serve': () => import('./commands/ca-serve.ts'),
 };
 
-const GROUPS = new Set(['ocsp', 'crl', 'ca']);
+/** Command groups: `certwarden ca` (or `ca --help`) lists the group's commands. */
+const GROUPS: Readonly<Record<string, string>> = {
+  ca: 'a small CA for internal services: issue, renew, revoke, publish CRLs, answer OCSP',
+  ocsp: 'OCSP responses: verify a saved one, or query a responder live',
+  crl: 'CRLs: check a certificate against one',
+};
+
+const isHelpFlag = (arg: string | undefined): boolean => arg === '--help' || arg === '-h' || arg === 'help';
 
 export const VERSION = '0.1.0';
 
-async function help(io: Io): Promise<void> {
-  const lines = ['certwarden: trusted TLS certificates and working revocation (OWASP ASVS V9.2.1, V9.2.4)', '', 'Usage: certwarden <command> [options]', '', 'Commands:'];
+async function commandLines(prefix: string): Promise<string[]> {
+  const lines: string[] = [];
   for (const [name, load] of Object.entries(COMMANDS)) {
+    if (prefix !== '' && !name.startsWith(`${prefix} `)) continue;
     const cmd = (await load()).default;
     lines.push(`  ${name.padEnd(14)} ${cmd.summary}`);
   }
+  return lines;
+}
+
+async function help(io: Io): Promise<void> {
+  const lines = ['certwarden: trusted TLS certificates and working revocation (OWASP ASVS V9.2.1, V9.2.4)', '', 'Usage: certwarden <command> [options]', '', 'Commands:', ...(await commandLines(''))];
   lines.push('', 'Run `certwarden <command> --help` for a command\'s options.', 'Exit codes: 0 trusted/good, 1 rejected/revoked/invalid, 2 usage or operational error.');
+  io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function groupHelp(group: string, io: Io): Promise<void> {
+  const lines = [`certwarden ${group}: ${GROUPS[group]}`, '', `Usage: certwarden ${group} <command> [options]`, '', 'Commands:', ...(await commandLines(group))];
+  lines.push('', `Run \`certwarden ${group} <command> --help\` for a command's options.`);
   io.stdout.write(`${lines.join('\n')}\n`);
 }
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const [first, second] = argv;
-    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    if (first === undefined || isHelpFlag(first)) {
       await help(io);
       return first === undefined ? ExitCode.ERROR : ExitCode.OK;
     }
@@ -56,13 +76,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stdout.write(`certwarden ${VERSION}\n`);
       return ExitCode.OK;
     }
-    const grouped = GROUPS.has(first);
+    const grouped = Object.hasOwn(GROUPS, first);
+    if (grouped && (second === undefined || isHelpFlag(second))) {
+      // `certwarden ca` alone is a usage error (exit 2), as `certwarden` alone is; asking for help is not.
+      await groupHelp(first, io);
+      return second === undefined ? ExitCode.ERROR : ExitCode.OK;
+    }
     const name = grouped ? `${first} ${second ?? ''}`.trim() : first;
     const load = COMMANDS[name];
     if (!load) {
       const options = Object.keys(COMMANDS).filter((c) => c.startsWith(grouped ? first : name.slice(0, 2)));
       const hint = options.length > 0 ? ` (did you mean: ${options.join(', ')}?)` : '';
-      io.stderr.write(`certwarden: unknown command "${name}"${hint}. Run \`certwarden --help\`.\n`);
+      io.stderr.write(`certwarden: unknown command "${escapeControl(name)}"${hint}. Run \`certwarden ${grouped ? `${first} ` : ''}--help\`.\n`);
       return ExitCode.ERROR;
     }
     const command = (await load()).default;
@@ -79,11 +104,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 function reportError(err: unknown, io: Io): number {
   if (isCertwardenError(err)) {
-    io.stderr.write(`certwarden: ${err.code}: ${err.message}\n`);
+    io.stderr.write(`certwarden: ${err.code}: ${escapeControl(err.message)}\n`);
     if (err.code === ErrorCode.USAGE) io.stderr.write('Run with --help for usage.\n');
   } else {
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr.write(`certwarden: ${ErrorCode.INTERNAL}: unexpected error: ${message} (this is a bug; please report it with CERTWARDEN_DEBUG=1 output)\n`);
+    io.stderr.write(`certwarden: ${ErrorCode.INTERNAL}: unexpected error: ${escapeControl(message)} (this is a bug; please report it with CERTWARDEN_DEBUG=1 output)\n`);
   }
   if (io.env.CERTWARDEN_DEBUG) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
   return ExitCode.ERROR;

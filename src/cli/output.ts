@@ -29,7 +29,16 @@ export function palette(io: Io): Palette {
   return { ok: wrap(32, 39), bad: wrap(31, 39), warn: wrap(33, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
 }
 
-/** JSON with Dates as ISO strings and bytes as base64. */
+/**
+ * Characters JSON.stringify leaves raw but a terminal may act on: DEL and the
+ * C1 controls (0x9b is CSI), line/paragraph separators, bidi overrides. They
+ * can only occur inside JSON strings, so writing them as \uXXXX is lossless:
+ * a parser gets the exact value back, a terminal showing the JSON sees text.
+ */
+// eslint-disable-next-line no-control-regex
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** JSON with Dates as ISO strings and bytes as base64; terminal-unsafe characters as \u escapes. */
 export function toJson(value: unknown): string {
   return JSON.stringify(
     value,
@@ -41,7 +50,7 @@ export function toJson(value: unknown): string {
       return v;
     },
     2,
-  );
+  ).replace(JSON_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function writeJson(io: Io, value: unknown): void {

@@ -12,6 +12,7 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CertwardenError, ErrorCode } from '../errors.ts';
+import { describeConnectError } from './connect-error.ts';
 
 export interface FetchOptions {
   method?: 'GET' | 'POST';
@@ -97,7 +98,7 @@ export async function boundedFetch(url: string, options: FetchOptions = {}): Pro
       res.on('end', () => finish(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url }));
       res.on('error', (cause) => finish(new CertwardenError(ErrorCode.FETCH, `${url}: ${cause.message}`, { cause })));
     });
-    req.on('error', (cause) => finish(new CertwardenError(ErrorCode.FETCH, `${url}: ${cause.message}`, { cause })));
+    req.on('error', (cause) => finish(new CertwardenError(ErrorCode.FETCH, `${url}: ${describeConnectError(cause)}`, { cause })));
     if (options.body) req.end(options.body);
     else req.end();
   });

@@ -71,7 +71,7 @@ export interface ScanReport {
 export function requirementStatus(attempts: readonly CheckAttempt[], findings: readonly Finding[]): { status: RequirementStatus; reason?: string } {
   if (findings.some((f) => failsRequirement(f.severity))) return { status: 'fail' };
   const errors = attempts.filter((a) => a.status === 'error');
-  if (errors.length > 0) return { status: 'error', reason: errors.map((e) => `${e.check}: ${e.reason}: ${e.message}`).join('; ') };
+  if (errors.length > 0) return { status: 'error', reason: [...new Set(errors.map((e) => `${e.reason}: ${e.message}`))].map((why) => `${errors.filter((e) => `${e.reason}: ${e.message}` === why).map((e) => e.check).join(', ')}: ${why}`).join('; ') };
   if (findings.some((f) => warnsRequirement(f.severity))) return { status: 'warn' };
   if (attempts.length > 0 && attempts.every((a) => a.status === 'not-applicable')) return { status: 'na', reason: attempts.map((a) => `${a.check}: ${a.message}`).join('; ') };
   return { status: 'pass' };

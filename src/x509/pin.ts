@@ -8,6 +8,7 @@
  *  - "sha256-cert/<hex of SHA-256 of the DER certificate>": a certificate pin,
  *    pins exactly one certificate (64 hex digits, case-insensitive; colons allowed).
  */
+import { createHash } from 'node:crypto';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { Certificate } from './certificate.ts';
 
@@ -18,6 +19,11 @@ export interface ParsedPin {
 
 export function spkiPin(cert: Certificate): string {
   return `sha256/${cert.spkiSha256}`;
+}
+
+/** The SPKI pin of a DER SubjectPublicKeyInfo (a public key, a key's public half, a CSR's key). */
+export function spkiPinOfDer(spkiDer: Uint8Array): string {
+  return `sha256/${createHash('sha256').update(spkiDer).digest('base64')}`;
 }
 
 export function certificatePin(cert: Certificate): string {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { certificatePin, chainMatchesPins, parsePin, spkiPin } from '../../src/x509/pin.ts';
+import { certificatePin, chainMatchesPins, parsePin, spkiPin, spkiPinOfDer } from '../../src/x509/pin.ts';
 import { isCertwardenError, ErrorCode } from '../../src/errors.ts';
 import { makeIntermediate, makeLeaf, makeRoot } from '../helpers/pki.ts';
 
@@ -13,6 +13,11 @@ const leaf = makeLeaf(inter);
 test('spkiPin is sha256/<base64 SHA-256 of DER SPKI>', () => {
   const expected = createHash('sha256').update(leaf.certificate.spkiDer).digest('base64');
   assert.equal(spkiPin(leaf.certificate), `sha256/${expected}`);
+});
+
+test('spkiPinOfDer of a certificate\'s SPKI is its spkiPin, and it parses as an SPKI pin', () => {
+  assert.equal(spkiPinOfDer(leaf.certificate.spkiDer), spkiPin(leaf.certificate));
+  assert.equal(parsePin(spkiPinOfDer(leaf.publicKey.export({ format: 'der', type: 'spki' }))).kind, 'spki');
 });
 
 test('certificatePin is sha256-cert/<hex SHA-256 of DER>', () => {

@@ -12,12 +12,13 @@ import { pickIssuer, renderStatusText } from './status-output.ts';
 
 const command: Command = {
   summary: 'query the OCSP responder of a certificate live and verify the answer',
-  usage: `Usage: certwarden ocsp check --cert FILE --issuer FILE [--url URL] [--timeout SECONDS] [--post] [--nonce] [--format json|text]
+  usage: `Usage: certwarden ocsp check --cert FILE --issuer FILE [--url URL] [--timeout SECONDS] [--post] [--nonce] [--at ISO-8601] [--format json|text]
 
 Queries the responder named in the certificate's Authority Information Access
 (or --url), by GET when the request fits (RFC 5019) unless --post, and verifies
-the answer with every RFC 6960 check. Status: good | revoked | unknown | error
-(unreachable or invalid answer; the reasons say which). Exit 0 only for good.`,
+the answer with every RFC 6960 check (as of --at instead of now, if given).
+Status: good | revoked | unknown | error (unreachable or invalid answer; the
+reasons say which). Exit 0 only for good.`,
   async run(argv, io: Io) {
     const args = parseCommandArgs(argv, {
       cert: { type: 'string' },

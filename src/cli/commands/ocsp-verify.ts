@@ -6,7 +6,7 @@ import { verifyOcspResponse } from '../../ocsp/verify.ts';
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { palette, writeJson, type Io } from '../output.ts';
-import { readOfflineStatusInputs, renderStatusText } from './status-output.ts';
+import { MAX_OCSP_RESPONSE_FILE_BYTES, readOfflineStatusInputs, renderStatusText } from './status-output.ts';
 
 const command: Command = {
   summary: 'verify a saved OCSP response for a certificate (offline)',
@@ -17,7 +17,7 @@ trusted; the reasons say why). Inputs may be PEM or DER (the response may also
 be base64). --issuer may hold several certificates, e.g. the issuer before and
 after a key rollover. Exit 0 only for "good".`,
   async run(argv, io: Io) {
-    const { format, at, maxAgeMs, objectDer: responseDer, certificate, issuer, candidates } = await readOfflineStatusInputs(argv, 'response', 'OCSP response');
+    const { format, at, maxAgeMs, objectDer: responseDer, certificate, issuer, candidates } = await readOfflineStatusInputs(argv, 'response', 'OCSP response', MAX_OCSP_RESPONSE_FILE_BYTES);
     const v = verifyOcspResponse(responseDer, { certificate, issuer, issuerCandidates: candidates, at, ...(maxAgeMs !== undefined ? { maxAgeMs } : {}) });
     const out = {
       status: v.status,

@@ -4,6 +4,25 @@ import type { StatusReason } from '../../revocation/types.ts';
 import type { Palette } from '../output.ts';
 import { Certificate as Cert } from '../../x509/certificate.ts';
 import { parseAt, parseCommandArgs, parseFormat, parseSecondsMs, readInputFile, requireString } from '../args.ts';
+import { DEFAULT_OCSP_MAX_BYTES } from '../../ocsp/fetch.ts';
+import { DEFAULT_CRL_MAX_BYTES } from '../../crl/fetch.ts';
+import { escapeControl } from '../../util/terminal.ts';
+
+/**
+ * A file cap that accepts, in PEM or base64, any DER object the network cap
+ * accepts: base64 is 4/3 of the bytes, plus a line break every 64 characters
+ * (RFC 7468 §2) and the BEGIN/END lines.
+ */
+export function armouredCap(derCap: number): number {
+  const base64 = Math.ceil(derCap / 3) * 4;
+  return base64 + Math.ceil(base64 / 64) * 2 + 1024;
+}
+
+/** An OCSP response file (`ocsp verify --response`, `verify --staple`): the cap of a fetched response. */
+export const MAX_OCSP_RESPONSE_FILE_BYTES = armouredCap(DEFAULT_OCSP_MAX_BYTES);
+
+/** A CRL file (`crl verify --crl`): the cap of a fetched CRL; CRLs of large CAs run to megabytes. */
+export const MAX_CRL_FILE_BYTES = armouredCap(DEFAULT_CRL_MAX_BYTES);
 
 export interface OfflineStatusInputs {
   format: 'text' | 'json';
@@ -20,7 +39,7 @@ export interface OfflineStatusInputs {
  * The common arguments of `ocsp verify` and `crl verify`: the object to check
  * (`--<objectFlag>`), --cert, --issuer (possibly several), --at, --max-age, --format.
  */
-export async function readOfflineStatusInputs(argv: readonly string[], objectFlag: 'response' | 'crl', what: string): Promise<OfflineStatusInputs> {
+export async function readOfflineStatusInputs(argv: readonly string[], objectFlag: 'response' | 'crl', what: string, maxBytes: number): Promise<OfflineStatusInputs> {
   const args = parseCommandArgs(argv, {
     [objectFlag]: { type: 'string' },
     cert: { type: 'string' },
@@ -32,7 +51,7 @@ export async function readOfflineStatusInputs(argv: readonly string[], objectFla
   const format = parseFormat(args, ['text', 'json'] as const, 'text');
   const at = parseAt(args);
   const maxAgeMs = parseSecondsMs(args, 'max-age');
-  const objectDer = await readInputFile(requireString(args, objectFlag), what);
+  const objectDer = await readInputFile(requireString(args, objectFlag), what, maxBytes);
   const certificate = Cert.parse(await readInputFile(requireString(args, 'cert'), 'certificate'));
   const issuers = Cert.parseAll(await readInputFile(requireString(args, 'issuer'), 'issuer certificate'));
   const { issuer, candidates } = pickIssuer(certificate, issuers);
@@ -61,11 +80,13 @@ export interface StatusView {
   signer?: string | undefined;
 }
 
+/** The text status. Subjects, signer names and reasons come from certificates and responders: escaped (src/util/terminal.ts). */
 export function renderStatusText(p: Palette, what: string, v: StatusView): string {
+  const e = escapeControl;
   const colour = v.status === 'good' ? p.ok : v.status === 'revoked' || v.status === 'invalid' ? p.bad : p.warn;
-  const lines = [`${p.bold(what)} for ${v.certificate.subject} (serial ${v.certificate.serial}): ${colour(v.status.toUpperCase())}`];
+  const lines = [`${p.bold(e(what))} for ${e(v.certificate.subject)} (serial ${e(v.certificate.serial)}): ${colour(e(v.status.toUpperCase()))}`];
   const field = (k: string, val: Date | string | undefined): void => {
-    if (val !== undefined) lines.push(`  ${k.padEnd(16)} ${val instanceof Date ? val.toISOString() : val}`);
+    if (val !== undefined) lines.push(`  ${k.padEnd(16)} ${val instanceof Date ? val.toISOString() : e(val)}`);
   };
   field('produced at', v.producedAt);
   field('this update', v.thisUpdate);
@@ -73,6 +94,6 @@ export function renderStatusText(p: Palette, what: string, v: StatusView): strin
   field('revoked at', v.revocationTime);
   field('reason', v.revocationReason);
   field('signed by', v.signer);
-  for (const r of v.reasons) lines.push(`  ${p.dim(`[${r.code}]`)} ${r.message}`);
+  for (const r of v.reasons) lines.push(`  ${p.dim(`[${e(r.code)}]`)} ${e(r.message)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -12,6 +12,8 @@ import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { summarizeCertificate } from '../certificate-summary.ts';
 import { palette, writeJson, type Io, type Palette } from '../output.ts';
+import { MAX_OCSP_RESPONSE_FILE_BYTES } from './status-output.ts';
+import { escapeControl } from '../../util/terminal.ts';
 
 export function verdictJson(v: TrustVerdict, extra: Record<string, unknown>) {
   return {
@@ -38,19 +40,21 @@ export function verdictJson(v: TrustVerdict, extra: Record<string, unknown>) {
   };
 }
 
+/** The text verdict. Subjects, hosts and reasons come from certificates and servers: escaped (src/util/terminal.ts). */
 function renderText(p: Palette, v: TrustVerdict, host: string | undefined): string {
-  const lines = [`${p.bold('verdict')}: ${v.trusted ? p.ok('TRUSTED') : p.bad('REJECTED')}${host ? ` for ${host}` : ''}${v.rule ? ` (rule ${v.rule.name})` : ''}`];
-  v.path.forEach((c, i) => lines.push(`  ${i === 0 ? 'leaf  ' : i === v.path.length - 1 && v.trusted ? 'anchor' : 'chain '} ${c.subject} ${p.dim(`serial ${c.serialHex}, expires ${c.notAfter.toISOString()}`)}`));
+  const e = escapeControl;
+  const lines = [`${p.bold('verdict')}: ${v.trusted ? p.ok('TRUSTED') : p.bad('REJECTED')}${host ? ` for ${e(host)}` : ''}${v.rule ? ` (rule ${e(v.rule.name)})` : ''}`];
+  v.path.forEach((c, i) => lines.push(`  ${i === 0 ? 'leaf  ' : i === v.path.length - 1 && v.trusted ? 'anchor' : 'chain '} ${e(c.subject)} ${p.dim(`serial ${c.serialHex}, expires ${c.notAfter.toISOString()}`)}`));
   if (v.revocation) {
     const r = v.revocation;
     const label = r.status === 'good' || r.status === 'na' ? p.ok(r.status) : p.bad(r.status);
     lines.push(`  revocation: ${label}${r.softFailed ? p.warn(' (soft-fail: sources unreachable)') : ''}`);
     for (const c of r.certificates) {
-      const sources = c.evidence.map((e) => `${e.source}${e.cached ? ' (cached)' : ''}=${e.status}`).join(', ');
-      lines.push(`    ${c.certificate.subject}: ${c.status}${sources ? ` via ${sources}` : ''}`);
+      const sources = c.evidence.map((x) => `${x.source}${x.cached ? ' (cached)' : ''}=${x.status}`).join(', ');
+      lines.push(`    ${e(c.certificate.subject)}: ${c.status}${sources ? ` via ${sources}` : ''}`);
     }
   }
-  for (const r of v.reasons) lines.push(`  ${p.dim(`[${r.code}]`)} ${r.message}`);
+  for (const r of v.reasons) lines.push(`  ${p.dim(`[${e(r.code)}]`)} ${e(r.message)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -80,7 +84,7 @@ output then states. Exit 0 trusted, 1 rejected, 2 error.`,
     const chain = Certificate.parseAll(await readInputFile(requireString(args, 'chain'), 'certificate chain'));
     const host = optionalString(args, 'host');
     const staplePath = optionalString(args, 'staple');
-    const staple = staplePath ? await readInputFile(staplePath, 'stapled OCSP response') : undefined;
+    const staple = staplePath ? await readInputFile(staplePath, 'stapled OCSP response', MAX_OCSP_RESPONSE_FILE_BYTES) : undefined;
     const skipRevocation = args.values['no-revocation'] === true;
     const verdict = await evaluateTrust(chain, {
       policy,
