@@ -17,7 +17,7 @@ import { createCertificate } from '../x509/builder.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { generateKeyPair, spkiOf } from '../x509/sign.ts';
 import { decryptKey, ensurePrivateDir, readEncryptedKey, writeEncryptedKey, writePrivateFile } from './keys.ts';
-import { keySpecOf, normaliseSans, PROFILES, validityDays, type KeyAlgorithmName } from './profiles.ts';
+import { keySpecOf, normaliseSans, PROFILES, sanForBuilder, validityDays, type KeyAlgorithmName } from './profiles.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { CaStore, CertificateProfileName, IssuedRecord, ListFilter } from './store.ts';
 
@@ -271,7 +271,7 @@ export class CertificateAuthority {
       ca: false,
       keyUsage: rsa && profileName === 'server' ? [...profile.keyUsage, 'keyEncipherment'] : profile.keyUsage,
       extKeyUsage: profile.extKeyUsage,
-      ...(sans.length > 0 ? { san: sans } : {}),
+      ...(sans.length > 0 ? { san: sans.map(sanForBuilder) } : {}),
       ...(profileName === 'ocsp-responder' ? {} : { ocspUrls: this.config.ocspUrls, caIssuersUrls: this.config.caIssuersUrls, crlUrls: this.config.crlUrls }),
       ...(extras.mustStaple ? { mustStaple: true } : {}),
       ...(extras.ocspNoCheck ? { ocspNoCheck: true } : {}),
