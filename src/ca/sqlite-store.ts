@@ -10,6 +10,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { RevocationReasonName } from '../revocation/types.ts';
+import { sanMatcher } from './san-glob.ts';
 import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilter, RevocationInput } from './store.ts';
 
 /** How long a writer waits for another process's transaction before failing. */
@@ -52,13 +53,6 @@ function toRecord(r: Row): IssuedRecord {
     if (r.invalidity_date !== null && r.invalidity_date !== undefined) rec.invalidityDate = new Date(Number(r.invalidity_date));
   }
   return rec;
-}
-
-/** "*.example.com" → a regexp; a plain pattern matches as a substring. */
-function sanMatcher(pattern: string): (san: string) => boolean {
-  if (!pattern.includes('*')) return (s) => s.toLowerCase().includes(pattern.toLowerCase());
-  const re = new RegExp(`^(?:DNS:|IP:)?${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
-  return (s) => re.test(s);
 }
 
 export class SqliteStore implements CaStore {
