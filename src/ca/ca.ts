@@ -235,6 +235,16 @@ export class CertificateAuthority {
     return new CertificateAuthority(dir, store, JSON.parse(raw) as CaConfig, { certificate, privateKey }, chain);
   }
 
+  /**
+   * The store of an existing CA home without decrypting any key: what `ca list`
+   * needs (listing issued certificates is not a use of the CA key).
+   */
+  static openStore(dir: string, storeFactory: (path: string) => CaStore = (p) => new SqliteStore(p)): CaStore {
+    const dbPath = join(dir, CA_FILES.db);
+    if (!existsSync(dbPath)) throw new CertwardenError(ErrorCode.USAGE, `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
+    return storeFactory(dbPath);
+  }
+
   /** Subscribe to issuances and revocations made through this object. */
   onChange(listener: CaChangeListener): () => void {
     this.#listeners.add(listener);
@@ -376,7 +386,7 @@ export class CertificateAuthority {
   #find(serialOrCert: string | Certificate): IssuedRecord {
     const serial = serialOrCert instanceof Certificate ? serialOrCert.serialHex : normaliseSerial(serialOrCert);
     const rec = this.store.get(serial);
-    if (!rec) throw new CertwardenError(ErrorCode.USAGE, `no certificate with serial ${serial} was issued by this CA`);
+    if (!rec) throw new CertwardenError(ErrorCode.USAGE, `no certificate with serial ${serial} was issued by this CA (serials are read as ${SERIAL_FORMS})`);
     if (serialOrCert instanceof Certificate && !rec.der.equals(serialOrCert.der)) throw new CertwardenError(ErrorCode.USAGE, `the certificate with serial ${serial} is not the one this CA issued`);
     return rec;
   }
@@ -387,9 +397,34 @@ export class CertificateAuthority {
   }
 }
 
-/** "01:AB:cd" or "0x01abcd" → canonical lowercase hex. */
+/** The serial forms `normaliseSerial` accepts, for messages and docs. */
+export const SERIAL_FORMS = 'hex digits, optionally with colons or a 0x prefix (5f1c02e2, 5F:1C:02:E2, 0x5f1c02e2), or decimal with a decimal: prefix (decimal:1595671266)';
+
+/**
+ * A serial number as a person types it → canonical lowercase hex (as
+ * Certificate.serialHex prints a positive serial: whole octets, no leading
+ * zero octet). Serials are non-negative magnitudes: "deadbeef" is 0xdeadbeef,
+ * never the negative DER INTEGER those four octets would be on their own.
+ * Hex is the default because that is how certwarden, openssl and browsers
+ * print serials; decimal only with an explicit "decimal:" prefix, because a
+ * string of digits is valid hex too.
+ */
 export function normaliseSerial(serial: string): string {
-  const hex = serial.trim().replace(/^0x/i, '').replace(/[:\s]/g, '').toLowerCase();
-  if (!/^[0-9a-f]+$/.test(hex)) throw new CertwardenError(ErrorCode.USAGE, `not a hex serial number: "${serial}"`);
-  return integerHex(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex'));
+  const text = serial.trim();
+  let hex: string;
+  const dec = /^decimal:(\d+)$/i.exec(text);
+  if (dec) hex = BigInt(dec[1]!).toString(16);
+  else {
+    const m = /^(?:0x)?([0-9a-f]+(?::[0-9a-f]+)*)$/i.exec(text);
+    if (!m) throw new CertwardenError(ErrorCode.USAGE, `not a serial number: "${text.slice(0, 80)}" (accepted: ${SERIAL_FORMS})`);
+    hex = m[1]!.replace(/:/g, '').toLowerCase();
+  }
+  if (hex.length % 2) hex = `0${hex}`;
+  while (hex.length > 2 && hex.startsWith('00')) hex = hex.slice(2);
+  return hex;
+}
+
+/** Whether `text` is meant as a serial number (rather than a file name). */
+export function looksLikeSerial(text: string): boolean {
+  return /^decimal:\d+$/i.test(text.trim()) || /^(?:0x)?[0-9a-f]+(?::[0-9a-f]+)*$/i.test(text.trim());
 }

@@ -3,10 +3,10 @@ import { CertificateAuthority } from '../../ca/ca.ts';
 import { loadRoot, publishRootCrl } from '../../ca/root-crl.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../../ca/profiles.ts';
 import type { Command } from '../command.ts';
-import { optionalString, parseCommandArgs, parseFormat, readInputFile, requireString, usageError } from '../args.ts';
+import { optionalString, parseCommandArgs, parseFormat, requireString, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir, passphrase } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir, passphrase, readCaInput } from './ca-common.ts';
 
 const command: Command = {
   summary: 'create an internal CA (root + issuing CA, keys encrypted at rest)',
@@ -61,8 +61,8 @@ ${CA_COMMON_USAGE}`,
       ...(crlUrls ? { crlUrls } : {}),
       ...(caIssuersUrls ? { caIssuersUrls } : {}),
       ...(rootCrlUrls ? { rootCrlUrls } : {}),
-      ...(importCert ? { importCert: await readInputFile(importCert, 'CA certificate') } : {}),
-      ...(importKey ? { importKey: await readInputFile(importKey, 'CA key') } : {}),
+      ...(importCert ? { importCert: readCaInput(importCert, 'CA certificate') } : {}),
+      ...(importKey ? { importKey: readCaInput(importKey, 'CA key') } : {}),
     });
     // The first root CRL, so the distribution point answers before `ca serve` has ever run.
     const root = ca.config.rootCrlUrls ? loadRoot(ca, pass) : undefined;
