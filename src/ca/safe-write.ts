@@ -34,6 +34,11 @@ function ioError(path: string, cause: unknown): CertwardenError {
   return new CertwardenError(ErrorCode.IO, `cannot write ${path}: ${code ?? (cause as Error).message}`, { cause, details: { path } });
 }
 
+/** Whether `name` is one of our temporary files (left behind only by a process that died mid-write). */
+export function isSafeWriteTemp(name: string): boolean {
+  return /^\..+\.[0-9a-f]{12}\.tmp$/.test(name);
+}
+
 /** Whether anything (a file, a directory, a symlink, dangling or not) is at `path`. */
 export function pathExists(path: string): boolean {
   try {

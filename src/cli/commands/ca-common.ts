@@ -32,8 +32,15 @@ export function caDir(args: ParsedArgs, io: Io): string {
   return dir;
 }
 
+/** Warnings already printed in this process (commands resolve the passphrase more than once). */
+const warned = new Set<string>();
+
 export function passphrase(args: ParsedArgs, io: Io): string {
-  return resolvePassphrase(io.env, optionalString(args, 'passphrase-file'));
+  return resolvePassphrase(io.env, optionalString(args, 'passphrase-file'), (message) => {
+    if (warned.has(message)) return;
+    warned.add(message);
+    io.stderr.write(`certwarden: warning: ${message}\n`);
+  });
 }
 
 export function openCa(args: ParsedArgs, io: Io): CertificateAuthority {
