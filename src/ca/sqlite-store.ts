@@ -15,6 +15,8 @@ import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilte
 
 /** How long a writer waits for another process's transaction before failing. */
 export const BUSY_TIMEOUT_MS = 10_000;
+/** SQLite's result code for "another connection holds the lock". */
+const SQLITE_BUSY = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,7 +84,13 @@ export class SqliteStore implements CaStore {
   }
 
   #tx<T>(work: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (cause) {
+      // SQLITE_BUSY (5): another connection holds the write lock past our busy timeout.
+      if ((cause as { errcode?: number }).errcode === SQLITE_BUSY) throw new CertwardenError(ErrorCode.STORE_BUSY, `the CA database ${this.path} is locked by another process's transaction`, { cause });
+      throw cause;
+    }
     try {
       const out = work();
       this.#db.exec('COMMIT');
@@ -192,6 +200,15 @@ export class SqliteStore implements CaStore {
 
   changeSeq(): number {
     return Number((this.#stmt("SELECT value FROM counters WHERE name = 'change_seq'").get() as Row).value);
+  }
+
+  withoutWaiting<T>(work: () => T): T {
+    this.#db.exec('PRAGMA busy_timeout = 0');
+    try {
+      return work();
+    } finally {
+      this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 
   nextCrlNumber(scope: CrlScope = 'issuing'): bigint {
