@@ -8,10 +8,11 @@
  * so a serial is never reused and an acknowledged certificate is never lost.
  */
 import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
+import { readFileBounded } from '../util/bounded-read.ts';
 import { integerHex } from '../util/der.ts';
 import { createCertificate } from '../x509/builder.ts';
 import { Certificate } from '../x509/certificate.ts';
@@ -289,7 +290,7 @@ export class CertificateAuthority {
     const dbPath = join(dir, CA_FILES.db);
     if (!existsSync(dbPath)) throw new CertwardenError(ErrorCode.USAGE, `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
     const privateKey = readEncryptedKey(join(dir, CA_FILES.issuingKey), passphrase);
-    const chain = Certificate.parseAll(readFileSync(join(dir, CA_FILES.chain)));
+    const chain = Certificate.parseAll(readFileBounded(join(dir, CA_FILES.chain), { what: 'the CA chain' }));
     const certificate = chain[0]!;
     if (!samePublicKey(createPublicKey(privateKey), certificate.publicKey)) throw new CertwardenError(ErrorCode.INTERNAL, `${CA_FILES.issuingKey} does not match ${CA_FILES.issuingCert}`);
     const store = storeFactory(dbPath);

@@ -6,7 +6,7 @@
  * logged; errors name the file, never its content.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { readFileBounded } from '../util/bounded-read.ts';
@@ -148,12 +148,7 @@ export function decryptKey(pem: string | Buffer, passphrase: string, what: strin
 
 /** Read and decrypt the key file at `path`. */
 export function readEncryptedKey(path: string, passphrase: string): KeyObject {
-  let pem: Buffer;
-  try {
-    pem = readFileSync(path);
-  } catch (cause) {
-    throw new CertwardenError(ErrorCode.IO, `cannot read the CA key ${path}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { cause });
-  }
+  const pem = readFileBounded(path, { what: 'the CA key' });
   if (!pem.includes('ENCRYPTED PRIVATE KEY')) {
     throw new CertwardenError(ErrorCode.USAGE, `${path} is not an encrypted private key; refusing to use an unencrypted CA key at rest`);
   }

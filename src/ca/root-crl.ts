@@ -16,7 +16,8 @@
  * key re-signs it once half of its validity has passed (`ca serve` when the
  * root key is in the CA home, or `ca crl --root` from a schedule).
  */
-import { existsSync, renameSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileBounded } from '../util/bounded-read.ts';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { buildCrl } from '../crl/builder.ts';
@@ -38,7 +39,7 @@ export interface RootIdentity {
 export function loadRoot(ca: CertificateAuthority, passphrase: string): RootIdentity | undefined {
   const keyPath = join(ca.dir, CA_FILES.rootKey);
   if (!existsSync(keyPath)) return undefined;
-  const certificate = Certificate.parse(readFileSync(join(ca.dir, CA_FILES.rootCert)));
+  const certificate = Certificate.parse(readFileBounded(join(ca.dir, CA_FILES.rootCert), { what: 'the root certificate' }));
   return { certificate, privateKey: readEncryptedKey(keyPath, passphrase) };
 }
 
@@ -66,7 +67,7 @@ export function publishRootCrl(ca: CertificateAuthority, root: RootIdentity, val
 export function readRootCrl(dir: string): PublishedCrl | undefined {
   let der: Buffer;
   try {
-    der = readFileSync(join(dir, ROOT_CRL_FILE));
+    der = readFileBounded(join(dir, ROOT_CRL_FILE), { what: 'the root CRL' });
   } catch {
     return undefined;
   }
