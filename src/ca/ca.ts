@@ -426,7 +426,7 @@ export class CertificateAuthority {
     return updated;
   }
 
-  /** A delegated OCSP responder certificate (RFC 6960 §4.2.2.2) with a fresh key that never touches disk. */
+  /** A delegated OCSP responder certificate (RFC 6960 §4.2.2.2) with a fresh key (ResponderIdentity saves it encrypted for reuse). */
   issueResponderCertificate(validityMs: number): { certificate: Certificate; privateKey: KeyObject; record: IssuedRecord } {
     const pair = generateKeyPair({ type: 'ec', curve: 'P-256' });
     const { certificate, record } = this.#sign('ocsp-responder', [], pair.publicKey, 0, {

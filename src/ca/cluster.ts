@@ -6,8 +6,9 @@
  * every response and polls the store's change sequence every `pollMs`, so a
  * revocation made anywhere is visible in every worker's next answer after at
  * most one poll interval plus one signature (the single-process bound). In
- * delegated mode each worker holds its own short-lived responder
- * certificate, recorded in the store like every certificate the CA signs.
+ * delegated mode the primary prepares the responder certificate before
+ * forking (responder-cert.ts saves it in the CA home), so every worker starts
+ * with the same one; each rotates on its own at half-life.
  *
  * CRLs are the exception: they are published by the primary only, and the
  * workers fetch the current one from it over the cluster IPC channel, so all

@@ -2,7 +2,7 @@
  * Who signs OCSP responses: the issuing CA itself, or a short-lived delegated
  * responder certificate (RFC 6960 §4.2.2.2: issued directly by the CA, with
  * id-kp-OCSPSigning; §4.2.2.2.1: with id-pkix-ocsp-nocheck). The delegated
- * key lives only in memory and is rotated once half of the certificate's
+ * certificate is rotated once half of its
  * lifetime has passed, so the issuing key signs one certificate a few days
  * instead of every response, and a stolen responder key expires quickly.
  *
