@@ -12,6 +12,12 @@
  * Expires, ETag; 304 on If-None-Match). Changes made by other processes (the
  * `ca revoke` CLI) are picked up by polling the store's change sequence every
  * `pollMs`; changes made in this process are applied at once.
+ *
+ * The request path never waits on the store: OCSP answers come from the
+ * pre-signed cache and `/crl` serves the last CRL from memory, re-signed in
+ * the background (keepCrlFresh) without waiting for another process's write
+ * lock. Slow and endless clients are bounded by the connection, header, body
+ * and timeout limits below.
  */
 import http from 'node:http';
 import { statSync } from 'node:fs';
@@ -203,73 +209,74 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
       connectionsCheckingInterval: o.timeoutCheckMs ?? TIMEOUT_CHECK_MS,
     },
     (req, res) => {
-    const url = req.url ?? '/';
-    try {
-      if (req.method === 'POST' && (url === '/ocsp' || url === '/ocsp/' || url === '/')) {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let done = false;
-        // RFC 6960 requests are small: past MAX_OCSP_REQUEST_BYTES the answer is malformedRequest at once and
-        // the connection is closed, so an endless (chunked) body is never read to its end.
-        const refuseBody = (): void => {
-          done = true;
-          req.removeAllListeners('data');
-          req.pause();
-          log({ event: 'ca_request_too_large', url, maxBytes: MAX_OCSP_REQUEST_BYTES, remote: req.socket.remoteAddress });
-          res.shouldKeepAlive = false;
-          res.once('finish', () => req.socket.destroy());
-          sendOcsp(req, res, responder.answer(Buffer.alloc(0)));
-        };
-        if (Number(req.headers['content-length'] ?? 0) > MAX_OCSP_REQUEST_BYTES) return refuseBody();
-        req.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_OCSP_REQUEST_BYTES) refuseBody();
-          else chunks.push(c);
-        });
-        req.on('end', () => {
-          if (!done) sendOcsp(req, res, responder.answer(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-        });
-        req.on('error', () => res.destroy());
-        return;
-      }
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', Buffer.from('method not allowed\n'), { allow: 'GET, POST' });
-      if (url.startsWith('/ocsp/')) {
-        if (url.length > MAX_GET_PATH_BYTES) return sendOcsp(req, res, responder.answer(Buffer.alloc(0)));
-        let der: Buffer;
-        try {
-          der = Buffer.from(decodeURIComponent(url.slice('/ocsp/'.length)), 'base64');
-        } catch {
-          der = Buffer.alloc(0);
+      const url = req.url ?? '/';
+      try {
+        if (req.method === 'POST' && (url === '/ocsp' || url === '/ocsp/' || url === '/')) {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let done = false;
+          // RFC 6960 requests are small: past MAX_OCSP_REQUEST_BYTES the answer is malformedRequest at once and
+          // the connection is closed, so an endless (chunked) body is never read to its end.
+          const refuseBody = (): void => {
+            done = true;
+            req.removeAllListeners('data');
+            req.pause();
+            log({ event: 'ca_request_too_large', url, maxBytes: MAX_OCSP_REQUEST_BYTES, remote: req.socket.remoteAddress });
+            res.shouldKeepAlive = false;
+            res.once('finish', () => req.socket.destroy());
+            sendOcsp(req, res, responder.answer(Buffer.alloc(0)));
+          };
+          if (Number(req.headers['content-length'] ?? 0) > MAX_OCSP_REQUEST_BYTES) return refuseBody();
+          req.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_OCSP_REQUEST_BYTES) refuseBody();
+            else chunks.push(c);
+          });
+          req.on('end', () => {
+            if (!done) sendOcsp(req, res, responder.answer(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+          });
+          req.on('error', () => res.destroy());
+          return;
         }
-        return sendOcsp(req, res, responder.answer(der));
-      }
-      if (url === '/crl') {
-        if (!o.crlSource) {
-          // Never signs here (signing takes the store's write lock): the keeper re-signs in the background.
-          const c = crl.latest();
-          return c ? sendCrl(res, c) : send(res, 503, 'text/plain', Buffer.from('no CRL has been published yet\n'), { 'retry-after': '5' });
+        if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', Buffer.from('method not allowed\n'), { allow: 'GET, POST' });
+        if (url.startsWith('/ocsp/')) {
+          if (url.length > MAX_GET_PATH_BYTES) return sendOcsp(req, res, responder.answer(Buffer.alloc(0)));
+          let der: Buffer;
+          try {
+            der = Buffer.from(decodeURIComponent(url.slice('/ocsp/'.length)), 'base64');
+          } catch {
+            der = Buffer.alloc(0);
+          }
+          return sendOcsp(req, res, responder.answer(der));
         }
-        o.crlSource().then(
-          (c) => sendCrl(res, c),
-          (err: Error) => {
-            log({ event: 'ca_request_failed', url, error: err.message });
-            if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
-          },
-        );
-        return;
+        if (url === '/crl') {
+          if (!o.crlSource) {
+            // Never signs here (signing takes the store's write lock): the keeper re-signs in the background.
+            const c = crl.latest();
+            return c ? sendCrl(res, c) : send(res, 503, 'text/plain', Buffer.from('no CRL has been published yet\n'), { 'retry-after': '5' });
+          }
+          o.crlSource().then(
+            (c) => sendCrl(res, c),
+            (err: Error) => {
+              log({ event: 'ca_request_failed', url, error: err.message });
+              if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
+            },
+          );
+          return;
+        }
+        if (url === ROOT_CRL_ROUTE) {
+          const c = rootCrl();
+          return c ? sendCrl(res, c) : send(res, 404, 'text/plain', Buffer.from('no root CRL has been published\n'));
+        }
+        if (url === '/ca.der') return send(res, 200, 'application/pkix-cert', caDer, { 'cache-control': 'max-age=86400, public' });
+        if (url === '/ca.pem') return send(res, 200, 'application/x-pem-file', caPem, { 'cache-control': 'max-age=86400, public' });
+        return send(res, 404, 'text/plain', Buffer.from('not found\n'));
+      } catch (err) {
+        log({ event: 'ca_request_failed', url, error: (err as Error).message });
+        if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
       }
-      if (url === ROOT_CRL_ROUTE) {
-        const c = rootCrl();
-        return c ? sendCrl(res, c) : send(res, 404, 'text/plain', Buffer.from('no root CRL has been published\n'));
-      }
-      if (url === '/ca.der') return send(res, 200, 'application/pkix-cert', caDer, { 'cache-control': 'max-age=86400, public' });
-      if (url === '/ca.pem') return send(res, 200, 'application/x-pem-file', caPem, { 'cache-control': 'max-age=86400, public' });
-      return send(res, 404, 'text/plain', Buffer.from('not found\n'));
-    } catch (err) {
-      log({ event: 'ca_request_failed', url, error: (err as Error).message });
-      if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
-    }
-  });
+    },
+  );
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   server.maxConnections = o.maxConnections ?? MAX_CONNECTIONS;
   server.timeout = o.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
