@@ -85,6 +85,33 @@ describe('ca issue/renew output files, ca list, serial arguments', () => {
     assert.match(r.stderr, /not a regular file/);
   });
 
+  test('ca issue refuses a malformed IP SAN with CW_ERR_USAGE (10.12)', async () => {
+    const r = await runCli(['ca', 'issue', '--profile', 'server', '--san', 'IP:1::2::3', '--out', join(tmp.dir, 'badip')], env());
+    assertOneLineError(r, 'CW_ERR_USAGE');
+    assert.match(r.stderr, /not an IPv4 or IPv6 address/);
+  });
+
+  test('a passphrase file readable by others warns on stderr and still works; a 0600 one is silent (10.20)', async () => {
+    const file = tmp.write('pass-open.txt', `${PASSPHRASE}\n`);
+    chmodSync(file, 0o644);
+    const loud = await runCli(['ca', 'crl', '--passphrase-file', file, '--format', 'json'], { CERTWARDEN_CA_DIR: dir, CERTWARDEN_CA_PASSPHRASE: '' });
+    assert.equal(loud.code, 0, loud.stderr);
+    assert.match(loud.stderr, /^certwarden: warning: the passphrase file .* is readable by every user \(mode 0644\)/);
+    assert.equal(loud.stderr.split('\n').filter(Boolean).length, 1, 'one warning');
+    chmodSync(file, 0o600);
+    const quiet = await runCli(['ca', 'crl', '--passphrase-file', file, '--format', 'json'], { CERTWARDEN_CA_DIR: dir, CERTWARDEN_CA_PASSPHRASE: '' });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stderr, '');
+  });
+
+  test('ca serve --ocsp-validity needs a unit, and one spelling of it (9.7)', async () => {
+    const bare = await runCli(['ca', 'serve', '--ocsp-validity', '3600'], env());
+    assertOneLineError(bare, 'CW_ERR_USAGE');
+    assert.match(bare.stderr, /--ocsp-validity must be a positive duration with a unit/);
+    assertOneLineError(await runCli(['ca', 'serve', '--ocsp-validity', '1h', '--response-validity', '3600'], env()), 'CW_ERR_USAGE');
+    assertOneLineError(await runCli(['ca', 'serve', '--crl-validity', 'soon'], env()), 'CW_ERR_USAGE');
+  });
+
   test('ca list needs no passphrase', async () => {
     const r = await runCli(['ca', 'list', '--format', 'json'], { CERTWARDEN_CA_DIR: dir, CERTWARDEN_CA_PASSPHRASE: '' });
     assert.equal(r.code, 0, r.stderr);
