@@ -43,7 +43,8 @@ function keepRootCrl(ca: CertificateAuthority, pass: string, validityMs: number 
   if (!root) return () => {};
   const tick = (): void => {
     try {
-      const { crl, published } = maintainRootCrl(ca, root, validityMs);
+      // Never wait for another process's write lock here (it would stall the responder): retry at the next check.
+      const { crl, published } = ca.store.withoutWaiting(() => maintainRootCrl(ca, root, validityMs));
       if (published) log({ event: 'ca_root_crl_published', crlNumber: crl.number.toString(), nextUpdate: crl.nextUpdate.toISOString() });
     } catch (err) {
       // Background work never throws: the old CRL stays served, and the failure is logged.
