@@ -95,9 +95,16 @@ export function assertOutputsFree(prefix: string, withKey: boolean, force: boole
 export function writeIssued(prefix: string, r: IssueResult, force = false): string[] {
   const [pem, chain, key] = issuedFiles(prefix, r.privateKey !== undefined) as [string, string, string | undefined];
   const overwrite = force;
-  writeFileSafely(pem, r.certificate.toPem(), { mode: PUBLIC_FILE_MODE, overwrite });
-  writeFileSafely(chain, [r.certificate, ...r.chain.slice(0, -1)].map((c) => c.toPem()).join(''), { mode: PUBLIC_FILE_MODE, overwrite });
-  if (r.privateKey && key) writeFileSafely(key, r.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, { mode: KEY_FILE_MODE, overwrite });
+  try {
+    writeFileSafely(pem, r.certificate.toPem(), { mode: PUBLIC_FILE_MODE, overwrite });
+    writeFileSafely(chain, [r.certificate, ...r.chain.slice(0, -1)].map((c) => c.toPem()).join(''), { mode: PUBLIC_FILE_MODE, overwrite });
+    if (r.privateKey && key) writeFileSafely(key, r.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, { mode: KEY_FILE_MODE, overwrite });
+  } catch (err) {
+    // The issuance is committed (it was checked before signing that the files were free; something appeared since).
+    const serial = r.certificate.serialHex;
+    const advice = r.privateKey ? `its key is lost: revoke it (certwarden ca revoke ${serial} --reason cessationOfOperation) and issue again` : `renew it to get the files (certwarden ca renew ${serial} --out PREFIX)`;
+    throw new CertwardenError(ErrorCode.IO, `certificate ${serial} was issued, but ${(err as Error).message}; ${advice}`, { cause: err, details: { serial } });
+  }
   return key ? [pem, chain, key] : [pem, chain];
 }
 
