@@ -24,7 +24,8 @@ export const CA_COMMON_OPTIONS: OptionSpec = {
 
 export const CA_COMMON_USAGE = `Common options:
   --dir DIR               CA home (default: $${CA_DIR_ENV})
-  --passphrase-file FILE  CA key passphrase (default: $CERTWARDEN_CA_PASSPHRASE; required)`;
+  --passphrase-file FILE  CA key passphrase, 8 to 1024 bytes (default: $CERTWARDEN_CA_PASSPHRASE;
+                          required; a file readable by group or others gets a warning)`;
 
 export function caDir(args: ParsedArgs, io: Io): string {
   const dir = optionalString(args, 'dir') ?? io.env[CA_DIR_ENV];

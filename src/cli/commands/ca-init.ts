@@ -14,13 +14,15 @@ const command: Command = {
        [--key ${KEY_ALGORITHMS.join('|')}] [--responder delegated|issuer]
        [--import-cert FILE --import-key FILE] [--format text|json]
 
-Creates DIR (0700) with ca.db, root.pem/root.key, issuing.pem/issuing.key and
+Creates DIR (0700), or uses an existing directory you own that is not
+writable by group or others (its mode is never changed), with ca.db, root.pem/root.key, issuing.pem/issuing.key and
 chain.pem. Keys are PKCS#8 encrypted with AES-256-CBC under the passphrase,
 files 0600. --ocsp-url/--crl-url go into every issued certificate (AIA, CRL
 DP); caIssuers defaults to <ocsp origin>/ca.der. The issuing CA certificate
 points at the root's CRL (default <crl or ocsp origin>/root.crl, served by
 \`ca serve\`), so clients that check the whole chain can. --import-* uses an existing
 CA certificate (chain after it) and key instead of minting new ones.
+ca.db is written last: an interrupted init can simply be run again.
 
 ${CA_COMMON_USAGE}`,
   async run(argv, io: Io) {
