@@ -44,6 +44,8 @@ export const ErrorCode = {
   PASSPHRASE: 'CW_ERR_PASSPHRASE',
   /** A file could not be read or written. */
   IO: 'CW_ERR_IO',
+  /** The CA store is locked by another process's transaction (a write that was asked not to wait, or waited too long). */
+  STORE_BUSY: 'CW_ERR_STORE_BUSY',
   /** A certificate chain was rejected by policy (used by enforcement layers). */
   UNTRUSTED: 'CW_ERR_UNTRUSTED',
   /** A certificate was found revoked, or its status could not be established under hard-fail. */

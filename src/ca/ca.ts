@@ -8,16 +8,18 @@
  * so a serial is never reused and an acknowledged certificate is never lost.
  */
 import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
+import { readFileBounded } from '../util/bounded-read.ts';
 import { integerHex } from '../util/der.ts';
 import { createCertificate } from '../x509/builder.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { generateKeyPair, spkiOf } from '../x509/sign.ts';
-import { decryptKey, ensurePrivateDir, readEncryptedKey, writeEncryptedKey, writePrivateFile } from './keys.ts';
-import { keySpecOf, normaliseSans, PROFILES, validityDays, type KeyAlgorithmName } from './profiles.ts';
+import { decryptKey, encryptKey, ensurePrivateDir, readEncryptedKey, writePrivateFile } from './keys.ts';
+import { isSafeWriteTemp, PUBLIC_FILE_MODE, writeFileSafely } from './safe-write.ts';
+import { keySpecOf, normaliseSans, PROFILES, sanForBuilder, validityDays, type KeyAlgorithmName } from './profiles.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { CaStore, CertificateProfileName, IssuedRecord, ListFilter } from './store.ts';
 
@@ -125,6 +127,69 @@ function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   return spkiOf(a).equals(spkiOf(b));
 }
 
+/** The database an init is building, beside its final name until it is complete. */
+const INIT_DB_PREFIX = `.${CA_FILES.db}.init-`;
+
+/**
+ * `ca.db` holding a configuration is what makes a directory a CA home, so
+ * `init` writes it last. Anything else found before it is what an
+ * interrupted init left behind (keys and certificates nobody was ever
+ * issued under, a database without configuration from earlier versions, a
+ * half-built database): it is discarded so the init can simply be retried.
+ */
+function discardInterruptedInit(dir: string): void {
+  const dbPath = join(dir, CA_FILES.db);
+  if (existsSync(dbPath)) {
+    const store = new SqliteStore(dbPath);
+    let unused: boolean;
+    try {
+      unused = store.getMeta('config') === undefined && store.changeSeq() === 0 && store.list().length === 0;
+    } finally {
+      store.close();
+    }
+    if (!unused) throw new CertwardenError(ErrorCode.USAGE, `${dir} already holds a CA (${CA_FILES.db} exists); refusing to overwrite it`);
+    for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
+  }
+  for (const name of readdirSync(dir)) if (name.startsWith(INIT_DB_PREFIX) || isSafeWriteTemp(name)) rmSync(join(dir, name), { force: true });
+}
+
+/**
+ * Build the database under a temporary name, then link it into place: the
+ * CA home appears complete or not at all (link(2) also refuses if another
+ * init got there first).
+ */
+function publishDatabase(dir: string, config: CaConfig): void {
+  const tmp = join(dir, `${INIT_DB_PREFIX}${randomBytes(6).toString('hex')}`);
+  writePrivateFile(tmp, '');
+  try {
+    const store = new SqliteStore(tmp);
+    try {
+      store.setMeta('config', JSON.stringify(config));
+    } finally {
+      // Closing the last connection checkpoints the WAL into the file, so the file alone is the database.
+      store.close();
+    }
+    try {
+      linkSync(tmp, join(dir, CA_FILES.db));
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'EEXIST') throw new CertwardenError(ErrorCode.USAGE, `${dir} already holds a CA (${CA_FILES.db} exists); refusing to overwrite it`, { cause });
+      throw new CertwardenError(ErrorCode.IO, `cannot create ${join(dir, CA_FILES.db)}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    }
+    fsyncDir(dir);
+  } finally {
+    for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export class CertificateAuthority {
   readonly dir: string;
   readonly store: CaStore;
@@ -152,7 +217,7 @@ export class CertificateAuthority {
   static init(dir: string, passphrase: string, o: InitOptions): CertificateAuthority {
     if (!o.name || o.name.trim() === '') throw new CertwardenError(ErrorCode.USAGE, '--name is required');
     ensurePrivateDir(dir);
-    if (existsSync(join(dir, CA_FILES.db))) throw new CertwardenError(ErrorCode.USAGE, `${dir} already holds a CA (${CA_FILES.db} exists); refusing to overwrite it`);
+    discardInterruptedInit(dir);
     const key = o.key ?? 'ec-p256';
     const spec = keySpecOf(key);
     let issuing: { certificate: Certificate; privateKey: KeyObject };
@@ -167,7 +232,7 @@ export class CertificateAuthority {
       if (!samePublicKey(createPublicKey(privateKey), certificate.publicKey)) throw new CertwardenError(ErrorCode.USAGE, 'the imported key does not match the imported certificate');
       if (!certificate.isCA || !certificate.keyUsage?.has('keyCertSign')) throw new CertwardenError(ErrorCode.USAGE, 'the imported certificate is not a CA certificate (basicConstraints cA and keyUsage keyCertSign are required)');
       issuing = { certificate, privateKey };
-      writeEncryptedKey(join(dir, CA_FILES.issuingKey), privateKey, passphrase);
+      writePrivateFile(join(dir, CA_FILES.issuingKey), encryptKey(privateKey, passphrase), true);
     } else {
       const now = Date.now() - BACKDATE_MS;
       const rootKeys = generateKeyPair(spec);
@@ -196,14 +261,15 @@ export class CertificateAuthority {
         notAfter: new Date(now + ISSUING_VALIDITY_DAYS * DAY_MS),
         ...(rootCrlUrls.length > 0 ? { crlUrls: rootCrlUrls } : {}),
       });
-      writeEncryptedKey(join(dir, CA_FILES.rootKey), rootKeys.privateKey, passphrase);
-      writeEncryptedKey(join(dir, CA_FILES.issuingKey), issuingKeys.privateKey, passphrase);
-      writeFileSync(join(dir, CA_FILES.rootCert), root.toPem(), { mode: 0o644 });
+      // No ca.db yet, so these are at most the leftovers of an interrupted init: replaced.
+      writePrivateFile(join(dir, CA_FILES.rootKey), encryptKey(rootKeys.privateKey, passphrase), true);
+      writePrivateFile(join(dir, CA_FILES.issuingKey), encryptKey(issuingKeys.privateKey, passphrase), true);
+      writeFileSafely(join(dir, CA_FILES.rootCert), root.toPem(), { mode: PUBLIC_FILE_MODE, overwrite: true });
       issuing = { certificate, privateKey: issuingKeys.privateKey };
       chain = [certificate, root];
     }
-    writeFileSync(join(dir, CA_FILES.issuingCert), issuing.certificate.toPem(), { mode: 0o644 });
-    writeFileSync(join(dir, CA_FILES.chain), chain.map((c) => c.toPem()).join(''), { mode: 0o644 });
+    writeFileSafely(join(dir, CA_FILES.issuingCert), issuing.certificate.toPem(), { mode: PUBLIC_FILE_MODE, overwrite: true });
+    writeFileSafely(join(dir, CA_FILES.chain), chain.map((c) => c.toPem()).join(''), { mode: PUBLIC_FILE_MODE, overwrite: true });
     const ocspUrls = o.ocspUrls ?? [];
     const config: CaConfig = {
       name: o.name,
@@ -215,10 +281,8 @@ export class CertificateAuthority {
       responder: o.responder ?? 'delegated',
       ...(rootCrlUrls.length > 0 ? { rootCrlUrls } : {}),
     };
-    writePrivateFile(join(dir, CA_FILES.db), '');
-    const store = new SqliteStore(join(dir, CA_FILES.db));
-    store.setMeta('config', JSON.stringify(config));
-    return new CertificateAuthority(dir, store, config, issuing, chain);
+    publishDatabase(dir, config);
+    return new CertificateAuthority(dir, new SqliteStore(join(dir, CA_FILES.db)), config, issuing, chain);
   }
 
   /** Open an existing CA home; decrypts the issuing key (a wrong passphrase is a typed error). */
@@ -226,13 +290,23 @@ export class CertificateAuthority {
     const dbPath = join(dir, CA_FILES.db);
     if (!existsSync(dbPath)) throw new CertwardenError(ErrorCode.USAGE, `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
     const privateKey = readEncryptedKey(join(dir, CA_FILES.issuingKey), passphrase);
-    const chain = Certificate.parseAll(readFileSync(join(dir, CA_FILES.chain)));
+    const chain = Certificate.parseAll(readFileBounded(join(dir, CA_FILES.chain), { what: 'the CA chain' }));
     const certificate = chain[0]!;
     if (!samePublicKey(createPublicKey(privateKey), certificate.publicKey)) throw new CertwardenError(ErrorCode.INTERNAL, `${CA_FILES.issuingKey} does not match ${CA_FILES.issuingCert}`);
     const store = storeFactory(dbPath);
     const raw = store.getMeta('config');
     if (!raw) throw new CertwardenError(ErrorCode.IO, `${dbPath} has no CA configuration`);
     return new CertificateAuthority(dir, store, JSON.parse(raw) as CaConfig, { certificate, privateKey }, chain);
+  }
+
+  /**
+   * The store of an existing CA home without decrypting any key: what `ca list`
+   * needs (listing issued certificates is not a use of the CA key).
+   */
+  static openStore(dir: string, storeFactory: (path: string) => CaStore = (p) => new SqliteStore(p)): CaStore {
+    const dbPath = join(dir, CA_FILES.db);
+    if (!existsSync(dbPath)) throw new CertwardenError(ErrorCode.USAGE, `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
+    return storeFactory(dbPath);
   }
 
   /** Subscribe to issuances and revocations made through this object. */
@@ -271,7 +345,7 @@ export class CertificateAuthority {
       ca: false,
       keyUsage: rsa && profileName === 'server' ? [...profile.keyUsage, 'keyEncipherment'] : profile.keyUsage,
       extKeyUsage: profile.extKeyUsage,
-      ...(sans.length > 0 ? { san: sans } : {}),
+      ...(sans.length > 0 ? { san: sans.map(sanForBuilder) } : {}),
       ...(profileName === 'ocsp-responder' ? {} : { ocspUrls: this.config.ocspUrls, caIssuersUrls: this.config.caIssuersUrls, crlUrls: this.config.crlUrls }),
       ...(extras.mustStaple ? { mustStaple: true } : {}),
       ...(extras.ocspNoCheck ? { ocspNoCheck: true } : {}),
@@ -352,7 +426,7 @@ export class CertificateAuthority {
     return updated;
   }
 
-  /** A delegated OCSP responder certificate (RFC 6960 §4.2.2.2) with a fresh key that never touches disk. */
+  /** A delegated OCSP responder certificate (RFC 6960 §4.2.2.2) with a fresh key (ResponderIdentity saves it encrypted for reuse). */
   issueResponderCertificate(validityMs: number): { certificate: Certificate; privateKey: KeyObject; record: IssuedRecord } {
     const pair = generateKeyPair({ type: 'ec', curve: 'P-256' });
     const { certificate, record } = this.#sign('ocsp-responder', [], pair.publicKey, 0, {
@@ -376,7 +450,7 @@ export class CertificateAuthority {
   #find(serialOrCert: string | Certificate): IssuedRecord {
     const serial = serialOrCert instanceof Certificate ? serialOrCert.serialHex : normaliseSerial(serialOrCert);
     const rec = this.store.get(serial);
-    if (!rec) throw new CertwardenError(ErrorCode.USAGE, `no certificate with serial ${serial} was issued by this CA`);
+    if (!rec) throw new CertwardenError(ErrorCode.USAGE, `no certificate with serial ${serial} was issued by this CA (serials are read as ${SERIAL_FORMS})`);
     if (serialOrCert instanceof Certificate && !rec.der.equals(serialOrCert.der)) throw new CertwardenError(ErrorCode.USAGE, `the certificate with serial ${serial} is not the one this CA issued`);
     return rec;
   }
@@ -387,9 +461,34 @@ export class CertificateAuthority {
   }
 }
 
-/** "01:AB:cd" or "0x01abcd" → canonical lowercase hex. */
+/** The serial forms `normaliseSerial` accepts, for messages and docs. */
+export const SERIAL_FORMS = 'hex digits, optionally with colons or a 0x prefix (5f1c02e2, 5F:1C:02:E2, 0x5f1c02e2), or decimal with a decimal: prefix (decimal:1595671266)';
+
+/**
+ * A serial number as a person types it → canonical lowercase hex (as
+ * Certificate.serialHex prints a positive serial: whole octets, no leading
+ * zero octet). Serials are non-negative magnitudes: "deadbeef" is 0xdeadbeef,
+ * never the negative DER INTEGER those four octets would be on their own.
+ * Hex is the default because that is how certwarden, openssl and browsers
+ * print serials; decimal only with an explicit "decimal:" prefix, because a
+ * string of digits is valid hex too.
+ */
 export function normaliseSerial(serial: string): string {
-  const hex = serial.trim().replace(/^0x/i, '').replace(/[:\s]/g, '').toLowerCase();
-  if (!/^[0-9a-f]+$/.test(hex)) throw new CertwardenError(ErrorCode.USAGE, `not a hex serial number: "${serial}"`);
-  return integerHex(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex'));
+  const text = serial.trim();
+  let hex: string;
+  const dec = /^decimal:(\d+)$/i.exec(text);
+  if (dec) hex = BigInt(dec[1]!).toString(16);
+  else {
+    const m = /^(?:0x)?([0-9a-f]+(?::[0-9a-f]+)*)$/i.exec(text);
+    if (!m) throw new CertwardenError(ErrorCode.USAGE, `not a serial number: "${text.slice(0, 80)}" (accepted: ${SERIAL_FORMS})`);
+    hex = m[1]!.replace(/:/g, '').toLowerCase();
+  }
+  if (hex.length % 2) hex = `0${hex}`;
+  while (hex.length > 2 && hex.startsWith('00')) hex = hex.slice(2);
+  return hex;
+}
+
+/** Whether `text` is meant as a serial number (rather than a file name). */
+export function looksLikeSerial(text: string): boolean {
+  return /^decimal:\d+$/i.test(text.trim()) || /^(?:0x)?[0-9a-f]+(?::[0-9a-f]+)*$/i.test(text.trim());
 }

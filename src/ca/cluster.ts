@@ -6,8 +6,9 @@
  * every response and polls the store's change sequence every `pollMs`, so a
  * revocation made anywhere is visible in every worker's next answer after at
  * most one poll interval plus one signature (the single-process bound). In
- * delegated mode each worker holds its own short-lived responder
- * certificate, recorded in the store like every certificate the CA signs.
+ * delegated mode the primary prepares the responder certificate before
+ * forking (responder-cert.ts saves it in the CA home), so every worker starts
+ * with the same one; each rotates on its own at half-life.
  *
  * CRLs are the exception: they are published by the primary only, and the
  * workers fetch the current one from it over the cluster IPC channel, so all
@@ -17,7 +18,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { CertificateAuthority } from './ca.ts';
-import { CrlPublisher, type PublishedCrl } from './crl-publisher.ts';
+import { CrlPublisher, keepCrlFresh, SERVED_CRL_VALIDITY_MS, type PublishedCrl } from './crl-publisher.ts';
 import { watchStore } from './store-watch.ts';
 
 /** More processes than this is a typo, not a deployment. */
@@ -100,11 +101,21 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
   if (!cluster.isPrimary) throw new CertwardenError(ErrorCode.INTERNAL, 'startCaPrimary() runs in the cluster primary');
   const workers = validateWorkers(o.workers);
   const log = o.log ?? (() => {});
-  const crl = new CrlPublisher(ca, o.crlValidityMs);
+  const crl = new CrlPublisher(ca, o.crlValidityMs ?? SERVED_CRL_VALIDITY_MS);
+  // Signed in the background only (it takes the store's write lock); workers get the last one at once.
+  const keeper = keepCrlFresh(crl, { log });
+  try {
+    crl.publish();
+  } catch (err) {
+    log({ event: 'ca_crl_failed', error: (err as Error).message });
+  }
   const watch = watchStore(
     ca.store,
     (changed) => {
-      if (changed.some((r) => r.revokedAt)) crl.markChanged();
+      if (changed.some((r) => r.revokedAt)) {
+        crl.markChanged();
+        keeper.kick();
+      }
     },
     { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log },
   );
@@ -117,7 +128,8 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
     if (!isCrlMessage(m)) return;
     let reply: CrlReply;
     try {
-      const c = crl.current();
+      const c = crl.latest();
+      if (!c) throw new Error('no CRL has been published yet');
       reply = { type: CRL_MESSAGE, id: m.id, crl: { der: c.der, number: c.number.toString(), thisUpdate: c.thisUpdate.getTime(), nextUpdate: c.nextUpdate.getTime(), entries: c.entries } };
     } catch (err) {
       log({ event: 'ca_crl_failed', error: (err as Error).message });
@@ -159,6 +171,7 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
     closing = true;
     for (const w of live) w.process.kill('SIGKILL');
     watch.stop();
+    keeper.stop();
     cluster.off('message', onMessage);
     throw err;
   }
@@ -171,6 +184,7 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
       if (closing) return;
       closing = true;
       watch.stop();
+      keeper.stop();
       cluster.off('message', onMessage);
       await Promise.all(
         [...live].map(

@@ -7,11 +7,17 @@
  * validity has passed, the next request gets a fresh one.
  */
 import { buildCrl } from '../crl/builder.ts';
-import { CertwardenError, ErrorCode } from '../errors.ts';
+import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { CertificateAuthority } from './ca.ts';
 
-/** Default CRL lifetime (nextUpdate - thisUpdate). */
+/** Default CRL lifetime (nextUpdate - thisUpdate) of `ca crl`, published by hand or from a schedule. */
 export const DEFAULT_CRL_VALIDITY_MS = 7 * 86_400_000;
+/**
+ * Default CRL lifetime of `ca serve`, which re-signs by itself (at half-life
+ * and after every revocation): a relying party may cache a CRL until its
+ * nextUpdate, so this bounds how long a cached CRL can miss a revocation.
+ */
+export const SERVED_CRL_VALIDITY_MS = 86_400_000;
 /** CRLs are back-dated so peers with a slow clock accept them at once. */
 export const CRL_BACKDATE_MS = 60_000;
 
@@ -58,10 +64,71 @@ export class CrlPublisher {
     this.#dirty = true;
   }
 
-  /** The CRL to serve: re-signed if revocations arrived or half its validity has passed. */
-  current(now = new Date()): PublishedCrl {
+  /** Whether a new CRL is due: none yet, a revocation arrived, or half of its validity has passed. */
+  isDue(now = new Date()): boolean {
     const c = this.#current;
-    if (!c || this.#dirty || now.getTime() - c.thisUpdate.getTime() > this.#validityMs / 2) return this.publish(now);
-    return c;
+    return !c || this.#dirty || now.getTime() - c.thisUpdate.getTime() > this.#validityMs / 2;
   }
+
+  /** The last CRL signed here, without signing anything: what a request path serves. */
+  latest(): PublishedCrl | undefined {
+    return this.#current;
+  }
+
+  /** `publish`, but failing at once with CW_ERR_STORE_BUSY instead of waiting while another process holds the store's write lock. */
+  tryPublish(now = new Date()): PublishedCrl {
+    return this.#ca.store.withoutWaiting(() => this.publish(now));
+  }
+
+  /** The CRL to serve, re-signed first when due (may wait for the store's write lock: not for a server's request path, see keepCrlFresh). */
+  current(now = new Date()): PublishedCrl {
+    return this.isDue(now) ? this.publish(now) : this.#current!;
+  }
+}
+
+/** How often a serving process looks whether its CRL is due (cheap: a clock comparison). */
+export const CRL_CHECK_MS = 1_000;
+
+export interface CrlKeeper {
+  /** Look now (after a revocation) rather than at the next check. */
+  kick(): void;
+  stop(): void;
+}
+
+/**
+ * Keep `crl` fresh in the background, so that a server's request path only
+ * ever serves `crl.latest()` and never waits on the store. Signing needs a
+ * cRLNumber, a write: when another process holds the write lock, the attempt
+ * fails at once (`tryPublish`), the last CRL stays served, and the next check
+ * tries again. Never throws; failures are logged (once per episode).
+ */
+export function keepCrlFresh(crl: CrlPublisher, o: { log?: (event: Record<string, unknown>) => void; checkMs?: number } = {}): CrlKeeper {
+  const log = o.log ?? (() => {});
+  let deferred = false;
+  let kicked: NodeJS.Immediate | undefined;
+  const tick = (): void => {
+    if (!crl.isDue()) return;
+    try {
+      const c = crl.tryPublish();
+      if (deferred) log({ event: 'ca_crl_published_after_wait', crlNumber: c.number.toString() });
+      deferred = false;
+    } catch (err) {
+      if (!deferred) log({ event: isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY ? 'ca_crl_deferred_store_busy' : 'ca_crl_failed', error: (err as Error).message, retryInMs: o.checkMs ?? CRL_CHECK_MS });
+      deferred = true;
+    }
+  };
+  const timer = setInterval(tick, o.checkMs ?? CRL_CHECK_MS);
+  timer.unref();
+  return {
+    kick: () => {
+      kicked ??= setImmediate(() => {
+        kicked = undefined;
+        tick();
+      });
+    },
+    stop: () => {
+      clearInterval(timer);
+      if (kicked) clearImmediate(kicked);
+    },
+  };
 }

@@ -1,12 +1,16 @@
 /**
  * Private keys at rest: PKCS#8 encrypted with AES-256-CBC under a key derived
  * from the passphrase (PBES2 + PBKDF2, RFC 8018, as OpenSSL writes it), in
- * files created 0600 inside a 0700 directory. Keys are never printed or
+ * files created 0600 inside a 0700 directory (an existing directory is
+ * checked, never chmod'ed: see ensurePrivateDir). Keys are never printed or
  * logged; errors name the file, never its content.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
+import { readFileBounded } from '../util/bounded-read.ts';
+import { writeFileSafely } from './safe-write.ts';
 
 /** Owner read/write only: private keys and the database. */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -17,17 +21,39 @@ export const KEY_CIPHER = 'aes-256-cbc';
 /** Refuse trivially short passphrases: they make the encryption decorative. */
 export const MIN_PASSPHRASE_LENGTH = 8;
 
+/**
+ * OpenSSL's PEM passphrase buffer (PEM_BUFSIZE) is 1024 bytes: Node's key
+ * export silently encrypts with the first 1024 bytes of a longer passphrase,
+ * while decryption uses all of them, so a longer one would brick the CA home.
+ * Refused everywhere instead (init and every open), counted in UTF-8 bytes.
+ */
+export const MAX_PASSPHRASE_BYTES = 1024;
+/** A passphrase file holds one line; anything bigger is a wrong file. */
+export const MAX_PASSPHRASE_FILE_BYTES = 4096;
+
 export const PASSPHRASE_ENV = 'CERTWARDEN_CA_PASSPHRASE';
 
+/** Where non-fatal findings about the caller's setup go (the CLI: stderr). */
+export type WarnSink = (message: string) => void;
+
+/** Warn when group or others can read the passphrase file (it unlocks the CA keys). */
+function warnIfExposed(path: string, warn: WarnSink | undefined): void {
+  if (!warn) return;
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch {
+    return; // it was just read; a vanished file is the next reader's problem
+  }
+  if (mode & 0o044) warn(`the passphrase file ${path} is readable by ${mode & 0o004 ? 'every user' : 'its group'} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); it unlocks the CA keys: chmod 600 it`);
+}
+
 /** The passphrase from --passphrase-file or the environment; refuses to go on without one. */
-export function resolvePassphrase(env: NodeJS.ProcessEnv, passphraseFile?: string): string {
+export function resolvePassphrase(env: NodeJS.ProcessEnv, passphraseFile?: string, warn?: WarnSink): string {
   let passphrase: string | undefined;
   if (passphraseFile !== undefined) {
-    try {
-      passphrase = readFileSync(passphraseFile, 'utf8').replace(/\r?\n$/, '');
-    } catch (cause) {
-      throw new CertwardenError(ErrorCode.IO, `cannot read the passphrase file ${passphraseFile}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { cause });
-    }
+    passphrase = readFileBounded(passphraseFile, { what: 'the passphrase file', maxBytes: MAX_PASSPHRASE_FILE_BYTES }).toString('utf8').replace(/\r?\n$/, '');
+    warnIfExposed(passphraseFile, warn);
   } else {
     passphrase = env[PASSPHRASE_ENV];
   }
@@ -39,24 +65,60 @@ export function resolvePassphrase(env: NodeJS.ProcessEnv, passphraseFile?: strin
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new CertwardenError(ErrorCode.PASSPHRASE, `the CA key passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`, { details: { reason: 'passphrase-too-short' } });
   }
+  if (Buffer.byteLength(passphrase, 'utf8') > MAX_PASSPHRASE_BYTES) {
+    throw new CertwardenError(
+      ErrorCode.PASSPHRASE,
+      `the CA key passphrase must be at most ${MAX_PASSPHRASE_BYTES} bytes (OpenSSL's limit for PEM passphrases); a CA home created with a longer one by an earlier version was encrypted with its first ${MAX_PASSPHRASE_BYTES} bytes: use those`,
+      { details: { reason: 'passphrase-too-long' } },
+    );
+  }
   return passphrase;
 }
 
-/** Create `dir` (and parents) and force it to 0700. */
-export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  chmodSync(dir, PRIVATE_DIR_MODE);
+function unsafeDir(dir: string, why: string): CertwardenError {
+  return new CertwardenError(ErrorCode.USAGE, `${dir} ${why}; refusing to use it as a CA home (its mode is left as it is). Name a new directory (certwarden creates it 0700) or fix this one yourself`, {
+    details: { path: dir },
+  });
 }
 
-/** Write a file created 0600 (exclusive unless `overwrite`). */
-export function writePrivateFile(path: string, data: string | Uint8Array, overwrite = false): void {
+/**
+ * A directory certwarden did not create is never chmod'ed: it may be shared
+ * (a 1777 /tmp-like folder) or someone else's. It must be a directory owned
+ * by the current user and not writable by group or others (anyone who can
+ * write there can swap the CA's files).
+ */
+export function assertSafeDir(dir: string): void {
+  let st;
   try {
-    writeFileSync(path, data, { mode: PRIVATE_FILE_MODE, flag: overwrite ? 'w' : 'wx' });
-    chmodSync(path, PRIVATE_FILE_MODE);
+    st = statSync(dir);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new CertwardenError(ErrorCode.IO, code === 'EEXIST' ? `${path} already exists; refusing to overwrite it` : `cannot write ${path}: ${code ?? (cause as Error).message}`, { cause });
+    throw new CertwardenError(ErrorCode.IO, `cannot inspect ${dir}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
   }
+  if (!st.isDirectory()) throw unsafeDir(dir, 'exists and is not a directory');
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) throw unsafeDir(dir, `is owned by uid ${st.uid}, not by the user running certwarden (uid ${uid})`);
+  if (st.mode & 0o022) throw unsafeDir(dir, `is writable by ${st.mode & 0o002 ? 'every user' : 'its group'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`);
+}
+
+/**
+ * Create `dir` 0700 (parents too), or check an existing one with
+ * {@link assertSafeDir}. Returns whether it was created here.
+ */
+export function ensurePrivateDir(dir: string): boolean {
+  try {
+    mkdirSync(dirname(resolve(dir)), { recursive: true, mode: PRIVATE_DIR_MODE });
+    mkdirSync(dir, { mode: PRIVATE_DIR_MODE });
+    return true;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw new CertwardenError(ErrorCode.IO, `cannot create ${dir}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  assertSafeDir(dir);
+  return false;
+}
+
+/** Write a file created 0600 (exclusive unless `overwrite`), atomically and never through a symlink. */
+export function writePrivateFile(path: string, data: string | Uint8Array, overwrite = false): void {
+  writeFileSafely(path, data, { mode: PRIVATE_FILE_MODE, overwrite });
 }
 
 /** PEM of `key` as encrypted PKCS#8. */
@@ -86,12 +148,7 @@ export function decryptKey(pem: string | Buffer, passphrase: string, what: strin
 
 /** Read and decrypt the key file at `path`. */
 export function readEncryptedKey(path: string, passphrase: string): KeyObject {
-  let pem: Buffer;
-  try {
-    pem = readFileSync(path);
-  } catch (cause) {
-    throw new CertwardenError(ErrorCode.IO, `cannot read the CA key ${path}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, { cause });
-  }
+  const pem = readFileBounded(path, { what: 'the CA key' });
   if (!pem.includes('ENCRYPTED PRIVATE KEY')) {
     throw new CertwardenError(ErrorCode.USAGE, `${path} is not an encrypted private key; refusing to use an unencrypted CA key at rest`);
   }

@@ -20,13 +20,21 @@ import { buildErrorResponse, buildOcspResponse, type OcspSingleSpec } from '../o
 import { issuerKeyHash, issuerNameHash, certIdHashByOid, type CertIdHash } from '../ocsp/cert-id.ts';
 import type { OcspErrorStatus } from '../ocsp/reasons.ts';
 import { parseOcspRequest, type ParsedOcspRequest } from '../ocsp/request-parse.ts';
-import { CertwardenError, ErrorCode } from '../errors.ts';
+import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { CertificateAuthority } from './ca.ts';
 import { ResponderIdentity } from './responder-cert.ts';
 import type { IssuedRecord } from './store.ts';
 
-/** Default response validity (nextUpdate - thisUpdate): RFC 5019 §6.3 suggests hours to days. */
-export const DEFAULT_RESPONSE_VALIDITY_MS = 86_400_000;
+/**
+ * Default response validity (nextUpdate - thisUpdate). RFC 5019 §6.3 allows
+ * hours to days; a client may believe a response until its nextUpdate, so
+ * this is how long a revoked certificate can still pass at a client that
+ * fetched (or was stapled) a `good` answer just before the revocation. An
+ * internal PKI wants that short: 1 h, re-signed at half-life (every 30 min).
+ */
+export const DEFAULT_RESPONSE_VALIDITY_MS = 3_600_000;
+/** Shorter windows make clients refetch constantly and leave no room for clock skew. */
+export const MIN_RESPONSE_VALIDITY_MS = 60_000;
 /** Re-sign a pre-produced response once this fraction of its window has passed (certmagic refreshes at half too). */
 export const REFRESH_FRACTION = 0.5;
 /** Raw-request → serial memo, so repeated identical requests skip parsing; cleared when full. */
@@ -92,7 +100,7 @@ export class OcspResponder {
     this.#ca = ca;
     this.#now = o.now ?? (() => new Date());
     this.responseValidityMs = o.responseValidityMs ?? DEFAULT_RESPONSE_VALIDITY_MS;
-    if (!Number.isFinite(this.responseValidityMs) || this.responseValidityMs < 10_000) throw new CertwardenError(ErrorCode.USAGE, 'the OCSP response validity must be at least 10 seconds');
+    if (!Number.isFinite(this.responseValidityMs) || this.responseValidityMs < MIN_RESPONSE_VALIDITY_MS) throw new CertwardenError(ErrorCode.USAGE, `the OCSP response validity must be at least ${MIN_RESPONSE_VALIDITY_MS / 1000} seconds`);
     this.identity = new ResponderIdentity(ca, o.mode ?? ca.config.responder, o.responderValidityMs);
     // A response must not outlive the delegated certificate that signed it, even just before rotation.
     if (this.identity.mode === 'delegated' && this.responseValidityMs > this.identity.validityMs / 2) {
@@ -123,12 +131,20 @@ export class OcspResponder {
   }
 
   /** Periodic upkeep: rotate the delegated certificate when due (re-signing everything), refresh responses past half-life. */
-  refresh(): { rotated: boolean; resigned: number } {
+  refresh(): { rotated: boolean; resigned: number; rotationDeferred?: boolean } {
     const now = this.#now();
     let rotated = false;
+    let rotationDeferred = false;
     if (this.identity.needsRotation(now)) {
-      this.identity.rotate();
-      rotated = true;
+      // Issuing the new certificate writes to the store: never wait for another process's lock here (the
+      // server's event loop would stall); the old certificate is still valid, and the next refresh retries.
+      try {
+        this.#ca.store.withoutWaiting(() => this.identity.rotate());
+        rotated = true;
+      } catch (err) {
+        if (!(isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY)) throw err;
+        rotationDeferred = true;
+      }
     }
     let resigned = 0;
     for (const serial of this.#states.keys()) {
@@ -137,7 +153,7 @@ export class OcspResponder {
         if (this.#presign(serial, now)) resigned++;
       }
     }
-    return { rotated, resigned };
+    return { rotated, resigned, ...(rotationDeferred ? { rotationDeferred } : {}) };
   }
 
   /** How many pre-produced responses are held. */
@@ -151,6 +167,8 @@ export class OcspResponder {
     // (Expired certificates, answered on demand, get the full window.)
     let end = thisUpdate.getTime() + this.responseValidityMs;
     if (state && state.notAfter.getTime() > thisUpdate.getTime()) end = Math.min(end, state.notAfter.getTime());
+    // Nor past the delegated certificate that signs it (a rotation deferred by a busy store must not stretch trust).
+    if (this.identity.mode === 'delegated') end = Math.min(end, this.identity.signer.certificate.notAfter.getTime());
     const base = { serial: serialBytes, hashAlgorithm: hash, thisUpdate, nextUpdate: wholeSeconds(end) };
     if (!state) return { ...base, status: 'unknown' };
     if (state.status === 'revoked') return { ...base, status: 'revoked', revocationTime: state.revokedAt!, ...(state.reason ? { reason: state.reason } : {}) };

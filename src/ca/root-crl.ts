@@ -16,7 +16,8 @@
  * key re-signs it once half of its validity has passed (`ca serve` when the
  * root key is in the CA home, or `ca crl --root` from a schedule).
  */
-import { existsSync, renameSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFileBounded } from '../util/bounded-read.ts';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { buildCrl } from '../crl/builder.ts';
@@ -26,6 +27,7 @@ import { Certificate } from '../x509/certificate.ts';
 import { CA_FILES, type CertificateAuthority } from './ca.ts';
 import { CRL_BACKDATE_MS, DEFAULT_CRL_VALIDITY_MS, type PublishedCrl } from './crl-publisher.ts';
 import { readEncryptedKey } from './keys.ts';
+import { PUBLIC_FILE_MODE, writeFileSafely } from './safe-write.ts';
 
 export const ROOT_CRL_FILE = 'root.crl';
 
@@ -38,7 +40,7 @@ export interface RootIdentity {
 export function loadRoot(ca: CertificateAuthority, passphrase: string): RootIdentity | undefined {
   const keyPath = join(ca.dir, CA_FILES.rootKey);
   if (!existsSync(keyPath)) return undefined;
-  const certificate = Certificate.parse(readFileSync(join(ca.dir, CA_FILES.rootCert)));
+  const certificate = Certificate.parse(readFileBounded(join(ca.dir, CA_FILES.rootCert), { what: 'the root certificate' }));
   return { certificate, privateKey: readEncryptedKey(keyPath, passphrase) };
 }
 
@@ -51,14 +53,7 @@ export function publishRootCrl(ca: CertificateAuthority, root: RootIdentity, val
   const r = ca.issuingRevocation;
   const entries = r ? [{ serial: r.serial, revocationDate: r.revokedAt, reason: r.reason, ...(r.invalidityDate ? { invalidityDate: r.invalidityDate } : {}) }] : [];
   const der = buildCrl({ issuer: root, entries, thisUpdate, nextUpdate, crlNumber: number });
-  const path = join(ca.dir, ROOT_CRL_FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, der, { mode: 0o644 });
-    renameSync(tmp, path);
-  } catch (cause) {
-    throw new CertwardenError(ErrorCode.IO, `cannot write ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
-  }
+  writeFileSafely(join(ca.dir, ROOT_CRL_FILE), der, { mode: PUBLIC_FILE_MODE, overwrite: true });
   return { der, number, thisUpdate, nextUpdate, entries: entries.length };
 }
 
@@ -66,7 +61,7 @@ export function publishRootCrl(ca: CertificateAuthority, root: RootIdentity, val
 export function readRootCrl(dir: string): PublishedCrl | undefined {
   let der: Buffer;
   try {
-    der = readFileSync(join(dir, ROOT_CRL_FILE));
+    der = readFileBounded(join(dir, ROOT_CRL_FILE), { what: 'the root CRL' });
   } catch {
     return undefined;
   }

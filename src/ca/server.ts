@@ -12,6 +12,12 @@
  * Expires, ETag; 304 on If-None-Match). Changes made by other processes (the
  * `ca revoke` CLI) are picked up by polling the store's change sequence every
  * `pollMs`; changes made in this process are applied at once.
+ *
+ * The request path never waits on the store: OCSP answers come from the
+ * pre-signed cache and `/crl` serves the last CRL from memory, re-signed in
+ * the background (keepCrlFresh) without waiting for another process's write
+ * lock. Slow and endless clients are bounded by the connection, header, body
+ * and timeout limits below.
  */
 import http from 'node:http';
 import { statSync } from 'node:fs';
@@ -20,7 +26,7 @@ import type { AddressInfo } from 'node:net';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { MAX_OCSP_REQUEST_BYTES } from '../ocsp/request-parse.ts';
 import type { CertificateAuthority } from './ca.ts';
-import { CrlPublisher, type PublishedCrl } from './crl-publisher.ts';
+import { CrlPublisher, keepCrlFresh, SERVED_CRL_VALIDITY_MS, type PublishedCrl } from './crl-publisher.ts';
 import { OcspResponder, type OcspAnswer, type OcspResponderOptions } from './ocsp-responder.ts';
 import { ROOT_CRL_FILE, readRootCrl } from './root-crl.ts';
 import { watchStore } from './store-watch.ts';
@@ -31,15 +37,51 @@ export { DEFAULT_POLL_MS } from './store-watch.ts';
 export const DEFAULT_MAINTENANCE_MS = 60_000;
 /** RFC 5019 §5: GET requests are at most 255 bytes after encoding; we allow some slack for unusual clients. */
 export const MAX_GET_PATH_BYTES = 4096;
-/** Slow clients do not hold sockets forever. */
+/** A whole request (headers and body) must arrive within this; slower clients get 408 and are closed. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** The headers must arrive within this (slowloris: a header byte now and then). At most REQUEST_TIMEOUT_MS. */
+export const HEADERS_TIMEOUT_MS = 5_000;
+/**
+ * How often Node checks the two timeouts above. Its default (30 s) let a slow
+ * body live ~75 s past a 10 s request timeout; checking every second keeps
+ * the documented bound (timeout + at most 1 s).
+ */
+export const TIMEOUT_CHECK_MS = 1_000;
+/** A connection with no traffic at all for this long is closed (a socket that never sends a byte). */
+export const IDLE_TIMEOUT_MS = 10_000;
+/** Idle keep-alive connections between requests are closed after this. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/**
+ * Concurrent connections per process; more are closed on accept (and logged).
+ * Far above what OCSP clients need (each request is one small exchange), far
+ * below the default file-descriptor limit (1,024 soft on many systems; 19,990
+ * slow connections once exhausted it), so the store and the CRL files can still be opened.
+ */
+export const MAX_CONNECTIONS = 512;
+/**
+ * Request header block cap. RFC 5019 §5: an OCSP GET path is at most 255
+ * bytes; the rest is a few ordinary headers. Node's default is 16 KiB.
+ */
+export const MAX_HEADER_BYTES = 8 * 1024;
+/** Request headers counted (Node's default is 2,000); OCSP clients send a handful. */
+export const MAX_HEADERS_COUNT = 32;
+/** Shedding is logged at most this often (one line with the count, not one per dropped connection). */
+export const SHED_LOG_INTERVAL_MS = 1_000;
 
 export interface CaServerOptions extends OcspResponderOptions {
   host?: string;
   port?: number;
   pollMs?: number;
   maintenanceMs?: number;
+  /** Default SERVED_CRL_VALIDITY_MS (24 h). */
   crlValidityMs?: number;
+  /** Connection limits (defaults: the constants above; tests use small ones). */
+  maxConnections?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  /** How often the timeouts are checked (default TIMEOUT_CHECK_MS). */
+  timeoutCheckMs?: number;
   /** Where `/crl` comes from; default: this server's own CrlPublisher (a cluster worker asks the primary instead). */
   crlSource?: () => Promise<PublishedCrl>;
   /** Structured log sink (one object per event); default: nothing. */
@@ -63,7 +105,16 @@ function httpDate(d: Date): string {
 export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions = {}): Promise<CaServer> {
   const log = o.log ?? (() => {});
   const responder = new OcspResponder(ca, o);
-  const crl = new CrlPublisher(ca, o.crlValidityMs);
+  const crl = new CrlPublisher(ca, o.crlValidityMs ?? SERVED_CRL_VALIDITY_MS);
+  const crlKeeper = o.crlSource ? undefined : keepCrlFresh(crl, { log });
+  if (crlKeeper) {
+    // The first CRL before listening (here waiting for the store is fine); if that fails, the keeper retries.
+    try {
+      crl.publish();
+    } catch (err) {
+      log({ event: 'ca_crl_failed', error: (err as Error).message });
+    }
+  }
   // Issue the first delegated responder certificate before taking the change sequence, so the
   // first poll does not re-sign for it; changes after this point are caught by polling.
   void responder.identity.signer;
@@ -71,7 +122,10 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
     ca.store,
     (changed) => {
       responder.apply(changed);
-      if (changed.some((r) => r.revokedAt)) crl.markChanged();
+      if (changed.some((r) => r.revokedAt)) {
+        crl.markChanged();
+        crlKeeper?.kick();
+      }
       log({ event: 'ca_store_changed', records: changed.length, seq: changed[changed.length - 1]!.seq });
     },
     { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log },
@@ -85,7 +139,11 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
   const maintenance = setInterval(() => {
     try {
       const r = responder.refresh();
-      if (r.rotated || r.resigned > 0) log({ event: 'ocsp_refreshed', ...r });
+      if (r.rotated || r.resigned > 0 || r.rotationDeferred) log({ event: 'ocsp_refreshed', ...r });
+      if (responder.identity.persistError) {
+        log({ event: 'ocsp_responder_save_failed', error: responder.identity.persistError });
+        responder.identity.persistError = undefined;
+      }
     } catch (err) {
       log({ event: 'ocsp_refresh_failed', error: (err as Error).message });
     }
@@ -141,58 +199,99 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
     return rootCached?.crl;
   };
 
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '/';
-    try {
-      if (req.method === 'POST' && (url === '/ocsp' || url === '/ocsp/' || url === '/')) {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let tooBig = false;
-        req.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_OCSP_REQUEST_BYTES) tooBig = true;
-          else chunks.push(c);
-        });
-        req.on('end', () => sendOcsp(req, res, tooBig ? responder.answer(Buffer.alloc(0)) : responder.answer(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
-        req.on('error', () => res.destroy());
-        return;
-      }
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', Buffer.from('method not allowed\n'), { allow: 'GET, POST' });
-      if (url.startsWith('/ocsp/')) {
-        if (url.length > MAX_GET_PATH_BYTES) return sendOcsp(req, res, responder.answer(Buffer.alloc(0)));
-        let der: Buffer;
-        try {
-          der = Buffer.from(decodeURIComponent(url.slice('/ocsp/'.length)), 'base64');
-        } catch {
-          der = Buffer.alloc(0);
+  const requestTimeout = o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server = http.createServer(
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      requestTimeout,
+      headersTimeout: Math.min(o.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout),
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: o.timeoutCheckMs ?? TIMEOUT_CHECK_MS,
+    },
+    (req, res) => {
+      const url = req.url ?? '/';
+      try {
+        if (req.method === 'POST' && (url === '/ocsp' || url === '/ocsp/' || url === '/')) {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let done = false;
+          // RFC 6960 requests are small: past MAX_OCSP_REQUEST_BYTES the answer is malformedRequest at once and
+          // the connection is closed, so an endless (chunked) body is never read to its end.
+          const refuseBody = (): void => {
+            done = true;
+            req.removeAllListeners('data');
+            req.pause();
+            log({ event: 'ca_request_too_large', url, maxBytes: MAX_OCSP_REQUEST_BYTES, remote: req.socket.remoteAddress });
+            res.shouldKeepAlive = false;
+            res.once('finish', () => req.socket.destroy());
+            sendOcsp(req, res, responder.answer(Buffer.alloc(0)));
+          };
+          if (Number(req.headers['content-length'] ?? 0) > MAX_OCSP_REQUEST_BYTES) return refuseBody();
+          req.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_OCSP_REQUEST_BYTES) refuseBody();
+            else chunks.push(c);
+          });
+          req.on('end', () => {
+            if (!done) sendOcsp(req, res, responder.answer(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+          });
+          req.on('error', () => res.destroy());
+          return;
         }
-        return sendOcsp(req, res, responder.answer(der));
+        if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', Buffer.from('method not allowed\n'), { allow: 'GET, POST' });
+        if (url.startsWith('/ocsp/')) {
+          if (url.length > MAX_GET_PATH_BYTES) return sendOcsp(req, res, responder.answer(Buffer.alloc(0)));
+          let der: Buffer;
+          try {
+            der = Buffer.from(decodeURIComponent(url.slice('/ocsp/'.length)), 'base64');
+          } catch {
+            der = Buffer.alloc(0);
+          }
+          return sendOcsp(req, res, responder.answer(der));
+        }
+        if (url === '/crl') {
+          if (!o.crlSource) {
+            // Never signs here (signing takes the store's write lock): the keeper re-signs in the background.
+            const c = crl.latest();
+            return c ? sendCrl(res, c) : send(res, 503, 'text/plain', Buffer.from('no CRL has been published yet\n'), { 'retry-after': '5' });
+          }
+          o.crlSource().then(
+            (c) => sendCrl(res, c),
+            (err: Error) => {
+              log({ event: 'ca_request_failed', url, error: err.message });
+              if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
+            },
+          );
+          return;
+        }
+        if (url === ROOT_CRL_ROUTE) {
+          const c = rootCrl();
+          return c ? sendCrl(res, c) : send(res, 404, 'text/plain', Buffer.from('no root CRL has been published\n'));
+        }
+        if (url === '/ca.der') return send(res, 200, 'application/pkix-cert', caDer, { 'cache-control': 'max-age=86400, public' });
+        if (url === '/ca.pem') return send(res, 200, 'application/x-pem-file', caPem, { 'cache-control': 'max-age=86400, public' });
+        return send(res, 404, 'text/plain', Buffer.from('not found\n'));
+      } catch (err) {
+        log({ event: 'ca_request_failed', url, error: (err as Error).message });
+        if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
       }
-      if (url === '/crl') {
-        if (!o.crlSource) return sendCrl(res, crl.current());
-        o.crlSource().then(
-          (c) => sendCrl(res, c),
-          (err: Error) => {
-            log({ event: 'ca_request_failed', url, error: err.message });
-            if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
-          },
-        );
-        return;
-      }
-      if (url === ROOT_CRL_ROUTE) {
-        const c = rootCrl();
-        return c ? sendCrl(res, c) : send(res, 404, 'text/plain', Buffer.from('no root CRL has been published\n'));
-      }
-      if (url === '/ca.der') return send(res, 200, 'application/pkix-cert', caDer, { 'cache-control': 'max-age=86400, public' });
-      if (url === '/ca.pem') return send(res, 200, 'application/x-pem-file', caPem, { 'cache-control': 'max-age=86400, public' });
-      return send(res, 404, 'text/plain', Buffer.from('not found\n'));
-    } catch (err) {
-      log({ event: 'ca_request_failed', url, error: (err as Error).message });
-      if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
+    },
+  );
+  server.maxHeadersCount = MAX_HEADERS_COUNT;
+  server.maxConnections = o.maxConnections ?? MAX_CONNECTIONS;
+  server.timeout = o.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+  // Load shedding: connections past maxConnections are closed on accept; say so, once per interval.
+  let shed = 0;
+  let shedLogged = 0;
+  server.on('drop', () => {
+    shed++;
+    const now = Date.now();
+    if (now - shedLogged >= SHED_LOG_INTERVAL_MS) {
+      log({ event: 'ca_connections_shed', dropped: shed, maxConnections: server.maxConnections });
+      shedLogged = now;
+      shed = 0;
     }
   });
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  server.keepAliveTimeout = 5_000;
 
   const host = o.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -201,7 +300,7 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
   });
   const { port } = server.address() as AddressInfo;
   const shown = host.includes(':') ? `[${host}]` : host;
-  log({ event: 'ca_serve_listening', host, port, responder: responder.identity.mode, presigned: responder.size });
+  log({ event: 'ca_serve_listening', host, port, responder: responder.identity.mode, ...(responder.identity.mode === 'delegated' ? { responderCertificate: responder.identity.signer.certificate.serialHex, responderReused: responder.identity.reused } : {}), presigned: responder.size, ocspValidityMs: responder.responseValidityMs, crlValidityMs: o.crlValidityMs ?? SERVED_CRL_VALIDITY_MS });
   let closed = false;
   return {
     url: `http://${shown}:${port}`,
@@ -213,6 +312,7 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
       if (closed) return;
       closed = true;
       watch.stop();
+      crlKeeper?.stop();
       clearInterval(maintenance);
       unsubscribe();
       await new Promise<void>((resolve) => {

@@ -12,10 +12,13 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { loadSqlite } from '../util/runtime.ts';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { RevocationReasonName } from '../revocation/types.ts';
+import { sanMatcher } from './san-glob.ts';
 import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilter, RevocationInput } from './store.ts';
 
 /** How long a writer waits for another process's transaction before failing. */
 export const BUSY_TIMEOUT_MS = 10_000;
+/** SQLite's result code for "another connection holds the lock". */
+const SQLITE_BUSY = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,13 +59,6 @@ function toRecord(r: Row): IssuedRecord {
   return rec;
 }
 
-/** "*.example.com" → a regexp; a plain pattern matches as a substring. */
-function sanMatcher(pattern: string): (san: string) => boolean {
-  if (!pattern.includes('*')) return (s) => s.toLowerCase().includes(pattern.toLowerCase());
-  const re = new RegExp(`^(?:DNS:|IP:)?${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
-  return (s) => re.test(s);
-}
-
 export class SqliteStore implements CaStore {
   readonly path: string;
   readonly #db: DatabaseSync;
@@ -91,7 +87,13 @@ export class SqliteStore implements CaStore {
   }
 
   #tx<T>(work: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (cause) {
+      // SQLITE_BUSY (5): another connection holds the write lock past our busy timeout.
+      if ((cause as { errcode?: number }).errcode === SQLITE_BUSY) throw new CertwardenError(ErrorCode.STORE_BUSY, `the CA database ${this.path} is locked by another process's transaction`, { cause });
+      throw cause;
+    }
     try {
       const out = work();
       this.#db.exec('COMMIT');
@@ -201,6 +203,15 @@ export class SqliteStore implements CaStore {
 
   changeSeq(): number {
     return Number((this.#stmt("SELECT value FROM counters WHERE name = 'change_seq'").get() as Row).value);
+  }
+
+  withoutWaiting<T>(work: () => T): T {
+    this.#db.exec('PRAGMA busy_timeout = 0');
+    try {
+      return work();
+    } finally {
+      this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 
   nextCrlNumber(scope: CrlScope = 'issuing'): bigint {

@@ -77,5 +77,11 @@ export interface CaStore {
    * Numbers are per CRL issuer: `issuing` (the default) for the CA's CRL, `root` for the root's CRL.
    */
   nextCrlNumber(scope?: CrlScope): bigint;
+  /**
+   * Run `work` with writes that fail at once with CW_ERR_STORE_BUSY when
+   * another process holds the write lock, instead of waiting for it: for
+   * background work of a server that must never stall its request path.
+   */
+  withoutWaiting<T>(work: () => T): T;
   close(): void;
 }

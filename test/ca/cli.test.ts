@@ -55,14 +55,14 @@ describe('certwarden ca (CLI)', () => {
   });
 
   test('a wrong passphrase exits 2 with a clear message', async () => {
-    const r = await runCli(['ca', 'list'], { ...env(), CERTWARDEN_CA_PASSPHRASE: 'definitely wrong' });
+    const r = await runCli(['ca', 'crl'], { ...env(), CERTWARDEN_CA_PASSPHRASE: 'definitely wrong' });
     assertOneLineError(r, 'CW_ERR_PASSPHRASE');
     assert.match(r.stderr, /wrong passphrase/);
   });
 
   test('--passphrase-file works; usage errors exit 2', async () => {
     const file = tmp.write('pass.txt', `${PASSPHRASE}\n`);
-    const ok = await runCli(['ca', 'list', '--passphrase-file', file], { CERTWARDEN_CA_DIR: dir, CERTWARDEN_CA_PASSPHRASE: '' });
+    const ok = await runCli(['ca', 'crl', '--passphrase-file', file], { CERTWARDEN_CA_DIR: dir, CERTWARDEN_CA_PASSPHRASE: '' });
     assert.equal(ok.code, 0, ok.stderr);
     assertOneLineError(await runCli(['ca', 'issue', '--profile', 'server', '--san', 'bogus', '--out', join(tmp.dir, 'x')], env()), 'CW_ERR_USAGE');
     assertOneLineError(await runCli(['ca', 'revoke', 'abcdef', '--reason', 'because'], env()), 'CW_ERR_USAGE');

@@ -4,12 +4,15 @@
  * --passphrase-file; never a flag value, which would land in shell history
  * and `ps`), and writing issued certificates to PREFIX.* files.
  */
-import { writeFileSync } from 'node:fs';
-import { CertificateAuthority, type IssueResult } from '../../ca/ca.ts';
-import { resolvePassphrase, writePrivateFile } from '../../ca/keys.ts';
+import { existsSync } from 'node:fs';
+import { CertificateAuthority, looksLikeSerial, normaliseSerial, SERIAL_FORMS, type IssueResult } from '../../ca/ca.ts';
+import { resolvePassphrase } from '../../ca/keys.ts';
+import { KEY_FILE_MODE, pathExists, PUBLIC_FILE_MODE, writeFileSafely } from '../../ca/safe-write.ts';
 import { CertwardenError, ErrorCode } from '../../errors.ts';
 import { Certificate } from '../../x509/certificate.ts';
-import { optionalString, readInputFile, usageError, type OptionSpec, type ParsedArgs } from '../args.ts';
+import { MAX_SMALL_FILE_BYTES, readFileBounded } from '../../util/bounded-read.ts';
+import { escapeControl } from '../../util/terminal.ts';
+import { optionalString, usageError, type OptionSpec, type ParsedArgs } from '../args.ts';
 import type { Io } from '../output.ts';
 
 export const CA_DIR_ENV = 'CERTWARDEN_CA_DIR';
@@ -21,7 +24,8 @@ export const CA_COMMON_OPTIONS: OptionSpec = {
 
 export const CA_COMMON_USAGE = `Common options:
   --dir DIR               CA home (default: $${CA_DIR_ENV})
-  --passphrase-file FILE  CA key passphrase (default: $CERTWARDEN_CA_PASSPHRASE; required)`;
+  --passphrase-file FILE  CA key passphrase, 8 to 1024 bytes (default: $CERTWARDEN_CA_PASSPHRASE;
+                          required; a file readable by group or others gets a warning)`;
 
 export function caDir(args: ParsedArgs, io: Io): string {
   const dir = optionalString(args, 'dir') ?? io.env[CA_DIR_ENV];
@@ -29,8 +33,15 @@ export function caDir(args: ParsedArgs, io: Io): string {
   return dir;
 }
 
+/** Warnings already printed in this process (commands resolve the passphrase more than once). */
+const warned = new Set<string>();
+
 export function passphrase(args: ParsedArgs, io: Io): string {
-  return resolvePassphrase(io.env, optionalString(args, 'passphrase-file'));
+  return resolvePassphrase(io.env, optionalString(args, 'passphrase-file'), (message) => {
+    if (warned.has(message)) return;
+    warned.add(message);
+    io.stderr.write(`certwarden: warning: ${message}\n`);
+  });
 }
 
 export function openCa(args: ParsedArgs, io: Io): CertificateAuthority {
@@ -38,11 +49,20 @@ export function openCa(args: ParsedArgs, io: Io): CertificateAuthority {
   return CertificateAuthority.open(caDir(args, io), pass);
 }
 
-/** A serial (hex, colons allowed) or the path of a certificate file. */
+/** A user-named input file of the CA commands (CSR, certificate, imported CA): bounded, regular files only. */
+export function readCaInput(path: string, what: string): Buffer {
+  return readFileBounded(path, { what, maxBytes: MAX_SMALL_FILE_BYTES });
+}
+
+/**
+ * A serial (see SERIAL_FORMS; an argument that reads as one is a serial, so
+ * name a file "./deadbeef" to mean the file) or the path of a certificate file.
+ */
 export async function serialOrCertificate(arg: string | undefined): Promise<string | Certificate> {
-  if (arg === undefined) throw usageError('a SERIAL or certificate FILE argument is required');
-  if (/^(0x)?[0-9a-f:]+$/i.test(arg)) return arg;
-  return Certificate.parse(await readInputFile(arg, 'certificate'));
+  if (arg === undefined) throw usageError(`a SERIAL or certificate FILE argument is required (SERIAL: ${SERIAL_FORMS})`);
+  if (looksLikeSerial(arg)) return normaliseSerial(arg);
+  if (!existsSync(arg)) throw usageError(`"${escapeControl(arg.slice(0, 200))}" is neither a serial number (${SERIAL_FORMS}) nor an existing certificate file`);
+  return Certificate.parse(readCaInput(arg, 'certificate'));
 }
 
 export function parseDays(args: ParsedArgs): number | undefined {
@@ -52,22 +72,41 @@ export function parseDays(args: ParsedArgs): number | undefined {
   return Number(v);
 }
 
-/** PREFIX.pem (certificate), PREFIX.chain.pem (certificate + issuing CA: what TLS servers send), PREFIX.key (0600, when generated). */
-export function writeIssued(prefix: string, r: IssueResult): string[] {
-  const written: string[] = [];
+/** The files `writeIssued` writes for PREFIX (the key only when the CA generated it). */
+export function issuedFiles(prefix: string, withKey: boolean): string[] {
+  return [`${prefix}.pem`, `${prefix}.chain.pem`, ...(withKey ? [`${prefix}.key`] : [])];
+}
+
+/**
+ * Refuse before issuing when an output file exists (and --force was not
+ * given): nothing is signed for files that would then not be written.
+ */
+export function assertOutputsFree(prefix: string, withKey: boolean, force: boolean): void {
+  if (force) return;
+  const taken = issuedFiles(prefix, withKey).filter(pathExists);
+  if (taken.length > 0) throw new CertwardenError(ErrorCode.IO, `${taken.join(', ')} already exist${taken.length === 1 ? 's' : ''}; refusing to overwrite (use --force to replace)`, { details: { paths: taken } });
+}
+
+/**
+ * PREFIX.pem (certificate), PREFIX.chain.pem (certificate + issuing CA: what
+ * TLS servers send), PREFIX.key (0600 from creation, when generated). Each is
+ * written atomically and never through a symlink (safe-write.ts); an existing
+ * file is replaced only with `force`.
+ */
+export function writeIssued(prefix: string, r: IssueResult, force = false): string[] {
+  const [pem, chain, key] = issuedFiles(prefix, r.privateKey !== undefined) as [string, string, string | undefined];
+  const overwrite = force;
   try {
-    writeFileSync(`${prefix}.pem`, r.certificate.toPem());
-    written.push(`${prefix}.pem`);
-    writeFileSync(`${prefix}.chain.pem`, [r.certificate, ...r.chain.slice(0, -1)].map((c) => c.toPem()).join(''));
-    written.push(`${prefix}.chain.pem`);
-  } catch (cause) {
-    throw new CertwardenError(ErrorCode.IO, `cannot write ${prefix}.*: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    writeFileSafely(pem, r.certificate.toPem(), { mode: PUBLIC_FILE_MODE, overwrite });
+    writeFileSafely(chain, [r.certificate, ...r.chain.slice(0, -1)].map((c) => c.toPem()).join(''), { mode: PUBLIC_FILE_MODE, overwrite });
+    if (r.privateKey && key) writeFileSafely(key, r.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, { mode: KEY_FILE_MODE, overwrite });
+  } catch (err) {
+    // The issuance is committed (it was checked before signing that the files were free; something appeared since).
+    const serial = r.certificate.serialHex;
+    const advice = r.privateKey ? `its key is lost: revoke it (certwarden ca revoke ${serial} --reason cessationOfOperation) and issue again` : `renew it to get the files (certwarden ca renew ${serial} --out PREFIX)`;
+    throw new CertwardenError(ErrorCode.IO, `certificate ${serial} was issued, but ${(err as Error).message}; ${advice}`, { cause: err, details: { serial } });
   }
-  if (r.privateKey) {
-    writePrivateFile(`${prefix}.key`, r.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, true);
-    written.push(`${prefix}.key`);
-  }
-  return written;
+  return key ? [pem, chain, key] : [pem, chain];
 }
 
 export function describeIssued(r: IssueResult, files: string[]): Record<string, unknown> {

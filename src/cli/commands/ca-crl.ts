@@ -1,8 +1,7 @@
 /** `certwarden ca crl`: sign and write a CRL with the next cRLNumber. */
-import { writeFileSync } from 'node:fs';
 import { CrlPublisher } from '../../ca/crl-publisher.ts';
 import { loadRoot, publishRootCrl } from '../../ca/root-crl.ts';
-import { CertwardenError, ErrorCode } from '../../errors.ts';
+import { PUBLIC_FILE_MODE, writeFileSafely } from '../../ca/safe-write.ts';
 import { toPem } from '../../util/pem.ts';
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, usageError } from '../args.ts';
@@ -38,11 +37,8 @@ ${CA_COMMON_USAGE}`,
         crl = new CrlPublisher(ca, validityMs).publish();
       }
       if (out) {
-        try {
-          writeFileSync(out, out.endsWith('.pem') ? toPem(crl.der, 'X509 CRL') : crl.der);
-        } catch (cause) {
-          throw new CertwardenError(ErrorCode.IO, `cannot write ${out}: ${(cause as NodeJS.ErrnoException).code ?? ''}`, { cause });
-        }
+        // A CRL file is meant to be replaced by the next one: atomically, so a web server never serves half of one.
+        writeFileSafely(out, out.endsWith('.pem') ? toPem(crl.der, 'X509 CRL') : crl.der, { mode: PUBLIC_FILE_MODE, overwrite: true });
       }
       const info = { crlNumber: crl.number.toString(), thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, entries: crl.entries, ...(out ? { file: out } : {}) };
       if (format === 'json') writeJson(io, info);

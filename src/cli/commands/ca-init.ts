@@ -3,10 +3,10 @@ import { CertificateAuthority } from '../../ca/ca.ts';
 import { loadRoot, publishRootCrl } from '../../ca/root-crl.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../../ca/profiles.ts';
 import type { Command } from '../command.ts';
-import { optionalString, parseCommandArgs, parseFormat, readInputFile, requireString, usageError } from '../args.ts';
+import { optionalString, parseCommandArgs, parseFormat, requireString, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir, passphrase } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir, passphrase, readCaInput } from './ca-common.ts';
 
 const command: Command = {
   summary: 'create an internal CA (root + issuing CA, keys encrypted at rest)',
@@ -14,13 +14,15 @@ const command: Command = {
        [--key ${KEY_ALGORITHMS.join('|')}] [--responder delegated|issuer]
        [--import-cert FILE --import-key FILE] [--format text|json]
 
-Creates DIR (0700) with ca.db, root.pem/root.key, issuing.pem/issuing.key and
+Creates DIR (0700), or uses an existing directory you own that is not
+writable by group or others (its mode is never changed), with ca.db, root.pem/root.key, issuing.pem/issuing.key and
 chain.pem. Keys are PKCS#8 encrypted with AES-256-CBC under the passphrase,
 files 0600. --ocsp-url/--crl-url go into every issued certificate (AIA, CRL
 DP); caIssuers defaults to <ocsp origin>/ca.der. The issuing CA certificate
 points at the root's CRL (default <crl or ocsp origin>/root.crl, served by
 \`ca serve\`), so clients that check the whole chain can. --import-* uses an existing
 CA certificate (chain after it) and key instead of minting new ones.
+ca.db is written last: an interrupted init can simply be run again.
 
 ${CA_COMMON_USAGE}`,
   async run(argv, io: Io) {
@@ -61,8 +63,8 @@ ${CA_COMMON_USAGE}`,
       ...(crlUrls ? { crlUrls } : {}),
       ...(caIssuersUrls ? { caIssuersUrls } : {}),
       ...(rootCrlUrls ? { rootCrlUrls } : {}),
-      ...(importCert ? { importCert: await readInputFile(importCert, 'CA certificate') } : {}),
-      ...(importKey ? { importKey: await readInputFile(importKey, 'CA key') } : {}),
+      ...(importCert ? { importCert: readCaInput(importCert, 'CA certificate') } : {}),
+      ...(importKey ? { importKey: readCaInput(importKey, 'CA key') } : {}),
     });
     // The first root CRL, so the distribution point answers before `ca serve` has ever run.
     const root = ca.config.rootCrlUrls ? loadRoot(ca, pass) : undefined;

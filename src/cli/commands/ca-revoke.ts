@@ -1,6 +1,7 @@
 /** `certwarden ca revoke`: revoke a certificate; visible in the next OCSP answer and CRL. */
 import { parseReason, REVOKE_REASONS } from '../../ca/ca.ts';
 import { loadRoot, publishRootCrl } from '../../ca/root-crl.ts';
+import { escapeControl } from '../../util/terminal.ts';
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, requireString, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -49,7 +50,7 @@ ${CA_COMMON_USAGE}`,
       const r = ca.revoke(target, reason, invalidityDate);
       const out = { serial: r.serial, subject: r.subject, revokedAt: r.revokedAt, reason: r.reason, invalidityDate: r.invalidityDate };
       if (format === 'json') writeJson(io, out);
-      else io.stdout.write(`revoked ${r.serial} ${r.subject} (${r.reason}) at ${r.revokedAt!.toISOString()}\n`);
+      else io.stdout.write(`revoked ${r.serial} ${escapeControl(r.subject)} (${r.reason}) at ${r.revokedAt!.toISOString()}\n`);
       return ExitCode.OK;
     } finally {
       ca.close();

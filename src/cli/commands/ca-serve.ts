@@ -2,10 +2,12 @@
 import cluster from 'node:cluster';
 import { crlFromPrimary, startCaPrimary, validateWorkers } from '../../ca/cluster.ts';
 import { startCaServer } from '../../ca/server.ts';
+import { ResponderIdentity } from '../../ca/responder-cert.ts';
 import { loadRoot, maintainRootCrl } from '../../ca/root-crl.ts';
 import type { CertificateAuthority } from '../../ca/ca.ts';
 import type { Command } from '../command.ts';
-import { optionalString, parseCommandArgs, usageError } from '../args.ts';
+import { optionalString, parseCommandArgs, usageError, type ParsedArgs } from '../args.ts';
+import { parseDuration } from '../../ca/duration.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { Io } from '../output.ts';
 import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, passphrase } from './ca-common.ts';
@@ -23,6 +25,14 @@ function positiveInt(v: string | undefined, name: string): number | undefined {
   return Number(v);
 }
 
+/** A duration option, or its older spelling as a whole number of `legacyUnitMs`; undefined when neither is given. */
+function durationOption(args: ParsedArgs, name: string, legacy: string, legacyUnitMs: number): number | undefined {
+  const v = optionalString(args, name);
+  const old = positiveInt(optionalString(args, legacy), legacy);
+  if (v !== undefined && old !== undefined) throw usageError(`--${name} and --${legacy} say the same thing: give one`);
+  return v !== undefined ? parseDuration(v, name) : old !== undefined ? old * legacyUnitMs : undefined;
+}
+
 /** How often the process that holds the root key looks whether the root's CRL is due (re-signed at half its validity). */
 const ROOT_CRL_CHECK_MS = 10 * 60_000;
 
@@ -33,7 +43,8 @@ function keepRootCrl(ca: CertificateAuthority, pass: string, validityMs: number 
   if (!root) return () => {};
   const tick = (): void => {
     try {
-      const { crl, published } = maintainRootCrl(ca, root, validityMs);
+      // Never wait for another process's write lock here (it would stall the responder): retry at the next check.
+      const { crl, published } = ca.store.withoutWaiting(() => maintainRootCrl(ca, root, validityMs));
       if (published) log({ event: 'ca_root_crl_published', crlNumber: crl.number.toString(), nextUpdate: crl.nextUpdate.toISOString() });
     } catch (err) {
       // Background work never throws: the old CRL stays served, and the failure is logged.
@@ -48,12 +59,18 @@ function keepRootCrl(ca: CertificateAuthority, pass: string, validityMs: number 
 
 const command: Command = {
   summary: 'serve OCSP (pre-signed), the CRL and the CA certificates over HTTP',
-  usage: `Usage: certwarden ca serve --listen HOST:PORT [--poll-ms N] [--response-validity SECONDS]
-       [--responder-validity SECONDS] [--responder delegated|issuer] [--crl-days N] [--workers N]
+  usage: `Usage: certwarden ca serve --listen HOST:PORT [--poll-ms N] [--ocsp-validity DURATION]
+       [--crl-validity DURATION] [--responder-validity SECONDS] [--responder delegated|issuer] [--workers N]
 
 Routes: GET /ocsp/<base64>, POST /ocsp, GET /crl (DER), GET /root.crl (the root's
 CRL for the issuing CA, re-signed here at half its validity), GET /ca.der, GET /ca.pem.
 Revocations made by other processes are picked up every --poll-ms (default 200).
+--ocsp-validity: how long an OCSP answer is valid (nextUpdate; default 1h,
+re-signed at half of it; a revocation re-signs that serial's answer at once):
+the longest a client holding a "good" answer may keep believing it.
+--crl-validity: the CRL's nextUpdate window (default 24h, re-signed at half of
+it and at once after a revocation). DURATION: 90s, 30m, 1h, 7d.
+(--response-validity SECONDS and --crl-days N are the older spellings.)
 --workers N: N processes share the port (node:cluster), each polling the store;
 the CRL is published by the primary process only.
 Logs one JSON object per event on stderr. Stops cleanly on SIGTERM or SIGINT.
@@ -64,7 +81,9 @@ ${CA_COMMON_USAGE}`,
       ...CA_COMMON_OPTIONS,
       listen: { type: 'string' },
       'poll-ms': { type: 'string' },
+      'ocsp-validity': { type: 'string' },
       'response-validity': { type: 'string' },
+      'crl-validity': { type: 'string' },
       'responder-validity': { type: 'string' },
       responder: { type: 'string' },
       'crl-days': { type: 'string' },
@@ -72,9 +91,9 @@ ${CA_COMMON_USAGE}`,
     });
     const { host, port } = parseListen(optionalString(args, 'listen') ?? '127.0.0.1:8080');
     const pollMs = positiveInt(optionalString(args, 'poll-ms'), 'poll-ms');
-    const responseValidity = positiveInt(optionalString(args, 'response-validity'), 'response-validity');
+    const responseValidityMs = durationOption(args, 'ocsp-validity', 'response-validity', 1000);
     const responderValidity = positiveInt(optionalString(args, 'responder-validity'), 'responder-validity');
-    const crlDays = positiveInt(optionalString(args, 'crl-days'), 'crl-days');
+    const crlValidityMs = durationOption(args, 'crl-validity', 'crl-days', 86_400_000);
     const workersArg = positiveInt(optionalString(args, 'workers'), 'workers');
     const workers = workersArg === undefined ? 1 : validateWorkers(workersArg);
     const mode = optionalString(args, 'responder');
@@ -94,12 +113,15 @@ ${CA_COMMON_USAGE}`,
     if (role === 'primary') {
       let primary;
       try {
-        primary = await startCaPrimary(ca, { workers, log, ...(pollMs ? { pollMs } : {}), ...(crlDays ? { crlValidityMs: crlDays * 86_400_000 } : {}) });
+        // One delegated responder certificate for all workers: issued (or reused) and saved here, loaded by each worker.
+        const identity = new ResponderIdentity(ca, mode ?? ca.config.responder, responderValidity ? responderValidity * 1000 : undefined);
+        if (identity.mode === 'delegated') log({ event: 'ocsp_responder_certificate', serial: identity.signer.certificate.serialHex, reused: identity.reused, notAfter: identity.signer.certificate.notAfter.toISOString() });
+        primary = await startCaPrimary(ca, { workers, log, ...(pollMs ? { pollMs } : {}), ...(crlValidityMs ? { crlValidityMs } : {}) });
       } catch (err) {
         ca.close();
         throw err;
       }
-      const stopRootCrl = keepRootCrl(ca, pass, crlDays ? crlDays * 86_400_000 : undefined, log);
+      const stopRootCrl = keepRootCrl(ca, pass, crlValidityMs, log);
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${primary.port}`;
       io.stdout.write(`listening on ${url} (OCSP ${url}/ocsp, CRL ${url}/crl; ${workers} workers)\n`);
       log({ event: 'ca_serve_stopping', signal: await signal() });
@@ -116,9 +138,9 @@ ${CA_COMMON_USAGE}`,
         port,
         log,
         ...(pollMs ? { pollMs } : {}),
-        ...(responseValidity ? { responseValidityMs: responseValidity * 1000 } : {}),
+        ...(responseValidityMs ? { responseValidityMs } : {}),
         ...(responderValidity ? { responderValidityMs: responderValidity * 1000 } : {}),
-        ...(crlDays ? { crlValidityMs: crlDays * 86_400_000 } : {}),
+        ...(crlValidityMs ? { crlValidityMs } : {}),
         ...(mode ? { mode } : {}),
         ...(role === 'worker' ? { crlSource: crlFromPrimary() } : {}),
       });
@@ -126,7 +148,7 @@ ${CA_COMMON_USAGE}`,
       ca.close();
       throw err;
     }
-    const stopRootCrl = role === 'single' ? keepRootCrl(ca, pass, crlDays ? crlDays * 86_400_000 : undefined, log) : () => {};
+    const stopRootCrl = role === 'single' ? keepRootCrl(ca, pass, crlValidityMs, log) : () => {};
     if (role === 'single') io.stdout.write(`listening on ${server.url} (OCSP ${server.url}/ocsp, CRL ${server.url}/crl)\n`);
     const why = await signal();
     if (role === 'single' || why !== 'disconnect') log({ event: 'ca_serve_stopping', signal: why });
