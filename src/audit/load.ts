@@ -4,7 +4,7 @@
  * dialect's root, and a file that cannot be parsed becomes a typed error for
  * its result instead of stopping the audit.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import { readFileBounded } from '../util/bounded-read.ts';
@@ -81,6 +81,28 @@ function walkFolder(dir: string, display: string, input: Candidate['input'], out
     else if (st.isFile() && !SKIP_NAMES.test(name)) out.push({ path: p, display: join(display, name), input });
     if (out.length > MAX_FILES) throw new CertwardenError(ErrorCode.USAGE, `more than ${MAX_FILES} files under ${input.path}; audit a smaller folder`);
   }
+}
+
+/** The main file whose folder is the include root of every file below it: nginx's conf prefix, Apache's default ServerRoot. */
+const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [] };
+
+/**
+ * Where relative includes and paths of a file resolve from. nginx resolves
+ * them from the conf prefix (the main file's folder), not the including file's,
+ * so a file walked inside a tree uses the nearest folder above it (within the
+ * input) that holds the dialect's main file; otherwise its own folder.
+ */
+function includeRoot(dialect: Dialect, c: Candidate): { baseDir: string; displayBase: string } {
+  let dir = dirname(resolve(c.path));
+  let display = dirname(c.display);
+  if (c.input.isDir) {
+    const top = resolve(c.input.path);
+    for (let d = dir, shown = display; d.startsWith(top); d = dirname(d), shown = dirname(shown)) {
+      if (MAIN_FILES[dialect].some((m) => existsSync(join(d, m)))) return { baseDir: d, displayBase: shown };
+      if (d === top) break;
+    }
+  }
+  return { baseDir: dir, displayBase: display };
 }
 
 export interface LoadOptions {
@@ -195,8 +217,7 @@ export function loadInputs(paths: readonly string[], options: LoadOptions = {}):
       if (!c.input.isDir) failures.push({ file: c.display, error: new CertwardenError(ErrorCode.USAGE, `${c.display}: cannot tell which server this configuration is for; name it with --dialect`), input: c.input });
       continue;
     }
-    const baseDir = dirname(resolve(c.path));
-    const displayBase = dirname(c.display);
+    const { baseDir, displayBase } = includeRoot(dialect, c);
     try {
       if (dialect === 'nginx' && isNginxDump(text)) {
         loader.diskPaths.delete(c.display);

@@ -49,17 +49,15 @@ const PASS_MODULES: Readonly<Record<string, UpstreamPass['module']>> = { proxy_p
 /** Schemes whose upstream connection is TLS. */
 export const TLS_SCHEMES = new Set(['https', 'grpcs', 'suwsgi']);
 
-function substitute(value: string, scopes: readonly Directive[][]): string | undefined {
-  let unresolved = false;
-  const out = value.replace(/\$\{?(\w+)\}?/g, (_m, name: string) => {
+/** Substitute `$var`/`${var}` from `set` in the scope chain (innermost first); unknown variables stay as written. */
+function substitute(value: string, scopes: readonly Directive[][]): string {
+  return value.replace(/\$\{?(\w+)\}?/g, (m, name: string) => {
     for (let i = scopes.length - 1; i >= 0; i--) {
       const sets = scopes[i]!.filter((d) => d.key === 'set' && d.args[0] === `$${name}`);
       if (sets.length > 0) return sets[sets.length - 1]!.args[1] ?? '';
     }
-    unresolved = true;
-    return `$${name}`;
+    return m;
   });
-  return unresolved && /^\$/.test(value.split('://')[0] ?? '') ? undefined : out;
 }
 
 function collectPasses(list: Directive[], scopes: Directive[][], out: UpstreamPass[]): void {
@@ -67,7 +65,8 @@ function collectPasses(list: Directive[], scopes: Directive[][], out: UpstreamPa
     const module = PASS_MODULES[d.key];
     if (module && d.args[0]) {
       const url = substitute(d.args[0], scopes);
-      const m = url ? /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:]*)/i.exec(url) : null;
+      // Only a scheme that resolves to letters is believed; `$proto://` left unresolved tells nothing.
+      const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:]*)/i.exec(url);
       out.push({ directive: d, module, scopes, ...(m ? { scheme: m[1]!.toLowerCase(), host: m[2]! } : {}) });
     }
     if ((d.key === 'location' || d.key === 'if' || d.key === 'limit_except') && d.children) {
