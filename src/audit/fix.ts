@@ -51,8 +51,9 @@ const CONTEXT = 3;
 
 /** A unified diff of two texts (Myers' O(ND) algorithm; fixes change few lines, so D is small). */
 export function unifiedDiff(before: string, after: string, file: string): string {
-  const a = before.split('\n');
-  const b = after.split('\n');
+  // A final newline is not a line of its own.
+  const a = (before.endsWith('\n') ? before.slice(0, -1) : before).split('\n');
+  const b = (after.endsWith('\n') ? after.slice(0, -1) : after).split('\n');
   const ops = diffOps(a, b);
   const hunks: string[] = [];
   let i = 0;
@@ -86,7 +87,8 @@ export function unifiedDiff(before: string, after: string, file: string): string
     start = end;
   }
   if (hunks.length === 0) return '';
-  return [`--- a/${file}`, `+++ b/${file}`, ...hunks, ''].join('\n');
+  const [from, to] = isAbsolute(file) ? [file, file] : [`a/${file}`, `b/${file}`];
+  return [`--- ${from}`, `+++ ${to}`, ...hunks, ''].join('\n');
 }
 
 interface Op {

@@ -128,7 +128,8 @@ class Loader {
   /** Follow include-like directives below `directives`, marking each with what it included or why it could not. */
   resolveIncludes(dialect: Dialect, directives: Directive[], ctx: { baseDir: string; displayBase: string }, chain: string[]): void {
     let serverRoot = ctx;
-    for (const d of walk(directives)) {
+    // Blocks only: an included file's own includes are resolved when it is read, with its own chain.
+    for (const d of walk(directives, false)) {
       if (dialect === 'apache' && d.key === 'serverroot' && d.args[0]) {
         const root = isAbsolute(d.args[0]) ? d.args[0] : join(ctx.baseDir, d.args[0]);
         serverRoot = { baseDir: root, displayBase: root };
@@ -171,11 +172,12 @@ class Loader {
         included.push(...list);
       } catch (err) {
         if (!isCertwardenError(err)) throw err;
-        problems.push(err.code === ErrorCode.CONFIG_PARSE ? err.message : `${shown}: ${err.message}`);
+        const missing = (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+        problems.push(err.code === ErrorCode.CONFIG_PARSE ? err.message : missing ? `${shown}: no such file` : err.message);
       }
     }
     d.included = included;
-    if (problems.length > 0 && !(optional && included.length === 0 && problems.every((m) => /ENOENT/.test(m)))) d.includeProblem = problems.join('; ');
+    if (problems.length > 0 && !(optional && included.length === 0 && problems.every((m) => /no such file$/.test(m)))) d.includeProblem = problems.join('; ');
   }
 
   matchVirtual(target: string): string[] {

@@ -46,8 +46,8 @@ export function parseError(file: string, line: number, message: string): Certwar
   return new CertwardenError(ErrorCode.CONFIG_PARSE, `${file}:${line}: ${message}`, { details: { file, line } });
 }
 
-/** Depth-first walk over directives, descending into blocks and resolved includes. */
-export function* walk(directives: readonly Directive[]): Generator<Directive> {
+/** Depth-first walk over directives, descending into blocks (and resolved includes unless `includes` is false). */
+export function* walk(directives: readonly Directive[], includes = true): Generator<Directive> {
   const stack: Directive[][] = [[...directives]];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
@@ -57,7 +57,7 @@ export function* walk(directives: readonly Directive[]): Generator<Directive> {
       continue;
     }
     yield d;
-    if (d.included) stack.push([...d.included]);
+    if (d.included && includes) stack.push([...d.included]);
     if (d.children) stack.push([...d.children]);
   }
 }
