@@ -11,7 +11,7 @@ export default defineRule<ApacheUnit>({
   source: `${APACHE_DOCS.ssl}#sslcacertificatefile`,
   check(u, ctx) {
     const d = lookup(u, 'sslverifyclient');
-    if (!d || arg(d) === 'none' || arg(d) === 'optional_no_ca') return 'na';
+    if (!d || arg(d) === 'none') return 'na';
     if (lookup(u, 'sslcacertificatefile') || lookup(u, 'sslcacertificatepath')) return [];
     const edits = ctx.fixCa ? setDirective(u, 'SSLCACertificateFile', ctx.fixCa) : undefined;
     return [{ message: `SSLVerifyClient ${d.args[0]} without a client CA`, file: d.file, line: d.line, ...(edits ? { edits } : {}) }];

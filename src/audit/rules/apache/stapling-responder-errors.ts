@@ -10,7 +10,7 @@ export default defineRule<ApacheUnit>({
   fix: 'Add `SSLStaplingReturnResponderErrors off` next to SSLUseStapling.',
   source: `${APACHE_DOCS.ssl}#sslstaplingreturnrespondererrors`,
   check(u) {
-    if (!u.tls || arg(lookup(u, 'sslusestapling')) !== 'on') return 'na';
+    if (!u.tls) return 'na';
     const d = lookup(u, 'sslstaplingreturnrespondererrors');
     if (arg(d) === 'off') return [];
     const at = d ?? u.vhost;

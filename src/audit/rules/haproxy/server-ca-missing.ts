@@ -1,5 +1,5 @@
 import { defineRule, type Hit } from '../rule.ts';
-import { appendToLine, globalServerVerify, HAPROXY_DOCS, serverOption, tlsServers, type HaproxyUnit } from './unit.ts';
+import { appendToLine, HAPROXY_DOCS, serverOption, tlsServers, type HaproxyUnit } from './unit.ts';
 
 export default defineRule<HaproxyUnit>({
   id: 'haproxy-server-ca-missing',
@@ -10,8 +10,8 @@ export default defineRule<HaproxyUnit>({
   fix: 'Add `ca-file FILE` naming only the backend\'s CA to the server (or default-server) line (the --policy CA is used by --fix).',
   source: `${HAPROXY_DOCS.server}-ca-file`,
   check(u, ctx) {
-    const global = globalServerVerify(u)?.args[0];
-    const servers = tlsServers(u).filter((s) => (serverOption(s, 'verify') ?? (global === 'none' ? 'none' : 'required')) !== 'none');
+    // The global default is ignored on purpose: once `ssl-server-verify none` is fixed, these lines verify and need a CA.
+    const servers = tlsServers(u).filter((s) => serverOption(s, 'verify') !== 'none');
     if (servers.length === 0) return 'na';
     const hits: Hit[] = [];
     for (const s of servers) {

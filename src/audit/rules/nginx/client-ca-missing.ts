@@ -12,7 +12,7 @@ export default defineRule<NginxUnit>({
   source: `${NGINX_DOCS.ssl}#ssl_client_certificate`,
   check(u, ctx) {
     const d = lookup(u.scopes, 'ssl_verify_client');
-    if (!d || d.args[0] === 'off' || d.args[0] === 'optional_no_ca') return 'na';
+    if (!d || d.args[0] === 'off') return 'na';
     if (lookup(u.scopes, 'ssl_client_certificate') || lookup(u.scopes, 'ssl_trusted_certificate')) return [];
     const edits = ctx.fixCa ? setDirective(u, 'ssl_client_certificate', ctx.fixCa) : undefined;
     return [{ message: `ssl_verify_client ${d.args[0]} without ssl_client_certificate or ssl_trusted_certificate`, file: d.file, line: d.line, ...(edits ? { edits } : {}) }];
