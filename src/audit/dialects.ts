@@ -27,8 +27,13 @@ export function parseDialect(value: string): Dialect {
 
 /** Markers that count towards a dialect when the file name does not decide it. */
 const MARKERS: Readonly<Record<Dialect, readonly RegExp[]>> = {
-  nginx: [/^\s*(server|location|http|upstream|events|stream)\s*[^\n{;]*\{/m, /^\s*(listen|server_name|proxy_pass|ssl_certificate|ssl_stapling|add_header|root|include)\s+[^\n]*;\s*(#.*)?$/m, /^\s*(proxy_set_header|proxy_ssl_\w+|location)\b/m],
-  apache: [/^\s*<(VirtualHost|IfModule|Directory|Location|Files|FilesMatch|IfDefine)\b/im, /^\s*(SSLEngine|SSLCertificateFile|ServerName|DocumentRoot|RewriteEngine|Header|LoadModule|Options|AddType|SSLProxyEngine|ProxyPass)\s/im],
+  nginx: [/^\s*(server|location|http|upstream|events|stream)\s*[^\n{;]*\{/m, /^\s*(listen|server_name|proxy_pass|ssl_certificate|ssl_stapling|add_header|root|include)\s+[^\n]*;\s*(#.*)?$/m, /^\s*(proxy_set_header|proxy_ssl_\w+|location)\b/m, /^\s*[a-z][a-z0-9_]*\s+[^\n;{}]*;\s*(#.*)?$/m],
+  apache: [
+    /^\s*<(VirtualHost|IfModule|Directory|Location|Files|FilesMatch|IfDefine)\b/im,
+    /^\s*(SSLEngine|SSLCertificateFile|ServerName|DocumentRoot|RewriteEngine|Header|LoadModule|Options|AddType|SSLProxyEngine|ProxyPass|ErrorDocument|ServerSignature|ServerTokens|FileETag|AddDefaultCharset|AddOutputFilterByType|ExpiresActive|TraceEnable)\s/im,
+    // Apache's Include has no trailing `;` (nginx's does), and is capitalised by convention.
+    /^\s*Include(Optional)?\s+[^;\n]+$/m,
+  ],
   haproxy: [/^\s*(frontend|backend|listen|defaults|global)(\s|$)/m, /^\s*(bind|server|default_backend|use_backend|mode|balance|timeout)\s/m],
 };
 
