@@ -12,7 +12,7 @@ import { detectDialect, type Dialect } from './dialects.ts';
 import { parseApache } from './config/apache.ts';
 import { globFiles, globToRegExp, hasGlob } from './config/glob.ts';
 import { parseCrtList, parseHaproxy } from './config/haproxy.ts';
-import { MAX_CONFIG_FILE_BYTES, walk, type Directive, type ParsedFile } from './config/model.ts';
+import { MAX_CONFIG_FILE_BYTES, parseError, walk, type Directive, type ParsedFile } from './config/model.ts';
 import { isNginxDump, parseNginx, splitNginxDump } from './config/nginx.ts';
 
 /** Nested includes followed at most: Apache stops at 128; real trees stay under 5, and a cycle is caught before this. */
@@ -213,7 +213,12 @@ export function loadInputs(paths: readonly string[], options: LoadOptions = {}):
       failures.push({ file: c.display, error: err, input: c.input });
       continue;
     }
-    if (text.includes('\u0000')) continue; // binary: not a configuration
+    const nul = text.indexOf('\u0000');
+    if (nul >= 0) {
+      // Binary in a walk is skipped; a file named on the command line is never silently dropped.
+      if (!c.input.isDir) failures.push({ file: c.display, error: parseError(c.display, text.slice(0, nul).split('\n').length, 'holds NUL bytes: not a text configuration'), input: c.input });
+      continue;
+    }
     const dialect = options.dialect ?? detectDialect(c.path, text);
     if (!dialect) {
       if (!c.input.isDir) failures.push({ file: c.display, error: new CertwardenError(ErrorCode.USAGE, `${c.display}: cannot tell which server this configuration is for; name it with --dialect`), input: c.input });
