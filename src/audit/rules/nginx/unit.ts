@@ -3,7 +3,7 @@
  * when it has none (a snippet given on its own). Directives are looked up
  * the way nginx inherits them: location → server → http → main, innermost wins.
  */
-import { expand, type Directive } from '../../config/model.ts';
+import { expand, includeProblems, type Directive } from '../../config/model.ts';
 import type { LoadedConfig } from '../../load.ts';
 import { indentOf, type Edit } from '../rule.ts';
 
@@ -76,8 +76,13 @@ function collectPasses(list: Directive[], scopes: Directive[][], out: UpstreamPa
   }
 }
 
-function isTlsServer(server: Directive[]): boolean {
-  return server.some((d) => (d.key === 'listen' && d.args.slice(1).some((a) => a === 'ssl' || a === 'quic')) || (d.key === 'ssl' && isOn(d)) || d.key === 'ssl_certificate');
+/** Ports that mean TLS by convention: a server on one whose includes could not be read is audited as TLS (fail closed). */
+const TLS_PORTS = new Set(['443', '8443']);
+
+function isTlsServer(server: Directive[], block?: Directive): boolean {
+  if (server.some((d) => (d.key === 'listen' && d.args.slice(1).some((a) => a === 'ssl' || a === 'quic')) || (d.key === 'ssl' && isOn(d)) || d.key === 'ssl_certificate')) return true;
+  const tlsPort = server.some((d) => d.key === 'listen' && TLS_PORTS.has(/(\d+)$/.exec(d.args[0] ?? '')?.[1] ?? ''));
+  return tlsPort && block !== undefined && includeProblems(block.children ?? []).length > 0;
 }
 
 export function nginxUnits(config: LoadedConfig, lines: (file: string) => string[] | undefined): NginxUnit[] {
@@ -95,7 +100,7 @@ export function nginxUnits(config: LoadedConfig, lines: (file: string) => string
         const chain = [...scopes, inner];
         const passes: UpstreamPass[] = [];
         collectPasses(inner, chain, passes);
-        units.push({ config, server: d, scopes: chain, tls: isTlsServer(inner), passes, upstreamNames, lines });
+        units.push({ config, server: d, scopes: chain, tls: isTlsServer(inner, d), passes, upstreamNames, lines });
       }
     }
   };
