@@ -30,32 +30,36 @@ function stop(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
-describe('audit closed loop: fix, nginx -t, start, scan', { skip: !existsSync('/usr/sbin/nginx') && 'nginx not installed' }, () => {
+describe('audit closed loop: fix, check, start, scan', () => {
   let f: ReturnType<typeof freshCa>;
   let serve: ChildProcess | undefined;
   let nginx: ChildProcess | undefined;
+  let apache: ChildProcess | undefined;
   let caPort: number;
+  let chainPath: string;
+  let keyPath: string;
+  let rootPath: string;
 
   before(async () => {
     caPort = await freePort();
     const base = `http://127.0.0.1:${caPort}`;
     f = freshCa({ ocspUrls: [`${base}/ocsp`], crlUrls: [`${base}/crl`] });
+    const site = f.ca.issue({ profile: 'server', sans: ['DNS:api.audit.test'] });
+    chainPath = f.write('site.chain.pem', [site.certificate, f.ca.issuing.certificate].map((c) => c.toPem()).join(''));
+    keyPath = f.write('site.key', site.privateKey!.export({ format: 'pem', type: 'pkcs8' }) as string);
+    rootPath = join(f.dir, CA_FILES.rootCert);
+    f.ca.close();
+    serve = spawn(process.execPath, [join(projectRoot, 'src', 'cli', 'main.ts'), 'ca', 'serve', '--dir', f.dir, '--listen', `127.0.0.1:${caPort}`, '--poll-ms', '50'], { env: { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASSPHRASE }, stdio: ['ignore', 'pipe', 'pipe'] });
+    await waitForPort(caPort, 15_000, serve);
   });
   after(async () => {
     await stop(nginx);
+    await stop(apache);
     await stop(serve);
     f?.cleanup();
   });
 
-  test('the fixed configuration passes nginx -t and a scan of the running server passes V9.2.1 and V9.2.4', async () => {
-    const site = f.ca.issue({ profile: 'server', sans: ['DNS:api.audit.test'] });
-    const chainPath = f.write('site.chain.pem', [site.certificate, f.ca.issuing.certificate].map((c) => c.toPem()).join(''));
-    const keyPath = f.write('site.key', site.privateKey!.export({ format: 'pem', type: 'pkcs8' }) as string);
-    const rootPath = join(f.dir, CA_FILES.rootCert);
-    f.ca.close();
-    serve = spawn(process.execPath, [join(projectRoot, 'src', 'cli', 'main.ts'), 'ca', 'serve', '--dir', f.dir, '--listen', `127.0.0.1:${caPort}`, '--poll-ms', '50'], { env: { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASSPHRASE }, stdio: ['ignore', 'pipe', 'pipe'] });
-    await waitForPort(caPort, 15_000, serve);
-
+  test('nginx: the fixed configuration passes nginx -t and a scan of the running server passes V9.2.1 and V9.2.4', { skip: !existsSync('/usr/sbin/nginx') && 'nginx not installed' }, async () => {
     const ndir = join(f.dir, '..', 'nginx');
     mkdirSync(join(ndir, 'tmp'), { recursive: true });
     const port = await freePort();
@@ -109,5 +113,63 @@ describe('audit closed loop: fix, nginx -t, start, scan', { skip: !existsSync('/
     assert.equal(r.requirements['V9.2.1'].status, 'pass', `${JSON.stringify(r.requirements['V9.2.1'])}\n${nginxErr}`);
     assert.equal(r.requirements['V9.2.4'].status, 'pass', `${JSON.stringify(r.requirements['V9.2.4'])}\n${nginxErr}`);
     assert.ok(readFileSync(fixed!, 'utf8').startsWith('# the API front end'));
+  });
+  test('Apache: the fixed virtual host passes apache2 -t and a scan of the running server passes V9.2.1 and V9.2.4', { skip: !existsSync('/usr/sbin/apache2') && 'apache2 not installed' }, async () => {
+    const adir = join(f.dir, '..', 'apache');
+    mkdirSync(join(adir, 'logs'), { recursive: true });
+    const port = await freePort();
+    const policy = loadPolicy(f.write('policy-apache.yaml', `version: 1\ntrust:\n  cas: [${rootPath}]\nrevocation:\n  mode: hard-fail\n`));
+    const modules = '/usr/lib/apache2/modules';
+    const conf = f.write(
+      'httpd.conf',
+      [
+        '# the API front end on Apache (weak: no stapling)',
+        `ServerRoot ${adir}`,
+        `DefaultRuntimeDir ${adir}`,
+        `PidFile ${adir}/httpd.pid`,
+        `ErrorLog ${adir}/error.log`,
+        `Mutex file:${adir} default`,
+        'ServerName localhost',
+        `DocumentRoot ${adir}`,
+        ...['mpm_event', 'authz_core', 'socache_shmcb', 'ssl'].map((m) => `LoadModule ${m}_module ${modules}/mod_${m}.so`),
+        'StartServers 1',
+        'ServerLimit 1',
+        'ThreadsPerChild 16',
+        'MaxRequestWorkers 16',
+        `Listen 127.0.0.1:${port}`,
+        'SSLSessionCache none',
+        `<VirtualHost 127.0.0.1:${port}>`,
+        '    ServerName api.audit.test',
+        '    SSLEngine on',
+        `    SSLCertificateFile ${chainPath}`,
+        `    SSLCertificateKeyFile ${keyPath}`,
+        '</VirtualHost>',
+        '',
+      ].join('\n'),
+    );
+    const before = runAudit({ paths: [conf], policy });
+    assert.equal(before.report.results[0]!.requirements['V9.2.4'].status, 'fail');
+    const [fixed] = writeFixes(applyEdits(before.edits, before.load.texts, before.load.diskPaths), join(f.dir, '..', 'fixed-apache'), [{ path: conf, isDir: false }]);
+    const check = spawnSync('/usr/sbin/apache2', ['-t', '-f', fixed!], { encoding: 'utf8', timeout: CHECK_TIMEOUT_MS });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+    const reaudit = runAudit({ paths: [fixed!], policy }).report.results[0]!;
+    assert.equal(reaudit.requirements['V9.2.4'].status, 'pass', JSON.stringify(reaudit.requirements['V9.2.4']));
+    apache = spawn('/usr/sbin/apache2', ['-f', fixed!, '-DFOREGROUND'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    await waitForPort(port, 10_000, apache);
+    try {
+      const report = await runScan({ policy, targets: [{ input: `api.audit.test:${port}`, host: 'api.audit.test', port, address: '127.0.0.1' }], targetTimeoutMs: 20_000 });
+      const r = report.results[0]!;
+      const log = (): string => (existsSync(join(adir, 'error.log')) ? readFileSync(join(adir, 'error.log'), 'utf8') : '');
+      assert.equal(r.requirements['V9.2.1'].status, 'pass', `${JSON.stringify(r.requirements['V9.2.1'])}\n${log()}`);
+      assert.equal(r.requirements['V9.2.4'].status, 'pass', `${JSON.stringify(r.requirements['V9.2.4'])}\n${log()}`);
+    } finally {
+      // Apache forks workers: end the whole process group.
+      try {
+        process.kill(-apache.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await stop(apache);
+    }
   });
 });
