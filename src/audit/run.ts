@@ -7,8 +7,9 @@
 import { isAbsolute, join } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { Policy } from '../policy/types.ts';
+import { TOOL_VERSION } from '../scan/runner.ts';
 import { REQUIREMENTS, type Requirement } from '../scan/findings.ts';
-import { expand, includeProblems, walk, type Directive } from './config/model.ts';
+import { includeProblems, type Directive } from './config/model.ts';
 import type { Dialect } from './dialects.ts';
 import { loadInputs, type LoadedConfig, type LoadResult } from './load.ts';
 import { AUDIT_REPORT_VERSION, auditStatus, summarizeAudit, type AuditFinding, type AuditReport, type AuditResult } from './report.ts';
@@ -20,7 +21,6 @@ import type { AuditContext, CaReference, Edit, Rule, RuleSpec } from './rules/ru
 import { trustUnit } from './rules/trust/unit.ts';
 import { TrustStoreReader } from './trust-store.ts';
 
-export const VERSION = '0.1.0';
 
 export interface AuditOptions {
   paths: readonly string[];
@@ -166,7 +166,7 @@ export function runAudit(options: AuditOptions): AuditRun {
   }
   const report: AuditReport = {
     version: AUDIT_REPORT_VERSION,
-    tool: { name: 'certwarden', version: VERSION },
+    tool: { name: 'certwarden', version: TOOL_VERSION },
     at: (options.now ?? new Date()).toISOString(),
     policy: policy ? { ...(policy.file ? { file: policy.file } : {}), hash: policy.hash } : {},
     results,
@@ -194,6 +194,3 @@ function attachIncludeProblems(config: LoadedConfig, units: UnitOutcome[]): void
     }
   }
 }
-
-// Re-exported for tests that need the units without a report.
-export { expand, walk };

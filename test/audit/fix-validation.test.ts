@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { runAudit } from '../../src/audit/run.ts';
 import { applyEdits } from '../../src/audit/fix.ts';
@@ -34,13 +34,8 @@ function fix(path: string, policy: Policy, fixedName: string): { fixed: string; 
   assert.equal(changed.length, 1, 'one file changed');
   const fixed = path.replace(/[^/]+$/, fixedName);
   const text = changed[0]!.after;
-  require_write(fixed, text);
+  writeFileSync(fixed, text);
   return { fixed, before: ids(path, policy), text };
-}
-
-import { writeFileSync } from 'node:fs';
-function require_write(path: string, text: string): void {
-  writeFileSync(path, text);
 }
 
 describe('audit fixes pass the real servers\' configuration checks', () => {
@@ -172,6 +167,5 @@ describe('audit fixes pass the real servers\' configuration checks', () => {
     for (const id of ['haproxy-global-server-verify-none', 'haproxy-bind-verify-optional', 'haproxy-server-verify-none', 'haproxy-server-ca-missing']) assert.ok(!after.includes(id), `${id} still fires: ${after.join(', ')}\n${text}`);
     // No automatic fix: a CRL and an OCSP response must come from the CA.
     assert.ok(after.includes('haproxy-bind-crl-missing') && after.includes('haproxy-stapling-missing'));
-    void readFileSync;
   });
 });

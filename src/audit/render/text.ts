@@ -29,7 +29,7 @@ export function renderAuditText(report: AuditReport, p: Palette, options: { show
         out.push(`        ${sev} ${f.id} ${p.dim(`${escapeControl(f.file)}:${f.line}`)}: ${escapeControl(f.message)}`);
         if (options.showFix !== false) out.push(`          ${p.dim(`fix: ${f.fix}`)}`);
       }
-      if ((rr.status === 'error' || rr.status === 'na') && rr.reason && rr.status === 'error') out.push(`        ${p.dim(escapeControl(rr.reason))}`);
+      if (rr.status === 'error' && rr.reason) out.push(`        ${p.dim(escapeControl(rr.reason))}`);
     }
   }
   const s = report.summary;
