@@ -17,6 +17,14 @@ test('nginx: a location that turns proxy_ssl_verify off overrides the server\'s 
   assert.ok(idsOf([p], 'nginx').includes('nginx-upstream-verify-off@inherit.conf:6'));
 });
 
+test('nginx stream: proxy_pass with proxy_ssl on is a TLS upstream and must verify', () => {
+  const p = tmp.write('stream.conf', 'stream {\n    server {\n        listen 5432;\n        proxy_ssl on;\n        proxy_pass db.internal:5433;\n    }\n}\n');
+  const ids = idsOf([p], 'nginx');
+  assert.ok(ids.includes('nginx-upstream-verify-off@stream.conf:5'), ids.join());
+  const q = tmp.write('stream-plain.conf', 'stream {\n    server {\n        listen 5432;\n        proxy_pass db.internal:5433;\n    }\n}\n');
+  assert.ok(!idsOf([q], 'nginx').some((x) => x.startsWith('nginx-upstream-')));
+});
+
 test('nginx: includes resolve from the folder of nginx.conf (the conf prefix), and findings point into the included file', () => {
   const root = join(tmp.dir, 'etc-nginx');
   mkdirSync(join(root, 'sites'), { recursive: true });

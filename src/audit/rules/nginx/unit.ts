@@ -46,8 +46,8 @@ export function isOn(d: Directive | undefined): boolean {
 }
 
 const PASS_MODULES: Readonly<Record<string, UpstreamPass['module']>> = { proxy_pass: 'proxy', grpc_pass: 'grpc', uwsgi_pass: 'uwsgi' };
-/** Schemes whose upstream connection is TLS. */
-export const TLS_SCHEMES = new Set(['https', 'grpcs', 'suwsgi']);
+/** Schemes whose upstream connection is TLS (`tls`: a stream proxy_pass with proxy_ssl on). */
+export const TLS_SCHEMES = new Set(['https', 'grpcs', 'suwsgi', 'tls']);
 
 /** Substitute `$var`/`${var}` from `set` in the scope chain (innermost first); unknown variables stay as written. */
 function substitute(value: string, scopes: readonly Directive[][]): string {
@@ -67,7 +67,10 @@ function collectPasses(list: Directive[], scopes: Directive[][], out: UpstreamPa
       const url = substitute(d.args[0], scopes);
       // Only a scheme that resolves to letters is believed; `$proto://` left unresolved tells nothing.
       const m = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:]*)/i.exec(url);
-      out.push({ directive: d, module, scopes, ...(m ? { scheme: m[1]!.toLowerCase(), host: m[2]! } : {}) });
+      if (m) out.push({ directive: d, module, scopes, scheme: m[1]!.toLowerCase(), host: m[2]! });
+      // stream { proxy_pass host:port; proxy_ssl on; }: TLS without a scheme.
+      else if (module === 'proxy' && !url.includes('://') && isOn(lookup(scopes, 'proxy_ssl'))) out.push({ directive: d, module, scopes, scheme: 'tls', host: url.replace(/:\d+$/, '') });
+      else out.push({ directive: d, module, scopes });
     }
     if ((d.key === 'location' || d.key === 'if' || d.key === 'limit_except') && d.children) {
       const inner = expand(d.children);
