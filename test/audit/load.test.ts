@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAudit } from '../../src/audit/run.ts';
+import { MAX_INCLUDE_DEPTH } from '../../src/audit/load.ts';
 import { applyEdits, fixTarget } from '../../src/audit/fix.ts';
 import { tempDir } from '../helpers/pki.ts';
 
@@ -49,6 +50,17 @@ test('Apache: Include resolves from ServerRoot; IncludeOptional that matches not
   assert.ok(!ids.some((x) => x.startsWith('apache-stapling-off')), ids.join());
   assert.ok(ids.includes('include-missing@main.conf:5'), ids.join());
   assert.ok(!ids.some((x) => x.startsWith('include-missing@main.conf:4')));
+});
+
+test('include depth is bounded: a chain deeper than MAX_INCLUDE_DEPTH is reported, not followed', () => {
+  const dir = join(tmp.dir, 'deep');
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < MAX_INCLUDE_DEPTH + 5; i++) tmp.write(`deep/${i}.conf`, `include ${i + 1}.conf;\n`);
+  tmp.write(`deep/${MAX_INCLUDE_DEPTH + 5}.conf`, 'server { listen 443 ssl; }\n');
+  const ids = idsOf([join(dir, '0.conf')], 'nginx');
+  assert.ok(ids.some((x) => x.startsWith('include-missing@')), ids.join());
+  const { report } = runAudit({ paths: [join(dir, '0.conf')], dialect: 'nginx' });
+  assert.match(JSON.stringify(report), /nested deeper than 32/);
 });
 
 test('HAProxy: crt-list lines are followed; a certificate with a .ocsp file next to it staples, one without does not', () => {
