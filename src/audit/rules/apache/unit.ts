@@ -69,6 +69,8 @@ export function setDirective(u: ApacheUnit, name: string, value: string): Edit[]
     const text = u.lines(existing.file)?.[existing.line - 1];
     if (text !== undefined) return [{ file: existing.file, line: existing.line, kind: 'replace', text: [`${indentOf(text)}${name} ${value}`] }];
   }
+  // Written on continued lines: an inserted line would come first and lose to it (Apache keeps the last).
+  if (existing) return undefined;
   const block = u.vhost;
   if (!block) return undefined;
   const lines = u.lines(block.file);

@@ -141,6 +141,8 @@ export function setDirective(u: NginxUnit, key: string, value: string, block: Di
       return [{ file: existing.file, line: existing.line, kind: 'replace', text: [`${indentOf(text)}${key} ${value};${comment ? ` ${comment}` : ''}`] }];
     }
   }
+  // Written here but not alone on its line: a second one would be a duplicate nginx refuses.
+  if (existing) return undefined;
   if (!block || block.line === block.endLine) return undefined;
   const lines = u.lines(block.file);
   if (!lines || !lines[block.line - 1]?.trimEnd().endsWith('{')) return undefined;
