@@ -5,7 +5,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { assertOneLineError, runCli } from '../helpers/cli.ts';
@@ -140,7 +140,9 @@ describe('certwarden audit CLI', () => {
     const fixed = readFileSync(`${out}/proxy.conf`, 'utf8');
     assert.ok(fixed.startsWith('# upstream for the API\n') && fixed.includes('# keep me'));
     assert.equal(readFileSync(path, 'utf8'), src, '--fix must not touch the input');
+    chmodSync(path, 0o640);
     const write = await runCli(['audit', path, '--dialect', 'nginx', '--write']);
+    assert.equal(statSync(path).mode & 0o777, 0o640, '--write keeps the file mode');
     assert.equal(write.code, 1);
     assert.equal(readFileSync(path, 'utf8'), fixed);
     assert.equal(readFileSync(`${path}.certwarden-bak`, 'utf8'), src);
