@@ -4,7 +4,7 @@
  * byte. Output: a unified diff, a copy under a folder, or an in-place edit
  * with a backup.
  */
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { Edit } from './rules/rule.ts';
@@ -174,14 +174,16 @@ export function writeInPlace(fixed: readonly FixedFile[]): { file: string; backu
     let backup = `${f.path}.certwarden-bak`;
     for (let n = 1; existsSync(backup); n++) backup = `${f.path}.certwarden-bak.${n}`;
     try {
-      copyFileSync(f.path, backup);
+      // sites-enabled/x is often a link to sites-available/x: edit the file it points at and keep the link.
+      const real = realpathSync(f.path);
+      copyFileSync(real, backup);
       // The replacement keeps the original's mode and owner: configurations are often 0640 root:www-data.
-      const st = statSync(f.path);
-      const tmp = `${f.path}.certwarden-tmp`;
+      const st = statSync(real);
+      const tmp = `${real}.certwarden-tmp`;
       writeFileSync(tmp, f.after, { mode: st.mode & 0o7777 });
       chmodSync(tmp, st.mode & 0o7777);
       if (process.getuid?.() === 0) chownSync(tmp, st.uid, st.gid);
-      renameSync(tmp, f.path);
+      renameSync(tmp, real);
     } catch (cause) {
       throw new CertwardenError(ErrorCode.IO, `cannot edit ${f.file} in place: ${(cause as Error).message}`, { cause });
     }

@@ -5,7 +5,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { assertOneLineError, runCli } from '../helpers/cli.ts';
@@ -125,6 +125,16 @@ describe('certwarden audit CLI', () => {
     const html = await runCli(['audit', join(FIX, 'apache'), '--format', 'html']);
     assert.match(html.stdout, /^<!doctype html>/);
     assert.ok(!/<script/i.test(html.stdout));
+  });
+
+  test('--write through a symbolic link (sites-enabled → sites-available) edits the target and keeps the link', async () => {
+    const target = tmp.write('site-available.conf', 'server {\n    listen 443 ssl;\n}\n');
+    const link = join(tmp.dir, 'site-enabled.conf');
+    symlinkSync(target, link);
+    const r = await runCli(['audit', link, '--dialect', 'nginx', '--write']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
+    assert.match(readFileSync(target, 'utf8'), /ssl_stapling on;/);
   });
 
   test('--diff prints a unified diff; --fix DIR writes DIR/its-name; --write edits in place and keeps a backup; comments stay', async () => {
