@@ -63,6 +63,14 @@ test('include depth is bounded: a chain deeper than MAX_INCLUDE_DEPTH is reporte
   assert.match(JSON.stringify(report), /nested deeper than 32/);
 });
 
+test('Apache: two TLS virtual hosts in one file get one SSLStaplingCache line, before the first', () => {
+  const p = tmp.write('two-vhosts.conf', '<VirtualHost *:443>\n    SSLEngine on\n</VirtualHost>\n<VirtualHost *:8443>\n    SSLEngine on\n</VirtualHost>\n');
+  const run = runAudit({ paths: [p], dialect: 'apache' });
+  const [fixed] = applyEdits(run.edits, run.load.texts, run.load.diskPaths);
+  assert.equal(fixed!.after.match(/SSLStaplingCache/g)?.length, 1, fixed!.after);
+  assert.ok(fixed!.after.startsWith('SSLStaplingCache'), fixed!.after);
+});
+
 test('HAProxy: crt-list lines are followed; a certificate with a .ocsp file next to it staples, one without does not', () => {
   const dir = join(tmp.dir, 'haproxy');
   mkdirSync(dir, { recursive: true });

@@ -16,6 +16,8 @@ export interface ApacheUnit {
   own: Directive[];
   /** Server-wide directives (outside every virtual host, flattened). */
   global: Directive[];
+  /** Every virtual host of the configuration, in order (server-wide fixes go before the first in a file). */
+  vhosts: Directive[];
   tls: boolean;
   lines: (file: string) => string[] | undefined;
 }
@@ -39,10 +41,10 @@ export function apacheUnits(config: LoadedConfig, lines: (file: string) => strin
   const vhosts = top.filter((d) => d.key === 'virtualhost');
   const isTls = (list: Directive[]): boolean => list.some((d) => (d.key === 'sslengine' && d.args[0]?.toLowerCase() === 'on') || d.key === 'sslcertificatefile');
   const globalTls = isTls(global);
-  if (vhosts.length === 0) return [{ config, own: [], global, tls: globalTls, lines }];
+  if (vhosts.length === 0) return [{ config, own: [], global, vhosts, tls: globalTls, lines }];
   return vhosts.map((v) => {
     const own = flatten(v.children ?? []);
-    return { config, vhost: v, own, global, tls: isTls(own), lines };
+    return { config, vhost: v, own, global, vhosts, tls: isTls(own), lines };
   });
 }
 
@@ -80,10 +82,10 @@ export function setDirective(u: ApacheUnit, name: string, value: string): Edit[]
   return [{ file: block.file, line: block.line, kind: 'insert-after', text: [`${indent}${name} ${value}`] }];
 }
 
-/** Insert a server-wide directive just before the `<VirtualHost>` line (server config context). */
+/** Insert a server-wide directive just before the file's first `<VirtualHost>` line (server config context; one edit for all its hosts). */
 export function insertServerWide(u: ApacheUnit, name: string, value: string): Edit[] | undefined {
-  const block = u.vhost;
-  if (!block) return undefined;
+  if (!u.vhost) return undefined;
+  const block = u.vhosts.find((v) => v.file === u.vhost!.file) ?? u.vhost;
   const text = u.lines(block.file)?.[block.line - 1];
   if (text === undefined) return undefined;
   return [{ file: block.file, line: block.line, kind: 'insert-before', text: [`${indentOf(text)}${name} ${value}`] }];
