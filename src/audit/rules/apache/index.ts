@@ -11,6 +11,7 @@ import clientRevocationMissing from './client-revocation-missing.ts';
 import proxyVerifyOff from './proxy-verify-off.ts';
 import proxyCaMissing from './proxy-ca-missing.ts';
 import proxyPeerNameOff from './proxy-peer-name-off.ts';
+import proxyPeerExpireOff from './proxy-peer-expire-off.ts';
 
 export const APACHE_RULES: readonly Rule<ApacheUnit>[] = [
   staplingOff,
@@ -23,4 +24,5 @@ export const APACHE_RULES: readonly Rule<ApacheUnit>[] = [
   proxyVerifyOff,
   proxyCaMissing,
   proxyPeerNameOff,
+  proxyPeerExpireOff,
 ];

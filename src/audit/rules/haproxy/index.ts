@@ -7,6 +7,7 @@ import bindCrlMissing from './bind-crl-missing.ts';
 import staplingMissing from './stapling-missing.ts';
 import serverVerifyNone from './server-verify-none.ts';
 import serverCaMissing from './server-ca-missing.ts';
+import serverNameUnchecked from './server-name-unchecked.ts';
 import globalServerVerifyNone from './global-server-verify-none.ts';
 
-export const HAPROXY_RULES: readonly Rule<HaproxyUnit>[] = [bindVerifyOptional, bindCaMissing, bindCrlMissing, staplingMissing, serverVerifyNone, serverCaMissing, globalServerVerifyNone];
+export const HAPROXY_RULES: readonly Rule<HaproxyUnit>[] = [bindVerifyOptional, bindCaMissing, bindCrlMissing, staplingMissing, serverVerifyNone, serverCaMissing, serverNameUnchecked, globalServerVerifyNone];
