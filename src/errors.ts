@@ -28,6 +28,8 @@ export const ErrorCode = {
   UNSUPPORTED_ALGORITHM: 'CW_ERR_UNSUPPORTED_ALGORITHM',
   /** The policy file is missing, unreadable or invalid. */
   POLICY: 'CW_ERR_POLICY',
+  /** A server configuration (nginx, Apache, HAProxy) could not be parsed; details carry file and line. */
+  CONFIG_PARSE: 'CW_ERR_CONFIG_PARSE',
   /** A network fetch (OCSP, CRL, AIA) failed. */
   FETCH: 'CW_ERR_FETCH',
   /** A network fetch exceeded its time budget. */

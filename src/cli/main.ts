@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   pin: () => import('./commands/pin.ts'),
   demo: () => import('./commands/demo.ts'),
   scan: () => import('./commands/scan.ts'),
+  audit: () => import('./commands/audit.ts'),
   'ca init': () => import('./commands/ca-init.ts'),
   'ca issue': () => import('./commands/ca-issue.ts'),
   'ca renew': () => import('./commands/ca-renew.ts'),

@@ -1,0 +1,196 @@
+/**
+ * The audit runner: load the configurations, cut them into units (server
+ * blocks, virtual hosts, sections), run every rule of the unit's dialect and
+ * the trust-store rules, and build the report with the fixes' line edits.
+ * A file that cannot be parsed is a result with status `error`, never a pass.
+ */
+import { isAbsolute, join } from 'node:path';
+import { CertwardenError, ErrorCode } from '../errors.ts';
+import type { Policy } from '../policy/types.ts';
+import { TOOL_VERSION } from '../scan/runner.ts';
+import { REQUIREMENTS, type Requirement } from '../scan/findings.ts';
+import { includeProblems, type Directive } from './config/model.ts';
+import type { Dialect } from './dialects.ts';
+import { loadInputs, type LoadedConfig, type LoadResult } from './load.ts';
+import { AUDIT_REPORT_VERSION, auditStatus, summarizeAudit, type AuditFinding, type AuditReport, type AuditResult } from './report.ts';
+import { apacheTarget, apacheUnits, arg as apacheArg, lookup as apacheLookup, type ApacheUnit } from './rules/apache/unit.ts';
+import { haproxyTarget, haproxyUnits, option, serverOption, tlsBinds, tlsServers, type HaproxyUnit } from './rules/haproxy/unit.ts';
+import { lookup as nginxLookup, nginxTarget, nginxUnits, TLS_SCHEMES, type NginxUnit } from './rules/nginx/unit.ts';
+import { APACHE_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TRUST_RULES } from './rules/registry.ts';
+import type { AuditContext, CaReference, Edit, Rule, RuleSpec } from './rules/rule.ts';
+import { trustUnit } from './rules/trust/unit.ts';
+import { TrustStoreReader } from './trust-store.ts';
+
+
+export interface AuditOptions {
+  paths: readonly string[];
+  dialect?: Dialect;
+  policy?: Policy;
+  now?: Date;
+}
+
+export interface AuditRun {
+  report: AuditReport;
+  /** Every line edit the fixes propose, by reported file. */
+  edits: Edit[];
+  load: LoadResult;
+}
+
+interface UnitOutcome {
+  target: string;
+  file: string;
+  line: number;
+  dialect: Dialect;
+  block?: Directive;
+  findings: { spec: RuleSpec; finding: AuditFinding }[];
+  applied: Record<Requirement, number>;
+}
+
+function resolvePath(config: LoadedConfig, value: string): string {
+  return isAbsolute(value) ? value : join(config.baseDir, value);
+}
+
+function ref(config: LoadedConfig, role: CaReference['role'], at: Directive | undefined, value = at?.args[0]): CaReference[] {
+  return at && value ? [{ role, value, path: resolvePath(config, value), at }] : [];
+}
+
+function nginxRefs(u: NginxUnit): CaReference[] {
+  const verify = nginxLookup(u.scopes, 'ssl_verify_client');
+  const client = verify !== undefined && verify.args[0] !== 'off';
+  const out = [...ref(u.config, 'client', client ? nginxLookup(u.scopes, 'ssl_client_certificate') : undefined), ...ref(u.config, client ? 'client' : 'stapling', u.tls || client ? nginxLookup(u.scopes, 'ssl_trusted_certificate') : undefined)];
+  for (const p of u.passes) if (p.scheme && TLS_SCHEMES.has(p.scheme)) out.push(...ref(u.config, 'upstream', nginxLookup(p.scopes, `${p.module}_ssl_trusted_certificate`)));
+  return dedupe(out);
+}
+
+function apacheRefs(u: ApacheUnit): CaReference[] {
+  const verify = apacheArg(apacheLookup(u, 'sslverifyclient'));
+  const out: CaReference[] = [];
+  if (verify !== undefined && verify !== 'none') out.push(...ref(u.config, 'client', apacheLookup(u, 'sslcacertificatefile')), ...ref(u.config, 'client', apacheLookup(u, 'sslcacertificatepath')));
+  if (apacheArg(apacheLookup(u, 'sslproxyengine')) === 'on') out.push(...ref(u.config, 'upstream', apacheLookup(u, 'sslproxycacertificatefile')), ...ref(u.config, 'upstream', apacheLookup(u, 'sslproxycacertificatepath')));
+  return out;
+}
+
+function haproxyRefs(u: HaproxyUnit): CaReference[] {
+  const out: CaReference[] = [];
+  for (const b of tlsBinds(u)) if ((option(b, 'verify') ?? 'none') !== 'none') out.push(...ref(u.config, 'client', b, option(b, 'ca-file')));
+  for (const s of tlsServers(u)) if (serverOption(s, 'verify') !== 'none') out.push(...ref(u.config, 'upstream', s.server, serverOption(s, 'ca-file')));
+  return dedupe(out);
+}
+
+function dedupe(refs: CaReference[]): CaReference[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => {
+    const k = `${r.role}\u0000${r.at.file}\u0000${r.at.line}\u0000${r.value}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function runRules<U>(rules: readonly Rule<U>[], unit: U, ctx: AuditContext, out: UnitOutcome): void {
+  for (const rule of rules) {
+    const outcome = rule.check(unit, ctx);
+    if (outcome === 'na') continue;
+    out.applied[rule.requirement]++;
+    for (const hit of outcome) out.findings.push({ spec: rule, finding: { id: rule.id, severity: rule.severity, message: hit.message, file: hit.file, line: hit.line, fix: rule.fix, ...(hit.edits ? { edits: hit.edits } : {}) } as AuditFinding });
+  }
+}
+
+/** Run the audit over `paths`. Throws only for usage and I/O errors on the PATHs themselves. */
+export function runAudit(options: AuditOptions): AuditRun {
+  if (options.paths.length === 0) throw new CertwardenError(ErrorCode.USAGE, 'give at least one PATH (a configuration file or folder)');
+  const load = loadInputs(options.paths, options.dialect ? { dialect: options.dialect } : {});
+  const policy = options.policy;
+  const fixCa = policy && [...(policy.inbound?.trust.caSources ?? []), ...policy.trust.caSources].find((s) => s.kind === 'file')?.source;
+  const ctx: AuditContext = { ...(policy ? { policy } : {}), ...(fixCa ? { fixCa } : {}), resolvePath };
+  const reader = new TrustStoreReader(policy);
+  const lineCache = new Map<string, string[]>();
+  const lines = (file: string): string[] | undefined => {
+    let l = lineCache.get(file);
+    if (!l) {
+      const text = load.texts.get(file);
+      if (text === undefined) return undefined;
+      l = text.split('\n');
+      lineCache.set(file, l);
+    }
+    return l;
+  };
+  const outcomes: UnitOutcome[] = [];
+  for (const config of load.configs) {
+    const start = outcomes.length;
+    const fresh = (target: string, at: Directive | undefined): UnitOutcome => ({ target, file: at?.file ?? config.file.display, line: at?.line ?? 1, dialect: config.dialect, ...(at ? { block: at } : {}), findings: [], applied: { 'V9.2.1': 0, 'V9.2.4': 0 } });
+    if (config.dialect === 'nginx') {
+      for (const u of nginxUnits(config, lines)) {
+        const o = fresh(nginxTarget(u), u.server);
+        runRules(NGINX_RULES, u, ctx, o);
+        runRules(TRUST_RULES, trustUnit(nginxRefs(u), reader, policy), ctx, o);
+        outcomes.push(o);
+      }
+    } else if (config.dialect === 'apache') {
+      for (const u of apacheUnits(config, lines)) {
+        const o = fresh(apacheTarget(u), u.vhost);
+        runRules(APACHE_RULES, u, ctx, o);
+        runRules(TRUST_RULES, trustUnit(apacheRefs(u), reader, policy), ctx, o);
+        outcomes.push(o);
+      }
+    } else {
+      const units = haproxyUnits(config, lines);
+      for (const u of units) {
+        const o = fresh(haproxyTarget(u), u.section);
+        runRules(HAPROXY_RULES, u, ctx, o);
+        runRules(TRUST_RULES, trustUnit(haproxyRefs(u), reader, policy), ctx, o);
+        outcomes.push(o);
+      }
+      if (units.length === 0) outcomes.push(fresh(config.file.display, undefined));
+    }
+    attachIncludeProblems(config, outcomes.slice(start));
+  }
+  const edits: Edit[] = [];
+  const results: AuditResult[] = outcomes.map((o) => {
+    const requirements = {} as AuditResult['requirements'];
+    for (const q of REQUIREMENTS) {
+      const findings = o.findings.filter((f) => f.spec.requirement === q).map((f) => {
+        const { edits: e, ...plain } = f.finding as AuditFinding & { edits?: Edit[] };
+        if (e) edits.push(...e);
+        return plain;
+      });
+      const st = auditStatus(findings, o.applied[q]);
+      requirements[q] = { status: st.status, findings, ...(st.reason ? { reason: st.reason } : {}) };
+    }
+    return { target: o.target, file: o.file, line: o.line, dialect: o.dialect, requirements };
+  });
+  for (const f of load.failures) {
+    const line = typeof f.error.details.line === 'number' ? f.error.details.line : 1;
+    const reason = `${f.error.code}: ${f.error.message}`;
+    results.push({ target: f.file, file: f.file, line, dialect: f.dialect ?? 'unknown', requirements: { 'V9.2.1': { status: 'error', findings: [], reason }, 'V9.2.4': { status: 'error', findings: [], reason } } });
+  }
+  const report: AuditReport = {
+    version: AUDIT_REPORT_VERSION,
+    tool: { name: 'certwarden', version: TOOL_VERSION },
+    at: (options.now ?? new Date()).toISOString(),
+    policy: policy ? { ...(policy.file ? { file: policy.file } : {}), hash: policy.hash } : {},
+    results,
+    summary: summarizeAudit(results, load.filesRead),
+  };
+  return { report, edits, load };
+}
+
+/** An include that could not be followed is reported on the units it belongs to (all of them, when it sits outside every unit). */
+function attachIncludeProblems(config: LoadedConfig, units: UnitOutcome[]): void {
+  const all = includeProblems(config.file.directives);
+  if (all.length === 0) return;
+  const inBlock = new Map<UnitOutcome, Directive[]>();
+  const owned = new Set<Directive>();
+  for (const u of units) {
+    const mine = u.block ? includeProblems([u.block]) : [];
+    inBlock.set(u, mine);
+    for (const d of mine) owned.add(d);
+  }
+  const shared = all.filter((d) => !owned.has(d));
+  for (const u of units) {
+    for (const d of [...(inBlock.get(u) ?? []), ...shared]) {
+      u.applied[INCLUDE_MISSING.requirement]++;
+      u.findings.push({ spec: INCLUDE_MISSING, finding: { id: INCLUDE_MISSING.id, severity: INCLUDE_MISSING.severity, message: `${d.name} ${d.args[0] ?? ''}: ${d.includeProblem}`, file: d.file, line: d.line, fix: INCLUDE_MISSING.fix } });
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Every rule proven both ways, gixy style: fixtures/<dialect>/<rule-id>.conf
+ * must fire the rule, <rule-id>_fp.conf must not. The registry is checked
+ * against the fixtures so a rule cannot be added without both.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runAudit } from '../../src/audit/run.ts';
+import { ALL_RULES, APACHE_RULES, HAPROXY_RULES, NGINX_RULES } from '../../src/audit/rules/registry.ts';
+import type { Dialect } from '../../src/audit/dialects.ts';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const EXT: Record<Dialect, string> = { nginx: 'conf', apache: 'conf', haproxy: 'cfg' };
+
+function ids(file: string, dialect: Dialect): string[] {
+  const { report } = runAudit({ paths: [file], dialect });
+  return report.results.flatMap((r) => Object.values(r.requirements).flatMap((q) => q.findings.map((f) => f.id)));
+}
+
+describe('audit rules fire on their fixture and stay silent on the _fp one', () => {
+  for (const [dialect, rules] of [['nginx', NGINX_RULES], ['apache', APACHE_RULES], ['haproxy', HAPROXY_RULES]] as const) {
+    for (const rule of rules) {
+      const fires = join(FIXTURES, dialect, `${rule.id}.${EXT[dialect]}`);
+      const silent = join(FIXTURES, dialect, `${rule.id}_fp.${EXT[dialect]}`);
+      test(`${rule.id} fires on ${rule.id}.${EXT[dialect]}`, () => {
+        assert.ok(existsSync(fires), `missing fixture ${fires}`);
+        assert.ok(ids(fires, dialect).includes(rule.id), `${rule.id} did not fire`);
+      });
+      test(`${rule.id} is silent on ${rule.id}_fp.${EXT[dialect]}`, () => {
+        assert.ok(existsSync(silent), `missing fixture ${silent}`);
+        assert.ok(!ids(silent, dialect).includes(rule.id), `${rule.id} fired on a false-positive fixture`);
+      });
+    }
+  }
+});
+
+test('rule ids are unique, each declares a requirement, a severity, a fix and a vendor source', () => {
+  const seen = new Set<string>();
+  for (const r of ALL_RULES) {
+    assert.ok(!seen.has(r.id), `duplicate rule id ${r.id}`);
+    seen.add(r.id);
+    assert.match(r.id, /^[a-z0-9-]+$/);
+    assert.ok(r.fix.length > 10 && r.title.length > 10, r.id);
+    assert.match(r.source, /^https:\/\//, r.id);
+  }
+});
+
+test('findings carry file, line and fix; the finding points at the directive', () => {
+  const { report } = runAudit({ paths: [join(FIXTURES, 'nginx', 'nginx-client-verify-optional-no-ca.conf')], dialect: 'nginx' });
+  const f = report.results[0]!.requirements['V9.2.1'].findings.find((x) => x.id === 'nginx-client-verify-optional-no-ca')!;
+  assert.equal(f.line, 6);
+  assert.equal(f.file, join(FIXTURES, 'nginx', 'nginx-client-verify-optional-no-ca.conf'));
+  assert.ok(f.fix.includes('ssl_verify_client on'));
+  assert.equal(report.results[0]!.target, `${f.file}:1 server api.internal:443`);
+});
