@@ -13,7 +13,7 @@ import type { Certificate } from '../x509/certificate.ts';
 import type { RevocationResult } from '../revocation/types.ts';
 import { fetchCrl, type FetchCrlOptions, type FetchedCrl } from './fetch.ts';
 import type { Crl } from './parse.ts';
-import { checkCrl, CRL_REASON, DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, verifyCrlSignature, type CrlInput } from './verify.ts';
+import { checkCrl, CRL_REASON, DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, verifyCrlSignature, type CrlInput, type CrlNumberRule } from './verify.ts';
 
 export interface CrlCacheOptions {
   /** Milliseconds since the epoch (default Date.now). */
@@ -131,6 +131,8 @@ export interface CheckViaDistributionPointsOptions {
   maxAgeMs?: number;
   /** Also consider file: distribution points (default false). */
   allowFile?: boolean;
+  /** A CRL without cRLNumber: used and reported (`optional`, default) or refused (`required`). */
+  crlNumber?: CrlNumberRule;
 }
 
 /** Error codes that mean an answer arrived but is not a CRL: not "unreachable", so soft-fail never tolerates them. */
@@ -178,7 +180,7 @@ export async function checkCrlViaDistributionPoints(certificate: Certificate, op
       }
     }),
   );
-  const checkOptions = { issuers: options.issuers, ...(options.at ? { at: options.at } : {}), ...(options.clockSkewMs !== undefined ? { clockSkewMs: options.clockSkewMs } : {}), ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}) };
+  const checkOptions = { issuers: options.issuers, ...(options.at ? { at: options.at } : {}), ...(options.clockSkewMs !== undefined ? { clockSkewMs: options.clockSkewMs } : {}), ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}), ...(options.crlNumber ? { crlNumber: options.crlNumber } : {}) };
   if (inputs.length === 0) return { status: 'error', reasons: failures, evidence: [] };
   const result = checkCrl(certificate, inputs, checkOptions);
   if (result.status === 'error') result.reasons.push(...failures);

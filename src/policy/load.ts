@@ -15,6 +15,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { RevocationSource } from '../revocation/types.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { DEFAULTS, LIMITS, POLICY_VERSION } from './defaults.ts';
+import { readCrlNumberRule } from './crl-number.ts';
 import { computePolicyHash } from './hash.ts';
 import { PATTERN_HINTS, POLICY_SCHEMA } from './schema.ts';
 import type {
@@ -595,6 +596,7 @@ function readRevocation(ctx: Ctx, obj: Obj | undefined, path: readonly PathSeg[]
     tolerates: mode === 'soft-fail' ? ['unreachable'] : [],
     requireStaple,
     check: (o.check as RevocationSettings['check'] | undefined) ?? base.check,
+    crlNumber: readCrlNumberRule(o, base.crlNumber),
     sources: [...sources],
     maxResponseAgeMs: durationAt(ctx, o, 'max-response-age', path, { min: 1, max: LIMITS.maxResponseAgeMs }) ?? base.maxResponseAgeMs,
     timeouts: {
@@ -612,6 +614,7 @@ const DEFAULT_REVOCATION: RevocationSettings = {
   tolerates: [],
   requireStaple: DEFAULTS.revocation.requireStaple,
   check: DEFAULTS.revocation.check,
+  crlNumber: DEFAULTS.revocation.crlNumber,
   sources: DEFAULTS.revocation.sources,
   maxResponseAgeMs: DEFAULTS.revocation.maxResponseAgeMs,
   timeouts: { ...DEFAULTS.revocation.timeouts },

@@ -208,6 +208,7 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
               ...(skew !== undefined ? { clockSkewMs: skew } : {}),
               maxAgeMs: s.maxResponseAgeMs,
               allowFile: o.allowFileCrl === true,
+              crlNumber: s.crlNumber,
             });
       evidence.push(...r.evidence);
       if (r.status !== 'error') {
@@ -215,6 +216,7 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
         if (r.validUntil) extra.validUntil = r.validUntil;
         if (r.revocationTime) extra.revocationTime = r.revocationTime;
         if (r.revocationReason) extra.revocationReason = r.revocationReason;
+        if (r.warnings) extra.warnings = r.warnings;
         return done(r.status, extra);
       }
       const codes = r.reasons.map((x) => x.code);
