@@ -7,7 +7,6 @@
  * `file:line:column:` and says what to fix; `details` carries
  * `{ file, line, column, path }` and the full `problems` list.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
@@ -16,6 +15,7 @@ import type { RevocationSource } from '../revocation/types.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { DEFAULTS, LIMITS, POLICY_VERSION } from './defaults.ts';
 import { readCrlNumberRule } from './crl-number.ts';
+import { readCaFile, readPolicyFile } from './read-files.ts';
 import { computePolicyHash } from './hash.ts';
 import { PATTERN_HINTS, POLICY_SCHEMA } from './schema.ts';
 import type {
@@ -196,17 +196,13 @@ function readSource(input: string | object, options: LoadPolicyOptions): { src: 
     return { src: new Source(display), data, baseDir: resolve(options.baseDir ?? process.cwd()) };
   }
   const file = resolve(input);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (cause as Error).message;
-    throw new CertwardenError(ErrorCode.POLICY, `${input}: cannot read the policy file (${why}); check the --policy path`, {
-      cause,
+  const read = readPolicyFile(file);
+  if (!read.ok) {
+    throw new CertwardenError(ErrorCode.POLICY, `${input}: cannot read the policy file (${read.why}); check the --policy path`, {
       details: { file, path: '' },
     });
   }
+  const text = read.data.toString('utf8');
   const lines = new LineCounter();
   // uniqueKeys: the yaml package compares each key with every earlier one (O(n²) on 100k keys, 10.15): checked below in linear time.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, version: '1.2', strict: true });
@@ -458,13 +454,10 @@ function readCas(ctx: Ctx, list: Json[], path: readonly PathSeg[]): CaSource[] {
     const file = isAbsolute(entryText) ? entryText : resolve(ctx.baseDir, entryText);
     let cached = ctx.files.get(file);
     if (!cached) {
-      let data: Buffer | undefined;
-      try {
-        data = readFileSync(file);
-      } catch (cause) {
-        const code = (cause as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (cause as Error).message;
-        cached = { error: `cannot read CA file "${file}" (${why}); relative paths resolve from ${ctx.src.file ? "the policy file's folder" : 'the base folder'} (${ctx.baseDir})` };
+      const read = readCaFile(file);
+      const data = read.ok ? read.data : undefined;
+      if (!read.ok) {
+        cached = { error: `cannot read CA file "${file}" (${read.why}); relative paths resolve from ${ctx.src.file ? "the policy file's folder" : 'the base folder'} (${ctx.baseDir})` };
       }
       if (data) {
         try {
