@@ -494,8 +494,23 @@ function checkAnchors(ctx: Ctx, path: readonly PathSeg[], certs: Certificate[], 
     } catch {
       ca = false;
     }
-    if (!ca) warn(ctx, path, `${formatPath(path)}: "${c.subject}" in ${what} is not a CA certificate (no basicConstraints cA); it can only anchor itself`);
+    if (!ca) warn(ctx, path, nonCaAnchorWarning(formatPath(path), c.subject, what));
   }
+}
+
+/**
+ * A non-CA anchor (usually a leaf pasted into trust.cas) can only anchor
+ * itself, and, being an anchor, is never revocation-checked (RFC 5280 §6.1:
+ * trust anchor information is an input to path validation, not a certificate
+ * in the path): revoking it at its CA changes nothing. Said at load, since
+ * nothing at verification time will.
+ */
+function nonCaAnchorWarning(where: string, subject: string, what: string): string {
+  return (
+    `${where}: "${subject}" in ${what} is not a CA certificate (no basicConstraints cA); it can only anchor itself, and as an anchor it is never revocation-checked ` +
+    `(RFC 5280 §6.1: a trust anchor is an input to path validation, not a certificate in the path), so it stays trusted even if its issuer revokes it; ` +
+    `list its CA instead to have it checked, or remove it when it must no longer be trusted`
+  );
 }
 
 function anchorsOf(sources: readonly CaSource[]): Certificate[] {
