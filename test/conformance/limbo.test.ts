@@ -60,8 +60,6 @@ const SKIP_IDS: Record<string, string> = {
       'CA/B BR 7.1.4.3 CN-must-copy-a-SAN rule not enforced: certwarden never reads the CN (RFC 6125 §6.4.4, SAN only), and the rule would reject 7 SUCCESS cases whose leaves carry CN=example.com beside other SANs',
     ]),
   ),
-  'webpki::san::public-suffix-multi-label-wildcard-san': 'needs the Public Suffix List (not shipped); only the single-label "*.tld" rule is enforced',
-  'webpki::san::public-suffix-private-namespace-wildcard-san': 'needs the Public Suffix List private section (not shipped)',
 };
 
 function parse(pem: string): Certificate | undefined {
