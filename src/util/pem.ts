@@ -68,7 +68,7 @@ export function parsePemBlocks(text: string): PemBlock[] {
       continue;
     }
     if (line.startsWith(END)) {
-      if (boundaryLabel(line, END) !== label) throw pemError(`PEM block "${label}" ends with a different END line: "${line.slice(0, 80)}"`);
+      if (boundaryLabel(line, END) !== label) throw pemError(`PEM block "${label}" ends with an END line that does not name "${label}"`);
       const base64 = blockBase64(body);
       if (!BASE64_BODY.test(base64)) throw pemError(`PEM block "${label}" contains characters that are not base64`);
       blocks.push({ label, der: Buffer.from(base64, 'base64') });
