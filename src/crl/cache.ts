@@ -8,12 +8,12 @@
  * without nextUpdate, past thisUpdate + the default lifetime). Concurrent
  * requests for the same key share one fetch. The clock is injectable.
  */
-import { isCertwardenError } from '../errors.ts';
+import { ErrorCode, isCertwardenError } from '../errors.ts';
 import type { Certificate } from '../x509/certificate.ts';
 import type { RevocationResult } from '../revocation/types.ts';
 import { fetchCrl, type FetchCrlOptions, type FetchedCrl } from './fetch.ts';
 import type { Crl } from './parse.ts';
-import { checkCrl, CRL_REASON, DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, verifyCrlSignature, type CrlInput } from './verify.ts';
+import { checkCrl, CRL_REASON, DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, verifyCrlSignature, type CrlInput, type CrlNumberRule } from './verify.ts';
 
 export interface CrlCacheOptions {
   /** Milliseconds since the epoch (default Date.now). */
@@ -135,12 +135,30 @@ export interface CheckViaDistributionPointsOptions {
   allowFile?: boolean;
   /** Believe a CRL at most this long after it was fetched (refetch older ones; cap the result's validUntil). */
   maxStalenessMs?: number;
+  /** A CRL without cRLNumber: used and reported (`optional`, default) or refused (`required`). */
+  crlNumber?: CrlNumberRule;
+}
+
+/** Error codes that mean an answer arrived but is not a CRL: not "unreachable", so soft-fail never tolerates them. */
+const MALFORMED_ANSWER_CODES: ReadonlySet<string> = new Set([ErrorCode.CRL_PARSE, ErrorCode.PEM, ErrorCode.DER]);
+
+/**
+ * Why a distribution point gave no CRL. A body that arrived and does not parse
+ * is `crl-malformed` (present but invalid, like OCSP's `ocsp-malformed`);
+ * only transport failures (refused, timeout, HTTP status, size cap, refused
+ * URL) are `crl-fetch-failed`, the one CRL code soft-fail may tolerate.
+ */
+function fetchFailure(url: string, cause: unknown): { code: string; message: string } {
+  const code = isCertwardenError(cause) ? cause.code : 'unknown';
+  const message = `${url}: ${(cause as Error)?.message ?? String(cause)} (${code})`;
+  return { code: MALFORMED_ANSWER_CODES.has(code) ? CRL_REASON.malformed : CRL_REASON.fetchFailed, message };
 }
 
 /**
  * Fetch (through the cache) the CRLs named by the certificate's
  * cRLDistributionPoints and check the certificate against them. A fetch
- * failure is an `error` with reason crl-fetch-failed (never `good`). Never throws.
+ * failure is an `error` with reason crl-fetch-failed, an answer that is not a
+ * CRL is an `error` with reason crl-malformed (never `good`). Never throws.
  */
 export async function checkCrlViaDistributionPoints(certificate: Certificate, options: CheckViaDistributionPointsOptions): Promise<RevocationResult> {
   let urls: string[];
@@ -164,12 +182,11 @@ export async function checkCrlViaDistributionPoints(certificate: Certificate, op
         oldestFetch = Math.min(oldestFetch, got.fetchedAt.getTime());
         inputs.push({ crl: got.crl, url, cached: got.cached });
       } catch (cause) {
-        const code = isCertwardenError(cause) ? cause.code : 'unknown';
-        failures.push({ code: CRL_REASON.fetchFailed, message: `${url}: ${(cause as Error).message} (${code})` });
+        failures.push(fetchFailure(url, cause));
       }
     }),
   );
-  const checkOptions = { issuers: options.issuers, ...(options.at ? { at: options.at } : {}), ...(options.clockSkewMs !== undefined ? { clockSkewMs: options.clockSkewMs } : {}), ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}) };
+  const checkOptions = { issuers: options.issuers, ...(options.at ? { at: options.at } : {}), ...(options.clockSkewMs !== undefined ? { clockSkewMs: options.clockSkewMs } : {}), ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}), ...(options.crlNumber ? { crlNumber: options.crlNumber } : {}) };
   if (inputs.length === 0) return { status: 'error', reasons: failures, evidence: [] };
   const result = checkCrl(certificate, inputs, checkOptions);
   if (result.status === 'error') result.reasons.push(...failures);

@@ -97,7 +97,22 @@ export interface CrlCheckOptions {
   maxAgeMs?: number;
   /** Keep each CRL's DER in the evidence (default false: CRLs can be large). */
   keepDer?: boolean;
+  /**
+   * A CRL without cRLNumber: `optional` (default) uses it and adds the warning
+   * `crl-number-missing`; `required` refuses it (policy `revocation.crl-number`).
+   */
+  crlNumber?: CrlNumberRule;
 }
+
+/**
+ * RFC 5280 §5.2.3 says conforming CRL issuers MUST include cRLNumber, but
+ * `openssl ca -gencrl` without a crlnumber file omits it, and OpenSSL,
+ * BoringSSL and Go accept such CRLs. The number only orders CRLs (and ties
+ * delta CRLs, which are not supported); a CRL's authenticity, freshness and
+ * scope do not depend on it. So by default it is leniency that is reported.
+ */
+export type CrlNumberRule = 'optional' | 'required';
+export const DEFAULT_CRL_NUMBER_RULE: CrlNumberRule = 'optional';
 
 /** A CRL given as DER/PEM bytes, as a parsed {@link Crl}, or with where it came from. */
 export type CrlInput = Crl | Uint8Array | string | { crl: Crl | Uint8Array | string; url?: string; cached?: boolean };
@@ -117,6 +132,8 @@ export interface CrlAssessment {
   /** Whether the CRL was issued by the certificate's issuer at all (false: not relevant). */
   relevant: boolean;
   reasons: StatusReason[];
+  /** Non-fatal observations (`crl-number-missing` when the rule is optional). */
+  warnings: StatusReason[];
 }
 
 interface DpName {
@@ -272,7 +289,7 @@ function bufEq(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
 /** Assess one CRL for one certificate. Never throws. */
 export function assessCrl(certificate: Certificate, input: CrlInput, options: CrlCheckOptions): CrlAssessment {
   const wrapped = typeof input === 'object' && !(input instanceof Crl) && !(input instanceof Uint8Array) ? input : { crl: input };
-  const out: CrlAssessment = { usable: false, coverage: 0, relevant: false, reasons: [] };
+  const out: CrlAssessment = { usable: false, coverage: 0, relevant: false, reasons: [], warnings: [] };
   if (wrapped.url !== undefined) out.url = wrapped.url;
   if (wrapped.cached !== undefined) out.cached = wrapped.cached;
   const reasons = out.reasons;
@@ -314,11 +331,7 @@ export function assessCrl(certificate: Certificate, input: CrlInput, options: Cr
         reasons.push(reason(CRL_REASON.tooOld, `the CRL has no nextUpdate and thisUpdate ${crl.thisUpdate.toISOString()} is older than ${maxAge} ms`));
       }
     }
-    // RFC 5280 §5.2.3: conforming CRL issuers MUST include cRLNumber and MUST mark it non-critical.
-    // A CRL without one cannot be ordered against others, so it is not used (x509-limbo crl::crlnumber-*).
-    const crlNumberExt = crl.extensions.find((e) => e.oid === OID.cRLNumber);
-    if (!crlNumberExt) reasons.push(reason(CRL_REASON.crlNumberMissing, 'the CRL has no cRLNumber extension (RFC 5280 §5.2.3: it MUST be present)'));
-    else if (crlNumberExt.critical) reasons.push(reason(CRL_REASON.crlNumberCritical, 'the cRLNumber extension is marked critical (RFC 5280 §5.2.3: it MUST be non-critical)'));
+    checkCrlNumber(crl, options.crlNumber ?? DEFAULT_CRL_NUMBER_RULE, reasons, out.warnings);
     if (crl.unknownCriticalExtensions.length > 0) {
       reasons.push(reason(CRL_REASON.unknownCriticalExtension, `unknown critical CRL extension(s): ${crl.unknownCriticalExtensions.join(', ')}`));
     }
@@ -390,8 +403,24 @@ export function assessCrl(certificate: Certificate, input: CrlInput, options: Cr
   }
 }
 
+/**
+ * RFC 5280 §5.2.3: cRLNumber MUST be present and non-critical. A critical one
+ * is refused always; a missing one per `rule` (see {@link CrlNumberRule}).
+ */
+function checkCrlNumber(crl: Crl, rule: CrlNumberRule, reasons: StatusReason[], warnings: StatusReason[]): void {
+  const ext = crl.extensions.find((e) => e.oid === OID.cRLNumber);
+  if (ext?.critical) {
+    reasons.push(reason(CRL_REASON.crlNumberCritical, 'the cRLNumber extension is marked critical (RFC 5280 §5.2.3: it MUST be non-critical)'));
+  } else if (!ext && rule === 'required') {
+    reasons.push(reason(CRL_REASON.crlNumberMissing, 'the CRL has no cRLNumber extension (RFC 5280 §5.2.3: it MUST be present; the policy requires it)'));
+  } else if (!ext) {
+    warnings.push(reason(CRL_REASON.crlNumberMissing, 'the CRL has no cRLNumber extension (RFC 5280 §5.2.3: conforming issuers MUST include it); used anyway, as OpenSSL, BoringSSL and Go do'));
+  }
+}
+
 function evidenceOf(a: CrlAssessment, status: RevocationStatus, keepDer: boolean): RevocationEvidence {
   const e: RevocationEvidence = { source: 'crl', status, reasons: a.reasons };
+  if (a.usable && a.warnings.length > 0) e.warnings = a.warnings;
   if (a.url !== undefined) e.url = a.url;
   if (a.cached !== undefined) e.cached = a.cached;
   if (a.crl) {
@@ -436,6 +465,7 @@ export function checkCrl(certificate: Certificate, crls: readonly CrlInput[], op
         revocationTime: revokedBy.entry.revocationDate,
       };
       if (revokedBy.entry.reason) r.revocationReason = revokedBy.entry.reason;
+      if (revokedBy.warnings.length > 0) r.warnings = revokedBy.warnings;
       return r;
     }
     const usable = relevant.filter((a) => a.usable);
@@ -445,6 +475,8 @@ export function checkCrl(certificate: Certificate, crls: readonly CrlInput[], op
       const ends = usable.map((a) => a.crl!.nextUpdate?.getTime() ?? a.crl!.thisUpdate.getTime() + (options.maxAgeMs ?? DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS));
       const r: RevocationResult = { status: 'good', reasons: [], evidence };
       r.validUntil = new Date(Math.min(...ends));
+      const warnings = dedupe(usable.flatMap((a) => a.warnings));
+      if (warnings.length > 0) r.warnings = warnings;
       return r;
     }
     if (usable.length > 0) {
@@ -474,6 +506,8 @@ export interface CrlVerifyOptions {
   at?: Date;
   clockSkewMs?: number;
   maxAgeMs?: number;
+  /** See {@link CrlCheckOptions.crlNumber}. */
+  crlNumber?: CrlNumberRule;
 }
 
 /** What `certwarden crl verify` prints. */
@@ -488,6 +522,10 @@ export interface CrlVerifyResult {
   crlNumber?: string;
   /** Subject of the certificate whose key verified the CRL. */
   signer?: string;
+  /** Set when the CRL has no cRLNumber and was used anyway (the default rule); see `warnings`. */
+  crlNumberMissing?: true;
+  /** Non-fatal observations with stable codes (`crl-number-missing`). */
+  warnings?: StatusReason[];
 }
 
 /**
@@ -514,5 +552,9 @@ export function verifyCrlForCertificate(crlInput: Uint8Array | string | Crl, cer
   if (result.revocationReason) out.revocationReason = result.revocationReason;
   const signer = result.evidence[0]?.signer;
   if (signer !== undefined) out.signer = signer;
+  if (result.warnings) {
+    out.warnings = result.warnings;
+    if (result.warnings.some((w) => w.code === CRL_REASON.crlNumberMissing)) out.crlNumberMissing = true;
+  }
   return out;
 }

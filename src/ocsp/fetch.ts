@@ -18,6 +18,9 @@ import { verifyOcspResponse, type OcspVerification, type VerifyOcspOptions } fro
 export const DEFAULT_OCSP_MAX_BYTES = 64 * 1024;
 export const DEFAULT_OCSP_TIMEOUT_MS = 5_000;
 
+/** The first byte of a DER OCSPResponse (a SEQUENCE). */
+const DER_SEQUENCE_TAG = 0x30;
+
 export const OCSP_REQUEST_CONTENT_TYPE = 'application/ocsp-request';
 export const OCSP_RESPONSE_CONTENT_TYPE = 'application/ocsp-response';
 
@@ -134,6 +137,11 @@ async function queryOne(url: string, options: QueryOcspOptions): Promise<OcspQue
   const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== OCSP_RESPONSE_CONTENT_TYPE) {
     return errorResult([reason(OcspReason.CONTENT_TYPE, `${url} answered Content-Type "${type || '(none)'}", not ${OCSP_RESPONSE_CONTENT_TYPE}`)], url, method);
+  }
+  // RFC 6960 Appendix A.1 / RFC 5019 §5: the body is a DER OCSPResponse. Anything else is a
+  // malformed answer, never PEM- or base64-decoded (the body is hostile and often arrives over plain HTTP).
+  if (res.body[0] !== DER_SEQUENCE_TAG) {
+    return errorResult([reason(OcspReason.MALFORMED, `${url} answered a body that is not DER (an OCSP response over HTTP is a DER OCSPResponse)`)], url, method);
   }
   const { nonce: _sendNonce, ...rest } = options;
   const verifyOptions: VerifyOcspOptions = rest;

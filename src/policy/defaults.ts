@@ -3,6 +3,7 @@
  * left out never weakens verification compared with writing it explicitly.
  */
 import type { RevocationSource } from '../revocation/types.ts';
+import type { CrlNumberRule } from '../crl/verify.ts';
 import type { Purpose, RevocationCheck, RevocationMode } from './types.ts';
 
 export const POLICY_VERSION = 1;
@@ -24,6 +25,8 @@ export const DEFAULTS = {
     requireStaple: false,
     /** Intermediates can be revoked too (RFC 5280 §6.3): check the whole path by default. */
     check: 'chain' as RevocationCheck,
+    /** Lenient like OpenSSL, BoringSSL and Go; a missing cRLNumber is reported (see policy/crl-number.ts). */
+    crlNumber: 'optional' as CrlNumberRule,
     sources: ['staple', 'ocsp', 'crl'] as readonly RevocationSource[],
     /** CA/Browser Forum BRs §4.9.10 bound OCSP validity to 10 days; a week-old answer is old enough. */
     maxResponseAgeMs: 7 * DAY,

@@ -7,15 +7,16 @@
  * `file:line:column:` and says what to fix; `details` carries
  * `{ file, line, column, path }` and the full `problems` list.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { assertSupportedNode } from '../util/runtime.ts';
 import type { RevocationSource } from '../revocation/types.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { DEFAULTS, LIMITS, POLICY_VERSION } from './defaults.ts';
+import { readCrlNumberRule } from './crl-number.ts';
+import { readCaFile, readPolicyFile } from './read-files.ts';
 import { computePolicyHash } from './hash.ts';
 import { PATTERN_HINTS, POLICY_SCHEMA } from './schema.ts';
 import type {
@@ -62,25 +63,53 @@ class Source {
     this.lines = lines;
   }
 
+  /** Per mapping node: its pairs by key, built once, so a lookup does not scan the mapping (10.15: O(n²) on n unknown keys). */
+  readonly #pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  #pair(map: YAMLMap, key: PathSeg): Pair | undefined {
+    let index = this.#pairIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const pair of map.items) {
+        // The first pair wins, as YAML's own lookup does (duplicate keys are a syntax error anyway).
+        if (isScalar(pair.key) && !index.has(String(pair.key.value))) index.set(String(pair.key.value), pair);
+      }
+      this.#pairIndex.set(map, index);
+    }
+    return index.get(String(key));
+  }
+
+  /** The nodes along `path` from the document root (shorter when the path leaves the document). */
+  #walk(path: readonly PathSeg[]): (YamlNode | undefined)[] {
+    const nodes: (YamlNode | undefined)[] = [this.doc?.contents ?? undefined];
+    for (const seg of path) {
+      const node = nodes[nodes.length - 1];
+      let child: unknown;
+      if (isMap(node)) {
+        child = this.#pair(node, seg)?.value;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        child = node.items[seg];
+      }
+      if (child === undefined || child === null || typeof child !== 'object') break;
+      nodes.push(child as YamlNode);
+    }
+    return nodes;
+  }
+
   /** The node at `path` (or its key, for unknown-key errors); falls back to the nearest ancestor. */
   locate(path: readonly PathSeg[], at: 'value' | 'key' = 'value'): SourceLocation & { offset: number } {
     const loc: SourceLocation & { offset: number } = { path: formatPath(path), offset: Number.MAX_SAFE_INTEGER };
     if (this.file !== undefined) loc.file = this.file;
     if (!this.doc || !this.lines) return loc;
     let offset: number | undefined;
-    for (let n = path.length; n >= 0 && offset === undefined; n--) {
-      const sub = path.slice(0, n);
-      if (at === 'key' && n === path.length && n > 0) {
-        const parent = n === 1 ? this.doc.contents : this.doc.getIn(sub.slice(0, -1), true);
-        if (isMap(parent)) {
-          const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(sub[n - 1]));
-          const keyNode = pair?.key as YamlNode | undefined;
-          offset = keyNode?.range?.[0];
-        }
-        continue;
-      }
-      const node = (n === 0 ? this.doc.contents : this.doc.getIn(sub, true)) as YamlNode | null | undefined;
-      offset = node?.range?.[0];
+    if (at === 'key' && path.length > 0) {
+      const parents = this.#walk(path.slice(0, -1));
+      const map = parents.length === path.length ? parents[path.length - 1] : undefined;
+      if (isMap(map)) offset = (this.#pair(map, path[path.length - 1]!)?.key as YamlNode | undefined)?.range?.[0];
+    }
+    if (offset === undefined) {
+      const nodes = this.#walk(at === 'key' ? path.slice(0, -1) : path);
+      for (let n = nodes.length - 1; n >= 0 && offset === undefined; n--) offset = nodes[n]?.range?.[0];
     }
     if (offset === undefined) return loc;
     const { line, col } = this.lines.linePos(offset);
@@ -125,6 +154,35 @@ function fatal(src: Source, message: string, path: readonly PathSeg[] = [], at: 
 // ---------------------------------------------------------------------------
 // Reading and parsing
 
+/**
+ * The earliest repeated key of any mapping in the document, in one pass with a
+ * Set per mapping (iterative: no recursion limit on deep nesting). Keys compare
+ * by their string form, which is what they become in the loaded data, so `1`
+ * and `"1"` are a repeat too.
+ */
+function firstDuplicateKey(doc: Document): { message: string; pos: [number, number] } | undefined {
+  let first: number | undefined;
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        if (seen.has(key)) {
+          const start = (pair.key as YamlNode | null)?.range?.[0] ?? 0;
+          first = first === undefined ? start : Math.min(first, start);
+        }
+        seen.add(key);
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return first === undefined ? undefined : { message: 'Map keys must be unique', pos: [first, first] };
+}
+
 function readSource(input: string | object, options: LoadPolicyOptions): { src: Source; data: Json; baseDir: string } {
   if (typeof input !== 'string') {
     const display = options.sourceName ?? '<policy>';
@@ -141,21 +199,18 @@ function readSource(input: string | object, options: LoadPolicyOptions): { src: 
     return { src: new Source(display), data, baseDir: resolve(options.baseDir ?? process.cwd()) };
   }
   const file = resolve(input);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (cause as Error).message;
-    throw new CertwardenError(ErrorCode.POLICY, `${input}: cannot read the policy file (${why}); check the --policy path`, {
-      cause,
+  const read = readPolicyFile(file);
+  if (!read.ok) {
+    throw new CertwardenError(ErrorCode.POLICY, `${input}: cannot read the policy file (${read.why}); check the --policy path`, {
       details: { file, path: '' },
     });
   }
+  const text = read.data.toString('utf8');
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2', strict: true });
+  // uniqueKeys: the yaml package compares each key with every earlier one (O(n²) on 100k keys, 10.15): checked below in linear time.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, version: '1.2', strict: true });
   const src = new Source(input, file, doc, lines);
-  const bad = doc.errors[0];
+  const bad = doc.errors[0] ?? firstDuplicateKey(doc);
   if (bad) {
     const { line, col } = lines.linePos(bad.pos[0]);
     const location: SourceLocation = { file, line: Math.max(line, 1), column: col, path: '' };
@@ -410,13 +465,10 @@ function readCertificateEntry(ctx: Ctx, entry: Json, p: readonly PathSeg[]): CaS
   const file = isAbsolute(entryText) ? entryText : resolve(ctx.baseDir, entryText);
   let cached = ctx.files.get(file);
   if (!cached) {
-    let data: Buffer | undefined;
-    try {
-      data = readFileSync(file);
-    } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (cause as Error).message;
-      cached = { error: `cannot read CA file "${file}" (${why}); relative paths resolve from ${ctx.src.file ? "the policy file's folder" : 'the base folder'} (${ctx.baseDir})` };
+    const read = readCaFile(file);
+    const data = read.ok ? read.data : undefined;
+    if (!read.ok) {
+      cached = { error: `cannot read CA file "${file}" (${read.why}); relative paths resolve from ${ctx.src.file ? "the policy file's folder" : 'the base folder'} (${ctx.baseDir})` };
     }
     if (data) {
       try {
@@ -493,8 +545,23 @@ function checkAnchors(ctx: Ctx, path: readonly PathSeg[], certs: readonly Certif
     } catch {
       ca = false;
     }
-    if (!ca) warn(ctx, path, `${formatPath(path)}: "${c.subject}" in ${what} is not a CA certificate (no basicConstraints cA); it can only anchor itself`);
+    if (!ca) warn(ctx, path, nonCaAnchorWarning(formatPath(path), c.subject, what));
   }
+}
+
+/**
+ * A non-CA anchor (usually a leaf pasted into trust.cas) can only anchor
+ * itself, and, being an anchor, is never revocation-checked (RFC 5280 §6.1:
+ * trust anchor information is an input to path validation, not a certificate
+ * in the path): revoking it at its CA changes nothing. Said at load, since
+ * nothing at verification time will.
+ */
+function nonCaAnchorWarning(where: string, subject: string, what: string): string {
+  return (
+    `${where}: "${subject}" in ${what} is not a CA certificate (no basicConstraints cA); it can only anchor itself, and as an anchor it is never revocation-checked ` +
+    `(RFC 5280 §6.1: a trust anchor is an input to path validation, not a certificate in the path), so it stays trusted even if its issuer revokes it; ` +
+    `list its CA instead to have it checked, or remove it when it must no longer be trusted`
+  );
 }
 
 function anchorsOf(sources: readonly CaSource[]): Certificate[] {
@@ -648,6 +715,7 @@ function readRevocation(ctx: Ctx, obj: Obj | undefined, path: readonly PathSeg[]
     tolerates: mode === 'soft-fail' ? ['unreachable'] : [],
     requireStaple,
     check: (o.check as RevocationSettings['check'] | undefined) ?? base.check,
+    crlNumber: readCrlNumberRule(o, base.crlNumber),
     sources: [...sources],
     maxResponseAgeMs: durationAt(ctx, o, 'max-response-age', path, { min: 1, max: LIMITS.maxResponseAgeMs }) ?? base.maxResponseAgeMs,
     maxStalenessMs: durationAt(ctx, o, 'max-staleness', path, { min: 1, max: LIMITS.maxResponseAgeMs }) ?? base.maxStalenessMs,
@@ -666,6 +734,7 @@ const DEFAULT_REVOCATION: RevocationSettings = {
   tolerates: [],
   requireStaple: DEFAULTS.revocation.requireStaple,
   check: DEFAULTS.revocation.check,
+  crlNumber: DEFAULTS.revocation.crlNumber,
   sources: DEFAULTS.revocation.sources,
   maxResponseAgeMs: DEFAULTS.revocation.maxResponseAgeMs,
   maxStalenessMs: DEFAULTS.revocation.maxStalenessMs,

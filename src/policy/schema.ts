@@ -10,6 +10,8 @@
  * mistake produces one precise error rather than one per alternative.
  */
 
+import { CRL_NUMBER_KEY, CRL_NUMBER_SCHEMA } from './crl-number.ts';
+
 const DURATION_DESCRIPTION = 'A duration: an integer number of seconds, or a string of digits followed by a unit: "ms", "s", "m", "h" or "d" (e.g. "30s", "5m", "2h", "1d").';
 
 /** Pattern of a pin string: `sha256/` and the base64 of a 32-byte SHA-256. */
@@ -173,6 +175,7 @@ export const POLICY_SCHEMA = {
           description: '"chain": check every certificate below the anchor; "leaf": the end-entity certificate only. Default "chain".',
           default: 'chain',
         },
+        [CRL_NUMBER_KEY]: CRL_NUMBER_SCHEMA,
         sources: {
           type: 'array',
           description: 'Revocation sources, tried in this order until one gives a definitive answer. Default [staple, ocsp, crl].',
@@ -201,6 +204,7 @@ export const POLICY_SCHEMA = {
       properties: {
         mode: { $ref: '#/definitions/revocation/properties/mode' },
         check: { $ref: '#/definitions/revocation/properties/check' },
+        [CRL_NUMBER_KEY]: { $ref: '#/definitions/revocation/properties/crl-number' },
         sources: {
           type: 'array',
           description: 'Revocation sources for client certificates, in order. Default: the top-level sources without "staple".',

@@ -9,6 +9,7 @@
  */
 import type { Certificate } from '../x509/certificate.ts';
 import type { RevocationSource } from '../revocation/types.ts';
+import type { CrlNumberRule } from '../crl/verify.ts';
 
 export type RevocationMode = 'hard-fail' | 'soft-fail';
 /** Which certificates revocation is checked for: the leaf only, or every non-anchor certificate in the path. */
@@ -104,6 +105,8 @@ export interface RevocationSettings {
   tolerates: readonly SoftFailTolerance[];
   requireStaple: boolean;
   check: RevocationCheck;
+  /** `revocation.crl-number`: whether a CRL without cRLNumber may be used (`optional`, reported) or is refused (`required`). */
+  crlNumber: CrlNumberRule;
   /** Sources to consult, in order. */
   sources: readonly RevocationSource[];
   /** Reject OCSP responses and CRLs whose thisUpdate is older than this. */

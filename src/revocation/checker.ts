@@ -16,7 +16,8 @@
  */
 import type { Certificate } from '../x509/certificate.ts';
 import type { RevocationSettings } from '../policy/types.ts';
-import { verifyOcspResponse } from '../ocsp/verify.ts';
+import { verifyOcspResponse, type OcspVerification } from '../ocsp/verify.ts';
+import { OcspReason, reason as ocspReason } from '../ocsp/reasons.ts';
 import { queryOcsp } from '../ocsp/fetch.ts';
 import { OcspCache } from '../ocsp/cache.ts';
 import { CrlCache, checkCrlViaDistributionPoints } from '../crl/cache.ts';
@@ -83,6 +84,13 @@ export interface ChainRevocationResult {
   certificates: CertificateRevocation[];
   /** Until when the whole verdict may be reused (earliest of the sources' nextUpdate). */
   validUntil?: Date;
+}
+
+/** The first byte of a DER OCSPResponse (a SEQUENCE). */
+const DER_SEQUENCE_TAG = 0x30;
+
+function notDerStaple(): OcspVerification {
+  return { status: 'invalid', reasons: [ocspReason(OcspReason.MALFORMED, 'the stapled OCSP response is not DER (RFC 6066 §8)')] };
 }
 
 function reason(code: string, message: string): StatusReason {
@@ -169,7 +177,8 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
     for (const source of s.sources) {
       if (source === 'staple') {
         if (index !== 0 || o.staple === undefined) continue;
-        const v = verifyOcspResponse(o.staple, { certificate: cert, issuer, at, ...(skew !== undefined ? { clockSkewMs: skew } : {}), maxAgeMs: s.maxResponseAgeMs });
+        // RFC 6066 §8: the staple is a DER OCSPResponse from the peer; anything else is malformed, never PEM-decoded.
+        const v = o.staple[0] !== DER_SEQUENCE_TAG ? notDerStaple() : verifyOcspResponse(o.staple, { certificate: cert, issuer, at, ...(skew !== undefined ? { clockSkewMs: skew } : {}), maxAgeMs: s.maxResponseAgeMs });
         const ev: RevocationEvidence = { source: 'staple', der: o.staple, status: v.status === 'invalid' ? 'error' : v.status, reasons: v.reasons };
         if (v.producedAt) ev.producedAt = v.producedAt;
         if (v.thisUpdate) ev.thisUpdate = v.thisUpdate;
@@ -219,6 +228,7 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
               maxAgeMs: s.maxResponseAgeMs,
               maxStalenessMs: s.maxStalenessMs,
               allowFile: o.allowFileCrl === true,
+              crlNumber: s.crlNumber,
             });
       evidence.push(...r.evidence);
       if (r.status !== 'error') {
@@ -226,6 +236,7 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
         if (r.validUntil) extra.validUntil = r.validUntil;
         if (r.revocationTime) extra.revocationTime = r.revocationTime;
         if (r.revocationReason) extra.revocationReason = r.revocationReason;
+        if (r.warnings) extra.warnings = r.warnings;
         return done(r.status, extra);
       }
       const codes = r.reasons.map((x) => x.code);

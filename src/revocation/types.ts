@@ -50,6 +50,8 @@ export interface RevocationEvidence {
   /** The status this source alone gave. */
   status: RevocationStatus;
   reasons: StatusReason[];
+  /** Non-fatal observations about this source (e.g. `crl-number-missing`): reported, never a reason to reject. */
+  warnings?: StatusReason[];
 }
 
 export interface RevocationResult {
@@ -62,4 +64,10 @@ export interface RevocationResult {
   validUntil?: Date;
   /** Set when soft-fail admitted a certificate whose status could not be established. */
   softFailed?: boolean;
+  /**
+   * Non-fatal observations about the sources the status rests on, with stable
+   * codes (e.g. `crl-number-missing`: a CRL without cRLNumber was used). They
+   * never admit or reject anything; scans and audits report them.
+   */
+  warnings?: StatusReason[];
 }

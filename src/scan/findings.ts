@@ -75,6 +75,7 @@ export const FINDINGS = {
   'no-revocation-source': f('V9.2.4', 'high', 'A certificate names no OCSP responder and no CRL distribution point'),
   'revocation-soft-failed': f('V9.2.4', 'medium', 'Revocation status could not be established; admitted only because the policy is soft-fail'),
   'revocation-not-applicable': f('V9.2.4', 'info', 'The certificate is itself the anchor (pinned self-signed): it has no revocation source'),
+  'crl-number-missing': f('V9.2.4', 'low', 'A CRL relied on has no cRLNumber (RFC 5280 §5.2.3 requires it); used because the policy allows it (revocation.crl-number: optional)'),
 } as const satisfies Record<string, FindingSpec>;
 
 export type FindingId = keyof typeof FINDINGS;

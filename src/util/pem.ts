@@ -13,22 +13,72 @@ export interface PemBlock {
   der: Buffer;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-const BASE64_BODY = /^[A-Za-z0-9+/=\s]*$/;
+const BASE64_BODY = /^[A-Za-z0-9+/=]*$/;
+const BEGIN = '-----BEGIN ';
+const END = '-----END ';
+const DASHES = '-----';
+/** RFC 7468 §3: a label is printable ASCII; the labels we accept are short upper-case words. */
+const LABEL = /^[A-Z0-9 ]+$/;
 
-/** All PEM blocks in `text`, in order. Headers inside a block (RFC 1421 style) are skipped. */
+function pemError(message: string): CertwardenError {
+  return new CertwardenError(ErrorCode.PEM, message);
+}
+
+/** The label of an encapsulation boundary line (`-----BEGIN X-----`), or undefined. */
+function boundaryLabel(line: string, marker: string): string | undefined {
+  if (!line.startsWith(marker) || !line.endsWith(DASHES) || line.length < marker.length + DASHES.length + 1) return undefined;
+  const label = line.slice(marker.length, line.length - DASHES.length);
+  return LABEL.test(label) ? label : undefined;
+}
+
+/** The base64 text of a block's lines, without RFC 1421 headers ("Proc-Type: ...", then a blank line). */
+function blockBase64(lines: readonly string[]): string {
+  let from = 0;
+  if (lines.some((l) => l.includes(':'))) {
+    // Without the blank line there is no header section, and the ':' fails the base64 check.
+    from = lines.lastIndexOf('') + 1;
+  }
+  return lines.slice(from).join('').replace(/\s+/g, '');
+}
+
+/**
+ * All PEM blocks in `text`, in order (RFC 7468, lax: lines are trimmed, and
+ * text between blocks is ignored). Headers inside a block (RFC 1421 style) are
+ * skipped.
+ *
+ * One forward pass over the lines: each byte is looked at a bounded number of
+ * times, so hostile text costs linear time (the backtracking regex this
+ * replaces was quadratic on many BEGIN lines without END). A block without an
+ * END line, an END line with another label, or a BEGIN inside a block is an
+ * error rather than something to search past.
+ */
 export function parsePemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  for (const match of text.matchAll(PEM_BLOCK)) {
-    const label = match[1]!;
-    let body = match[2]!;
-    // Legacy encrypted PEM carries "Proc-Type:" headers followed by a blank line.
-    if (body.includes(':')) body = body.split(/\r?\n\r?\n/).pop() ?? '';
-    if (!BASE64_BODY.test(body)) {
-      throw new CertwardenError(ErrorCode.PEM, `PEM block "${label}" contains characters that are not base64`);
+  let label: string | undefined;
+  let body: string[] = [];
+  let pos = 0;
+  while (pos <= text.length) {
+    let next = text.indexOf('\n', pos);
+    if (next < 0) next = text.length;
+    const line = text.slice(pos, next).trim();
+    pos = next + 1;
+    if (label === undefined) {
+      label = boundaryLabel(line, BEGIN);
+      body = [];
+      continue;
     }
-    blocks.push({ label, der: Buffer.from(body.replace(/\s+/g, ''), 'base64') });
+    if (line.startsWith(END)) {
+      if (boundaryLabel(line, END) !== label) throw pemError(`PEM block "${label}" ends with an END line that does not name "${label}"`);
+      const base64 = blockBase64(body);
+      if (!BASE64_BODY.test(base64)) throw pemError(`PEM block "${label}" contains characters that are not base64`);
+      blocks.push({ label, der: Buffer.from(base64, 'base64') });
+      label = undefined;
+      continue;
+    }
+    if (line.startsWith(BEGIN)) throw pemError(`PEM block "${label}" has another BEGIN line before its END line`);
+    body.push(line);
   }
+  if (label !== undefined) throw pemError(`PEM block "${label}" has no END line (truncated input?)`);
   return blocks;
 }
 

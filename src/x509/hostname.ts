@@ -4,13 +4,37 @@
  *  - DNS names compare case-insensitively (ASCII), an absolute name's single
  *    trailing dot is ignored, names must be in preferred name syntax (LDH);
  *  - a wildcard is accepted only as the whole leftmost label ("*.example.com"),
- *    it matches exactly one non-empty label, and it needs at least two labels
- *    after it ("*.com" never matches);
+ *    it matches exactly one non-empty label, and never over a public suffix:
+ *    "*.com", "*.co.uk" and "*.s3.amazonaws.com" never match (CA/B BRs
+ *    §3.2.2.6; the Public Suffix List, ICANN and private sections, from the
+ *    maintained `tldts` package);
  *  - IP literals match iPAddress SAN entries only, by bytes (never dNSName,
  *    never a wildcard).
  */
+import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Certificate } from './certificate.ts';
+
+type Tldts = typeof import('tldts');
+let tldts: Tldts | undefined;
+
+/** The Public Suffix List, loaded on first use (no work at import time). */
+function publicSuffixList(): Tldts {
+  tldts ??= createRequire(import.meta.url)('tldts') as Tldts;
+  return tldts;
+}
+
+/**
+ * Whether `name` (normalised: lowercase, no trailing dot) is itself a public
+ * suffix: an ICANN or private rule of the Public Suffix List, or a single label
+ * (the list's implicit "*" rule, which keeps "*.internal" from matching while
+ * "*.corp.internal" still does).
+ */
+export function isPublicSuffix(name: string): boolean {
+  if (!name.includes('.')) return true;
+  const suffix = publicSuffixList().getPublicSuffix(name, { allowPrivateDomains: true, extractHostname: false, validateHostname: false });
+  return suffix === name;
+}
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -65,8 +89,8 @@ function dnsMatches(presented: string, reference: string): boolean {
   if (!p) return false;
   if (!p.startsWith('*.')) return p === reference;
   const base = p.slice(2);
-  // "*.com" (a wildcard directly over a single-label suffix) never matches.
-  if (!base.includes('.')) return false;
+  // A wildcard directly over a public suffix ("*.com", "*.co.uk") never matches.
+  if (isPublicSuffix(base)) return false;
   const dot = reference.indexOf('.');
   if (dot <= 0) return false;
   return reference.slice(dot + 1) === base;

@@ -46,12 +46,11 @@ async function serve(routes: Record<string, (res: http.ServerResponse) => void>)
 
 const codeOf = (e: unknown): string | undefined => (isCertwardenError(e) ? e.code : undefined);
 
-test('fetchCrl over http: DER and PEM bodies; 404; timeout; size cap', async () => {
+test('fetchCrl over http: DER body; 404; timeout; size cap', async () => {
   const p = crlPki();
   const der = p.crl({ entries: [{ serial: 9n, revocationDate: p.now }] });
   const srv = await serve({
     '/ca.crl': (res) => res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(der),
-    '/ca.pem': (res) => res.writeHead(200).end(`-----BEGIN X509 CRL-----\n${der.toString('base64')}\n-----END X509 CRL-----\n`),
     '/slow.crl': () => {
       /* never answers */
     },
@@ -66,7 +65,6 @@ test('fetchCrl over http: DER and PEM bodies; 404; timeout; size cap', async () 
     const got = await fetchCrl(`${srv.url}/ca.crl`);
     assert.equal(got.crl.revokedCount, 1);
     assert.equal(got.bytes, der.length);
-    assert.equal((await fetchCrl(`${srv.url}/ca.pem`)).crl.revokedCount, 1);
     await assert.rejects(fetchCrl(`${srv.url}/missing.crl`), (e) => codeOf(e) === ErrorCode.FETCH);
     const t0 = Date.now();
     await assert.rejects(fetchCrl(`${srv.url}/slow.crl`, { timeoutMs: 200 }), (e) => codeOf(e) === ErrorCode.FETCH_TIMEOUT);
@@ -78,7 +76,25 @@ test('fetchCrl over http: DER and PEM bodies; 404; timeout; size cap', async () 
   }
 });
 
-test('fetchCrl from file: URLs only when allowed', async () => {
+test('fetchCrl over http refuses a body that is not DER (PEM, base64, BEGIN flood) as a malformed CRL, quickly', async () => {
+  // RFC 5280 §4.2.1.13: a CRL fetched over HTTP is DER. Anything else is a malformed answer, and is not PEM-decoded.
+  const p = crlPki();
+  const der = p.crl();
+  const srv = await serve({
+    '/ca.pem': (res) => res.writeHead(200).end(`-----BEGIN X509 CRL-----\n${der.toString('base64')}\n-----END X509 CRL-----\n`),
+    '/ca.b64': (res) => res.writeHead(200).end(der.toString('base64')),
+    '/flood.crl': (res) => res.writeHead(200).end('-----BEGIN X509 CRL-----\n'.repeat(160_000)),
+  });
+  try {
+    for (const path of ['/ca.pem', '/ca.b64', '/flood.crl']) {
+      await assert.rejects(fetchCrl(`${srv.url}${path}`), (e) => codeOf(e) === ErrorCode.CRL_PARSE && /not DER/.test((e as Error).message), path);
+    }
+  } finally {
+    await srv.close();
+  }
+});
+
+test('fetchCrl from file: URLs only when allowed; a local file may be PEM', async () => {
   const p = crlPki();
   const tmp = tempDir();
   try {
@@ -87,6 +103,8 @@ test('fetchCrl from file: URLs only when allowed', async () => {
     await assert.rejects(fetchCrl(url), (e) => codeOf(e) === ErrorCode.FETCH_UNSUPPORTED);
     const got = await fetchCrl(url, { allowFile: true });
     assert.equal(got.crl.revokedCount, 0);
+    const pemFile = tmp.write('ca.pem', `-----BEGIN X509 CRL-----\n${p.crl().toString('base64')}\n-----END X509 CRL-----\n`);
+    assert.equal((await fetchCrl(pathToFileURL(pemFile).href, { allowFile: true })).crl.revokedCount, 0);
     await assert.rejects(fetchCrl(url, { allowFile: true, maxBytes: 10 }), (e) => codeOf(e) === ErrorCode.FETCH_TOO_LARGE);
     await assert.rejects(fetchCrl('ftp://example.invalid/x.crl'), (e) => codeOf(e) === ErrorCode.FETCH_UNSUPPORTED);
   } finally {

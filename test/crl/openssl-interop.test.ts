@@ -103,6 +103,85 @@ authorityKeyIdentifier = keyid:always
   }
 });
 
+test('a CRL from `openssl ca -gencrl` without a crlnumber file (no cRLNumber) is accepted by default, flagged, and refused under crl-number: required', { skip: !hasOpenssl && 'openssl CLI not installed' }, () => {
+  const tmp = tempDir('certwarden-crl-openssl-nonum-');
+  try {
+    const dir = tmp.dir;
+    mkdirSync(join(dir, 'newcerts'));
+    writeFileSync(join(dir, 'index.txt'), '');
+    writeFileSync(join(dir, 'serial'), '1000\n');
+    // No "crlnumber" line and no crlnumber file: openssl writes CRLs without the cRLNumber extension.
+    writeFileSync(
+      join(dir, 'openssl.cnf'),
+      `[ca]
+default_ca = CA_default
+[CA_default]
+dir = ${dir}
+database = $dir/index.txt
+new_certs_dir = $dir/newcerts
+certificate = $dir/ca.pem
+private_key = $dir/ca.key
+serial = $dir/serial
+default_md = sha256
+default_days = 30
+default_crl_days = 7
+policy = policy_any
+unique_subject = no
+[policy_any]
+commonName = supplied
+[req]
+distinguished_name = req_dn
+prompt = no
+[req_dn]
+CN = OpenSSL No-Number CA
+[v3_ca]
+basicConstraints = critical,CA:true
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[v3_leaf]
+basicConstraints = CA:false
+keyUsage = critical,digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+`,
+    );
+    const cfg = ['-config', 'openssl.cnf'];
+    openssl(['req', '-x509', ...cfg, '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-extensions', 'v3_ca'], dir);
+    for (const name of ['revoked', 'good']) {
+      openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}.example`], dir);
+      openssl(['ca', '-batch', ...cfg, '-in', `${name}.csr`, '-out', `${name}.pem`, '-extensions', 'v3_leaf', '-notext'], dir);
+    }
+    openssl(['ca', ...cfg, '-revoke', 'revoked.pem', '-crl_reason', 'keyCompromise'], dir);
+    openssl(['ca', ...cfg, '-gencrl', '-out', 'ca.crl'], dir);
+    // OpenSSL itself accepts it.
+    const v = spawnSync('openssl', ['crl', '-in', 'ca.crl', '-CAfile', 'ca.pem', '-noout'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(v.status, 0, v.stderr);
+    assert.match(v.stderr + v.stdout, /verify OK/);
+
+    const ca = Certificate.parse(readFileSync(join(dir, 'ca.pem')));
+    const revoked = Certificate.parse(readFileSync(join(dir, 'revoked.pem')));
+    const good = Certificate.parse(readFileSync(join(dir, 'good.pem')));
+    const crlPem = readFileSync(join(dir, 'ca.crl'), 'utf8');
+    assert.equal(Crl.parse(crlPem).crlNumber, undefined);
+
+    const ok = verifyCrlForCertificate(crlPem, good, [ca]);
+    assert.equal(ok.status, 'good');
+    assert.equal(ok.crlNumberMissing, true);
+    assert.deepEqual(ok.warnings?.map((x) => x.code), ['crl-number-missing']);
+    const r = verifyCrlForCertificate(crlPem, revoked, [ca]);
+    assert.equal(r.status, 'revoked');
+    assert.equal(r.revocationReason, 'keyCompromise');
+    // Signature and times are still checked.
+    assert.equal(verifyCrlForCertificate(crlPem, good, [ca], { at: new Date(Date.now() + 8 * DAY) }).status, 'invalid');
+    // Strict mode.
+    const strict = verifyCrlForCertificate(crlPem, good, [ca], { crlNumber: 'required' });
+    assert.equal(strict.status, 'invalid');
+    assert.deepEqual(strict.reasons.map((x) => x.code), ['crl-number-missing']);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('our CRLs pass `openssl crl -verify` and `openssl verify -crl_check`', { skip: !hasOpenssl && 'openssl CLI not installed' }, () => {
   const tmp = tempDir('certwarden-crl-openssl-');
   try {

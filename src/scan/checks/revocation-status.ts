@@ -96,6 +96,8 @@ export const revocationStatusCheck: Check<RevocationDetails> = {
       } else if (c.softFailed) {
         findings.push(finding(ID, 'revocation-soft-failed', `${describe(c)}: no source could be reached; admitted only because the policy is soft-fail`, { index: c.certificate.index }));
       }
+      const noNumber = c.warnings?.find((x) => x.code === 'crl-number-missing');
+      if (noNumber) findings.push(finding(ID, 'crl-number-missing', `${describe(c)}: ${noNumber.message}`, { index: c.certificate.index }));
     }
     return { findings, details };
   },
