@@ -21,6 +21,7 @@ import { DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS, stapleRetryDela
 import { ParsedCertificates, SharedOcspCaches } from './caches.ts';
 import { mintProbeCredentials } from './credentials.ts';
 import { AttemptReason, messageOf, reasonOf } from './failure.ts';
+import { checkOption } from './options.ts';
 import { REQUIREMENTS, type Finding, type Requirement } from './findings.ts';
 import { REPORT_VERSION, requirementStatus, summarize, type CheckAttempt, type RequirementResult, type ScanReport, type TargetResult } from './report.ts';
 import { EvidenceRecorder, ReplayOcspCache, readRunManifest, readTargetManifest, replayCrlFetch, targetDirName, writeRunManifest, writeTargetEvidence } from './evidence.ts';
@@ -190,8 +191,17 @@ function report(policy: Policy, at: Date, results: TargetResult[]): ScanReport {
   };
 }
 
+/** Refuse out-of-range numbers before any connection (options.ts has the ranges and why). */
+function validateScanOptions(o: ScanOptions): void {
+  checkOption('concurrency', o.concurrency);
+  checkOption('targetTimeoutMs', o.targetTimeoutMs);
+  checkOption('connectionsPerEndpoint', o.connectionsPerEndpoint);
+  for (const name of ['connectTimeoutMs', 'stapleAttempts', 'stapleRetryDelayMs', 'clientAuthSettleMs'] as const) checkOption(name, o.settings?.[name]);
+}
+
 /** Scan live targets. Never throws for a target's failure (it is a result); throws CW_ERR_IO when evidence cannot be written. */
 export async function runScan(o: ScanOptions): Promise<ScanReport> {
+  validateScanOptions(o);
   const settings: ScanSettings = { ...DEFAULT_SETTINGS, ...o.settings };
   const timeoutMs = o.targetTimeoutMs ?? DEFAULT_TARGET_TIMEOUT_MS;
   const limiter = new EndpointLimiter(o.connectionsPerEndpoint ?? DEFAULT_CONNECTIONS_PER_ENDPOINT);
