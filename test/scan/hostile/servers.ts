@@ -94,6 +94,8 @@ export type HttpMode =
 export interface CountingHttp extends Running {
   /** Requests received, by path. */
   requests: string[];
+  /** Connections open now. */
+  open(): number;
   url(path: string): string;
 }
 
@@ -133,6 +135,7 @@ export async function hostileHttp(mode: HttpMode, contentType = 'application/pki
   return {
     port,
     requests,
+    open: () => sockets.size,
     url: (path) => `http://127.0.0.1:${port}${path}`,
     close: () =>
       new Promise<void>((r) => {
