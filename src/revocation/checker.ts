@@ -17,7 +17,7 @@
 import type { Certificate } from '../x509/certificate.ts';
 import type { RevocationSettings } from '../policy/types.ts';
 import { verifyOcspResponse } from '../ocsp/verify.ts';
-import { queryOcsp } from '../ocsp/fetch.ts';
+import { queryOcsp, type QueryOcspOptions } from '../ocsp/fetch.ts';
 import { OcspCache } from '../ocsp/cache.ts';
 import { CrlCache, checkCrlViaDistributionPoints } from '../crl/cache.ts';
 import type { RevocationEvidence, RevocationResult, RevocationStatus, StatusReason } from './types.ts';
@@ -65,6 +65,8 @@ export interface ChainRevocationOptions {
    */
   allowFileCrl?: boolean;
   signal?: AbortSignal;
+  /** How OCSP requests are sent (default boundedFetch): a caller that counts or records them wraps it. */
+  ocspFetch?: QueryOcspOptions['fetch'];
 }
 
 export interface CertificateRevocation extends RevocationResult {
@@ -200,6 +202,7 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
                 preferGet: s.ocspGet,
                 cache: o.ocspCache,
                 ...(o.signal ? { signal: o.signal } : {}),
+                ...(o.ocspFetch ? { fetch: o.ocspFetch } : {}),
               })
           : await checkCrlViaDistributionPoints(cert, {
               issuers: [issuer],
@@ -208,6 +211,7 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
               ...(skew !== undefined ? { clockSkewMs: skew } : {}),
               maxAgeMs: s.maxResponseAgeMs,
               allowFile: o.allowFileCrl === true,
+              ...(o.signal ? { signal: o.signal } : {}),
             });
       evidence.push(...r.evidence);
       if (r.status !== 'error') {

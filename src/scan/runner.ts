@@ -22,6 +22,8 @@ import { ParsedCertificates, SharedOcspCaches } from './caches.ts';
 import { mintProbeCredentials } from './credentials.ts';
 import { AttemptReason, messageOf, reasonOf } from './failure.ts';
 import { checkOption } from './options.ts';
+import { RevocationFetchBudget } from './fetch-gate.ts';
+import { boundedFetch, type FetchOptions, type FetchResult } from '../net/http-fetch.ts';
 import { REQUIREMENTS, type Finding, type Requirement } from './findings.ts';
 import { REPORT_VERSION, requirementStatus, summarize, type CheckAttempt, type RequirementResult, type ScanReport, type TargetResult } from './report.ts';
 import { EvidenceRecorder, ReplayOcspCache, readRunManifest, readTargetManifest, replayCrlFetch, targetDirName, writeRunManifest, writeTargetEvidence } from './evidence.ts';
@@ -80,6 +82,8 @@ interface TargetJob {
   replay: boolean;
   /** Shared by the scan's targets (caches.ts). */
   certificates: ParsedCertificates;
+  /** Live: OCSP requests through the target's fetch budget (fetch-gate.ts). */
+  ocspFetch?: (url: string, options: FetchOptions) => Promise<FetchResult>;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -129,6 +133,7 @@ async function runTarget(policy: Policy, job: TargetJob, settings: ScanSettings,
     replay: job.replay,
     recorder: job.recorder,
     certificates: job.certificates,
+    ...(job.ocspFetch ? { ocspFetch: job.ocspFetch } : {}),
     ...(credentials ? { credentials } : {}),
   });
   let timer: NodeJS.Timeout | undefined;
@@ -227,13 +232,14 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     if (address !== null) {
       source = new LiveSource(limiter, endpointLabel(address, t.port));
       const resolved = resolveDestination(o.policy, t.host, t.port, { at });
+      const budget = new RevocationFetchBudget();
       const crlCache = new CrlCache({
-        fetch: recorder.recordingFetch(),
+        fetch: budget.wrap(recorder.recordingFetch()),
         fetchOptions: { timeoutMs: resolved.revocation.timeouts.crlMs, maxBytes: resolved.revocation.maxResponseBytes.crl, allowFile: false },
         maxAgeMs: resolved.revocation.maxResponseAgeMs,
         clockSkewMs: resolved.clockSkewMs,
       });
-      const job: TargetJob = { target: t, address, at, source, ocspCache: ocspCaches.for(resolved), crlCache, recorder, replay: false, certificates };
+      const job: TargetJob = { target: t, address, at, source, ocspCache: ocspCaches.for(resolved), crlCache, recorder, replay: false, certificates, ocspFetch: budget.wrap(boundedFetch) };
       result = await runTarget(o.policy, job, settings, timeoutMs, checks, credentials);
     }
     if (o.evidenceDir) {
