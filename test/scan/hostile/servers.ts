@@ -88,8 +88,10 @@ export type HttpMode =
   | 'drip'
   /** An endless body (chunked, no length): only the size cap stops it. */
   | 'endless'
-  /** A body shaped to make a backtracking PEM regex quadratic: BEGIN lines and no END. */
-  | 'redos';
+  /** An endless body shaped to make a backtracking PEM regex quadratic: BEGIN lines and no END. */
+  | 'redos'
+  /** The same shape, 1000 KiB with a Content-Length: under the default OCSP cap (1 MiB), so it reaches the parser. */
+  | 'redos-finite';
 
 export interface CountingHttp extends Running {
   /** Requests received, by path. */
@@ -113,6 +115,12 @@ export async function hostileHttp(mode: HttpMode, contentType = 'application/pki
     requests.push(req.url ?? '/');
     req.resume();
     if (mode === 'hang') return;
+    if (mode === 'redos-finite') {
+      const body = redosBody(1000 * 1024);
+      res.writeHead(200, { 'content-type': contentType, 'content-length': body.length });
+      res.end(body);
+      return;
+    }
     res.writeHead(200, { 'content-type': contentType });
     if (mode === 'drip') {
       const timer = setInterval(() => res.write('0'), 1_000);
