@@ -221,11 +221,11 @@ export class ScanContext {
 
   /**
    * Why the served chain gives no authority to fetch the OCSP/CRL URLs its
-   * certificates name (it does not validate to an anchor or pin of the
-   * policy), or undefined when it does. The gate for every revocation fetch.
+   * certificates name (no trusted CA signed them: fetch-gate.ts), or
+   * undefined when it does. The gate for every revocation fetch.
    */
   revocationFetchRefusal(t: TrustView): string | undefined {
-    return revocationFetchRefusal(t.verdict);
+    return revocationFetchRefusal(t.verdict, t.revocationPath, t.resolved.anchors);
   }
 
   /** Served chain, trust verdict (revocation skipped: the V9.2.4 checks do it) and the path revocation is judged on. */

@@ -93,6 +93,19 @@ describe('hostile certificates: OCSP/CRL URL fan-out', () => {
   });
 });
 
+describe('the fetch gate is silent on chains a trusted CA signed', () => {
+  test('a leaf from the policy CA scanned under another name: its OCSP URL (the CA\'s) is still asked; V9.2.4 passes', async () => {
+    const leaf = pki.leaf('named.test');
+    const server = await startTlsServer({ identity: leaf, staple: pki.staple(leaf) }, pki);
+    servers.push(server);
+    const report = await runScan({ policy: pki.policy('revocation:\n  check: leaf\n'), targets: [{ ...parseTarget(`other.test:${server.port}`), address: '127.0.0.1' }], targetTimeoutMs: 8_000, settings: FAST });
+    const r = report.results[0]!;
+    assert.equal(r.requirements['V9.2.1'].status, 'fail');
+    assert.equal(r.requirements['V9.2.4'].status, 'pass', JSON.stringify(r.requirements['V9.2.4']));
+    assert.equal((r.evidence.checks['revocation-status'] as { status: string }).status, 'good');
+  });
+});
+
 describe('--timeout bounds the whole target, queued OCSP/CRL fetches included', () => {
   test(`CLI: a leaf with ${2 * URLS} tarpit URLs at --timeout ${BUDGET_S}: the report is written and the process exits within the bound (was 110 s with 40 URLs at --timeout 5)`, async () => {
     const policy = pki.policyFile('revocation:\n  check: leaf\n');
