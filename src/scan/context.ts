@@ -349,10 +349,13 @@ export function watchAfterHandshake(socket: tls.TLSSocket, settleMs: number, htt
       return { accepted: true, detail: `the server answered: ${JSON.stringify(text.split(/\r?\n/)[0]!.slice(0, 80))}` };
     };
     const timer = setTimeout(() => done(answer.length > 0 ? judge() : { accepted: true, detail: `the connection stayed open for ${settleMs} ms` }), settleMs);
+    let judging = false;
     socket.on('data', (chunk: Buffer) => {
-      answer = Buffer.concat([answer, chunk]).subarray(0, MAX_PROBE_ANSWER_BYTES);
+      if (judging || answer.length >= MAX_PROBE_ANSWER_BYTES) return;
+      answer = Buffer.concat([answer, chunk.subarray(0, MAX_PROBE_ANSWER_BYTES - answer.length)]);
       if (!httpHost || /\r\n\r\n/.test(answer.toString('latin1'))) {
-        // Wait for the end of the headers (and a little body) before judging.
+        // Wait for the end of the headers (and a little body) before judging; one wait, however many chunks follow.
+        judging = true;
         setTimeout(() => done(judge()), 50);
       }
     });
