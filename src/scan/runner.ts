@@ -197,7 +197,7 @@ function report(policy: Policy, at: Date, results: TargetResult[]): ScanReport {
 }
 
 /** Refuse out-of-range numbers before any connection (options.ts has the ranges and why). */
-function validateScanOptions(o: ScanOptions): void {
+function validateScanOptions(o: Pick<ScanOptions, 'concurrency' | 'targetTimeoutMs' | 'connectionsPerEndpoint' | 'settings'>): void {
   checkOption('concurrency', o.concurrency);
   checkOption('targetTimeoutMs', o.targetTimeoutMs);
   checkOption('connectionsPerEndpoint', o.connectionsPerEndpoint);
@@ -257,6 +257,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
 
 /** Reproduce a recorded scan offline, at the recorded time, under `policy`. */
 export async function replayScan(dir: string, policy: Policy, options: { checks?: readonly Check<unknown>[]; settings?: Partial<ScanSettings> } = {}): Promise<ScanReport> {
+  validateScanOptions(options);
   const run = await readRunManifest(dir);
   const checks = options.checks ?? CHECKS;
   const settings: ScanSettings = { ...DEFAULT_SETTINGS, ...run.settings, ...options.settings, stapleRetryDelayMs: 0 };

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { assertOneLineError, runCli } from '../helpers/cli.ts';
 import { makeRoot, tempDir } from '../helpers/pki.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
-import { runScan } from '../../src/scan/runner.ts';
+import { replayScan, runScan } from '../../src/scan/runner.ts';
 import { parseTarget } from '../../src/scan/target.ts';
 import { SCAN_OPTION_LIMITS } from '../../src/scan/options.ts';
 import type { Policy } from '../../src/policy/types.ts';
@@ -64,6 +64,13 @@ describe('scan options: ranges (runScan API)', () => {
       await assert.rejects(runScan({ policy, targets: [target()], ...options }), (e: Error & { code?: string }) => e.code === 'CW_ERR_USAGE' && message.test(e.message));
     });
   }
+  test('replayScan: settings out of range are CW_ERR_USAGE before the evidence is read', async () => {
+    await assert.rejects(replayScan('/nonexistent-evidence', policy, { settings: { stapleAttempts: 1e9 } }), { code: 'CW_ERR_USAGE' });
+  });
+  test('in-range values pass validation (silent on good input): the scan runs and reports', async () => {
+    const report = await runScan({ policy, targets: [target()], concurrency: 1, targetTimeoutMs: 2_000, connectionsPerEndpoint: 1, settings: { stapleAttempts: 1, stapleRetryDelayMs: 0, clientAuthSettleMs: 0, connectTimeoutMs: 1_000 } });
+    assert.equal(report.results.length, 1);
+  });
   test('every limit is a range a Node timer can hold', () => {
     for (const [name, l] of Object.entries(SCAN_OPTION_LIMITS)) {
       assert.ok(l.min <= l.max, name);
