@@ -6,7 +6,8 @@
  * candidates, and that is current, is kept; it is kept until its nextUpdate
  * and never past it (nor past thisUpdate + maxAgeMs when configured, nor,
  * without nextUpdate, past thisUpdate + the default lifetime). Concurrent
- * requests for the same key share one fetch. The clock is injectable.
+ * requests for the same key share one fetch, which is aborted only once
+ * every caller waiting on it has aborted. The clock is injectable.
  */
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { Certificate } from '../x509/certificate.ts';
