@@ -6,14 +6,23 @@
  * candidates, and that is current, is kept; it is kept until its nextUpdate
  * and never past it (nor past thisUpdate + maxAgeMs when configured, nor,
  * without nextUpdate, past thisUpdate + the default lifetime). Concurrent
- * requests for the same key share one fetch. The clock is injectable.
+ * requests for the same key share one fetch, which is aborted only once
+ * every caller waiting on it has aborted. The clock is injectable.
  */
-import { ErrorCode, isCertwardenError } from '../errors.ts';
+import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { Certificate } from '../x509/certificate.ts';
 import type { RevocationResult } from '../revocation/types.ts';
 import { fetchCrl, type FetchCrlOptions, type FetchedCrl } from './fetch.ts';
 import type { Crl } from './parse.ts';
 import { checkCrl, CRL_REASON, DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, verifyCrlSignature, type CrlInput, type CrlNumberRule } from './verify.ts';
+
+/**
+ * Distribution-point URLs fetched per certificate. Real certificates name
+ * one or two (often an http and an ldap one, of which only http is
+ * followed); dozens would make the verifier fetch where the certificate
+ * likes, each CRL up to the size cap.
+ */
+export const MAX_CRL_URLS_PER_CERTIFICATE = 2;
 
 export interface CrlCacheOptions {
   /** Milliseconds since the epoch (default Date.now). */
@@ -44,6 +53,24 @@ interface Entry {
   value: Omit<CachedCrl, 'cached'>;
 }
 
+/** A fetch in flight, shared by every caller asking for its key: it is aborted only when all of them have given up. */
+interface Inflight {
+  promise: Promise<Omit<CachedCrl, 'cached'>>;
+  controller: AbortController;
+  waiting: number;
+}
+
+export interface CrlGetOptions {
+  /** This caller gives up when it aborts; the shared fetch is aborted once every caller waiting on it has. */
+  signal?: AbortSignal;
+  /** Believe a cached CRL at most this long after it was fetched (policy revocation.max-staleness); older ones are fetched again. */
+  maxStalenessMs?: number;
+}
+
+function abortedGet(url: string): CertwardenError {
+  return new CertwardenError(ErrorCode.FETCH, `fetch of ${url} was aborted`);
+}
+
 export class CrlCache {
   readonly #now: () => number;
   readonly #fetch: (url: string, options: FetchCrlOptions) => Promise<FetchedCrl>;
@@ -52,7 +79,7 @@ export class CrlCache {
   readonly #maxAgeMs: number | undefined;
   readonly #skew: number;
   readonly #entries = new Map<string, Entry>();
-  readonly #inflight = new Map<string, Promise<Omit<CachedCrl, 'cached'>>>();
+  readonly #inflight = new Map<string, Inflight>();
   /** Number of fetches started (for tests and metrics). */
   fetches = 0;
 
@@ -84,11 +111,12 @@ export class CrlCache {
    * the parser's CertwardenError. An unverifiable CRL is returned with
    * `verified: false` (and not cached) so that checkCrl can say why.
    */
-  async get(url: string, issuers: readonly Certificate[], maxStalenessMs?: number): Promise<CachedCrl> {
+  async get(url: string, issuers: readonly Certificate[], options: CrlGetOptions = {}): Promise<CachedCrl> {
     const key = CrlCache.key(url, issuers);
     const hit = this.#entries.get(key);
     if (hit) {
       // maxStalenessMs (policy revocation.max-staleness): a CRL fetched longer ago is fetched again.
+      const { maxStalenessMs } = options;
       const now = this.#now();
       if (now < hit.value.validUntil.getTime() && (maxStalenessMs === undefined || now - hit.value.fetchedAt.getTime() <= maxStalenessMs)) {
         // LRU: move to the end.
@@ -98,17 +126,39 @@ export class CrlCache {
       }
       this.#entries.delete(key);
     }
+    const signal = options.signal;
+    if (signal?.aborted) throw abortedGet(url);
     let pending = this.#inflight.get(key);
     if (!pending) {
-      pending = this.#load(url, issuers, key).finally(() => this.#inflight.delete(key));
-      this.#inflight.set(key, pending);
+      const controller = new AbortController();
+      const entry: Inflight = { controller, waiting: 0, promise: this.#load(url, issuers, controller.signal).finally(() => this.#inflight.delete(key)) };
+      pending = entry;
+      this.#inflight.set(key, entry);
     }
-    return { ...(await pending), cached: false };
+    const shared = pending;
+    shared.waiting++;
+    if (!signal) return { ...(await shared.promise), cached: false };
+    let onAbort: (() => void) | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      onAbort = (): void => {
+        if (--shared.waiting === 0) shared.controller.abort();
+        reject(abortedGet(url));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return { ...(await Promise.race([shared.promise, gaveUp])), cached: false };
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+      gaveUp.catch(() => {});
+    }
   }
 
-  async #load(url: string, issuers: readonly Certificate[], key: string): Promise<Omit<CachedCrl, 'cached'>> {
+  async #load(url: string, issuers: readonly Certificate[], signal: AbortSignal): Promise<Omit<CachedCrl, 'cached'>> {
+    const key = CrlCache.key(url, issuers);
     this.fetches++;
-    const fetched = await this.#fetch(url, this.#fetchOptions);
+    const own = this.#fetchOptions.signal;
+    const fetched = await this.#fetch(url, { ...this.#fetchOptions, signal: own ? AbortSignal.any([own, signal]) : signal });
     const crl = fetched.crl;
     const now = this.#now();
     const thisUpdate = crl.thisUpdate.getTime();
@@ -137,6 +187,8 @@ export interface CheckViaDistributionPointsOptions {
   maxStalenessMs?: number;
   /** A CRL without cRLNumber: used and reported (`optional`, default) or refused (`required`). */
   crlNumber?: CrlNumberRule;
+  /** The caller's budget: an abort ends the wait (and the fetch, once no other caller waits on it). */
+  signal?: AbortSignal;
 }
 
 /** Error codes that mean an answer arrived but is not a CRL: not "unreachable", so soft-fail never tolerates them. */
@@ -163,9 +215,9 @@ function fetchFailure(url: string, cause: unknown): { code: string; message: str
 export async function checkCrlViaDistributionPoints(certificate: Certificate, options: CheckViaDistributionPointsOptions): Promise<RevocationResult> {
   let urls: string[];
   try {
-    urls = [...new Set(certificate.crlDistributionPoints.filter((dp) => !dp.crlIssuer).flatMap((dp) => dp.urls))].filter((u) =>
-      /^https?:/i.test(u) || (options.allowFile === true && /^file:/i.test(u)),
-    );
+    urls = [...new Set(certificate.crlDistributionPoints.filter((dp) => !dp.crlIssuer).flatMap((dp) => dp.urls))]
+      .filter((u) => /^https?:/i.test(u) || (options.allowFile === true && /^file:/i.test(u)))
+      .slice(0, MAX_CRL_URLS_PER_CERTIFICATE);
   } catch (cause) {
     return { status: 'error', reasons: [{ code: CRL_REASON.certificateMalformed, message: (cause as Error).message }], evidence: [] };
   }
@@ -178,7 +230,7 @@ export async function checkCrlViaDistributionPoints(certificate: Certificate, op
   await Promise.all(
     urls.map(async (url) => {
       try {
-        const got = await options.cache.get(url, options.issuers, options.maxStalenessMs);
+        const got = await options.cache.get(url, options.issuers, { ...(options.maxStalenessMs !== undefined ? { maxStalenessMs: options.maxStalenessMs } : {}), ...(options.signal ? { signal: options.signal } : {}) });
         oldestFetch = Math.min(oldestFetch, got.fetchedAt.getTime());
         inputs.push({ crl: got.crl, url, cached: got.cached });
       } catch (cause) {

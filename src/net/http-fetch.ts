@@ -9,9 +9,9 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { CertwardenError, ErrorCode } from '../errors.ts';
+import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
+import { readFileBoundedAsync } from '../util/bounded-read.ts';
 import { describeConnectError } from './connect-error.ts';
 
 export interface FetchOptions {
@@ -37,6 +37,31 @@ export interface FetchResult {
 export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1 << 20;
 
+/** The caller's signal ended the fetch (a scan target's budget ran out): a failure to reach the source, never an answer. */
+function aborted(url: string): CertwardenError {
+  return new CertwardenError(ErrorCode.FETCH, `fetch of ${url} was aborted`);
+}
+
+/**
+ * A file: URL (a CRL on disk, named by the user): read through the bounded
+ * reader, so the cap is checked while reading and a device (/dev/zero), FIFO
+ * or directory is refused instead of read without end.
+ */
+async function readFileUrl(parsed: URL, url: string, maxBytes: number): Promise<Buffer> {
+  let path: string;
+  try {
+    path = fileURLToPath(parsed);
+  } catch (cause) {
+    throw new CertwardenError(ErrorCode.FETCH_UNSUPPORTED, `not a local file URL: ${url}`, { cause });
+  }
+  try {
+    return await readFileBoundedAsync(path, { maxBytes, what: 'CRL file', code: ErrorCode.FETCH });
+  } catch (cause) {
+    if (isCertwardenError(cause) && cause.details.maxBytes !== undefined) throw new CertwardenError(ErrorCode.FETCH_TOO_LARGE, `${url} is over the ${maxBytes}-byte cap`, { cause });
+    throw cause;
+  }
+}
+
 /** Fetch a URL with a deadline and a size cap. Never follows redirects (a responder that redirects is misconfigured). */
 export async function boundedFetch(url: string, options: FetchOptions = {}): Promise<FetchResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
@@ -47,16 +72,10 @@ export async function boundedFetch(url: string, options: FetchOptions = {}): Pro
   } catch {
     throw new CertwardenError(ErrorCode.FETCH_UNSUPPORTED, `not a valid URL: ${url}`);
   }
+  if (options.signal?.aborted) throw aborted(url);
   if (parsed.protocol === 'file:') {
     if (!options.allowFile) throw new CertwardenError(ErrorCode.FETCH_UNSUPPORTED, `refusing to read a file: URL from a certificate (${url})`);
-    try {
-      const body = await readFile(fileURLToPath(parsed));
-      if (body.length > maxBytes) throw new CertwardenError(ErrorCode.FETCH_TOO_LARGE, `${url} is ${body.length} bytes, over the ${maxBytes}-byte cap`);
-      return { status: 200, headers: {}, body, url };
-    } catch (cause) {
-      if (cause instanceof CertwardenError) throw cause;
-      throw new CertwardenError(ErrorCode.FETCH, `cannot read ${url}: ${(cause as Error).message}`, { cause });
-    }
+    return { status: 200, headers: {}, body: await readFileUrl(parsed, url, maxBytes), url };
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new CertwardenError(ErrorCode.FETCH_UNSUPPORTED, `unsupported URL scheme ${parsed.protocol} in ${url} (only http, https and file)`);
@@ -75,7 +94,7 @@ export async function boundedFetch(url: string, options: FetchOptions = {}): Pro
       } else resolve(result!);
     };
     const timer = setTimeout(() => finish(new CertwardenError(ErrorCode.FETCH_TIMEOUT, `${url} did not answer within ${timeoutMs} ms`)), timeoutMs);
-    const onAbort = (): void => finish(new CertwardenError(ErrorCode.FETCH, `fetch of ${url} was aborted`));
+    const onAbort = (): void => finish(aborted(url));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const headers: Record<string, string> = { 'user-agent': 'certwarden', ...options.headers };
     if (options.body) headers['content-length'] = String(options.body.length);

@@ -17,6 +17,13 @@ import { verifyOcspResponse, type OcspVerification, type VerifyOcspOptions } fro
 /** RFC 5019 §6 / RFC 6960 Appendix A: a responder answer is small; 64 KiB is generous. */
 export const DEFAULT_OCSP_MAX_BYTES = 64 * 1024;
 export const DEFAULT_OCSP_TIMEOUT_MS = 5_000;
+/**
+ * Responder URLs tried per certificate, in the order the certificate lists
+ * them. Real certificates name one (RFC 5280 §4.2.2.1 allows several
+ * accessDescriptions); a certificate listing dozens is using the verifier to
+ * send requests where it likes, and each URL would cost a full timeout.
+ */
+export const MAX_OCSP_URLS_PER_CERTIFICATE = 2;
 
 /** The first byte of a DER OCSPResponse (a SEQUENCE). */
 const DER_SEQUENCE_TAG = 0x30;
@@ -178,9 +185,12 @@ export async function queryOcsp(options: QueryOcspOptions): Promise<OcspQueryRes
     return errorResult([reason(OcspReason.NO_URL, `the certificate's authorityInfoAccess is malformed: ${(cause as Error).message}`)]);
   }
   if (urls.length === 0) return errorResult([reason(OcspReason.NO_URL, `${options.certificate.describe()} names no OCSP responder`)]);
+  urls = urls.slice(0, MAX_OCSP_URLS_PER_CERTIFICATE);
   let last: OcspQueryResult | undefined;
   const failures: OcspReasonEntry[] = [];
   for (const url of urls) {
+    // The caller's budget ran out: the URLs left are not tried (each would only fail at once).
+    if (options.signal?.aborted && last) break;
     const r = await queryOne(url, options);
     if (r.status !== 'error') {
       if (cache && key && r.verification) cache.set(key, r.verification, { ...(r.evidence[0]?.der ? { der: r.evidence[0].der } : {}), url });
@@ -189,6 +199,6 @@ export async function queryOcsp(options: QueryOcspOptions): Promise<OcspQueryRes
     failures.push(...(r.reasons as OcspReasonEntry[]));
     last = r;
   }
-  if (urls.length === 1) return last!;
+  if (failures.length === last!.reasons.length) return last!;
   return { ...last!, reasons: failures };
 }

@@ -18,7 +18,7 @@ import type { Certificate } from '../x509/certificate.ts';
 import type { RevocationSettings } from '../policy/types.ts';
 import { verifyOcspResponse, type OcspVerification } from '../ocsp/verify.ts';
 import { OcspReason, reason as ocspReason } from '../ocsp/reasons.ts';
-import { queryOcsp } from '../ocsp/fetch.ts';
+import { queryOcsp, type QueryOcspOptions } from '../ocsp/fetch.ts';
 import { OcspCache } from '../ocsp/cache.ts';
 import { CrlCache, checkCrlViaDistributionPoints } from '../crl/cache.ts';
 import type { RevocationEvidence, RevocationResult, RevocationStatus, StatusReason } from './types.ts';
@@ -67,6 +67,8 @@ export interface ChainRevocationOptions {
    */
   allowFileCrl?: boolean;
   signal?: AbortSignal;
+  /** How OCSP requests are sent (default boundedFetch): a caller that counts or records them wraps it. */
+  ocspFetch?: QueryOcspOptions['fetch'];
 }
 
 export interface CertificateRevocation extends RevocationResult {
@@ -219,6 +221,7 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
                 cache: o.ocspCache,
                 maxStalenessMs: s.maxStalenessMs,
                 ...(o.signal ? { signal: o.signal } : {}),
+                ...(o.ocspFetch ? { fetch: o.ocspFetch } : {}),
               })
           : await checkCrlViaDistributionPoints(cert, {
               issuers: [issuer],
@@ -229,6 +232,7 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
               maxStalenessMs: s.maxStalenessMs,
               allowFile: o.allowFileCrl === true,
               crlNumber: s.crlNumber,
+              ...(o.signal ? { signal: o.signal } : {}),
             });
       evidence.push(...r.evidence);
       if (r.status !== 'error') {

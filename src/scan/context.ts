@@ -23,6 +23,8 @@ import type { MintedCredential, ProbeCredential } from './credentials.ts';
 import type { ScanTarget } from './target.ts';
 import { ReplayOcspCache, type EvidenceRecorder } from './evidence.ts';
 import { ParsedCertificates } from './caches.ts';
+import { revocationFetchRefusal } from './fetch-gate.ts';
+import type { FetchOptions, FetchResult } from '../net/http-fetch.ts';
 
 /** Tunables of a scan; defaults in runner.ts. */
 export interface ScanSettings {
@@ -110,6 +112,8 @@ export interface ContextInit {
   recorder: EvidenceRecorder;
   /** Parsed certificates shared by the scan's targets. */
   certificates?: ParsedCertificates;
+  /** How OCSP requests are sent (live: through the target's fetch budget, fetch-gate.ts). */
+  ocspFetch?: (url: string, options: FetchOptions) => Promise<FetchResult>;
 }
 
 const HTTP_PROBE_PORTS = new Set([443, 8443, 4443, 9443]);
@@ -125,6 +129,7 @@ export class ScanContext {
   readonly crlCache: CrlCache;
   readonly replay: boolean;
   readonly recorder: EvidenceRecorder;
+  readonly ocspFetch: ContextInit['ocspFetch'];
   readonly #source: ObservationSource;
   readonly #credentials: ContextInit['credentials'];
   readonly #certificates: ParsedCertificates;
@@ -141,6 +146,7 @@ export class ScanContext {
     this.crlCache = init.crlCache;
     this.replay = init.replay;
     this.recorder = init.recorder;
+    this.ocspFetch = init.ocspFetch;
     this.#source = init.source;
     this.#credentials = init.credentials;
     this.#certificates = init.certificates ?? new ParsedCertificates(0);
@@ -211,6 +217,15 @@ export class ScanContext {
       });
       return toObservation(r);
     });
+  }
+
+  /**
+   * Why the served chain gives no authority to fetch the OCSP/CRL URLs its
+   * certificates name (no trusted CA signed them: fetch-gate.ts), or
+   * undefined when it does. The gate for every revocation fetch.
+   */
+  revocationFetchRefusal(t: TrustView): string | undefined {
+    return revocationFetchRefusal(t.verdict, t.revocationPath, t.resolved.anchors);
   }
 
   /** Served chain, trust verdict (revocation skipped: the V9.2.4 checks do it) and the path revocation is judged on. */
@@ -334,10 +349,13 @@ export function watchAfterHandshake(socket: tls.TLSSocket, settleMs: number, htt
       return { accepted: true, detail: `the server answered: ${JSON.stringify(text.split(/\r?\n/)[0]!.slice(0, 80))}` };
     };
     const timer = setTimeout(() => done(answer.length > 0 ? judge() : { accepted: true, detail: `the connection stayed open for ${settleMs} ms` }), settleMs);
+    let judging = false;
     socket.on('data', (chunk: Buffer) => {
-      answer = Buffer.concat([answer, chunk]).subarray(0, MAX_PROBE_ANSWER_BYTES);
+      if (judging || answer.length >= MAX_PROBE_ANSWER_BYTES) return;
+      answer = Buffer.concat([answer, chunk.subarray(0, MAX_PROBE_ANSWER_BYTES - answer.length)]);
       if (!httpHost || /\r\n\r\n/.test(answer.toString('latin1'))) {
-        // Wait for the end of the headers (and a little body) before judging.
+        // Wait for the end of the headers (and a little body) before judging; one wait, however many chunks follow.
+        judging = true;
         setTimeout(() => done(judge()), 50);
       }
     });

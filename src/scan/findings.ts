@@ -73,6 +73,7 @@ export const FINDINGS = {
   'revocation-unavailable': f('V9.2.4', 'high', 'Revocation status could not be established (sources unreachable) under hard-fail'),
   'revocation-invalid': f('V9.2.4', 'high', 'A revocation source answered with a response that cannot be trusted'),
   'no-revocation-source': f('V9.2.4', 'high', 'A certificate names no OCSP responder and no CRL distribution point'),
+  'revocation-not-checked': f('V9.2.4', 'high', 'Revocation was not checked: no trusted CA signed the chain up to a policy anchor, so the scanner sends no request to the URLs its certificates name'),
   'revocation-soft-failed': f('V9.2.4', 'medium', 'Revocation status could not be established; admitted only because the policy is soft-fail'),
   'revocation-not-applicable': f('V9.2.4', 'info', 'The certificate is itself the anchor (pinned self-signed): it has no revocation source'),
   'crl-number-missing': f('V9.2.4', 'low', 'A CRL relied on has no cRLNumber (RFC 5280 §5.2.3 requires it); used because the policy allows it (revocation.crl-number: optional)'),

@@ -21,6 +21,9 @@ import { DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS, stapleRetryDela
 import { ParsedCertificates, SharedOcspCaches } from './caches.ts';
 import { mintProbeCredentials } from './credentials.ts';
 import { AttemptReason, messageOf, reasonOf } from './failure.ts';
+import { checkOption } from './options.ts';
+import { RevocationFetchBudget } from './fetch-gate.ts';
+import { boundedFetch, type FetchOptions, type FetchResult } from '../net/http-fetch.ts';
 import { REQUIREMENTS, type Finding, type Requirement } from './findings.ts';
 import { REPORT_VERSION, requirementStatus, summarize, type CheckAttempt, type RequirementResult, type ScanReport, type TargetResult } from './report.ts';
 import { EvidenceRecorder, ReplayOcspCache, readRunManifest, readTargetManifest, replayCrlFetch, targetDirName, writeRunManifest, writeTargetEvidence } from './evidence.ts';
@@ -79,6 +82,8 @@ interface TargetJob {
   replay: boolean;
   /** Shared by the scan's targets (caches.ts). */
   certificates: ParsedCertificates;
+  /** Live: OCSP requests through the target's fetch budget (fetch-gate.ts). */
+  ocspFetch?: (url: string, options: FetchOptions) => Promise<FetchResult>;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -128,6 +133,7 @@ async function runTarget(policy: Policy, job: TargetJob, settings: ScanSettings,
     replay: job.replay,
     recorder: job.recorder,
     certificates: job.certificates,
+    ...(job.ocspFetch ? { ocspFetch: job.ocspFetch } : {}),
     ...(credentials ? { credentials } : {}),
   });
   let timer: NodeJS.Timeout | undefined;
@@ -190,8 +196,17 @@ function report(policy: Policy, at: Date, results: TargetResult[]): ScanReport {
   };
 }
 
+/** Refuse out-of-range numbers before any connection (options.ts has the ranges and why). */
+function validateScanOptions(o: Pick<ScanOptions, 'concurrency' | 'targetTimeoutMs' | 'connectionsPerEndpoint' | 'settings'>): void {
+  checkOption('concurrency', o.concurrency);
+  checkOption('targetTimeoutMs', o.targetTimeoutMs);
+  checkOption('connectionsPerEndpoint', o.connectionsPerEndpoint);
+  for (const name of ['connectTimeoutMs', 'stapleAttempts', 'stapleRetryDelayMs', 'clientAuthSettleMs'] as const) checkOption(name, o.settings?.[name]);
+}
+
 /** Scan live targets. Never throws for a target's failure (it is a result); throws CW_ERR_IO when evidence cannot be written. */
 export async function runScan(o: ScanOptions): Promise<ScanReport> {
+  validateScanOptions(o);
   const settings: ScanSettings = { ...DEFAULT_SETTINGS, ...o.settings };
   const timeoutMs = o.targetTimeoutMs ?? DEFAULT_TARGET_TIMEOUT_MS;
   const limiter = new EndpointLimiter(o.connectionsPerEndpoint ?? DEFAULT_CONNECTIONS_PER_ENDPOINT);
@@ -217,13 +232,14 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
     if (address !== null) {
       source = new LiveSource(limiter, endpointLabel(address, t.port));
       const resolved = resolveDestination(o.policy, t.host, t.port, { at });
+      const budget = new RevocationFetchBudget();
       const crlCache = new CrlCache({
-        fetch: recorder.recordingFetch(),
+        fetch: budget.wrap(recorder.recordingFetch()),
         fetchOptions: { timeoutMs: resolved.revocation.timeouts.crlMs, maxBytes: resolved.revocation.maxResponseBytes.crl, allowFile: false },
         maxAgeMs: resolved.revocation.maxResponseAgeMs,
         clockSkewMs: resolved.clockSkewMs,
       });
-      const job: TargetJob = { target: t, address, at, source, ocspCache: ocspCaches.for(resolved), crlCache, recorder, replay: false, certificates };
+      const job: TargetJob = { target: t, address, at, source, ocspCache: ocspCaches.for(resolved), crlCache, recorder, replay: false, certificates, ocspFetch: budget.wrap(boundedFetch) };
       result = await runTarget(o.policy, job, settings, timeoutMs, checks, credentials);
     }
     if (o.evidenceDir) {
@@ -241,6 +257,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
 
 /** Reproduce a recorded scan offline, at the recorded time, under `policy`. */
 export async function replayScan(dir: string, policy: Policy, options: { checks?: readonly Check<unknown>[]; settings?: Partial<ScanSettings> } = {}): Promise<ScanReport> {
+  validateScanOptions(options);
   const run = await readRunManifest(dir);
   const checks = options.checks ?? CHECKS;
   const settings: ScanSettings = { ...DEFAULT_SETTINGS, ...run.settings, ...options.settings, stapleRetryDelayMs: 0 };

@@ -47,6 +47,15 @@ export const STAPLE_RETRY_BACKOFF = 2;
  * 30 s target budget.
  */
 export const MAX_STAPLE_RETRY_DELAY_MS = 2_000;
+/**
+ * Looks per version at most: 10 wait at most 15.75 s with the default first
+ * delay, inside the default 30 s budget; more only fills a budget with
+ * handshakes to a server that plainly does not staple (and the schedule is an
+ * array of that length).
+ */
+export const MAX_STAPLE_ATTEMPTS = 10;
+/** The longest first wait a scan accepts (checked with the scan's options, options.ts): a responder that needs more than 10 s makes every scan of the server slow anyway. */
+export const MAX_STAPLE_FIRST_DELAY_MS = 10_000;
 
 /**
  * The waits before attempts 1 … attempts-1 (attempt 0 is not delayed), each
@@ -54,7 +63,7 @@ export const MAX_STAPLE_RETRY_DELAY_MS = 2_000;
  * {@link MAX_STAPLE_RETRY_DELAY_MS} or the first delay, whichever is longer.
  */
 export function stapleRetryDelays(attempts: number, firstDelayMs: number): number[] {
-  if (!Number.isInteger(attempts) || attempts < 1) throw new CertwardenError(ErrorCode.USAGE, `staple attempts must be a positive whole number (got ${String(attempts)})`);
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > MAX_STAPLE_ATTEMPTS) throw new CertwardenError(ErrorCode.USAGE, `staple attempts must be a whole number between 1 and ${MAX_STAPLE_ATTEMPTS} (got ${String(attempts)})`);
   if (!Number.isFinite(firstDelayMs) || firstDelayMs < 0) throw new CertwardenError(ErrorCode.USAGE, `the staple retry delay must be a non-negative number of milliseconds (got ${String(firstDelayMs)})`);
   const cap = Math.max(firstDelayMs, MAX_STAPLE_RETRY_DELAY_MS);
   const out: number[] = [];

@@ -4,8 +4,9 @@
  * HOST:PORT:ADDR` overrides (connect to ADDR, send SNI and check the name HOST).
  */
 import { isIP } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import { CertwardenError, ErrorCode } from '../errors.ts';
+import { readFileBoundedAsync } from '../util/bounded-read.ts';
+import { escapeControl } from '../util/terminal.ts';
 import { STARTTLS_PROTOCOLS, STARTTLS_DEFAULT_PORTS, type StarttlsProtocol } from './starttls/index.ts';
 
 /** RFC 2818 / RFC 9110 §4.2.2: https defaults to 443. */
@@ -28,12 +29,23 @@ export interface ResolveOverride {
   address: string;
 }
 
+/** A --targets file holds host names, one a line: 4 MiB is a fleet of over 100,000 targets. */
+export const MAX_TARGETS_FILE_BYTES = 4 * 1024 * 1024;
+/** Characters of a rejected target echoed in an error: enough to recognise it, not a page of whatever the file held. */
+export const MAX_ECHOED_TARGET_CHARS = 120;
+
+/** A target as typed, fit to quote in a one-line error: control characters escaped, long input cut. */
+function quoted(input: string): string {
+  const cut = input.length > MAX_ECHOED_TARGET_CHARS ? `${input.slice(0, MAX_ECHOED_TARGET_CHARS)}…` : input;
+  return `"${escapeControl(cut)}"`;
+}
+
 function usage(message: string): CertwardenError {
   return new CertwardenError(ErrorCode.USAGE, message);
 }
 
 function parsePort(text: string, input: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw usage(`invalid port in target "${input}" (1-65535)`);
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw usage(`invalid port in target ${quoted(input)} (1-65535)`);
   return Number(text);
 }
 
@@ -41,7 +53,7 @@ const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0
 
 function checkHost(host: string, input: string): string {
   if (isIP(host)) return host;
-  if (!HOSTNAME.test(host)) throw usage(`invalid host in target "${input}"`);
+  if (!HOSTNAME.test(host)) throw usage(`invalid host in target ${quoted(input)}`);
   return host.replace(/\.$/, '').toLowerCase();
 }
 
@@ -54,31 +66,31 @@ export function parseTarget(input: string, starttls?: StarttlsProtocol): ScanTar
     try {
       url = new URL(text);
     } catch {
-      throw usage(`invalid URL target "${input}"`);
+      throw usage(`invalid URL target ${quoted(input)}`);
     }
-    if (url.protocol !== 'https:') throw usage(`only https:// URLs are targets (got "${input}"); give host:port for other protocols`);
+    if (url.protocol !== 'https:') throw usage(`only https:// URLs are targets (got ${quoted(input)}); give host:port for other protocols`);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     return { input, host: checkHost(host, input), port: url.port ? Number(url.port) : DEFAULT_TLS_PORT, ...(starttls ? { starttls } : {}) };
   }
   const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$/.exec(text);
   if (bracketed) {
-    if (isIP(bracketed[1]!) !== 6) throw usage(`invalid IPv6 address in target "${input}"`);
+    if (isIP(bracketed[1]!) !== 6) throw usage(`invalid IPv6 address in target ${quoted(input)}`);
     return { input, host: bracketed[1]!, port: bracketed[2] ? parsePort(bracketed[2], input) : defaultPort, ...(starttls ? { starttls } : {}) };
   }
   if (isIP(text) === 6) return { input, host: text, port: defaultPort, ...(starttls ? { starttls } : {}) };
   const colon = text.lastIndexOf(':');
   const host = colon >= 0 ? text.slice(0, colon) : text;
   const port = colon >= 0 ? parsePort(text.slice(colon + 1), input) : defaultPort;
-  if (host === '') throw usage(`target "${input}" has no host`);
+  if (host === '') throw usage(`target ${quoted(input)} has no host`);
   return { input, host: checkHost(host, input), port, ...(starttls ? { starttls } : {}) };
 }
 
 /** `HOST:PORT:ADDR` as in curl's --resolve (ADDR may be an IPv6 literal, bracketed or not). */
 export function parseResolve(text: string): ResolveOverride {
   const m = /^([^:\s]+):(\d{1,5}):(.+)$/.exec(text.trim());
-  if (!m) throw usage(`--resolve must be HOST:PORT:ADDR (got "${text}")`);
+  if (!m) throw usage(`--resolve must be HOST:PORT:ADDR (got ${quoted(text)})`);
   const address = m[3]!.replace(/^\[|\]$/g, '');
-  if (!isIP(address)) throw usage(`--resolve address must be an IP literal (got "${m[3]}")`);
+  if (!isIP(address)) throw usage(`--resolve address must be an IP literal (got ${quoted(m[3]!)})`);
   return { host: checkHost(m[1]!, text), port: parsePort(m[2]!, text), address };
 }
 
@@ -92,12 +104,7 @@ export function applyResolve(targets: ScanTarget[], overrides: readonly ResolveO
 
 /** Targets from a file: one per line, `#` starts a comment, blank lines ignored. */
 export async function readTargetsFile(path: string, starttls?: StarttlsProtocol): Promise<ScanTarget[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new CertwardenError(ErrorCode.IO, `cannot read --targets file ${path}: ${(cause as Error).message}`, { cause });
-  }
+  const text = (await readFileBoundedAsync(path, { maxBytes: MAX_TARGETS_FILE_BYTES, what: '--targets file' })).toString('utf8');
   const out: ScanTarget[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*$/, '').trim();
@@ -105,7 +112,7 @@ export async function readTargetsFile(path: string, starttls?: StarttlsProtocol)
     try {
       out.push(parseTarget(line, starttls));
     } catch (err) {
-      throw usage(`${path}:${i + 1}: ${(err as Error).message}`);
+      throw usage(`${escapeControl(path)}:${i + 1}: ${(err as Error).message}`);
     }
   });
   return out;
@@ -113,7 +120,7 @@ export async function readTargetsFile(path: string, starttls?: StarttlsProtocol)
 
 export function parseStarttls(value: string | undefined): StarttlsProtocol | undefined {
   if (value === undefined) return undefined;
-  if (!(STARTTLS_PROTOCOLS as readonly string[]).includes(value)) throw usage(`--starttls must be one of ${STARTTLS_PROTOCOLS.join(', ')} (got "${value}")`);
+  if (!(STARTTLS_PROTOCOLS as readonly string[]).includes(value)) throw usage(`--starttls must be one of ${STARTTLS_PROTOCOLS.join(', ')} (got ${quoted(value)})`);
   return value as StarttlsProtocol;
 }
 

@@ -15,9 +15,34 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { bounded, openSocket, type ConnectOptions, type Endpoint } from './connect.ts';
 import { AttemptReason, scanFailure } from './failure.ts';
+import { BoundedReader, ByteQueue, malformed } from './tls-bytes.ts';
 
-/** A server's first flight (certificates included) is far below this; anything bigger is refused. */
+/**
+ * A server's first flight (certificates included) is far below this; anything
+ * bigger is refused. It bounds the memory one target's probe can take, and
+ * (each record being at least 6 bytes) the number of records parsed.
+ */
 export const MAX_FIRST_FLIGHT_BYTES = 512 * 1024;
+/** RFC 5246 §6.2.1, RFC 8446 §5.1: a plaintext record's fragment is at most 2^14 bytes (record_overflow beyond). */
+export const MAX_PLAINTEXT_RECORD_BYTES = 2 ** 14;
+/**
+ * One handshake message (a Certificate message, in practice the largest) is
+ * refused past this before its bytes are awaited. The protocol allows 2^24-1
+ * (RFC 5246 §7.4); OpenSSL's default cap on a peer's certificate list is
+ * 100 KiB (SSL_CTX_set_max_cert_list), and real chains are a few KiB.
+ */
+export const MAX_HANDSHAKE_MESSAGE_BYTES = 256 * 1024;
+/**
+ * Certificates accepted in one Certificate message. Real chains are 2-4;
+ * a misconfigured server sending a whole CA bundle reaches a dozen or two.
+ * Each is parsed and path-built later, so the count is capped.
+ */
+export const MAX_CERTIFICATES_PER_CHAIN = 32;
+/** CA names accepted in one CertificateRequest (RFC 5246 §7.4.4): real lists are a handful, large ones a few hundred. */
+export const MAX_ACCEPTABLE_CA_NAMES = 1024;
+
+const RECORD_HEADER_BYTES = 5;
+const HANDSHAKE_HEADER_BYTES = 4;
 
 const RECORD_HANDSHAKE = 0x16;
 const RECORD_ALERT = 0x15;
@@ -84,76 +109,124 @@ export function clientHello(serverName?: string): Buffer {
   return Buffer.concat([Buffer.from([RECORD_HANDSHAKE, 0x03, 0x01]), u16(hs.length), hs]);
 }
 
-function u24(b: Buffer, at: number): number {
-  return (b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!;
-}
-
+/**
+ * RFC 5246 §7.4.2 / RFC 8446 §4.4.2: certificate_list<0..2^24-1> of
+ * ASN.1Cert<1..2^24-1>. The list length must match the message exactly and
+ * each certificate must fit inside it.
+ */
 function parseCertificateList(body: Buffer): Uint8Array[] {
-  const total = u24(body, 0);
+  const message = new BoundedReader(body, 'Certificate');
+  const list = message.vector(3, 'certificate_list');
+  if (message.remaining !== 0) throw malformed(`Certificate: ${message.remaining} bytes after the certificate_list`);
   const out: Uint8Array[] = [];
-  let at = 3;
-  while (at < 3 + total) {
-    const len = u24(body, at);
-    out.push(new Uint8Array(body.subarray(at + 3, at + 3 + len)));
-    at += 3 + len;
+  while (list.remaining > 0) {
+    if (out.length === MAX_CERTIFICATES_PER_CHAIN) throw malformed(`Certificate: more than ${MAX_CERTIFICATES_PER_CHAIN} certificates`);
+    const len = list.u24('certificate length');
+    if (len === 0) throw malformed('Certificate: an empty certificate entry');
+    out.push(new Uint8Array(list.bytes(len, 'certificate')));
   }
   return out;
 }
 
+/** RFC 5246 §7.4.4: certificate_types<1..2^8-1>, supported_signature_algorithms<2..2^16-2>, certificate_authorities<0..2^16-1>. */
 function parseCertificateRequest(body: Buffer): Uint8Array[] {
-  let at = 1 + body[0]!; // certificate_types
-  at += 2 + body.readUInt16BE(at); // supported_signature_algorithms
-  const end = at + 2 + body.readUInt16BE(at);
-  at += 2;
+  const message = new BoundedReader(body, 'CertificateRequest');
+  message.vector(1, 'certificate_types');
+  message.vector(2, 'supported_signature_algorithms');
+  const authorities = message.vector(2, 'certificate_authorities');
   const names: Uint8Array[] = [];
-  while (at + 2 <= end) {
-    const len = body.readUInt16BE(at);
-    names.push(new Uint8Array(body.subarray(at + 2, at + 2 + len)));
-    at += 2 + len;
+  while (authorities.remaining > 0) {
+    if (names.length === MAX_ACCEPTABLE_CA_NAMES) throw malformed(`CertificateRequest: more than ${MAX_ACCEPTABLE_CA_NAMES} CA names`);
+    names.push(new Uint8Array(authorities.opaque(2, 'DistinguishedName')));
   }
   return names;
 }
 
-/** Feed records; returns the flight once ServerHelloDone (or an alert) is seen. */
+/** RFC 6066 §8: CertificateStatus { status_type; OCSPResponse ocsp_response<1..2^24-1> }. */
+function parseCertificateStatus(body: Buffer): Uint8Array | undefined {
+  const message = new BoundedReader(body, 'CertificateStatus');
+  if (message.u8('status_type') !== STATUS_TYPE_OCSP) return undefined;
+  const response = message.u24('ocsp_response length');
+  if (response === 0) throw malformed('CertificateStatus: an empty OCSP response');
+  return new Uint8Array(message.bytes(response, 'ocsp_response'));
+}
+
+/** RFC 5246 §7.4.1.3: ServerHello starts with server_version. */
+function serverVersion(body: Buffer): number {
+  return new BoundedReader(body, 'ServerHello').u16('server_version');
+}
+
+/**
+ * Feed received bytes; the flight is complete once ServerHelloDone (or an
+ * alert) is seen. Every length is checked against the protocol's maxima
+ * before any byte it claims is awaited, and against the bytes received
+ * before it is used; anything else is a typed failure (tls-bytes.ts).
+ */
 export class FlightParser {
-  #records = Buffer.alloc(0);
-  #handshake = Buffer.alloc(0);
+  readonly #records = new ByteQueue();
+  readonly #handshake = new ByteQueue();
+  /** Bytes the next record needs in all (header + fragment), once its header was read. */
+  #recordNeeds = 0;
+  #recordType = 0;
+  /** Bytes the next handshake message needs in all (header + body), once its header was read. */
+  #messageNeeds = 0;
   readonly flight: Tls12Flight = { supported: false, certificates: [], certificateRequested: false, acceptableCaNames: [] };
   done = false;
 
   push(chunk: Buffer): void {
-    this.#records = Buffer.concat([this.#records, chunk]);
-    while (!this.done && this.#records.length >= 5) {
-      const type = this.#records[0]!;
-      // RFC 5246 §6.2.1: content types 20-23, protocol major version 3. Anything else is not TLS (e.g. plain HTTP).
-      if (type < 0x14 || type > 0x17 || this.#records[1] !== 0x03) throw scanFailure(AttemptReason.USAGE, 'the server does not speak TLS on this port (not a TLS record)');
-      const len = this.#records.readUInt16BE(3);
-      if (this.#records.length < 5 + len) return;
-      const fragment = this.#records.subarray(5, 5 + len);
-      this.#records = this.#records.subarray(5 + len);
-      if (type === RECORD_ALERT) {
+    if (this.done) return;
+    this.#records.push(chunk);
+    while (!this.done) {
+      if (this.#recordNeeds === 0) {
+        if (this.#records.length < RECORD_HEADER_BYTES) return;
+        const header = this.#records.peek(RECORD_HEADER_BYTES);
+        const type = header[0]!;
+        // RFC 5246 §6.2.1: content types 20-23, protocol major version 3. Anything else is not TLS (e.g. plain HTTP).
+        if (type < 0x14 || type > 0x17 || header[1] !== 0x03) throw scanFailure(AttemptReason.USAGE, 'the server does not speak TLS on this port (not a TLS record)');
+        const len = header.readUInt16BE(3);
+        if (len > MAX_PLAINTEXT_RECORD_BYTES) throw malformed(`a ${len}-byte record (a plaintext record is at most ${MAX_PLAINTEXT_RECORD_BYTES}, RFC 5246 §6.2.1)`);
+        // RFC 5246 §6.2.1: no zero-length handshake or alert fragments (and application data has no place in a first flight).
+        if (len === 0) throw malformed('a zero-length record (RFC 5246 §6.2.1)');
+        this.#recordType = type;
+        this.#recordNeeds = RECORD_HEADER_BYTES + len;
+      }
+      if (this.#records.length < this.#recordNeeds) return;
+      const fragment = this.#records.take(this.#recordNeeds).subarray(RECORD_HEADER_BYTES);
+      this.#recordNeeds = 0;
+      if (this.#recordType === RECORD_ALERT) {
+        // RFC 5246 §7.2: struct { AlertLevel level; AlertDescription description; }.
+        if (fragment.length < 2) throw malformed(`a ${fragment.length}-byte alert`);
         this.flight.alert = fragment[1];
         this.done = true;
-      } else if (type === RECORD_HANDSHAKE) {
-        this.#handshake = Buffer.concat([this.#handshake, fragment]);
+      } else if (this.#recordType === RECORD_HANDSHAKE) {
+        this.#handshake.push(fragment);
         this.#messages();
       } else {
-        throw scanFailure(AttemptReason.USAGE, `unexpected TLS record type ${type} before ServerHelloDone`);
+        throw scanFailure(AttemptReason.USAGE, `unexpected TLS record type ${this.#recordType} before ServerHelloDone`);
       }
     }
   }
 
   #messages(): void {
-    while (!this.done && this.#handshake.length >= 4) {
-      const type = this.#handshake[0]!;
-      const len = u24(this.#handshake, 1);
-      if (this.#handshake.length < 4 + len) return;
-      const body = this.#handshake.subarray(4, 4 + len);
-      this.#handshake = this.#handshake.subarray(4 + len);
-      if (type === HS_SERVER_HELLO) this.flight.supported = body.readUInt16BE(0) === 0x0303;
+    while (!this.done) {
+      if (this.#messageNeeds === 0) {
+        if (this.#handshake.length < HANDSHAKE_HEADER_BYTES) return;
+        const header = this.#handshake.peek(HANDSHAKE_HEADER_BYTES);
+        const len = header.readUIntBE(1, 3);
+        if (len > MAX_HANDSHAKE_MESSAGE_BYTES) throw malformed(`a handshake message (type ${header[0]}) claims ${len} bytes, over the ${MAX_HANDSHAKE_MESSAGE_BYTES}-byte cap`);
+        this.#messageNeeds = HANDSHAKE_HEADER_BYTES + len;
+      }
+      if (this.#handshake.length < this.#messageNeeds) return;
+      const message = this.#handshake.take(this.#messageNeeds);
+      this.#messageNeeds = 0;
+      const type = message[0]!;
+      const body = message.subarray(HANDSHAKE_HEADER_BYTES);
+      if (type === HS_SERVER_HELLO) this.flight.supported = serverVersion(body) === 0x0303;
       else if (type === HS_CERTIFICATE) this.flight.certificates = parseCertificateList(body);
-      else if (type === HS_CERTIFICATE_STATUS && body[0] === STATUS_TYPE_OCSP) this.flight.staple = new Uint8Array(body.subarray(4, 4 + u24(body, 1)));
-      else if (type === HS_CERTIFICATE_REQUEST) {
+      else if (type === HS_CERTIFICATE_STATUS) {
+        const staple = parseCertificateStatus(body);
+        if (staple) this.flight.staple = staple;
+      } else if (type === HS_CERTIFICATE_REQUEST) {
         this.flight.certificateRequested = true;
         this.flight.acceptableCaNames = parseCertificateRequest(body);
       } else if (type === HS_SERVER_HELLO_DONE) this.done = true;

@@ -43,6 +43,12 @@ describe('scan targets', () => {
   });
 });
 
+describe('--targets file: bounded read', () => {
+  test('a device (/dev/zero) is refused as not a regular file, not read without end', async () => {
+    await assert.rejects(readTargetsFile('/dev/zero'), (e: Error & { code?: string }) => e.code === 'CW_ERR_IO' && /not a regular file/.test(e.message));
+  });
+});
+
 describe('raw TLS 1.2 flight parser', () => {
   test('ClientHello carries SNI and status_request', () => {
     const hello = clientHello('good.test');

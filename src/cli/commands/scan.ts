@@ -15,6 +15,7 @@ import { runScan, replayScan, DEFAULT_CONCURRENCY, DEFAULT_STAPLE_ATTEMPTS, DEFA
 import { hasFindingAtOrAbove, type ScanReport } from '../../scan/report.ts';
 import { SEVERITIES, type Severity } from '../../scan/findings.ts';
 import { progressReporter } from '../../scan/progress.ts';
+import { parseOptionText, type ScanOptionName } from '../../scan/options.ts';
 
 export const SCAN_FORMATS = ['text', 'json', 'sarif', 'junit', 'html'] as const;
 export type ScanFormat = (typeof SCAN_FORMATS)[number];
@@ -22,18 +23,10 @@ export type ScanFormat = (typeof SCAN_FORMATS)[number];
 /** Default --fail-on: `high`, i.e. any finding that fails a requirement. */
 export const DEFAULT_FAIL_ON: Severity = 'high';
 
-function positiveInt(args: ParsedArgs, name: string): number | undefined {
+/** A numeric option, parsed and range-checked by the scan's own limits (scan/options.ts). */
+function numeric(args: ParsedArgs, name: string, option: ScanOptionName): number | undefined {
   const v = optionalString(args, name);
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw usageError(`--${name} must be a positive whole number (got "${v}")`);
-  return Number(v);
-}
-
-function seconds(args: ParsedArgs, name: string, allowZero = false): number | undefined {
-  const v = optionalString(args, name);
-  if (v === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(v) || (!allowZero && Number(v) === 0)) throw usageError(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds (got "${v}")`);
-  return Math.round(Number(v) * 1000);
+  return v === undefined ? undefined : parseOptionText(option, v);
 }
 
 export async function renderReport(report: ScanReport, format: ScanFormat, io: Io, verbose: boolean): Promise<string> {
@@ -120,10 +113,10 @@ Defaults: --concurrency ${DEFAULT_CONCURRENCY}, --timeout ${DEFAULT_TARGET_TIMEO
       if (file !== undefined) targets.push(...(await readTargetsFile(file, starttls)));
       if (targets.length === 0) throw usageError('give at least one TARGET or --targets FILE');
       const overrides = ((args.values.resolve as string[] | undefined) ?? []).map(parseResolve);
-      const attempts = positiveInt(args, 'staple-attempts');
-      const delay = seconds(args, 'staple-retry-delay', true);
-      const concurrency = positiveInt(args, 'concurrency');
-      const timeout = seconds(args, 'timeout');
+      const attempts = numeric(args, 'staple-attempts', 'stapleAttempts');
+      const delay = numeric(args, 'staple-retry-delay', 'stapleRetryDelayMs');
+      const concurrency = numeric(args, 'concurrency', 'concurrency');
+      const timeout = numeric(args, 'timeout', 'targetTimeoutMs');
       const evidence = optionalString(args, 'evidence');
       const progress = progressReporter(io, targets.length);
       report = await runScan({

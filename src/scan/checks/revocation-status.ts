@@ -45,6 +45,9 @@ export const revocationStatusCheck: Check<RevocationDetails> = {
     const t = await ctx.trust();
     const settings = t.resolved.revocation;
     const details: RevocationDetails = { mode: settings.mode, check: settings.check, status: 'na', softFailed: false, certificates: [] };
+    // An untrusted chain's URLs are the server's choice: nothing is fetched for it (fetch-gate.ts).
+    const refusal = ctx.revocationFetchRefusal(t);
+    if (refusal) return { findings: [finding(ID, 'revocation-not-checked', refusal)], details: { ...details, status: 'not-checked' } };
     if (t.revocationPath.length < 2) {
       const why = t.verdict.trusted
         ? 'the certificate is itself the trust anchor (pinned self-signed): there is no issuer to revoke it; trust ends when its pin is removed from the policy'
@@ -60,6 +63,7 @@ export const revocationStatusCheck: Check<RevocationDetails> = {
       ocspCache: ctx.ocspCache,
       crlCache: ctx.crlCache,
       signal: ctx.signal,
+      ...(ctx.ocspFetch ? { ocspFetch: ctx.ocspFetch } : {}),
     });
     for (const c of r.certificates) {
       const got = c.evidence.find((e) => e.source === 'ocsp' && e.der);

@@ -1,0 +1,32 @@
+/**
+ * docs/limits.md lists every hostile-input limit with its value: each row
+ * must name an exported constant whose value is the one shown, so the table
+ * cannot drift from the code.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../helpers/shared.ts';
+import * as probe from '../../src/scan/tls12-probe.ts';
+import * as options from '../../src/scan/options.ts';
+import * as staple from '../../src/scan/staple-retry.ts';
+import * as gate from '../../src/scan/fetch-gate.ts';
+import * as ocsp from '../../src/ocsp/fetch.ts';
+import * as crl from '../../src/crl/cache.ts';
+import * as http from '../../src/net/http-fetch.ts';
+import * as target from '../../src/scan/target.ts';
+import * as starttls from '../../src/scan/starttls/io.ts';
+import * as caches from '../../src/scan/caches.ts';
+
+const EXPORTS: Record<string, unknown> = { ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches };
+
+test('every constant in docs/limits.md exists with the documented value', () => {
+  const text = readFileSync(join(projectRoot, 'docs', 'limits.md'), 'utf8');
+  const rows = [...text.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| (\d+)/gm)];
+  assert.ok(rows.length >= 20, `${rows.length} rows`);
+  for (const [, name, value] of rows) {
+    assert.ok(name! in EXPORTS, `${name} is not exported`);
+    assert.equal(EXPORTS[name!], Number(value), name);
+  }
+});
