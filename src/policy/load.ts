@@ -32,6 +32,7 @@ import type {
   TrustSettings,
 } from './types.ts';
 import { formatDuration, parseDuration, parseExpiry, parseHostPattern, parsePinValue, suggest } from './values.ts';
+import { readExpiry } from './expiry.ts';
 
 export { policyHash } from './hash.ts';
 
@@ -728,6 +729,7 @@ function normalise(ctx: Ctx, data: Obj): Omit<Policy, 'canonical' | 'hash' | 'wa
     purpose,
     clockSkewMs,
     destinations,
+    expiry: readExpiry(data.expiry as Obj | undefined, (p, m) => problem(ctx, ['expiry', ...p], m)),
   };
   if (inbound) out.inbound = inbound;
   return out;
