@@ -49,6 +49,8 @@ export const FINDINGS = {
   'weak-signature': f('V9.2.1', 'high', 'A certificate is signed with a weak algorithm'),
   'pin-mismatch': f('V9.2.1', 'high', 'No certificate in the chain matches the destination\'s pins'),
   'pins-expired': f('V9.2.1', 'high', 'Every pin configured for the destination has expired'),
+  'certificate-expiring-soon': f('V9.2.1', 'high', 'A certificate of the chain expires inside the policy\'s expiry fail window (expiry.leaf.fail / expiry.chain.fail)'),
+  'certificate-expiring': f('V9.2.1', 'medium', 'A certificate of the chain expires inside the policy\'s expiry warn window (expiry.leaf.warn / expiry.chain.warn)'),
   'key-info': f('V9.2.1', 'info', 'Key type and size of the server certificate'),
   'signature-info': f('V9.2.1', 'info', 'Signature algorithms in the chain'),
   'client-auth-accepts-untrusted': f('V9.2.1', 'high', 'The server asks for a client certificate but accepts a connection with none or with an untrusted, self-signed or expired one'),
@@ -65,6 +67,8 @@ export const FINDINGS = {
   'staple-unknown': f('V9.2.4', 'high', 'The stapled OCSP response says the certificate is unknown'),
   'staple-revoked': f('V9.2.4', 'critical', 'The stapled OCSP response says the certificate is revoked'),
   'staple-invalid': f('V9.2.4', 'high', 'The stapled OCSP response cannot be trusted'),
+  'staple-contradicts-responder': f('V9.2.4', 'critical', 'The server staples a good OCSP response while the live OCSP responder or CRL says the certificate is revoked (a cached staple outliving a revocation)'),
+  'staple-expiring': f('V9.2.4', 'medium', 'The stapled OCSP response is close to its nextUpdate (expiry.staple.warn): the server has missed a refresh'),
   'must-staple-violated': f('V9.2.4', 'critical', 'A Must-Staple certificate (RFC 7633) is served without a valid staple'),
   'staple-info': f('V9.2.4', 'info', 'The stapled OCSP response and its validity window'),
   // --- V9.2.4: live OCSP / CRL status ---
@@ -73,6 +77,8 @@ export const FINDINGS = {
   'revocation-unavailable': f('V9.2.4', 'high', 'Revocation status could not be established (sources unreachable) under hard-fail'),
   'revocation-invalid': f('V9.2.4', 'high', 'A revocation source answered with a response that cannot be trusted'),
   'no-revocation-source': f('V9.2.4', 'high', 'A certificate names no OCSP responder and no CRL distribution point'),
+  'revocation-unanchored': f('V9.2.4', 'high', 'The chain does not validate to an anchor or pin of the policy, so no staple, OCSP answer or CRL signed by its issuer can prove anything about revocation'),
+  'crl-expiring': f('V9.2.4', 'medium', 'A CRL consulted for the chain is close to its nextUpdate (expiry.crl.warn): the CA has not published a newer one'),
   'revocation-soft-failed': f('V9.2.4', 'medium', 'Revocation status could not be established; admitted only because the policy is soft-fail'),
   'revocation-not-applicable': f('V9.2.4', 'info', 'The certificate is itself the anchor (pinned self-signed): it has no revocation source'),
 } as const satisfies Record<string, FindingSpec>;
