@@ -66,6 +66,8 @@ export interface ScanOptions {
   /** Called as targets finish (progress). */
   onProgress?: (done: number, total: number, result: TargetResult) => void;
   checks?: readonly Check<unknown>[];
+  /** The scan's time: every validity, freshness and expiry judgement is made at it (default: now). */
+  at?: Date;
 }
 
 interface TargetJob {
@@ -196,7 +198,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
   const timeoutMs = o.targetTimeoutMs ?? DEFAULT_TARGET_TIMEOUT_MS;
   const limiter = new EndpointLimiter(o.connectionsPerEndpoint ?? DEFAULT_CONNECTIONS_PER_ENDPOINT);
   const checks = o.checks ?? CHECKS;
-  const at = new Date();
+  const at = o.at ?? new Date();
   let minted: ReturnType<typeof mintProbeCredentials> | undefined;
   const credentials = (): ReturnType<typeof mintProbeCredentials> => (minted ??= mintProbeCredentials(at));
   stapleRetryDelays(settings.stapleAttempts, settings.stapleRetryDelayMs); // refuses bad settings before any connection

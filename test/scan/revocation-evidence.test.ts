@@ -24,6 +24,7 @@ let pki: Pki;
 let rogueOcsp: DemoResponder;
 const servers: RunningServer[] = [];
 let results: Map<string, TargetResult>;
+let movedGood: TargetResult;
 
 const ids = (r: TargetResult, q: 'V9.2.1' | 'V9.2.4'): string[] => r.requirements[q].findings.map((f) => f.id);
 const show = (r: TargetResult): string => JSON.stringify(r.requirements, null, 1);
@@ -95,6 +96,9 @@ before(async () => {
   const targets = Object.entries(ports).map(([name, [host, port]]) => ({ ...parseTarget(`${host}:${port}`), address: '127.0.0.1', input: name }));
   const report = await runScan({ policy, targets, settings: FAST, targetTimeoutMs: 8_000, concurrency: 20 });
   results = new Map(report.results.map((r) => [r.target, r]));
+  // The same good server, judged 70 days from now: its 90-day leaf has 20 days left.
+  const moved = await runScan({ policy, targets: targets.filter((t) => t.input === 'good'), settings: FAST, targetTimeoutMs: 8_000, at: new Date(Date.now() + 70 * DAY) });
+  movedGood = moved.results[0]!;
 });
 
 after(async () => {
@@ -173,6 +177,10 @@ describe('scan: expiry windows (policy expiry section)', () => {
     const r = results.get('later')!;
     assert.equal(r.requirements['V9.2.1'].status, 'warn', show(r));
     assert.deepEqual(ids(r, 'V9.2.1').filter((i) => i.startsWith('certificate-')), ['certificate-expiring']);
+  });
+  test('9.9: expiry is judged at the scan\'s time, not the system clock: the good leaf scanned 70 days on is certificate-expiring', () => {
+    assert.ok(ids(movedGood, 'V9.2.1').includes('certificate-expiring'), show(movedGood));
+    assert.ok(!ids(results.get('good')!, 'V9.2.1').includes('certificate-expiring'));
   });
   test('9.9: a good staple with under a quarter of its window left is staple-expiring (medium): V9.2.4 warns', () => {
     const r = results.get('oldstaple')!;
