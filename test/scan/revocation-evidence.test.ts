@@ -78,6 +78,7 @@ before(async () => {
   await start('later', 'later.test', startTlsServer({ identity: later, staple: pki.staple(later) }, pki));
   // Six days into a six-and-a-half-day window: under a quarter left.
   await start('oldstaple', 'oldstaple.test', startTlsServer({ identity: oldStaple, staple: pki.staple(oldStaple, { thisUpdate: new Date(Date.now() - 6 * DAY), nextUpdate: new Date(Date.now() + 12 * 3_600_000) }) }, pki));
+  await start('wronghost', 'other.test', startTlsServer({ identity: good, staple: pki.staple(good) }, pki));
   await start('rogue', 'rogue.test', startTlsServer({ identity: rogue, chain: [rogueRoot], staple: rogueStaple }));
   const policy = pki.policy(
     [
@@ -164,6 +165,13 @@ describe('scan: which revocation evidence counts', () => {
     assert.ok(ids(r, 'V9.2.4').includes('revocation-unanchored'));
     assert.ok(!ids(r, 'V9.2.4').includes('staple-info'), 'a staple from an unanchored chain is not reported as good');
     assert.equal((r.evidence.checks['revocation-status'] as RevocationDetails).certificates.length, 0, 'nothing fetched for an unanchored chain');
+  });
+
+  test('10.4, silent side: a chain anchored in the policy but for another name still has authentic revocation evidence: V9.2.4 passes', () => {
+    const r = results.get('wronghost')!;
+    assert.equal(r.requirements['V9.2.1'].status, 'fail');
+    assert.equal(r.requirements['V9.2.4'].status, 'pass', show(r));
+    assert.ok(!ids(r, 'V9.2.4').includes('revocation-unanchored'));
   });
 });
 

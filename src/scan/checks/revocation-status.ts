@@ -22,6 +22,7 @@ import type { Check } from '../check.ts';
 import type { ScanContext } from '../context.ts';
 import { finding, type Finding } from '../findings.ts';
 import { b64 } from '../observations.ts';
+import { revocationAnchoring } from '../anchoring.ts';
 
 const ID = 'revocation-status';
 
@@ -93,7 +94,7 @@ async function computeLive(ctx: ScanContext): Promise<LiveRevocation | undefined
   const t = await ctx.trust();
   const settings = t.resolved.revocation;
   const sources = sourcesEvidence(settings.sources);
-  if (!t.verdict.trusted || t.revocationPath.length < 2 || sources.consulted.length === 0) return undefined;
+  if (!revocationAnchoring(t).anchored || t.revocationPath.length < 2 || sources.consulted.length === 0) return undefined;
   const result = await checkChainRevocation(t.revocationPath, {
     settings: { ...settings, sources: sources.consulted, requireStaple: false },
     at: ctx.at,
@@ -127,12 +128,13 @@ export const revocationStatusCheck: Check<RevocationDetails> = {
     const t = await ctx.trust();
     const settings = t.resolved.revocation;
     const details: RevocationDetails = { mode: settings.mode, check: settings.check, status: 'na', softFailed: false, sources: sourcesEvidence(settings.sources), certificates: [] };
-    if (!t.verdict.trusted) {
-      return { findings: [finding(ID, 'revocation-unanchored', 'the chain does not validate to an anchor or pin of the policy: OCSP answers and CRLs for it would be signed by its own, untrusted, issuer, so they were not fetched and cannot prove anything')], details };
-    }
-    if (t.revocationPath.length < 2) {
+    const anchoring = revocationAnchoring(t);
+    if (t.revocationPath.length < 2 && t.verdict.trusted) {
       const why = 'the certificate is itself the trust anchor (pinned self-signed): there is no issuer to revoke it; trust ends when its pin is removed from the policy';
       return { findings: [finding(ID, 'revocation-not-applicable', why)], details, notApplicable: why };
+    }
+    if (!anchoring.anchored) {
+      return { findings: [finding(ID, 'revocation-unanchored', `${anchoring.why}: OCSP answers and CRLs for this chain would be signed by an issuer the policy does not vouch for, so they were not fetched and cannot prove anything`)], details };
     }
     const l = await liveRevocation(ctx);
     if (!l) {

@@ -27,6 +27,7 @@ import { flightKey, handshakeKey, unb64 } from '../observations.ts';
 import { AttemptReason, scanFailure } from '../failure.ts';
 import { observeStaples, type StapleLook } from '../staple-retry.ts';
 import { liveRevocation } from './revocation-status.ts';
+import { revocationAnchoring } from '../anchoring.ts';
 import { describeRemainingWindow, insideRemainingWindow } from '../../policy/expiry.ts';
 
 const ID = 'stapling';
@@ -104,7 +105,8 @@ export const staplingCheck: Check<StaplingDetails> = {
       mustStaple = true; // a malformed TLS Feature extension gets the strictest reading, as in the engine
     }
     const consultedByPolicy = t.resolved.revocation.sources.includes('staple');
-    const details: StaplingDetails = { mustStaple, consultedByPolicy, anchored: t.verdict.trusted, versions: [] };
+    const anchoring = revocationAnchoring(t);
+    const details: StaplingDetails = { mustStaple, consultedByPolicy, anchored: anchoring.anchored, versions: [] };
     if (!issuer && t.verdict.trusted) {
       return { findings: [], details, notApplicable: 'the certificate is its own anchor (pinned self-signed): no issuer can sign an OCSP response for it' };
     }
@@ -186,10 +188,15 @@ export const staplingCheck: Check<StaplingDetails> = {
       }
     }
     if (!anyOffered) throw scanFailure(AttemptReason.USAGE, 'no TLS 1.2 or TLS 1.3 handshake completed, so stapling cannot be observed');
-    if (!t.verdict.trusted) {
+    if (!anchoring.anchored) {
+      // No staple verdict counts; a missing staple is still a fact about the server.
       const stapled = details.versions.filter((d) => d.stapled).map((d) => `${d.version}: ${d.status ?? 'unverified'}`);
+      const missing = byId.get('staple-missing');
       return {
-        findings: [finding(ID, 'revocation-unanchored', `the chain does not validate to an anchor or pin of the policy, so no staple can be evidence (whoever made the chain can sign a good answer for it)${stapled.length ? `; stapled: ${stapled.join(', ')}` : ''}`)],
+        findings: [
+          finding(ID, 'revocation-unanchored', `${anchoring.why}: no staple can be evidence (whoever made the chain can sign a good answer for it)${stapled.length ? `; stapled: ${stapled.join(', ')}` : ''}`),
+          ...(missing ? [finding(ID, 'staple-missing', `${missing.versions.join(' and ')}: ${missing.message}`, { versions: missing.versions })] : []),
+        ],
         details,
       };
     }
