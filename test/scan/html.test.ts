@@ -63,6 +63,16 @@ describe('HTML report', () => {
     assert.ok(report.results.length <= OPEN_FAILURES_UP_TO_TARGETS);
   });
 
+  test('a large report (hundreds of targets) starts fully collapsed, failures still first', () => {
+    const many = { ...report, results: Array.from({ length: 500 }, (_, i) => ({ ...report.results[i % report.results.length]!, target: `t${i}` })) };
+    const big = renderHtml(many);
+    const sections = [...big.matchAll(/<details class="target" data-status="(\w+)"( open)?>/g)];
+    assert.equal(sections.length, 500);
+    assert.ok(sections.every((m) => !m[2]));
+    const firstPass = sections.findIndex((m) => m[1] === 'pass');
+    assert.ok(sections.slice(firstPass).every((m) => m[1] === 'pass'), 'every failing target is listed before the passing ones');
+  });
+
   test('finding ids link to their row in docs/scan.md, and every such anchor exists', () => {
     const docs = readFileSync(join(projectRoot, 'docs', 'scan.md'), 'utf8');
     const links = [...html.matchAll(/<a href="([^"]+)" rel="noreferrer"><code>([a-z0-9-]+)<\/code><\/a>/g)];
