@@ -62,6 +62,9 @@ before(async () => {
   // Revoked at the CA after the server cached its good staple (`ca revoke` while nginx keeps stapling).
   const contradictedStaple = pki.staple(contradicted);
   pki.revoked.add(contradicted.certificate.serialHex);
+  const crlContradicted = pki.leaf('crlcontradict.test');
+  const crlContradictedStaple = pki.staple(crlContradicted);
+  pki.revoked.add(crlContradicted.certificate.serialHex);
 
   const ports: Record<string, [string, number]> = {};
   const start = async (name: string, host: string, p: Promise<RunningServer>): Promise<void> => {
@@ -71,6 +74,7 @@ before(async () => {
   };
   await start('good', 'good.test', startTlsServer({ identity: good, staple: pki.staple(good) }, pki));
   await start('contradict', 'contradict.test', startTlsServer({ identity: contradicted, staple: contradictedStaple }, pki));
+  await start('crlcontradict', 'crlcontradict.test', startTlsServer({ identity: crlContradicted, staple: crlContradictedStaple }, pki));
   await start('stapleonly', 'stapleonly.test', startTlsServer({ identity: stapleOnly, staple: pki.staple(stapleOnly) }, pki));
   await start('unreach', 'unreach.test', startTlsServer({ identity: unreach, staple: pki.staple(unreach) }, pki));
   await start('crlonly', 'crlonly.test', startTlsServer({ identity: crlOnly, staple: pki.staple(crlOnly) }, pki));
@@ -89,6 +93,8 @@ before(async () => {
       'destinations:',
       '  - match: stapleonly.test',
       '    revocation: { sources: [staple] }',
+      '  - match: crlcontradict.test',
+      '    revocation: { sources: [staple, crl] }',
       '  - match: crlonly.test',
       '    revocation: { sources: [crl] }',
       '',
@@ -128,6 +134,13 @@ describe('scan: which revocation evidence counts', () => {
     const f = r.requirements['V9.2.4'].findings.find((x) => x.id === 'staple-contradicts-responder')!;
     assert.equal(f.severity, 'critical');
     assert.match(f.message, /ocsp/);
+  });
+
+  test('9.6: the same when the CRL is the live source that says revoked', () => {
+    const r = results.get('crlcontradict')!;
+    const f = r.requirements['V9.2.4'].findings.find((x) => x.id === 'staple-contradicts-responder');
+    assert.ok(f, show(r));
+    assert.match(f.message, /crl http/);
   });
 
   test('9.8: sources [staple], responder unreachable, good staple: V9.2.4 passes; the evidence says ocsp and crl were skipped by policy', () => {
