@@ -331,11 +331,11 @@ const MAX_PROBE_ANSWER_BYTES = 4096;
 export function watchAfterHandshake(socket: tls.TLSSocket, settleMs: number, httpHost?: string): Promise<AfterOutcome> {
   const protocol = socket.getProtocol();
   if (!httpHost && protocol === 'TLSv1.2') {
-    return Promise.resolve({ accepted: true, detail: 'TLS 1.2: the server sent its Finished after reading the client certificate (RFC 5246 §7.4.9)' });
+    return Promise.resolve({ accepted: true, detail: 'handshake completed: the server sent its Finished after the client\'s certificate message (RFC 5246 §7.4.9)' });
   }
   return new Promise<AfterOutcome>((resolve) => {
     if (!httpHost && protocol === 'TLSv1.3') {
-      socket.once('session', () => done({ accepted: true, detail: 'TLS 1.3: the server sent a session ticket after reading the client certificate and Finished (RFC 8446 §4.6.1)' }));
+      socket.once('session', () => done({ accepted: true, detail: 'the server sent a session ticket after the client\'s certificate and Finished (RFC 8446 §4.6.1)' }));
     }
     let answer = Buffer.alloc(0);
     const done = (o: AfterOutcome): void => {
