@@ -8,9 +8,9 @@
  * (RFC 7633 §4.2.3) without a valid staple is its own, critical, finding.
  *
  * The policy decides what counts (docs/policy.md#revocation):
- *  - a staple is evidence only when the chain validates to a policy anchor or
- *    pin: whoever made an untrusted chain can sign a `good` for it, so such a
- *    chain gets `revocation-unanchored` and no staple verdict;
+ *  - a staple is evidence only when the chain is anchored in the policy
+ *    (anchoring.ts): whoever made an unanchored chain can sign a `good` for
+ *    it, so such a chain gets `revocation-unanchored` and no staple verdict;
  *  - when `revocation.sources` leaves out `staple`, a missing staple is not a
  *    finding (a bad or revoked one still is, and Must-Staple still applies);
  *  - a good staple while the live OCSP responder or CRL (the revocation-status
@@ -72,7 +72,7 @@ export interface StaplingDetails {
   mustStaple: boolean;
   /** Whether the policy's revocation.sources list `staple` (else a missing staple is not a finding). */
   consultedByPolicy: boolean;
-  /** Whether the chain validates to a policy anchor or pin (else no staple is evidence). */
+  /** Whether the chain is anchored in the policy (anchoring.ts; else no staple is evidence). */
   anchored: boolean;
   versions: StapleDetails[];
 }
