@@ -9,11 +9,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { makeLeaf, makeOcspResponder, makeRoot } from '../helpers/pki.ts';
 import { startDemoResponder, type DemoResponder } from '../../src/demo/responder.ts';
 import { buildOcspResponse } from '../../src/ocsp/builder.ts';
-import { runScan } from '../../src/scan/runner.ts';
+import { replayScan, runScan } from '../../src/scan/runner.ts';
 import { parseTarget } from '../../src/scan/target.ts';
 import type { TargetResult } from '../../src/scan/report.ts';
 import type { RevocationDetails } from '../../src/scan/checks/revocation-status.ts';
@@ -25,6 +26,7 @@ let rogueOcsp: DemoResponder;
 const servers: RunningServer[] = [];
 let results: Map<string, TargetResult>;
 let movedGood: TargetResult;
+let replayed: Map<string, TargetResult>;
 
 const ids = (r: TargetResult, q: 'V9.2.1' | 'V9.2.4'): string[] => r.requirements[q].findings.map((f) => f.id);
 const show = (r: TargetResult): string => JSON.stringify(r.requirements, null, 1);
@@ -101,8 +103,10 @@ before(async () => {
     ].join('\n'),
   );
   const targets = Object.entries(ports).map(([name, [host, port]]) => ({ ...parseTarget(`${host}:${port}`), address: '127.0.0.1', input: name }));
-  const report = await runScan({ policy, targets, settings: FAST, targetTimeoutMs: 8_000, concurrency: 20 });
+  const evidenceDir = join(pki.dir.dir, 'evidence');
+  const report = await runScan({ policy, targets, settings: FAST, targetTimeoutMs: 8_000, concurrency: 20, evidenceDir });
   results = new Map(report.results.map((r) => [r.target, r]));
+  replayed = new Map((await replayScan(evidenceDir, policy)).results.map((r) => [r.target, r]));
   // The same good server, judged 70 days from now: its 90-day leaf has 20 days left.
   const moved = await runScan({ policy, targets: targets.filter((t) => t.input === 'good'), settings: FAST, targetTimeoutMs: 8_000, at: new Date(Date.now() + 70 * DAY) });
   movedGood = moved.results[0]!;
@@ -185,6 +189,20 @@ describe('scan: which revocation evidence counts', () => {
     assert.equal(r.requirements['V9.2.1'].status, 'fail');
     assert.equal(r.requirements['V9.2.4'].status, 'pass', show(r));
     assert.ok(!ids(r, 'V9.2.4').includes('revocation-unanchored'));
+  });
+});
+
+describe('scan: replay of the evidence', () => {
+  test('gives back the same verdicts and finding ids, offline, for every scenario above', () => {
+    const idsOf = (r: TargetResult): string[] => [...ids(r, 'V9.2.1'), ...ids(r, 'V9.2.4')].sort();
+    for (const [name, live] of results) {
+      const again = replayed.get(name)!;
+      assert.deepEqual(
+        { v921: again.requirements['V9.2.1'].status, v924: again.requirements['V9.2.4'].status, ids: idsOf(again) },
+        { v921: live.requirements['V9.2.1'].status, v924: live.requirements['V9.2.4'].status, ids: idsOf(live) },
+        name,
+      );
+    }
   });
 });
 
