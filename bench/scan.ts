@@ -83,6 +83,8 @@ interface ScanRun {
   error?: string;
   verdicts: Map<string, { 'V9.2.1': Verdict; 'V9.2.4': Verdict; ids: string[] }>;
   stderr: string;
+  /** The target that took longest inside the scan (its durationMs): what bounds the wall time. */
+  slowest?: { target: string; ms: number };
 }
 
 function verdictOf(status: string | undefined): Verdict {
@@ -95,7 +97,9 @@ async function certwardenScan(endpoints: { name: string; port: number }[], polic
   const r = await run(process.execPath, argv, { NODE_COMPILE_CACHE: compileCache });
   const verdicts: ScanRun['verdicts'] = new Map();
   try {
-    const report = JSON.parse(r.stdout) as { results: { target: string; requirements: Record<string, { status: string; findings: { id: string }[] }> }[] };
+    const report = JSON.parse(r.stdout) as { results: { target: string; durationMs: number; requirements: Record<string, { status: string; findings: { id: string }[] }> }[] };
+    const slowest = report.results.reduce<{ target: string; ms: number } | undefined>((a, x) => (!a || x.durationMs > a.ms ? { target: x.target, ms: x.durationMs } : a), undefined);
+    if (slowest) slowestByRun.set(r, slowest);
     for (const x of report.results) {
       const q = x.requirements;
       verdicts.set(x.target, {
@@ -107,8 +111,10 @@ async function certwardenScan(endpoints: { name: string; port: number }[], polic
   } catch {
     return { ms: r.ms, code: r.code, verdicts, stderr: r.stderr, error: `no JSON report (exit ${r.code}): ${r.stderr.slice(0, 500)}` };
   }
-  return { ms: r.ms, code: r.code, verdicts, stderr: r.stderr };
+  const slowest = slowestByRun.get(r);
+  return { ms: r.ms, code: r.code, verdicts, stderr: r.stderr, ...(slowest ? { slowest } : {}) };
 }
+const slowestByRun = new WeakMap<object, { target: string; ms: number }>();
 
 // ------------------------------------------------------------------- testssl
 
@@ -271,13 +277,18 @@ async function comparison(pki: TestPki, policyPath: string): Promise<Record<stri
   // Two staples only OpenSSL serves this way: expired, and signed by a sibling leaf without id-kp-OCSPSigning.
   const stale = pki.leaf('stale.cmp.test');
   const sibling = pki.leaf('sibling-signed.cmp.test');
+  // A lax mTLS endpoint on single-threaded s_server (field trial 9.14): it serves one connection at a
+  // time, so every client-auth probe that waits holds up the next one.
+  const laxSserver = pki.leaf('lax-sserver.cmp.test');
   const servers = [
     await startOpensslServer({ cert: stale.cert, key: stale.key, chain: pki.intermediatePem, statusFile: pki.staple(stale.identity.certificate, { thisUpdate: new Date(Date.now() - 10 * DAY), nextUpdate: new Date(Date.now() - 9 * DAY) }) }),
     await startOpensslServer({ cert: sibling.cert, key: sibling.key, chain: pki.intermediatePem, statusFile: pki.staple(sibling.identity.certificate, { signer: pki.leaf('other.cmp.test').identity }) }),
+    await startOpensslServer({ cert: laxSserver.cert, key: laxSserver.key, chain: pki.intermediatePem, statusFile: pki.staple(laxSserver.identity.certificate), verify: 'lax', caFile: pki.rootPem }),
   ];
   endpoints.push(
     { kind: 'stale-staple (s_server)', name: 'stale.cmp.test', port: servers[0]!.port, truth: { 'V9.2.1': 'ok', 'V9.2.4': 'problem' } },
     { kind: 'sibling-signed staple (s_server)', name: 'sibling-signed.cmp.test', port: servers[1]!.port, truth: { 'V9.2.1': 'ok', 'V9.2.4': 'problem' } },
+    { kind: 'mtls-lax (s_server)', name: 'lax-sserver.cmp.test', port: servers[2]!.port, truth: { 'V9.2.1': 'problem', 'V9.2.4': 'ok' } },
   );
   try {
     // The first run starts cold (empty compile cache) and fills the cache; the second is a warm start.
@@ -309,6 +320,7 @@ async function comparison(pki: TestPki, policyPath: string): Promise<Record<stri
       certwarden_cold_start_right: coldScore.right,
       certwarden_wall_ms: Math.round(cw.ms),
       certwarden_ms_per_target: +(cw.ms / n).toFixed(1),
+      ...(cw.slowest ? { certwarden_slowest_target: cw.slowest.target, certwarden_slowest_target_ms: cw.slowest.ms } : {}),
       certwarden_exit: cw.code,
       ...(cw.error ? { certwarden_error: cw.error } : {}),
       certwarden_right: cwScore.right,
@@ -446,6 +458,7 @@ function summarize(r: Record<string, unknown>): void {
   if (c) {
     lines.push(`comparison: ${c.targets} endpoints, ${c.scored_verdicts} scored verdicts`);
     lines.push(`  certwarden: ${c.certwarden_wall_ms} ms wall, ${c.certwarden_ms_per_target} ms/target, ${c.certwarden_right} right (warm compile cache)`);
+    if (c.certwarden_slowest_target) lines.push(`  certwarden: slowest target ${c.certwarden_slowest_target}: ${c.certwarden_slowest_target_ms} ms inside the scan`);
     lines.push(`  certwarden: ${c.certwarden_cold_start_wall_ms} ms wall, ${c.certwarden_cold_start_ms_per_target} ms/target, ${c.certwarden_cold_start_right} right (cold start: empty compile cache)`);
     if (c.testssl_wall_ms !== undefined) {
       lines.push(`  testssl.sh: ${c.testssl_wall_ms} ms wall (${c.testssl_parallel} at once), ${c.testssl_ms_per_target} ms/target, ${c.testssl_right} right`);

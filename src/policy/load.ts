@@ -36,6 +36,7 @@ import type {
 } from './types.ts';
 import { notSelfSigned, parseSelfSignedPin } from './self-signed.ts';
 import { formatDuration, parseDuration, parseExpiry, parseHostPattern, parsePinValue, suggest } from './values.ts';
+import { readExpiry } from './expiry.ts';
 
 export { policyHash } from './hash.ts';
 
@@ -855,6 +856,7 @@ function normalise(ctx: Ctx, data: Obj): Omit<Policy, 'canonical' | 'hash' | 'wa
     purpose,
     clockSkewMs,
     destinations,
+    expiry: readExpiry(data.expiry as Obj | undefined, (p, m) => problem(ctx, ['expiry', ...p], m)),
   };
   if (inbound) out.inbound = inbound;
   return out;

@@ -19,6 +19,8 @@ export const PIN_PATTERN = '^sha256/[A-Za-z0-9+/]{43}=$';
 export const DURATION_PATTERN = '^(0|[1-9][0-9]{0,11})(ms|s|m|h|d)$';
 /** Listener names: a word, so they read well in logs and never collide with object internals. */
 export const LISTENER_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+/** `expiry.staple.warn` / `expiry.crl.warn`: a percentage (1-99%) or a duration. */
+export const EXPIRY_REMAINING_PATTERN = '^(?:[1-9][0-9]?%|(0|[1-9][0-9]{0,11})(ms|s|m|h|d))$';
 export const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$';
 const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
 export const HOST_PATTERN_PATTERN = `^(?:(?:\\*\\*?\\.)?(?:${LABEL}\\.)*${LABEL}\\.?|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?$`;
@@ -55,8 +57,39 @@ export const POLICY_SCHEMA = {
       items: { $ref: '#/definitions/destination' },
     },
     inbound: { $ref: '#/definitions/inbound', description: 'Verification of client certificates on mTLS listeners.' },
+    expiry: { $ref: '#/definitions/expiry', description: 'When a scan warns or fails about certificates, staples and CRLs close to their end (docs/policy.md#expiry).' },
   },
   definitions: {
+    expiry: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        leaf: { $ref: '#/definitions/expiryWindows', description: 'Time left before the server certificate\'s notAfter. Default warn "30d", fail "7d".' },
+        chain: { $ref: '#/definitions/expiryWindows', description: 'Time left before an intermediate\'s or the anchor\'s notAfter. Default warn "60d", fail "14d".' },
+        staple: { $ref: '#/definitions/remainingWindow', description: 'Time left before a good staple\'s nextUpdate. Default "25%" of its validity window.' },
+        crl: { $ref: '#/definitions/remainingWindow', description: 'Time left before a CRL\'s nextUpdate. Default "25%" of its validity window.' },
+      },
+    },
+    expiryWindows: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        warn: duration('Warn (medium finding) when less than this is left. At most 3650d.', '30d'),
+        fail: duration('Fail (high finding) when less than this is left; not longer than warn. At most 3650d.', '7d'),
+      },
+    },
+    remainingWindow: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        warn: {
+          type: ['string', 'integer'],
+          pattern: EXPIRY_REMAINING_PATTERN,
+          description: `Warn (medium finding) when less than this is left: a percentage of the thisUpdate..nextUpdate window ("25%", 1% to 99%) or a duration. ${DURATION_DESCRIPTION}`,
+          examples: ['25%', '1d'],
+        },
+      },
+    },
     duration: {
       type: ['string', 'integer'],
       pattern: DURATION_PATTERN,
@@ -287,6 +320,7 @@ const PIN_HINT =
 export const PATTERN_HINTS: Readonly<Record<string, string>> = {
   [DURATION_PATTERN]: 'must be a duration: integer seconds or a string like "30s", "5m", "2h", "1d"',
   [PIN_PATTERN]: PIN_HINT,
+  [EXPIRY_REMAINING_PATTERN]: 'must be a percentage of the validity window from "1%" to "99%", or a duration like "12h", "1d"',
   [DATE_PATTERN]: 'must be an ISO 8601 date like "2026-12-31" or a date-time with zone like "2026-12-31T12:00:00Z"',
   [LISTENER_NAME_PATTERN]: 'must be a listener name: letters, digits, ".", "_" or "-", starting with a letter or digit (at most 64 characters)',
   [HOST_PATTERN_PATTERN]: 'must be a host pattern: "host", "*.suffix" or "**.suffix", optionally with ":port" (IPv6 in brackets)',

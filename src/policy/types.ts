@@ -169,6 +169,24 @@ export interface PolicyWarning {
   location: SourceLocation;
 }
 
+/** `expiry.leaf` / `expiry.chain`: time left before a certificate's notAfter. */
+export interface ExpiryWindows {
+  warnMs: number;
+  /** Never longer than warnMs. */
+  failMs: number;
+}
+
+/** `expiry.staple` / `expiry.crl`: time left before nextUpdate, fixed or as a share of thisUpdate..nextUpdate. */
+export type RemainingWindow = { ms: number } | { fraction: number };
+
+/** The `expiry:` section (src/policy/expiry.ts); defaults applied. */
+export interface ExpirySettings {
+  leaf: ExpiryWindows;
+  chain: ExpiryWindows;
+  staple: RemainingWindow;
+  crl: RemainingWindow;
+}
+
 export interface Policy {
   version: 1;
   /** Absolute path of the policy file, when loaded from one. */
@@ -181,6 +199,8 @@ export interface Policy {
   clockSkewMs: number;
   destinations: readonly DestinationRule[];
   inbound?: InboundSettings;
+  /** Expiry warning and failure windows for scans (`expiry:`). */
+  expiry: ExpirySettings;
   /** Non-fatal findings (expired pins, lost backup pin). */
   warnings: readonly PolicyWarning[];
   /** Canonical JSON of the source document (sorted keys, no comments): what the hash covers. */

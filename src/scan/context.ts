@@ -23,7 +23,6 @@ import type { MintedCredential, ProbeCredential } from './credentials.ts';
 import type { ScanTarget } from './target.ts';
 import { ReplayOcspCache, type EvidenceRecorder } from './evidence.ts';
 import { ParsedCertificates } from './caches.ts';
-import { revocationFetchRefusal } from './fetch-gate.ts';
 import type { FetchOptions, FetchResult } from '../net/http-fetch.ts';
 
 /** Tunables of a scan; defaults in runner.ts. */
@@ -219,15 +218,6 @@ export class ScanContext {
     });
   }
 
-  /**
-   * Why the served chain gives no authority to fetch the OCSP/CRL URLs its
-   * certificates name (no trusted CA signed them: fetch-gate.ts), or
-   * undefined when it does. The gate for every revocation fetch.
-   */
-  revocationFetchRefusal(t: TrustView): string | undefined {
-    return revocationFetchRefusal(t.verdict, t.revocationPath, t.resolved.anchors);
-  }
-
   /** Served chain, trust verdict (revocation skipped: the V9.2.4 checks do it) and the path revocation is judged on. */
   trust(): Promise<TrustView> {
     this.#trust ??= this.#evaluate();
@@ -332,9 +322,26 @@ const MAX_PROBE_ANSWER_BYTES = 4096;
  * the HTTP layer with a 400 naming the certificate; on HTTPS ports a GET is
  * sent to see it. An alert, a close without an answer, or such a 400 is a
  * rejection; an answer, or a connection kept open, is acceptance.
+ *
+ * Each probe is decided as soon as the protocol allows, so a single-threaded
+ * server (openssl s_server serves one connection at a time) is not held for
+ * the settle time per probe: off HTTPS ports, TLS 1.2 is decided by the
+ * completed handshake itself (the server's Finished follows its reading of
+ * the client's Certificate and CertificateVerify, RFC 5246 §7.4.8-7.4.9; a
+ * refusal is an alert instead), and TLS 1.3 by a NewSessionTicket, which a
+ * server sends only after the client's Finished, hence after the
+ * certificate (RFC 8446 §4.6.1). The settle time is the bound for servers
+ * that send neither an answer, an alert nor a ticket.
  */
 export function watchAfterHandshake(socket: tls.TLSSocket, settleMs: number, httpHost?: string): Promise<AfterOutcome> {
+  const protocol = socket.getProtocol();
+  if (!httpHost && protocol === 'TLSv1.2') {
+    return Promise.resolve({ accepted: true, detail: 'handshake completed: the server sent its Finished after the client\'s certificate message (RFC 5246 §7.4.9)' });
+  }
   return new Promise<AfterOutcome>((resolve) => {
+    if (!httpHost && protocol === 'TLSv1.3') {
+      socket.once('session', () => done({ accepted: true, detail: 'the server sent a session ticket after the client\'s certificate and Finished (RFC 8446 §4.6.1)' }));
+    }
     let answer = Buffer.alloc(0);
     const done = (o: AfterOutcome): void => {
       clearTimeout(timer);

@@ -27,6 +27,14 @@ export interface RequirementResult {
   reason?: string;
 }
 
+/** The --targets line of the target, else the policy rule (or file) that applies to it. */
+export interface TargetLocation {
+  file: string;
+  /** 1-based; absent when only the file is known. */
+  line?: number;
+  from: 'targets-file' | 'policy';
+}
+
 export interface TargetResult {
   /** The target exactly as given. */
   target: string;
@@ -34,6 +42,8 @@ export interface TargetResult {
   serverName: string;
   port: number;
   starttls?: string;
+  /** The file and line that asked for this target (see location.ts): code-scanning locations. */
+  location?: TargetLocation;
   requirements: Record<Requirement, RequirementResult>;
   attempts: CheckAttempt[];
   evidence: {

@@ -30,6 +30,7 @@ import { EvidenceRecorder, ReplayOcspCache, readRunManifest, readTargetManifest,
 import { endpointLabel, type ScanTarget } from './target.ts';
 import type { Endpoint } from './connect.ts';
 import type { ObservationLog } from './observations.ts';
+import { targetLocation } from './location.ts';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -69,6 +70,8 @@ export interface ScanOptions {
   /** Called as targets finish (progress). */
   onProgress?: (done: number, total: number, result: TargetResult) => void;
   checks?: readonly Check<unknown>[];
+  /** The scan's time: every validity, freshness and expiry judgement is made at it (default: now). */
+  at?: Date;
 }
 
 interface TargetJob {
@@ -114,6 +117,7 @@ async function runTarget(policy: Policy, job: TargetJob, settings: ScanSettings,
     serverName: t.host,
     port: t.port,
     ...(t.starttls ? { starttls: t.starttls } : {}),
+    ...withLocation(policy, t, job.at),
     requirements: emptyRequirements(),
     attempts: [],
     evidence: { at: job.at.toISOString(), policyHash: policy.hash, checks: {} },
@@ -182,7 +186,12 @@ function failedTarget(policy: Policy, t: ScanTarget, at: Date, reason: AttemptRe
   const attempts: CheckAttempt[] = checks.map((c) => ({ check: c.id, requirement: c.requirement, status: 'error', reason, message, durationMs: 0 }));
   const requirements = emptyRequirements();
   for (const req of REQUIREMENTS) requirements[req] = { status: 'error', findings: [], reason: message };
-  return { target: t.input, address: null, serverName: t.host, port: t.port, ...(t.starttls ? { starttls: t.starttls } : {}), requirements, attempts, evidence: { at: at.toISOString(), policyHash: policy.hash, checks: {} }, durationMs: 0 };
+  return { target: t.input, address: null, serverName: t.host, port: t.port, ...(t.starttls ? { starttls: t.starttls } : {}), ...withLocation(policy, t, at), requirements, attempts, evidence: { at: at.toISOString(), policyHash: policy.hash, checks: {} }, durationMs: 0 };
+}
+
+function withLocation(policy: Policy, t: ScanTarget, at: Date): { location?: TargetResult['location'] } {
+  const location = targetLocation(policy, t, at);
+  return location ? { location } : {};
 }
 
 function report(policy: Policy, at: Date, results: TargetResult[]): ScanReport {
@@ -211,7 +220,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
   const timeoutMs = o.targetTimeoutMs ?? DEFAULT_TARGET_TIMEOUT_MS;
   const limiter = new EndpointLimiter(o.connectionsPerEndpoint ?? DEFAULT_CONNECTIONS_PER_ENDPOINT);
   const checks = o.checks ?? CHECKS;
-  const at = new Date();
+  const at = o.at ?? new Date();
   let minted: ReturnType<typeof mintProbeCredentials> | undefined;
   const credentials = (): ReturnType<typeof mintProbeCredentials> => (minted ??= mintProbeCredentials(at));
   stapleRetryDelays(settings.stapleAttempts, settings.stapleRetryDelayMs); // refuses bad settings before any connection

@@ -21,6 +21,8 @@ export interface ScanTarget {
   /** Address to connect to when pinned by --resolve (else resolved by DNS at scan time). */
   address?: string;
   starttls?: StarttlsProtocol;
+  /** Where the target was written, when it came from a --targets file (SARIF locations point there). */
+  origin?: { file: string; line: number };
 }
 
 export interface ResolveOverride {
@@ -110,7 +112,7 @@ export async function readTargetsFile(path: string, starttls?: StarttlsProtocol)
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
     try {
-      out.push(parseTarget(line, starttls));
+      out.push({ ...parseTarget(line, starttls), origin: { file: path, line: i + 1 } });
     } catch (err) {
       throw usage(`${escapeControl(path)}:${i + 1}: ${(err as Error).message}`);
     }

@@ -110,6 +110,15 @@ describe('certwarden scan: openssl s_server', () => {
     assert.ok(f);
     assert.ok(!(f.details!.accepted as string[]).some((a) => a.endsWith('/none')), 'no certificate at all is refused');
   });
+  test('-verify 1 (lax): each probe is decided as soon as the protocol allows (TLS 1.2 Finished, TLS 1.3 session ticket), not after the settle wait', () => {
+    const r = results.get('lax')!;
+    const d = r.evidence.checks['client-auth'] as { probes: Array<{ version: string; credential: string; accepted: boolean; detail: string }> };
+    assert.equal(d.probes.length, 8);
+    assert.ok(d.probes.every((p) => p.accepted && !/stayed open/.test(p.detail)), JSON.stringify(d.probes, null, 1));
+    // One after another on a single-threaded server, 8 settle waits would be 8 × clientAuthSettleMs.
+    const ms = r.attempts.find((a) => a.check === 'client-auth')!.durationMs;
+    assert.ok(ms < 8 * FAST.clientAuthSettleMs, `client-auth took ${ms} ms`);
+  });
   test('-verify 1 (lax): client-auth-accepts-untrusted, V9.2.1 fail', () => {
     const r = results.get('lax')!;
     assert.equal(v921('lax'), 'fail', JSON.stringify(r.evidence.checks['client-auth']));

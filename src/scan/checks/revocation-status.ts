@@ -1,35 +1,119 @@
 /**
  * V9.2.4: the live revocation status of the leaf and (with `check: chain`)
- * the intermediates, from OCSP and CRLs only (the staple is judged by the
- * stapling check), under the policy's hard- or soft-fail mode. The engine's
+ * the intermediates, from the OCSP and CRL sources the policy lists
+ * (`revocation.sources`, in its order; the staple is judged by the stapling
+ * check), under the policy's hard- or soft-fail mode. The engine's
  * checkChainRevocation decides; a revoked certificate fails however it is
  * found, `unknown` is not `good`, and a pinned self-signed certificate has no
  * revocation source: `na` with the reason, not a failure.
+ *
+ * Revocation evidence counts only when it is anchored in the policy: for a
+ * chain that does not validate to a policy anchor or pin, whoever made the
+ * chain can also make a `good` OCSP answer or CRL for it, so such a chain
+ * gets `revocation-unanchored` and nothing is fetched for it.
+ *
+ * The evidence says which sources were consulted, which the policy leaves out
+ * (skipped), and which could not be reached.
  */
-import { checkChainRevocation, RevocationCheckReason, type CertificateRevocation } from '../../revocation/checker.ts';
+import { checkChainRevocation, RevocationCheckReason, UNREACHABLE_CODES, type CertificateRevocation, type ChainRevocationResult } from '../../revocation/checker.ts';
 import type { RevocationSource } from '../../revocation/types.ts';
+import { describeRemainingWindow, insideRemainingWindow } from '../../policy/expiry.ts';
 import type { Check } from '../check.ts';
+import type { ScanContext } from '../context.ts';
 import { finding, type Finding } from '../findings.ts';
 import { b64 } from '../observations.ts';
+import { revocationAnchoring } from '../anchoring.ts';
 
 const ID = 'revocation-status';
 
-/** The stapling check owns the staple; here only the sources a client would query itself. */
+/** The sources a client queries itself; the stapling check owns the staple. */
 const LIVE_SOURCES: readonly RevocationSource[] = ['ocsp', 'crl'];
 
 /**
  * Passed as the "staple" so the engine's Must-Staple / require-staple rule
  * (judged by the stapling check) does not turn into a revocation finding here.
- * It is never read: `staple` is not among LIVE_SOURCES.
+ * It is never read: `staple` is never among the sources passed.
  */
 const NOT_THIS_CHECKS_STAPLE = new Uint8Array(0);
+
+export interface RevocationSourcesEvidence {
+  /** `revocation.sources` for this destination, as the policy gives them. */
+  policy: RevocationSource[];
+  /** Live sources this check asked (policy order). */
+  consulted: RevocationSource[];
+  /** Live sources the policy leaves out, so they were not asked. */
+  skippedByPolicy: RevocationSource[];
+  /** Consulted sources that could not be reached (network error, timeout, HTTP error, tryLater). */
+  unreachable: RevocationSource[];
+  /** Where `staple` is judged when the policy lists it. */
+  staple: 'judged by the stapling check' | 'skipped by policy';
+}
 
 export interface RevocationDetails {
   mode: string;
   check: string;
   status: string;
   softFailed: boolean;
+  sources: RevocationSourcesEvidence;
   certificates: Array<{ subject: string; serial: string; status: string; reasons: string[]; sources: Array<{ source: string; url?: string; status: string; thisUpdate?: string; nextUpdate?: string }> }>;
+}
+
+/** The live check of one target, shared with the stapling check (a staple contradicting it is a finding there). */
+export interface LiveRevocation {
+  result: ChainRevocationResult;
+  sources: RevocationSourcesEvidence;
+}
+
+const live = new WeakMap<ScanContext, Promise<LiveRevocation | undefined>>();
+
+function sourcesEvidence(policySources: readonly RevocationSource[]): RevocationSourcesEvidence {
+  return {
+    policy: [...policySources],
+    consulted: policySources.filter((s) => LIVE_SOURCES.includes(s)),
+    skippedByPolicy: LIVE_SOURCES.filter((s) => !policySources.includes(s)),
+    unreachable: [],
+    staple: policySources.includes('staple') ? 'judged by the stapling check' : 'skipped by policy',
+  };
+}
+
+/**
+ * The live OCSP/CRL check of the target, run once per target whoever asks
+ * first; undefined when nothing may be asked: an unanchored chain, a
+ * certificate that is its own anchor, or a policy listing no live source.
+ */
+export function liveRevocation(ctx: ScanContext): Promise<LiveRevocation | undefined> {
+  let p = live.get(ctx);
+  if (!p) {
+    p = computeLive(ctx);
+    live.set(ctx, p);
+  }
+  return p;
+}
+
+async function computeLive(ctx: ScanContext): Promise<LiveRevocation | undefined> {
+  const t = await ctx.trust();
+  const settings = t.resolved.revocation;
+  const sources = sourcesEvidence(settings.sources);
+  if (!revocationAnchoring(t).anchored || t.revocationPath.length < 2 || sources.consulted.length === 0) return undefined;
+  const result = await checkChainRevocation(t.revocationPath, {
+    settings: { ...settings, sources: sources.consulted, requireStaple: false },
+    at: ctx.at,
+    clockSkewMs: t.resolved.clockSkewMs,
+    staple: NOT_THIS_CHECKS_STAPLE,
+    ocspCache: ctx.ocspCache,
+    crlCache: ctx.crlCache,
+    signal: ctx.signal,
+    ...(ctx.ocspFetch ? { ocspFetch: ctx.ocspFetch } : {}),
+  });
+  for (const c of result.certificates) {
+    const got = c.evidence.find((e) => e.source === 'ocsp' && e.der);
+    const failed = c.reasons.filter((x) => x.code.startsWith('ocsp-'));
+    if (got?.der) ctx.recorder.ocsp.push({ index: c.certificate.index, ...(got.url ? { url: got.url } : {}), der: b64(got.der) });
+    else if (failed.length > 0) ctx.recorder.ocsp.push({ index: c.certificate.index, reasons: failed });
+  }
+  const unreachable = new Set(result.certificates.flatMap((c) => c.reasons.filter((x) => UNREACHABLE_CODES.has(x.code)).map((x) => (x.code.startsWith('crl-') ? 'crl' : 'ocsp') as RevocationSource)));
+  sources.unreachable = sources.consulted.filter((s) => unreachable.has(s));
+  return { result, sources };
 }
 
 function describe(c: CertificateRevocation): string {
@@ -39,38 +123,27 @@ function describe(c: CertificateRevocation): string {
 export const revocationStatusCheck: Check<RevocationDetails> = {
   id: ID,
   requirement: 'V9.2.4',
-  title: 'Live OCSP / CRL status of the chain under the policy\'s fail mode',
+  title: 'Live OCSP / CRL status of the chain, from the policy\'s sources, under its fail mode',
   needs: ['handshakes', 'ocsp-crl-fetch'],
   async run(ctx) {
     const t = await ctx.trust();
     const settings = t.resolved.revocation;
-    const details: RevocationDetails = { mode: settings.mode, check: settings.check, status: 'na', softFailed: false, certificates: [] };
-    // An untrusted chain's URLs are the server's choice: nothing is fetched for it (fetch-gate.ts).
-    const refusal = ctx.revocationFetchRefusal(t);
-    if (refusal) return { findings: [finding(ID, 'revocation-not-checked', refusal)], details: { ...details, status: 'not-checked' } };
-    if (t.revocationPath.length < 2) {
-      const why = t.verdict.trusted
-        ? 'the certificate is itself the trust anchor (pinned self-signed): there is no issuer to revoke it; trust ends when its pin is removed from the policy'
-        : 'the certificate\'s issuer is not known, so its revocation cannot be checked';
-      if (!t.verdict.trusted) return { findings: [finding(ID, 'no-revocation-source', why)], details };
+    const details: RevocationDetails = { mode: settings.mode, check: settings.check, status: 'na', softFailed: false, sources: sourcesEvidence(settings.sources), certificates: [] };
+    const anchoring = revocationAnchoring(t);
+    if (t.revocationPath.length < 2 && t.verdict.trusted) {
+      const why = 'the certificate is itself the trust anchor (pinned self-signed): there is no issuer to revoke it; trust ends when its pin is removed from the policy';
       return { findings: [finding(ID, 'revocation-not-applicable', why)], details, notApplicable: why };
     }
-    const r = await checkChainRevocation(t.revocationPath, {
-      settings: { ...settings, sources: LIVE_SOURCES, requireStaple: false },
-      at: ctx.at,
-      clockSkewMs: t.resolved.clockSkewMs,
-      staple: NOT_THIS_CHECKS_STAPLE,
-      ocspCache: ctx.ocspCache,
-      crlCache: ctx.crlCache,
-      signal: ctx.signal,
-      ...(ctx.ocspFetch ? { ocspFetch: ctx.ocspFetch } : {}),
-    });
-    for (const c of r.certificates) {
-      const got = c.evidence.find((e) => e.source === 'ocsp' && e.der);
-      const failed = c.reasons.filter((x) => x.code.startsWith('ocsp-'));
-      if (got?.der) ctx.recorder.ocsp.push({ index: c.certificate.index, ...(got.url ? { url: got.url } : {}), der: b64(got.der) });
-      else if (failed.length > 0) ctx.recorder.ocsp.push({ index: c.certificate.index, reasons: failed });
+    if (!anchoring.anchored) {
+      return { findings: [finding(ID, 'revocation-unanchored', `${anchoring.why}: OCSP answers and CRLs for this chain would be signed by an issuer the policy does not vouch for, so they were not fetched and cannot prove anything`)], details };
     }
+    const l = await liveRevocation(ctx);
+    if (!l) {
+      const why = `the policy's revocation.sources (${settings.sources.join(', ')}) list no live source (ocsp, crl): the staple alone is judged, by the stapling check`;
+      return { findings: [], details, notApplicable: why };
+    }
+    const r = l.result;
+    details.sources = l.sources;
     details.status = r.status;
     details.softFailed = r.softFailed;
     details.certificates = r.certificates.map((c) => ({
@@ -87,6 +160,7 @@ export const revocationStatusCheck: Check<RevocationDetails> = {
       })),
     }));
     const findings: Finding[] = [];
+    const sourcesNote = `consulted ${l.sources.consulted.join(', ')}${l.sources.skippedByPolicy.length ? `; skipped by policy: ${l.sources.skippedByPolicy.join(', ')}` : ''}${l.sources.unreachable.length ? `; unreachable: ${l.sources.unreachable.join(', ')}` : ''}`;
     for (const c of r.certificates) {
       const codes = c.reasons.map((x) => x.code);
       const text = c.reasons.map((x) => x.message).join('; ');
@@ -96,12 +170,16 @@ export const revocationStatusCheck: Check<RevocationDetails> = {
         findings.push(finding(ID, 'revocation-unknown', `the responder does not know ${describe(c)}: ${text}`, { index: c.certificate.index }));
       } else if (c.status === 'error') {
         const id = codes.includes(RevocationCheckReason.NO_SOURCE) ? 'no-revocation-source' : codes.includes(RevocationCheckReason.UNAVAILABLE) ? 'revocation-unavailable' : 'revocation-invalid';
-        findings.push(finding(ID, id, `${describe(c)}: ${text}`, { index: c.certificate.index, codes }));
+        findings.push(finding(ID, id, `${describe(c)}: ${text} (${sourcesNote})`, { index: c.certificate.index, codes, sources: l.sources }));
       } else if (c.softFailed) {
-        findings.push(finding(ID, 'revocation-soft-failed', `${describe(c)}: no source could be reached; admitted only because the policy is soft-fail`, { index: c.certificate.index }));
+        findings.push(finding(ID, 'revocation-soft-failed', `${describe(c)}: no source could be reached (${sourcesNote}); admitted only because the policy is soft-fail`, { index: c.certificate.index, sources: l.sources }));
       }
-      const noNumber = c.warnings?.find((x) => x.code === 'crl-number-missing');
-      if (noNumber) findings.push(finding(ID, 'crl-number-missing', `${describe(c)}: ${noNumber.message}`, { index: c.certificate.index }));
+      for (const e of c.evidence) {
+        if (e.source !== 'crl' || e.status === 'error' || !e.thisUpdate || !e.nextUpdate) continue;
+        if (insideRemainingWindow(ctx.policy.expiry.crl, e.thisUpdate, e.nextUpdate, ctx.at)) {
+          findings.push(finding(ID, 'crl-expiring', `the CRL ${e.url ?? ''} consulted for ${describe(c)} is valid until ${e.nextUpdate.toISOString()}: less than ${describeRemainingWindow(ctx.policy.expiry.crl)} left (expiry.crl.warn)`, { index: c.certificate.index, ...(e.url ? { url: e.url } : {}), nextUpdate: e.nextUpdate.toISOString() }));
+        }
+      }
     }
     return { findings, details };
   },

@@ -6,6 +6,17 @@
  * stapling cache is cold (nginx fetches on the first request) gets a short,
  * bounded retry before `staple-missing` (staple-retry.ts). A Must-Staple certificate
  * (RFC 7633 §4.2.3) without a valid staple is its own, critical, finding.
+ *
+ * The policy decides what counts (docs/policy.md#revocation):
+ *  - a staple is evidence only when the chain is anchored in the policy
+ *    (anchoring.ts): whoever made an unanchored chain can sign a `good` for
+ *    it, so such a chain gets `revocation-unanchored` and no staple verdict;
+ *  - when `revocation.sources` leaves out `staple`, a missing staple is not a
+ *    finding (a bad or revoked one still is, and Must-Staple still applies);
+ *  - a good staple while the live OCSP responder or CRL (the revocation-status
+ *    check's answer, shared) says revoked is `staple-contradicts-responder`:
+ *    a server keeps stapling its cached `good` after a revocation;
+ *  - a good staple close to its nextUpdate is `staple-expiring` (expiry.staple).
  */
 import { verifyOcspResponse, type OcspVerification } from '../../ocsp/verify.ts';
 import { OcspReason } from '../../ocsp/reasons.ts';
@@ -15,6 +26,9 @@ import { TLS_VERSIONS, type TlsVersion } from '../connect.ts';
 import { flightKey, handshakeKey, unb64 } from '../observations.ts';
 import { AttemptReason, scanFailure } from '../failure.ts';
 import { observeStaples, type StapleLook } from '../staple-retry.ts';
+import { liveRevocation } from './revocation-status.ts';
+import { revocationAnchoring } from '../anchoring.ts';
+import { describeRemainingWindow, insideRemainingWindow } from '../../policy/expiry.ts';
 
 const ID = 'stapling';
 
@@ -56,6 +70,10 @@ export interface StapleDetails {
 
 export interface StaplingDetails {
   mustStaple: boolean;
+  /** Whether the policy's revocation.sources list `staple` (else a missing staple is not a finding). */
+  consultedByPolicy: boolean;
+  /** Whether the chain is anchored in the policy (anchoring.ts; else no staple is evidence). */
+  anchored: boolean;
   versions: StapleDetails[];
 }
 
@@ -86,7 +104,9 @@ export const staplingCheck: Check<StaplingDetails> = {
     } catch {
       mustStaple = true; // a malformed TLS Feature extension gets the strictest reading, as in the engine
     }
-    const details: StaplingDetails = { mustStaple, versions: [] };
+    const consultedByPolicy = t.resolved.revocation.sources.includes('staple');
+    const anchoring = revocationAnchoring(t);
+    const details: StaplingDetails = { mustStaple, consultedByPolicy, anchored: anchoring.anchored, versions: [] };
     if (!issuer && t.verdict.trusted) {
       return { findings: [], details, notApplicable: 'the certificate is its own anchor (pinned self-signed): no issuer can sign an OCSP response for it' };
     }
@@ -99,6 +119,7 @@ export const staplingCheck: Check<StaplingDetails> = {
     };
     let anyOffered = false;
     let validEverywhere = true;
+    const goodVersions: TlsVersion[] = [];
     // A server that requires a client certificate refuses a TLS 1.2 handshake after its first flight,
     // and the raw flight carries the staple (RFC 6066 §8: CertificateStatus follows Certificate), so
     // TLS 1.2 is looked at through flights when the server answers one; TLS 1.3 through handshakes.
@@ -126,7 +147,7 @@ export const staplingCheck: Check<StaplingDetails> = {
       anyOffered = true;
       if (!staple) {
         validEverywhere = false;
-        note('staple-missing', version, `no OCSP response stapled in ${d.attempts} attempt(s)`);
+        if (consultedByPolicy) note('staple-missing', version, `no OCSP response stapled in ${d.attempts} attempt(s)`);
         continue;
       }
       d.stapled = true;
@@ -159,13 +180,40 @@ export const staplingCheck: Check<StaplingDetails> = {
         const why = v.reasons.find((r) => r.code === bad.code)?.message ?? v.reasons[0]?.message ?? v.status;
         note(bad.id, version, `stapled response ${v.status}: ${why}`, bad.code);
       } else {
+        goodVersions.push(version);
         note('staple-info', version, `good staple signed by ${d.signer ?? '?'}, valid ${d.thisUpdate ?? '?'} to ${d.nextUpdate ?? '(no nextUpdate)'}`);
+        if (v.thisUpdate && v.nextUpdate && insideRemainingWindow(ctx.policy.expiry.staple, v.thisUpdate, v.nextUpdate, ctx.at)) {
+          note('staple-expiring', version, `the stapled response is valid until ${d.nextUpdate}: less than ${describeRemainingWindow(ctx.policy.expiry.staple)} left (expiry.staple.warn); the server should have fetched a fresh one`);
+        }
       }
     }
     if (!anyOffered) throw scanFailure(AttemptReason.USAGE, 'no TLS 1.2 or TLS 1.3 handshake completed, so stapling cannot be observed');
+    if (!anchoring.anchored) {
+      // No staple verdict counts; a missing staple is still a fact about the server.
+      const stapled = details.versions.filter((d) => d.stapled).map((d) => `${d.version}: ${d.status ?? 'unverified'}`);
+      const missing = byId.get('staple-missing');
+      return {
+        findings: [
+          finding(ID, 'revocation-unanchored', `${anchoring.why}: no staple can be evidence (whoever made the chain can sign a good answer for it)${stapled.length ? `; stapled: ${stapled.join(', ')}` : ''}`),
+          ...(missing ? [finding(ID, 'staple-missing', `${missing.versions.join(' and ')}: ${missing.message}`, { versions: missing.versions })] : []),
+        ],
+        details,
+      };
+    }
+    if (goodVersions.length > 0) {
+      // A failure of the live check is the revocation-status check's to report.
+      const leafLive = (await liveRevocation(ctx).catch(() => undefined))?.result.certificates.find((c) => c.certificate.index === 0);
+      if (leafLive?.status === 'revoked') {
+        const said = leafLive.evidence.filter((e) => e.status === 'revoked').map((e) => `${e.source}${e.url ? ` ${e.url}` : ''}`);
+        findings.push(finding(ID, 'staple-contradicts-responder', `${goodVersions.join(' and ')}: the server staples a good response but ${said.join(' and ') || 'the live check'} says the certificate is revoked${leafLive.revocationTime ? ` since ${leafLive.revocationTime.toISOString()}` : ''}: clients that trust the staple accept a revoked certificate until the server refreshes it`, { versions: goodVersions, sources: said }));
+      }
+    }
     for (const [id, e] of byId) findings.push(finding(ID, id, `${e.versions.join(' and ')}: ${e.message}`, { versions: e.versions, ...(e.code ? { code: e.code } : {}) }));
     if (mustStaple && !validEverywhere) {
       findings.push(finding(ID, 'must-staple-violated', 'the certificate carries the TLS Feature status_request (Must-Staple, RFC 7633) but the server does not staple a valid response on every TLS version it offers: clients that honour Must-Staple hard-fail'));
+    }
+    if (!consultedByPolicy && findings.every((f) => f.severity === 'info')) {
+      return { findings, details, notApplicable: `the policy's revocation.sources (${t.resolved.revocation.sources.join(', ')}) leave out staple` };
     }
     return { findings, details };
   },

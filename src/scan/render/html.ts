@@ -1,12 +1,24 @@
 /**
  * A single-file HTML report: inline CSS, no script, no external resource
- * (it must open from an air-gapped evidence folder). Per target: the
- * verdicts, the findings, the served chain and each staple's validity window.
+ * (it must open from an air-gapped evidence folder; the CSP forbids any
+ * fetch). The only links are to the finding's row in docs/scan.md, which the
+ * reader follows by choice.
+ *
+ * Built to stay usable with hundreds of targets: an overall verdict and the
+ * counts first, then the targets worst first (fail, error, warn, pass, na),
+ * each a collapsible `<details>` whose summary line carries its verdicts and
+ * finding ids; only failing targets of a small report start open. Every
+ * string from a certificate, a server or a policy goes through htmlEscape.
  */
-import { REQUIREMENTS, REQUIREMENT_TITLES } from '../findings.ts';
-import type { ScanReport, TargetResult } from '../report.ts';
+import { REQUIREMENTS, REQUIREMENT_TITLES, SEVERITY_RANK, type Finding } from '../findings.ts';
+import type { RequirementStatus, ScanReport, TargetResult } from '../report.ts';
 import type { TrustChainDetails } from '../checks/trust-chain.ts';
 import type { StaplingDetails } from '../checks/stapling.ts';
+
+/** Where a finding id's explanation lives (the same anchors as the SARIF rules' helpUri). */
+export const FINDING_DOCS_URL = 'https://github.com/certwarden/certwarden/blob/main/docs/scan.md';
+/** Up to this many targets, failing ones start expanded; beyond it everything starts collapsed so the page stays scannable. */
+export const OPEN_FAILURES_UP_TO_TARGETS = 50;
 
 export function htmlEscape(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -14,26 +26,55 @@ export function htmlEscape(s: string): string {
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1d2330;background:#fafbfc}
-h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:0}.meta{color:#5b6475;margin-bottom:1.5rem}
-.target{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:1rem 1.25rem;margin:0 0 1rem}
+h1{font-size:1.5rem;margin:0 0 .25rem}.meta{color:#5b6475;margin-bottom:1rem}
+.verdict{font-size:1.1rem;margin:0 0 1rem}.verdict .badge{font-size:1rem;padding:.1rem .6rem}
+details.target{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:.5rem 1rem;margin:0 0 .5rem}
+details.target>summary{cursor:pointer;font-weight:600}details.target>summary .ids{font-weight:400;color:#5b6475;font-size:.85rem}
 .badge{display:inline-block;min-width:3.2rem;text-align:center;border-radius:4px;padding:0 .4rem;font-weight:600;font-size:.8rem;color:#fff}
 .pass{background:#1f883d}.fail{background:#cf222e}.error{background:#8250df}.warn{background:#bf8700}.na{background:#6e7781}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border-bottom:1px solid #eef0f3;text-align:left;padding:.25rem .5rem;vertical-align:top}
 th{font-weight:600;color:#5b6475;font-size:.85rem}code{font-size:.85em;word-break:break-all}.sev-critical,.sev-high{color:#cf222e;font-weight:600}
 .sev-medium,.sev-low{color:#9a6700}.sev-info{color:#6e7781}.summary td{border:none;padding:.1rem .75rem .1rem 0}`;
 
+/** Worst first: the order targets are listed in and the overall verdict's ranking. */
+const STATUS_RANK: Readonly<Record<RequirementStatus, number>> = { fail: 0, error: 1, warn: 2, pass: 3, na: 4 };
+
 function badge(status: string): string {
   return `<span class="badge ${htmlEscape(status)}">${htmlEscape(status.toUpperCase())}</span>`;
 }
 
-function target(r: TargetResult): string {
+/** A target's worst requirement status. */
+export function targetStatus(r: TargetResult): RequirementStatus {
+  return REQUIREMENTS.map((q) => r.requirements[q].status).reduce((a, b) => (STATUS_RANK[b] < STATUS_RANK[a] ? b : a), 'na' as RequirementStatus);
+}
+
+/** The report's verdict: the worst target's status (`na` when nothing applied anywhere). */
+export function overallStatus(report: ScanReport): RequirementStatus {
+  return report.results.map(targetStatus).reduce((a, b) => (STATUS_RANK[b] < STATUS_RANK[a] ? b : a), report.results.length ? ('na' as RequirementStatus) : 'error');
+}
+
+function findingLink(id: string): string {
+  return `<a href="${FINDING_DOCS_URL}#${htmlEscape(id)}" rel="noreferrer"><code>${htmlEscape(id)}</code></a>`;
+}
+
+function findingLine(f: Finding): string {
+  return `<div><span class="sev-${f.severity}">${htmlEscape(f.severity)}</span> ${findingLink(f.id)} ${htmlEscape(f.message)}</div>`;
+}
+
+function target(r: TargetResult, open: boolean): string {
   const chain = r.evidence.checks['trust-chain'] as TrustChainDetails | undefined;
   const stapling = r.evidence.checks.stapling as StaplingDetails | undefined;
-  const parts = [`<section class="target"><h2>${htmlEscape(r.target)}</h2><div class="meta">${htmlEscape(`${r.serverName}:${r.port}`)}${r.address ? ` &middot; ${htmlEscape(r.address)}` : ''}${r.starttls ? ` &middot; STARTTLS ${htmlEscape(r.starttls)}` : ''}</div>`];
+  const status = targetStatus(r);
+  const actionable = [...new Set(REQUIREMENTS.flatMap((q) => r.requirements[q].findings.filter((f) => f.severity !== 'info').map((f) => f.id)))];
+  const verdicts = REQUIREMENTS.map((q) => `${q} ${badge(r.requirements[q].status)}`).join(' ');
+  const parts = [
+    `<details class="target" data-status="${status}"${open ? ' open' : ''}><summary>${badge(status)} ${htmlEscape(r.target)} &middot; ${verdicts}${actionable.length ? ` <span class="ids">${actionable.map(htmlEscape).join(', ')}</span>` : ''}</summary>`,
+    `<div class="meta">${htmlEscape(`${r.serverName}:${r.port}`)}${r.address ? ` &middot; ${htmlEscape(r.address)}` : ''}${r.starttls ? ` &middot; STARTTLS ${htmlEscape(r.starttls)}` : ''}</div>`,
+  ];
   parts.push('<table><tr><th>requirement</th><th>verdict</th><th>findings</th></tr>');
   for (const q of REQUIREMENTS) {
     const rr = r.requirements[q];
-    const items = rr.findings.map((f) => `<div><span class="sev-${f.severity}">${htmlEscape(f.severity)}</span> <code>${htmlEscape(f.id)}</code> ${htmlEscape(f.message)}</div>`).join('');
+    const items = [...rr.findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]).map(findingLine).join('');
     const why = rr.reason && (rr.status === 'error' || rr.status === 'na') ? `<div class="sev-info">${htmlEscape(rr.reason)}</div>` : '';
     parts.push(`<tr><td><b>${q}</b><br><small>${htmlEscape(REQUIREMENT_TITLES[q])}</small></td><td>${badge(rr.status)}</td><td>${items}${why}</td></tr>`);
   }
@@ -50,21 +91,28 @@ function target(r: TargetResult): string {
     }
     parts.push('</table>');
   }
-  parts.push('</section>');
+  parts.push('</details>');
   return parts.join('\n');
 }
 
 export function renderHtml(report: ScanReport): string {
   const s = report.summary;
+  const overall = overallStatus(report);
   const rows = REQUIREMENTS.map((q) => `<tr><td><b>${q}</b></td>${(['pass', 'fail', 'warn', 'na', 'error'] as const).map((k) => `<td>${badge(k)} ${s.requirements[q][k]}</td>`).join('')}</tr>`).join('');
+  // Stable sort: worst first, the given order within a status.
+  const ordered = report.results.map((r, i) => ({ r, i, rank: STATUS_RANK[targetStatus(r)] })).sort((a, b) => a.rank - b.rank || a.i - b.i);
+  const openFailures = report.results.length <= OPEN_FAILURES_UP_TO_TARGETS;
+  const verdictText = `${s.failed} of ${s.targets} target(s) failed, ${s.errors} could not be scanned completely`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>certwarden scan: ${s.targets} target(s)</title><style>${CSS}</style></head>
+<meta name="referrer" content="no-referrer">
+<title>certwarden scan: ${htmlEscape(overall.toUpperCase())}, ${s.targets} target(s)</title><style>${CSS}</style></head>
 <body><h1>certwarden scan</h1>
 <div class="meta">${htmlEscape(report.at)} &middot; policy ${htmlEscape(report.policy.hash.slice(0, 16))}&hellip;${report.replay ? ` &middot; replayed from ${htmlEscape(report.replay.dir)}` : ''}</div>
+<p class="verdict" id="verdict">${badge(overall)} ${htmlEscape(verdictText)}</p>
 <table class="summary">${rows}</table>
-${report.results.map(target).join('\n')}
+${ordered.map(({ r }) => target(r, openFailures && (targetStatus(r) === 'fail' || targetStatus(r) === 'error'))).join('\n')}
 </body></html>
 `;
 }
