@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   pin: () => import('./commands/pin.ts'),
   demo: () => import('./commands/demo.ts'),
   scan: () => import('./commands/scan.ts'),
+  probe: () => import('./commands/probe.ts'),
   'ca init': () => import('./commands/ca-init.ts'),
   'ca issue': () => import('./commands/ca-issue.ts'),
   'ca renew': () => import('./commands/ca-renew.ts'),
