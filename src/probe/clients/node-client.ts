@@ -12,12 +12,10 @@
  * for --pin-host (a per-destination rule: the internal CA everywhere else).
  */
 import https from 'node:https';
+import module from 'node:module';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Agent, fetch } from 'undici';
-import { createAgent } from '../../tls/agent.ts';
-import { createDispatcher } from '../../tls/dispatcher.ts';
-import { loadPolicy } from '../../policy/load.ts';
+import type { Policy } from '../../policy/types.ts';
 
 export const NODE_CLIENT_MODES = ['https', 'fetch', 'certwarden-agent', 'certwarden-dispatcher'] as const;
 type Mode = (typeof NODE_CLIENT_MODES)[number];
@@ -25,7 +23,13 @@ type Mode = (typeof NODE_CLIENT_MODES)[number];
 /** The client's own budget, under the probe's per-case timeout so the client reports its own error first. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
-function policyFor(ca: string, pin: string | undefined, pinHost: string | undefined): ReturnType<typeof loadPolicy> {
+/**
+ * The probe starts this client once per case: what a mode does not use is not
+ * loaded (certwarden's modules, undici), and Node's compile cache keeps the
+ * rest from being compiled again on every start.
+ */
+async function policyFor(ca: string, pin: string | undefined, pinHost: string | undefined): Promise<Policy> {
+  const { loadPolicy } = await import('../../policy/load.ts');
   return loadPolicy(
     {
       version: 1,
@@ -63,7 +67,8 @@ async function main(): Promise<number> {
       status = await httpsGet(url, undefined, caPem);
       break;
     case 'certwarden-agent': {
-      const agent = createAgent(policyFor(caPem, values.pin, values['pin-host']));
+      const { createAgent } = await import('../../tls/agent.ts');
+      const agent = createAgent(await policyFor(caPem, values.pin, values['pin-host']));
       try {
         status = await httpsGet(url, agent, undefined);
       } finally {
@@ -73,7 +78,8 @@ async function main(): Promise<number> {
     }
     case 'fetch':
     case 'certwarden-dispatcher': {
-      const dispatcher = mode === 'fetch' ? new Agent({ connect: { ca: caPem } }) : createDispatcher(policyFor(caPem, values.pin, values['pin-host']));
+      const { Agent, fetch } = await import('undici');
+      const dispatcher = mode === 'fetch' ? new Agent({ connect: { ca: caPem } }) : (await import('../../tls/dispatcher.ts')).createDispatcher(await policyFor(caPem, values.pin, values['pin-host']));
       try {
         const res = await fetch(url, { dispatcher, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         await res.arrayBuffer();
@@ -92,6 +98,7 @@ async function main(): Promise<number> {
 }
 
 if (import.meta.main) {
+  module.enableCompileCache?.();
   try {
     process.exitCode = await main();
   } catch (err) {
