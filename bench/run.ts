@@ -26,6 +26,7 @@ const BENCHES: Record<string, Bench> = {
   crl: { file: 'crl.ts', peer: 'openssl crl / verify -crl_check', about: 'CRL build, parse and lookup at 100k and 1M entries (~1 min)' },
   'ca-ocsp': { file: 'ca-ocsp.ts', peer: 'openssl ocsp -port', about: 'OCSP requests per second of `ca serve` per CA key type, CRL generation for 100k entries (~5 min; needs wrk, else autocannon)' },
   enforce: { file: 'enforce.ts', peer: 'https.Agent, nginx', about: 'createAgent requests/s over new connections; handshakes/s with createStapler and nginx stapling (~4 min)' },
+  probe: { file: 'probe.ts', peer: 'curl, wget, python, java, node, openssl, gnutls-cli', about: 'wall time and cases/s of one asvs probe run per client profile, farm start-up (~2 min)' },
   scan: { file: 'scan.ts', peer: 'testssl.sh', about: 'scan of 21 endpoints with known verdicts against testssl.sh -S, then 1,000 endpoints (~3 min; needs testssl)' },
 };
 

@@ -13,6 +13,7 @@ import { Ajv } from 'ajv';
 import { assertOneLineError, runCli } from '../helpers/cli.ts';
 import { projectRoot } from '../helpers/shared.ts';
 import { available } from './profiles.ts';
+import type { ProbeReport } from '../../src/probe/report.ts';
 
 const CURL = ['--', 'curl', '-sS', '--fail', '-o', '/dev/null', '--max-time', '10', '--cacert', '{ca}', '{url}'];
 const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(JSON.parse(readFileSync(join(projectRoot, 'schema', 'probe-report.schema.json'), 'utf8')));
@@ -22,14 +23,14 @@ describe('certwarden probe (CLI)', () => {
   test('curl: exit 1, JSON valid against the schema, with the contract fields', { skip: hasCurl ? false : 'curl is not installed' }, async () => {
     const r = await runCli(['probe', '--format', 'json', ...CURL]);
     assert.equal(r.code, 1, r.stderr);
-    const j = JSON.parse(r.stdout);
+    const j: ProbeReport = JSON.parse(r.stdout);
     assert.ok(validate(j), JSON.stringify(validate.errors));
     assert.equal(j.version, 1);
-    const res = j.results[0];
+    const res = j.results[0]!;
     assert.equal(res.target, CURL.slice(1).join(' '));
     assert.equal(res.requirements['V9.2.4'].status, 'fail');
-    assert.ok(res.requirements['V9.2.1'].findings.some((f: { id: string }) => f.id === 'client-accepts-ca-as-leaf'));
-    const expired = res.cases.find((c: { id: string }) => c.id === 'expired');
+    assert.ok(res.requirements['V9.2.1'].findings.some((f) => f.id === 'client-accepts-ca-as-leaf'));
+    const expired = res.cases.find((c) => c.id === 'expired')!;
     assert.deepEqual([expired.expected, expired.got, expired.exitStatus], ['reject', 'rejected', 60]);
     assert.match(expired.stderrTail, /certificate has expired/);
     assert.equal(j.summary.failed, 1);
