@@ -115,6 +115,10 @@ export function judgeCase(spec: CaseSpec, pinning: boolean, run: ClientRun): Cas
     if (expected === 'reject') return { ...base, got, verdict: 'wrong', contradiction };
     return { ...base, got, verdict: 'error', contradiction, reason: `${contradiction}: the exchange did not complete` };
   }
+  if (spec.id === CONTROL_CASE && got === 'rejected') {
+    // Not a finding: a client that refuses a good server is misconfigured, and nothing it rejects proves anything.
+    return { ...base, got, verdict: 'error', reason: `the client rejected the control case (a good server chaining to {ca}): misconfigured client (exit ${run.exitStatus ?? run.signal})` };
+  }
   return { ...base, got, verdict: (got === 'accepted') === (expected === 'accept') ? 'ok' : 'wrong' };
 }
 
@@ -136,7 +140,7 @@ export function requirementResult(requirement: Requirement, specs: ReadonlyMap<s
   const control = results.find((r) => r.id === CONTROL_CASE);
   const errors: string[] = [];
   if (!control) errors.push('the control case did not run');
-  else if (control.verdict !== 'ok') errors.push(`the client ${control.verdict === 'error' ? 'could not be judged on' : 'rejected'} the control case (a good server), so its rejections prove nothing: ${control.reason ?? `exit ${control.exitStatus ?? control.signal}`}`);
+  else if (control.verdict !== 'ok') errors.push(`control: ${control.reason ?? 'no verdict'}; so the client's rejections prove nothing`);
   for (const r of own) if (r.verdict === 'error') errors.push(`${r.id}: ${r.reason ?? 'no verdict'}`);
   if (errors.length > 0) return { status: 'error', findings, reason: errors.join('; ') };
   if (findings.some((f) => warnsRequirement(f.severity))) return { status: 'warn', findings };

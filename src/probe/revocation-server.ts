@@ -164,8 +164,15 @@ export class RevocationServer {
       return send(200, 'application/pkix-crl', this.#crl(entry));
     }
     if (ocsp && req.method === 'GET' && ocsp[2]) {
+      let der: Buffer;
+      try {
+        der = Buffer.from(decodeURIComponent(ocsp[2]), 'base64');
+      } catch {
+        // A malformed %-escape (URIError): RFC 6960 §2.3 malformedRequest, not a crash of the farm.
+        return send(200, 'application/ocsp-response', buildErrorResponse('malformedRequest'));
+      }
       this.counts.ocsp++;
-      return send(200, 'application/ocsp-response', this.#answer(Buffer.from(decodeURIComponent(ocsp[2]), 'base64')));
+      return send(200, 'application/ocsp-response', this.#answer(der));
     }
     if (ocsp && req.method === 'POST') {
       const chunks: Buffer[] = [];

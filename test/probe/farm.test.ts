@@ -88,6 +88,14 @@ describe('probe farm', () => {
     assert.ok(rootCrl.has(revokedCa.serialBytes));
   });
 
+  test('a malformed OCSP GET (bad %-escape) gets malformedRequest, and the farm keeps answering', async () => {
+    const url = material('revoked-ocsp').chain[0]!.ocspUrls[0]!;
+    const res = await fetch(`${url}/%E0%A4%A`);
+    assert.equal(res.status, 200);
+    assert.deepEqual([...Buffer.from(await res.arrayBuffer())], [0x30, 0x03, 0x0a, 0x01, 0x01], 'OCSPResponse { responseStatus malformedRequest }');
+    assert.equal(await askResponder('revoked-ocsp'), 'revoked');
+  });
+
   test('responder-down: its OCSP and CRL endpoints reset the connection', async () => {
     const url = new URL(material('responder-down').chain[0]!.ocspUrls[0]!);
     const outcome = await new Promise<string>((resolve) => {

@@ -58,7 +58,10 @@ describe('probe runner', () => {
     const report = await runProbe({ command: [node, '-e', 'process.exit(1)'], farm, suites: ['v9.2.4'], concurrency: 6 });
     const r = report.results[0]!;
     assert.equal(r.requirements['V9.2.4'].status, 'error');
-    assert.match(r.requirements['V9.2.4'].reason!, /control/);
+    assert.match(r.requirements['V9.2.4'].reason!, /rejected the control case .*misconfigured client/);
+    const control = r.cases.find((c) => c.id === 'control')!;
+    assert.deepEqual([control.got, control.verdict], ['rejected', 'error'], 'rejecting the control is an error, not a finding');
+    assert.deepEqual(r.requirements['V9.2.4'].findings, []);
     assert.equal(r.requirements['V9.2.1'].status, 'na', 'v9.2.1 was not in the suite');
   });
 
