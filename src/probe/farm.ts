@@ -26,6 +26,8 @@ export interface ServerObservation {
   handshakes: number;
   /** HTTP requests that arrived (after a completed handshake, by construction). */
   requests: number;
+  /** --proxy: tunnels the proxy opened to the case server during the run. */
+  tunnels?: number;
 }
 
 export interface CaseEndpoint {

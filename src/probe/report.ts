@@ -84,6 +84,8 @@ export interface ProbeResult {
   profile?: string;
   /** Whether the client was declared to pin `{pin}` (decides pinned-self-signed). */
   pinning: boolean;
+  /** Set when the clients ran through the probe's CONNECT proxy (--proxy). */
+  proxy?: boolean;
   suites: string[];
   requirements: Record<Requirement, ProbeRequirementResult>;
   cases: CaseResult[];
@@ -114,6 +116,10 @@ export function judgeCase(spec: CaseSpec, pinning: boolean, run: ClientRun): Cas
     // Data went to the server: that is acceptance, whatever the exit status says.
     if (expected === 'reject') return { ...base, got, verdict: 'wrong', contradiction };
     return { ...base, got, verdict: 'error', contradiction, reason: `${contradiction}: the exchange did not complete` };
+  }
+  if (got === 'accepted' && run.server.tunnels === 0) {
+    // Not a verdict change (the client did accept this server), but the proxy mode was not exercised.
+    return { ...base, got, verdict: (expected === 'accept') ? 'ok' : 'wrong', contradiction: 'the client reached the case server without the proxy (--proxy): it ignores HTTPS_PROXY' };
   }
   if (spec.id === CONTROL_CASE && got === 'rejected') {
     // Not a finding: a client that refuses a good server is misconfigured, and nothing it rejects proves anything.

@@ -16,6 +16,7 @@ import { CASES, caseSpec, CONTROL_CASE, type CaseId, type CaseSpec } from './cas
 import { Farm, type CaseEndpoint } from './farm.ts';
 import { judgeCase, PROBE_REPORT_VERSION, requirementResult, summarizeProbe, type CaseResult, type ClientRun, type NotServableCase, type ProbeReport, type ProbeResult } from './report.ts';
 import { resolveSuites } from './suites.ts';
+import { ConnectProxy } from './connect-proxy.ts';
 import { TOOL_VERSION } from '../scan/runner.ts';
 
 /** A client that has not finished its TLS and HTTP exchange with a loopback server in this long is hanging. */
@@ -32,7 +33,7 @@ export const STDERR_TAIL_BYTES = 2048;
 /** A setup step (javac, keytool) that takes longer than this is stuck. */
 export const SETUP_TIMEOUT_MS = 120_000;
 
-export const PLACEHOLDERS = ['{url}', '{host}', '{port}', '{ca}', '{pin}', '{pin-host}', '{dir}'] as const;
+export const PLACEHOLDERS = ['{url}', '{host}', '{port}', '{ca}', '{pin}', '{pin-host}', '{dir}', '{proxy}'] as const;
 
 /**
  * Proxy variables are removed from the client's environment: a client that
@@ -41,11 +42,16 @@ export const PLACEHOLDERS = ['{url}', '{host}', '{port}', '{ca}', '{pin}', '{pin
  */
 const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'FTP_PROXY', 'NO_PROXY'];
 
-export function clientEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function clientEnv(env: NodeJS.ProcessEnv, proxyUrl?: string): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
   for (const k of PROXY_VARIABLES) delete out[k];
-  out.NO_PROXY = '*';
-  out.no_proxy = '*';
+  if (proxyUrl === undefined) {
+    out.NO_PROXY = '*';
+    out.no_proxy = '*';
+  } else {
+    // --proxy: the probe's own loopback CONNECT proxy, for every scheme, with no exception for localhost.
+    for (const k of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'all_proxy', 'ALL_PROXY']) out[k] = proxyUrl;
+  }
   return out;
 }
 
@@ -70,6 +76,8 @@ export interface ProbeOptions {
   env?: NodeJS.ProcessEnv;
   /** Reuse a running farm (tests, bench); default: start one and close it at the end. */
   farm?: Farm;
+  /** Run the clients through the probe's loopback CONNECT proxy ({proxy}, HTTPS_PROXY...). */
+  proxy?: boolean;
   /** Keep the farm's files (ca.pem, chains) in this folder. */
   keepDir?: string;
   onCase?: (result: CaseResult) => void;
@@ -83,14 +91,16 @@ export interface CaseValues {
   pin: string;
   pinHost: string;
   dir: string;
+  /** The proxy URL in --proxy mode, else empty. */
+  proxy: string;
 }
 
 export function substitute(arg: string, v: CaseValues): string {
-  return arg.replaceAll('{url}', v.url).replaceAll('{host}', v.host).replaceAll('{port}', v.port).replaceAll('{ca}', v.ca).replaceAll('{pin-host}', v.pinHost).replaceAll('{pin}', v.pin).replaceAll('{dir}', v.dir);
+  return arg.replaceAll('{url}', v.url).replaceAll('{host}', v.host).replaceAll('{port}', v.port).replaceAll('{ca}', v.ca).replaceAll('{pin-host}', v.pinHost).replaceAll('{pin}', v.pin).replaceAll('{dir}', v.dir).replaceAll('{proxy}', v.proxy);
 }
 
 export function probeEnv(v: CaseValues): Record<string, string> {
-  return { CERTWARDEN_PROBE_URL: v.url, CERTWARDEN_PROBE_HOST: v.host, CERTWARDEN_PROBE_PORT: v.port, CERTWARDEN_PROBE_CA: v.ca, CERTWARDEN_PROBE_PIN: v.pin, CERTWARDEN_PROBE_PIN_HOST: v.pinHost };
+  return { CERTWARDEN_PROBE_URL: v.url, CERTWARDEN_PROBE_HOST: v.host, CERTWARDEN_PROBE_PORT: v.port, CERTWARDEN_PROBE_CA: v.ca, CERTWARDEN_PROBE_PIN: v.pin, CERTWARDEN_PROBE_PIN_HOST: v.pinHost, ...(v.proxy ? { CERTWARDEN_PROBE_PROXY: v.proxy } : {}) };
 }
 
 /** Find the executable the way spawn will; a missing one is a usage error (exit 2), before any server starts. */
@@ -175,8 +185,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
   const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new CertwardenError(ErrorCode.USAGE, `concurrency must be a positive whole number (got ${concurrency})`);
   if (!(timeoutMs > 0)) throw new CertwardenError(ErrorCode.USAGE, `the case timeout must be more than 0 (got ${timeoutMs} ms)`);
-  const env = clientEnv(o.env ?? process.env);
-  const executable = resolveExecutable(o.command[0]!, env);
+  const executable = resolveExecutable(o.command[0]!, clientEnv(o.env ?? process.env));
   const pinning = o.pinning ?? o.command.some((a) => a.includes('{pin}'));
   const at = new Date();
   const started = performance.now();
@@ -184,10 +193,17 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
   const results = new Map<CaseId, CaseResult>();
   const notServable: NotServableCase[] = [];
   let workDir: string | undefined;
+  let proxy: ConnectProxy | undefined;
   try {
+    if (o.proxy) {
+      proxy = new ConnectProxy(ids.map((id) => farm.endpoint(id)?.port).filter((p): p is number => p !== undefined));
+      await proxy.start();
+    }
+    const env = clientEnv(o.env ?? process.env, proxy?.url);
+    const proxyUrl = proxy?.url ?? '';
     workDir = o.keepDir !== undefined ? join(o.keepDir, 'client') : await mkdtemp(join(tmpdir(), 'certwarden-probe-client-'));
     await mkdir(workDir, { recursive: true });
-    await prepareClient(o, farm, workDir, env);
+    await prepareClient(o, farm, workDir, env, proxyUrl);
     const dir = workDir;
     const runnable: CaseId[] = [];
     for (const id of ids) {
@@ -198,9 +214,11 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
     const runCase = async (id: CaseId): Promise<void> => {
       const held = await farm.acquire(id);
       try {
-        const values = caseValues(held.endpoint, farm, dir);
+        const values = caseValues(held.endpoint, farm, dir, proxyUrl);
         const argv = [executable, ...o.command.slice(1).map((a) => substitute(a, values))];
-        const run = await runClient(argv, { ...env, ...probeEnv(values) }, timeoutMs, o.stdin === undefined ? undefined : substitute(o.stdin, values), held.seen);
+        const tunnelsBefore = proxy?.tunnels(held.endpoint.port) ?? 0;
+        const observe = (): ClientRun['server'] => ({ ...held.seen(), ...(proxy ? { tunnels: proxy.tunnels(held.endpoint.port) - tunnelsBefore } : {}) });
+        const run = await runClient(argv, { ...env, ...probeEnv(values) }, timeoutMs, o.stdin === undefined ? undefined : substitute(o.stdin, values), observe);
         const result = judgeCase(caseSpec(id), pinning, run);
         results.set(id, result);
         o.onCase?.(result);
@@ -220,6 +238,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
       runCase,
     );
   } finally {
+    await proxy?.close();
     if (!o.farm) await farm.close();
     if (workDir !== undefined && o.keepDir === undefined) await rm(workDir, { recursive: true, force: true });
   }
@@ -231,6 +250,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
     command: [...o.command],
     ...(o.profile !== undefined ? { profile: o.profile } : {}),
     pinning,
+    ...(o.proxy ? { proxy: true } : {}),
     suites: [...(o.suites && o.suites.length > 0 ? o.suites : ['asvs'])],
     requirements: Object.fromEntries(REQUIREMENTS.map((q) => [q, requirementResult(q, specs, cases, inSuite(q))])) as ProbeResult['requirements'],
     cases,
@@ -240,14 +260,14 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
   return { version: PROBE_REPORT_VERSION, tool: { name: 'certwarden', version: TOOL_VERSION }, at: at.toISOString(), results: [result], summary: summarizeProbe([result]) };
 }
 
-function caseValues(e: CaseEndpoint, farm: Farm, dir: string): CaseValues {
-  return { url: e.url, host: e.host, port: String(e.port), ca: farm.caPath, pin: farm.pin, pinHost: farm.pinHost, dir };
+function caseValues(e: CaseEndpoint, farm: Farm, dir: string, proxy: string): CaseValues {
+  return { url: e.url, host: e.host, port: String(e.port), ca: farm.caPath, pin: farm.pin, pinHost: farm.pinHost, dir, proxy };
 }
 
 /** Write the profile's files and run its setup commands; a failing step is an operational error with its stderr. */
-async function prepareClient(o: ProbeOptions, farm: Farm, dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function prepareClient(o: ProbeOptions, farm: Farm, dir: string, env: NodeJS.ProcessEnv, proxy: string): Promise<void> {
   for (const [name, content] of Object.entries(o.files ?? {})) await writeFile(join(dir, name), content);
-  const values: CaseValues = { url: '', host: '', port: '', ca: farm.caPath, pin: farm.pin, pinHost: farm.pinHost, dir };
+  const values: CaseValues = { url: '', host: '', port: '', ca: farm.caPath, pin: farm.pin, pinHost: farm.pinHost, dir, proxy };
   for (const step of o.setup ?? []) {
     const argv = [resolveExecutable(step[0]!, env), ...step.slice(1).map((a) => substitute(a, values))];
     const run = await runClient(argv, env, SETUP_TIMEOUT_MS, undefined, () => ({ handshakes: 0, requests: 0 }));

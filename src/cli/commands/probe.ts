@@ -34,7 +34,7 @@ function positiveNumber(v: string | undefined, name: string, whole: boolean): nu
 const command: Command = {
   summary: 'run an outbound TLS client against a loopback farm of bad servers (V9.2.1, V9.2.4)',
   usage: `Usage: certwarden probe [--suite NAME]... [--format text|json|sarif|junit|html] [--output FILE]
-                        [--keep DIR] [--timeout SECONDS] [--concurrency N] [--pinning] [--verbose]
+                        [--keep DIR] [--timeout SECONDS] [--concurrency N] [--pinning] [--proxy] [--verbose]
                         (--profile NAME | -- COMMAND [ARG...])
 
 Starts loopback HTTPS servers, one per case (expired, wrong host, revoked...),
@@ -51,6 +51,9 @@ pins ({pin} in its arguments, or --pinning) must accept pinned-self-signed.
 
 Suites: ${Object.entries(SUITES).map(([k, v]) => `${k} (${v.description})`).join('; ')}.
 Profiles: ${Object.keys(profiles()).join(', ')}.
+--proxy runs the client through a loopback HTTP CONNECT proxy ({proxy}, and
+HTTPS_PROXY, https_proxy, HTTP_PROXY... set to it) that tunnels only to the
+farm; without it, proxy variables are removed from the client's environment.
 --keep DIR keeps the farm's files (ca.pem, each case's chain, the client's work folder).
 Exit: 0 both requirements pass (or warn), 1 a requirement fails, 2 usage or
 operational error (the control rejected, a timeout, a missing command).
@@ -68,6 +71,7 @@ Defaults: --timeout ${DEFAULT_CASE_TIMEOUT_MS / 1000} (per case), --concurrency 
       concurrency: { type: 'string' },
       profile: { type: 'string' },
       pinning: { type: 'boolean' },
+      proxy: { type: 'boolean' },
       limbo: { type: 'string' },
       verbose: { type: 'boolean' },
     });
@@ -91,6 +95,7 @@ Defaults: --timeout ${DEFAULT_CASE_TIMEOUT_MS / 1000} (per case), --concurrency 
     const keep = optionalString(args, 'keep');
     if (keep !== undefined) options.keepDir = keep;
     if (args.values.pinning === true) options.pinning = true;
+    if (args.values.proxy === true) options.proxy = true;
     options.env = io.env;
     const report = await runProbe(options);
     const text = await renderProbeReport(report, format, palette(io), args.values.verbose === true);

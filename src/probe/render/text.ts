@@ -20,10 +20,13 @@ function badge(status: RequirementStatus, p: Palette): string {
   return p.dim(label);
 }
 
-/** The last non-empty line of stderr, shortened and escaped. */
+/** Words that mark a client's error line (curl, for one, ends with advice after it). */
+const ERROR_LINE = /error|fail|invalid|unable|refused|denied|revoked|expired|exception|problem|verify|untrusted|mismatch/i;
+
+/** The client's error line (else its last line), shortened and escaped. */
 export function stderrSummary(tail: string): string {
   const lines = tail.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const last = lines.at(-1) ?? '';
+  const last = lines.findLast((l) => ERROR_LINE.test(l)) ?? lines.at(-1) ?? '';
   return escapeControl(last.length > TEXT_STDERR_CHARS ? `…${last.slice(-TEXT_STDERR_CHARS)}` : last);
 }
 
@@ -44,7 +47,7 @@ function caseLine(c: CaseResult, p: Palette, verbose: boolean): string {
 export function renderProbeText(report: ProbeReport, p: Palette, options: { verbose?: boolean } = {}): string {
   const out: string[] = [];
   for (const r of report.results) {
-    out.push(`${p.bold(escapeControl(r.target))}${r.profile ? p.dim(` profile=${escapeControl(r.profile)}`) : ''}${r.pinning ? p.dim(' pinning') : ''}`);
+    out.push(`${p.bold(escapeControl(r.target))}${r.profile ? p.dim(` profile=${escapeControl(r.profile)}`) : ''}${r.pinning ? p.dim(' pinning') : ''}${r.proxy ? p.dim(' via-proxy') : ''}`);
     for (const q of REQUIREMENTS) {
       const rr = r.requirements[q];
       out.push(`  ${badge(rr.status, p)} ${q} ${p.dim(REQUIREMENT_TITLES[q])}`);
