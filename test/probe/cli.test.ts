@@ -37,7 +37,7 @@ describe('certwarden probe (CLI)', () => {
   });
 
   test('a passing run exits 0 (certwarden agent profile, --suite v9.2.1, JUnit: one testcase per case)', async () => {
-    const r = await runCli(['probe', '--profile', 'node-certwarden-agent', '--suite', 'v9.2.1', '--format', 'junit']);
+    const r = await runCli(['probe', '--profile', 'node-certwarden-agent', '--suite', 'v9.2.1', '--concurrency', '8', '--format', 'junit']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /<testsuites name="certwarden probe" tests="15" failures="0" errors="0" skipped="1"/);
     assert.match(r.stdout, /<testcase classname="V9\.2\.1" name="pinned-self-signed: expected accept"/);

@@ -19,8 +19,14 @@ after(async () => {
   await farm.close();
 });
 
-/** java-revocation only differs from java on V9.2.4: its V9.2.1 run would add a minute of JVM starts for nothing new. */
-const SUITE_OF: Readonly<Record<string, string[]>> = { 'java-revocation': ['v9.2.4'] };
+/**
+ * CI budget: where two profiles share an engine, each runs only the suite
+ * where it differs. java and java-revocation differ only on V9.2.4 (java
+ * checks no revocation at all: the V9.2.4 cases would only add JVM starts);
+ * python-requests uses the same ssl module as python-urllib. Their other
+ * verdicts are in the measured table (docs/probe.md, bench/probe.ts).
+ */
+const SUITE_OF: Readonly<Record<string, string[]>> = { java: ['v9.2.1'], 'java-revocation': ['v9.2.4'], 'python-requests': ['v9.2.1'] };
 
 const cases: [profile: string, pkg: string, check?: string[]][] = [
   ['curl', 'curl'],
@@ -44,7 +50,7 @@ describe('probe: real clients', () => {
       const expected = EXPECTED_WRONG[profile]!.filter((id) => ran.has(id));
       assert.deepEqual(wrongCases(r), expected, `${profile}: ${JSON.stringify(r.cases.filter((c) => c.verdict !== 'ok').map((c) => [c.id, c.stderrTail.slice(-200)]))}`);
       assert.equal(r.cases.find((c) => c.id === 'control')!.verdict, 'ok');
-      assert.equal(r.requirements['V9.2.4'].status, 'fail', 'no client but certwarden\'s passes V9.2.4');
+      if (!suites.includes('v9.2.1') || suites.includes('v9.2.4')) assert.equal(r.requirements['V9.2.4'].status, 'fail', 'no client but certwarden\'s passes V9.2.4');
     });
   }
 });
