@@ -140,8 +140,23 @@ export function runClient(command: readonly string[], env: NodeJS.ProcessEnv, ti
     let tail = Buffer.alloc(0);
     let error: string | undefined;
     let settled = false;
-    const child = spawn(command[0]!, command.slice(1), { env, detached: true, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
-    const timer = setTimeout(() => {
+    let exited: { code: number | null; signal: string | null } | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (exitStatus: number | null, signal: string | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ exitStatus, signal, ...(error !== undefined ? { error } : {}), stderrTail: tail.toString('utf8'), durationMs: Math.round(performance.now() - started), server: observe() });
+    };
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(command[0]!, command.slice(1), { env, detached: true, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+    } catch (err) {
+      error = `cannot start the client: ${(err as Error).message}`;
+      finish(null, null);
+      return;
+    }
+    timer = setTimeout(() => {
       error = `timed out after ${timeoutMs / 1000} s: the client was killed (process group)`;
       killGroup(child.pid);
     }, timeoutMs);
@@ -153,19 +168,18 @@ export function runClient(command: readonly string[], env: NodeJS.ProcessEnv, ti
       child.stdin!.on('error', () => {});
       child.stdin!.end(stdin);
     }
-    const finish = (exitStatus: number | null, signal: string | null): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      // Anything the client left running in its group goes with it.
+    // The client's exit decides. Anything it left running in its group goes with it,
+    // and that closes the stderr pipe a background child would otherwise hold open.
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      if (error === undefined) clearTimeout(timer);
       killGroup(child.pid);
-      resolve({ exitStatus, signal, ...(error !== undefined ? { error } : {}), stderrTail: tail.toString('utf8'), durationMs: Math.round(performance.now() - started), server: observe() });
-    };
+    });
     child.once('error', (err: NodeJS.ErrnoException) => {
       error = err.code === 'ENOENT' ? `cannot start the client: ${command[0]} not found` : `cannot start the client: ${err.message}`;
       finish(null, null);
     });
-    child.once('close', (code, signal) => finish(code, signal));
+    child.once('close', (code, signal) => finish(exited?.code ?? code, exited?.signal ?? signal));
   });
 }
 

@@ -122,6 +122,15 @@ describe('probe runner', () => {
     }
   });
 
+  test('a client that exits while a background child still holds its stderr is judged on its exit, not timed out', async () => {
+    const started = Date.now();
+    const report = await runProbe({ command: ['sh', '-c', 'sleep 30 & exit 1'], farm, suites: ['v9.2.1'], caseTimeoutMs: 10_000, concurrency: 8 });
+    const control = report.results[0]!.cases.find((c) => c.id === 'control')!;
+    assert.deepEqual([control.got, control.exitStatus, control.reason], ['rejected', 1, control.reason]);
+    assert.doesNotMatch(control.reason ?? '', /timed out/);
+    assert.ok(Date.now() - started < 9_000, 'no case waited for the timeout');
+  });
+
   test('a missing client binary is a usage error before any case runs', async () => {
     await assert.rejects(runProbe({ command: ['certwarden-no-such-client', '{url}'], farm }), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_USAGE' && /not found/.test(e.message));
     await assert.rejects(runProbe({ command: ['/nonexistent/client', '{url}'], farm }), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_USAGE');
