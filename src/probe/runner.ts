@@ -30,6 +30,12 @@ export const DEFAULT_CONCURRENCY = 4;
 /** The end of stderr kept per run: enough for the client's error line, bounded against a chatty or hostile client. */
 export const STDERR_TAIL_BYTES = 2048;
 
+/**
+ * After the client exits, how long its stderr may stay open: a descendant that
+ * left the process group (setsid) can hold the pipe forever; the run ends
+ * with what was read by then.
+ */
+export const EXIT_GRACE_MS = 2_000;
 /** A setup step (javac, keytool) that takes longer than this is stuck. */
 export const SETUP_TIMEOUT_MS = 120_000;
 
@@ -174,6 +180,10 @@ export function runClient(command: readonly string[], env: NodeJS.ProcessEnv, ti
       exited = { code, signal };
       if (error === undefined) clearTimeout(timer);
       killGroup(child.pid);
+      setTimeout(() => {
+        child.stderr?.destroy();
+        finish(code, signal);
+      }, EXIT_GRACE_MS).unref();
     });
     child.once('error', (err: NodeJS.ErrnoException) => {
       error = err.code === 'ENOENT' ? `cannot start the client: ${command[0]} not found` : `cannot start the client: ${err.message}`;

@@ -8,6 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,27 @@ describe('probe runner', () => {
     assert.deepEqual([control.got, control.exitStatus, control.reason], ['rejected', 1, control.reason]);
     assert.doesNotMatch(control.reason ?? '', /timed out/);
     assert.ok(Date.now() - started < 9_000, 'no case waited for the timeout');
+  });
+
+  test('a descendant that left the process group (setsid) and holds stderr does not hang the run', { skip: spawnSync('setsid', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'setsid is not installed' }, async () => {
+    const pidFile = join(tmpdir(), `certwarden-probe-setsid-${process.pid}`);
+    try {
+      const report = await runProbe({ command: ['sh', '-c', `setsid sleep 30 & echo $! >> ${pidFile}; exit 1`], farm, suites: ['v9.2.1'], caseTimeoutMs: 20_000, concurrency: 8 });
+      const control = report.results[0]!.cases.find((c) => c.id === 'control')!;
+      assert.deepEqual([control.got, control.exitStatus], ['rejected', 1]);
+      assert.ok(control.durationMs < 10_000, `took ${control.durationMs} ms`);
+    } finally {
+      if (existsSync(pidFile)) {
+        for (const pid of readFileSync(pidFile, 'utf8').trim().split('\n').map(Number)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // gone already
+          }
+        }
+        rmSync(pidFile);
+      }
+    }
   });
 
   test('a missing client binary is a usage error before any case runs', async () => {
