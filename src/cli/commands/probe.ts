@@ -13,8 +13,10 @@ import { REQUIREMENTS } from '../../scan/findings.ts';
 import type { ProbeReport } from '../../probe/report.ts';
 import { PROBE_FORMATS, renderProbeReport } from '../../probe/render/index.ts';
 import { DEFAULT_CASE_TIMEOUT_MS, DEFAULT_CONCURRENCY, runProbe, type ProbeOptions } from '../../probe/runner.ts';
-import { SUITES } from '../../probe/suites.ts';
+import { resolveSuites, SUITES } from '../../probe/suites.ts';
+import { caseSpec } from '../../probe/cases.ts';
 import { profiles } from '../../probe/profiles.ts';
+import { progressReporter } from '../../scan/progress.ts';
 
 /** 1 when a requirement fails; else 2 when one could not be judged; else 0 (warn passes). */
 export function probeExitCode(report: ProbeReport): ExitCode {
@@ -97,6 +99,13 @@ Defaults: --timeout ${DEFAULT_CASE_TIMEOUT_MS / 1000} (per case), --concurrency 
     if (args.values.pinning === true) options.pinning = true;
     if (args.values.proxy === true) options.proxy = true;
     options.env = io.env;
+    // Scan's progress bar (stderr, TTY only): a JVM client takes seconds per case.
+    const total = resolveSuites(suites).filter((id) => caseSpec(id).notServable === undefined).length;
+    const progress = progressReporter(io, total);
+    if (progress) {
+      let done = 0;
+      options.onCase = () => progress(++done, total);
+    }
     const report = await runProbe(options);
     const text = await renderProbeReport(report, format, palette(io), args.values.verbose === true);
     const output = optionalString(args, 'output');
