@@ -27,6 +27,7 @@ const BENCHES: Record<string, Bench> = {
   'ca-ocsp': { file: 'ca-ocsp.ts', peer: 'openssl ocsp -port', about: 'OCSP requests per second of `ca serve` per CA key type, CRL generation for 100k entries (~5 min; needs wrk, else autocannon)' },
   enforce: { file: 'enforce.ts', peer: 'https.Agent, nginx', about: 'createAgent requests/s over new connections; handshakes/s with createStapler and nginx stapling (~4 min)' },
   audit: { file: 'audit.ts', peer: '(gixy not packaged)', about: 'configuration files per second on ../shared/corpora/configs, per file and as trees (~10 s)' },
+  probe: { file: 'probe.ts', peer: 'curl, wget, python, java, node, openssl, gnutls-cli', about: 'wall time and cases/s of one asvs probe run per client profile, farm start-up (~2 min)' },
   scan: { file: 'scan.ts', peer: 'testssl.sh', about: 'scan of 21 endpoints with known verdicts against testssl.sh -S, then 1,000 endpoints (~3 min; needs testssl)' },
 };
 

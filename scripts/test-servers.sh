@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The real peers the tests start and stop on loopback: OpenSSL's CLI (OCSP
 # responder, `openssl ca`, s_server), nginx, Apache mod_ssl, HAProxy, Redis
-# (TLS client interop) and Chromium (renders the HTML report headless).
+# (TLS client interop), Chromium (renders the HTML report headless), and the
+# outbound clients `certwarden probe` is tested against: curl, wget, Python
+# (with requests), Java (javac, keytool), gnutls-cli.
 # Run before `npm test` (its pretest step) and by .ci/run.
 #
 # Missing ones are installed with apt-get when this runs as root on Debian or
@@ -11,16 +13,21 @@
 set -euo pipefail
 
 # command → Debian package
-peers=(openssl:openssl nginx:nginx apache2:apache2 haproxy:haproxy redis-server:redis-server chromium:chromium)
+peers=(openssl:openssl nginx:nginx apache2:apache2 haproxy:haproxy redis-server:redis-server chromium:chromium
+  curl:curl wget:wget python3:python3 javac:default-jdk-headless keytool:default-jdk-headless gnutls-cli:gnutls-bin)
 if [ "${1:-}" = "--bench" ]; then peers+=(testssl:testssl.sh wrk:wrk); fi
 
 missing=()
+# python3-requests is a module, not a command.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import requests' >/dev/null 2>&1; then missing+=(python3-requests); fi
 for p in "${peers[@]}"; do
   cmd="${p%%:*}"
   pkg="${p#*:}"
   # apache2 and nginx live in /usr/sbin, which a non-root PATH may not hold.
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$pkg")
 done
+# One package can provide several commands (javac, keytool): name it once.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk 'NF && !seen[$0]++')
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

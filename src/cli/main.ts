@@ -24,6 +24,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   demo: () => import('./commands/demo.ts'),
   scan: () => import('./commands/scan.ts'),
   audit: () => import('./commands/audit.ts'),
+  probe: () => import('./commands/probe.ts'),
   'ca init': () => import('./commands/ca-init.ts'),
   'ca issue': () => import('./commands/ca-issue.ts'),
   'ca renew': () => import('./commands/ca-renew.ts'),
@@ -93,7 +94,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const command = (await load()).default;
     const rest = argv.slice(grouped ? 2 : 1);
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // Only options before `--` are certwarden's: `probe -- curl -h` runs curl with -h.
+    const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (own.includes('--help') || own.includes('-h')) {
       io.stdout.write(`${command.usage}\n`);
       return ExitCode.OK;
     }

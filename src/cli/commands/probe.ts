@@ -1,0 +1,123 @@
+/**
+ * `certwarden probe`: run an outbound client against a hermetic, loopback
+ * farm of bad servers minted at run time, and judge it on ASVS V9.2.1 and
+ * V9.2.4 with scan's vocabulary. See docs/probe.md.
+ */
+import { writeFile } from 'node:fs/promises';
+import { CertwardenError, ErrorCode } from '../../errors.ts';
+import { parseCommandArgs, parseFormat, optionalString, usageError } from '../args.ts';
+import type { Command } from '../command.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { palette, type Io } from '../output.ts';
+import { REQUIREMENTS } from '../../scan/findings.ts';
+import type { ProbeReport } from '../../probe/report.ts';
+import { PROBE_FORMATS, renderProbeReport } from '../../probe/render/index.ts';
+import { DEFAULT_CASE_TIMEOUT_MS, DEFAULT_CONCURRENCY, runProbe, type ProbeOptions } from '../../probe/runner.ts';
+import { resolveSuites, SUITES } from '../../probe/suites.ts';
+import { caseSpec } from '../../probe/cases.ts';
+import { profiles } from '../../probe/profiles.ts';
+import { progressReporter } from '../../scan/progress.ts';
+
+/** 1 when a requirement fails; else 2 when one could not be judged; else 0 (warn passes). */
+export function probeExitCode(report: ProbeReport): ExitCode {
+  const statuses = report.results.flatMap((r) => REQUIREMENTS.map((q) => r.requirements[q].status));
+  if (statuses.includes('fail')) return ExitCode.REJECTED;
+  if (statuses.includes('error')) return ExitCode.ERROR;
+  return ExitCode.OK;
+}
+
+function positiveNumber(v: string | undefined, name: string, whole: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const ok = whole ? /^\d+$/.test(v) : /^\d+(\.\d+)?$/.test(v);
+  if (!ok || Number(v) <= 0) throw usageError(`--${name} must be a positive ${whole ? 'whole number' : 'number of seconds'} (got "${v}")`);
+  return Number(v);
+}
+
+const command: Command = {
+  summary: 'run an outbound TLS client against a loopback farm of bad servers (V9.2.1, V9.2.4)',
+  usage: `Usage: certwarden probe [--suite NAME]... [--format text|json|sarif|junit|html] [--output FILE]
+                        [--keep DIR] [--timeout SECONDS] [--concurrency N] [--pinning] [--proxy] [--verbose]
+                        (--profile NAME | -- COMMAND [ARG...])
+
+Starts loopback HTTPS servers, one per case (expired, wrong host, revoked...),
+an OCSP responder and a CRL server, all minted now, and runs COMMAND once per
+case (no shell). In its arguments, and in CERTWARDEN_PROBE_URL, _HOST, _PORT,
+_CA, _PIN, _PIN_HOST:
+  {url}       https://localhost:PORT/ of the case    {host} {port}
+  {ca}        PEM file of the probe's internal root: the one CA to trust
+  {pin}       sha256/ pin of the pinned self-signed certificate
+  {pin-host}  the host that certificate is served under (127.0.0.1)
+Exit status 0 of COMMAND means it accepted the server; anything else, rejected.
+A client must accept the control case, reject every bad one; a client that
+pins ({pin} in its arguments, or --pinning) must accept pinned-self-signed.
+
+Suites: ${Object.entries(SUITES).map(([k, v]) => `${k} (${v.description})`).join('; ')}.
+Profiles: ${Object.keys(profiles()).join(', ')}.
+--proxy runs the client through a loopback HTTP CONNECT proxy ({proxy}, and
+HTTPS_PROXY, https_proxy, HTTP_PROXY... set to it) that tunnels only to the
+farm; without it, proxy variables are removed from the client's environment.
+--keep DIR keeps the farm's files (ca.pem, each case's chain, the client's work folder).
+Exit: 0 both requirements pass (or warn), 1 a requirement fails, 2 usage or
+operational error (the control rejected, a timeout, a missing command).
+Defaults: --timeout ${DEFAULT_CASE_TIMEOUT_MS / 1000} (per case), --concurrency ${DEFAULT_CONCURRENCY}. See docs/probe.md.`,
+  async run(argv, io: Io) {
+    const dash = argv.indexOf('--');
+    const own = dash < 0 ? argv : argv.slice(0, dash);
+    const client = dash < 0 ? [] : argv.slice(dash + 1);
+    const args = parseCommandArgs(own, {
+      suite: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      output: { type: 'string' },
+      keep: { type: 'string' },
+      timeout: { type: 'string' },
+      concurrency: { type: 'string' },
+      profile: { type: 'string' },
+      pinning: { type: 'boolean' },
+      proxy: { type: 'boolean' },
+      limbo: { type: 'string' },
+      verbose: { type: 'boolean' },
+    });
+    const format = parseFormat(args, PROBE_FORMATS, 'text');
+    const suites = (args.values.suite as string[] | undefined) ?? [];
+    const profileName = optionalString(args, 'profile');
+    if (optionalString(args, 'limbo') !== undefined && !suites.includes('limbo')) throw usageError('--limbo FILE goes with --suite limbo');
+    const options: ProbeOptions = { command: client, suites };
+    if (profileName !== undefined) {
+      if (client.length > 0) throw usageError('give either --profile NAME or -- COMMAND, not both');
+      const profile = profiles()[profileName];
+      if (!profile) throw usageError(`unknown profile "${profileName}" (known: ${Object.keys(profiles()).join(', ')})`);
+      Object.assign(options, { command: profile.command, target: `--profile ${profileName}`, profile: profileName, ...(profile.files ? { files: profile.files } : {}), ...(profile.setup ? { setup: profile.setup } : {}), ...(profile.stdin !== undefined ? { stdin: profile.stdin } : {}) });
+    } else if (client.length === 0) {
+      throw usageError('give the client to probe: -- COMMAND [ARG...] (with {url}, {ca}... placeholders) or --profile NAME');
+    }
+    const timeout = positiveNumber(optionalString(args, 'timeout'), 'timeout', false);
+    if (timeout !== undefined) options.caseTimeoutMs = Math.round(timeout * 1000);
+    const concurrency = positiveNumber(optionalString(args, 'concurrency'), 'concurrency', true);
+    if (concurrency !== undefined) options.concurrency = concurrency;
+    const keep = optionalString(args, 'keep');
+    if (keep !== undefined) options.keepDir = keep;
+    if (args.values.pinning === true) options.pinning = true;
+    if (args.values.proxy === true) options.proxy = true;
+    options.env = io.env;
+    // Scan's progress bar (stderr, TTY only): a JVM client takes seconds per case.
+    const total = resolveSuites(suites).filter((id) => caseSpec(id).notServable === undefined).length;
+    const progress = progressReporter(io, total);
+    if (progress) {
+      let done = 0;
+      options.onCase = () => progress(++done, total);
+    }
+    const report = await runProbe(options);
+    const text = await renderProbeReport(report, format, palette(io), args.values.verbose === true);
+    const output = optionalString(args, 'output');
+    if (output !== undefined) {
+      try {
+        await writeFile(output, text);
+      } catch (cause) {
+        throw new CertwardenError(ErrorCode.IO, `cannot write --output ${output}: ${(cause as Error).message}`, { cause });
+      }
+    } else io.stdout.write(text);
+    return probeExitCode(report);
+  },
+};
+
+export default command;

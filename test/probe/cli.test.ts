@@ -1,0 +1,89 @@
+/**
+ * `certwarden probe` as a user runs it (src/cli/main.ts in a child process):
+ * exit codes, the JSON report against schema/probe-report.schema.json, the
+ * other formats' shapes, --output, --keep, and usage errors as one line.
+ * curl is the client: the fastest real one.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { assertOneLineError, runCli } from '../helpers/cli.ts';
+import { projectRoot } from '../helpers/shared.ts';
+import { available } from './profiles.ts';
+import type { ProbeReport } from '../../src/probe/report.ts';
+
+const CURL = ['--', 'curl', '-sS', '--fail', '-o', '/dev/null', '--max-time', '10', '--cacert', '{ca}', '{url}'];
+const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(JSON.parse(readFileSync(join(projectRoot, 'schema', 'probe-report.schema.json'), 'utf8')));
+const hasCurl = available('curl');
+
+describe('certwarden probe (CLI)', () => {
+  test('curl: exit 1, JSON valid against the schema, with the contract fields', { skip: hasCurl ? false : 'curl is not installed' }, async () => {
+    const r = await runCli(['probe', '--format', 'json', ...CURL]);
+    assert.equal(r.code, 1, r.stderr);
+    const j: ProbeReport = JSON.parse(r.stdout);
+    assert.ok(validate(j), JSON.stringify(validate.errors));
+    assert.equal(j.version, 1);
+    const res = j.results[0]!;
+    assert.equal(res.target, CURL.slice(1).join(' '));
+    assert.equal(res.requirements['V9.2.4'].status, 'fail');
+    assert.ok(res.requirements['V9.2.1'].findings.some((f) => f.id === 'client-accepts-ca-as-leaf'));
+    const expired = res.cases.find((c) => c.id === 'expired')!;
+    assert.deepEqual([expired.expected, expired.got, expired.exitStatus], ['reject', 'rejected', 60]);
+    assert.match(expired.stderrTail, /certificate has expired/);
+    assert.equal(j.summary.failed, 1);
+  });
+
+  test('a passing run exits 0 (certwarden agent profile, --suite v9.2.1, JUnit: one testcase per case)', async () => {
+    const r = await runCli(['probe', '--profile', 'node-certwarden-agent', '--suite', 'v9.2.1', '--concurrency', '8', '--format', 'junit']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /<testsuites name="certwarden probe" tests="15" failures="0" errors="0" skipped="1"/);
+    assert.match(r.stdout, /<testcase classname="V9\.2\.1" name="pinned-self-signed: expected accept"/);
+  });
+
+  test('sarif, html and text formats; --output writes the file; --keep keeps ca.pem and the chains', { skip: hasCurl ? false : 'curl is not installed' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certwarden-probe-cli-'));
+    try {
+      const sarif = await runCli(['probe', '--suite', 'v9.2.4', '--format', 'sarif', '--output', join(dir, 'out.sarif'), '--keep', join(dir, 'farm'), ...CURL]);
+      assert.equal(sarif.code, 1, sarif.stderr);
+      assert.equal(sarif.stdout, '');
+      const s = JSON.parse(readFileSync(join(dir, 'out.sarif'), 'utf8'));
+      assert.equal(s.version, '2.1.0');
+      const ruleIds = s.runs[0].tool.driver.rules.map((x: { id: string }) => x.id);
+      for (const res of s.runs[0].results) assert.ok(ruleIds.includes(res.ruleId));
+      assert.ok(s.runs[0].results.some((x: { ruleId: string }) => x.ruleId === 'client-accepts-revoked-ocsp'));
+      assert.ok(existsSync(join(dir, 'farm', 'ca.pem')));
+      assert.ok(existsSync(join(dir, 'farm', 'revoked-crl.chain.pem')));
+      const html = await runCli(['probe', '--suite', 'v9.2.1', '--format', 'html', ...CURL]);
+      assert.match(html.stdout, /^<!doctype html>/);
+      assert.ok(!/<script/i.test(html.stdout));
+      const text = await runCli(['probe', '--suite', 'v9.2.1', ...CURL]);
+      assert.match(text.stdout, /FAIL {2}V9\.2\.1/);
+      assert.match(text.stdout, /WRONG ca-as-leaf/);
+      assert.match(text.stdout, /NA +V9\.2\.4/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a client that rejects everything (the control too) exits 2, never 0', async () => {
+    const r = await runCli(['probe', '--suite', 'v9.2.1', '--format', 'json', '--', process.execPath, '-e', 'process.exit(1)']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(JSON.parse(r.stdout).results[0].requirements['V9.2.1'].status, 'error');
+  });
+
+  test('usage errors: no command, unknown profile, both, limbo, missing binary, bad timeout', async () => {
+    assertOneLineError(await runCli(['probe']), 'CW_ERR_USAGE');
+    assertOneLineError(await runCli(['probe', '--profile', 'nope']), 'CW_ERR_USAGE');
+    assertOneLineError(await runCli(['probe', '--profile', 'curl', '--', 'curl', '{url}']), 'CW_ERR_USAGE');
+    const limbo = await runCli(['probe', '--suite', 'limbo', '--limbo', 'vectors.json', '--', 'curl', '{url}']);
+    assertOneLineError(limbo, 'CW_ERR_USAGE');
+    assert.match(limbo.stderr, /not implemented yet/);
+    const missing = await runCli(['probe', '--', 'certwarden-no-such-client', '{url}']);
+    assertOneLineError(missing, 'CW_ERR_USAGE');
+    assert.match(missing.stderr, /not found/);
+    assertOneLineError(await runCli(['probe', '--timeout', '0', '--', 'curl', '{url}']), 'CW_ERR_USAGE');
+  });
+});
