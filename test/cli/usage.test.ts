@@ -222,3 +222,12 @@ describe('user-named files: capped, regular files only', () => {
     assert.equal(r.code, 0, r.stderr);
   });
 });
+
+describe('--help after -- belongs to the probed command', () => {
+  test('probe --suite nope -- curl -h: the suite is judged (usage error), probe usage is not printed instead', async () => {
+    const r = await runCli(['probe', '--suite', 'nope', '--', 'curl', '-h']);
+    assert.equal(r.code, 2);
+    assert.doesNotMatch(r.stdout, /Usage|usage:/);
+    assert.match(r.stderr, /CW_ERR_USAGE/);
+  });
+});
