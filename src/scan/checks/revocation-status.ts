@@ -180,6 +180,8 @@ export const revocationStatusCheck: Check<RevocationDetails> = {
           findings.push(finding(ID, 'crl-expiring', `the CRL ${e.url ?? ''} consulted for ${describe(c)} is valid until ${e.nextUpdate.toISOString()}: less than ${describeRemainingWindow(ctx.policy.expiry.crl)} left (expiry.crl.warn)`, { index: c.certificate.index, ...(e.url ? { url: e.url } : {}), nextUpdate: e.nextUpdate.toISOString() }));
         }
       }
+      const noNumber = c.warnings?.find((x) => x.code === 'crl-number-missing');
+      if (noNumber) findings.push(finding(ID, 'crl-number-missing', `${describe(c)}: ${noNumber.message}`, { index: c.certificate.index }));
     }
     return { findings, details };
   },

@@ -71,7 +71,7 @@ describe('hostile certificates: OCSP/CRL URL fan-out', () => {
       assert.equal(r.requirements['V9.2.1'].status, 'fail');
       assert.notEqual(r.requirements['V9.2.4'].status, 'pass');
       assert.ok(ids(r).includes('revocation-unanchored'), JSON.stringify(r.requirements['V9.2.4']));
-      assert.match(r.requirements['V9.2.4'].findings.find((f) => f.id === 'revocation-unanchored')!.message, /not fetched/);
+      assert.ok(r.requirements['V9.2.4'].findings.some((f) => f.id === 'revocation-unanchored' && /not fetched|can be evidence/.test(f.message)), JSON.stringify(r.requirements['V9.2.4']));
     }
   });
 

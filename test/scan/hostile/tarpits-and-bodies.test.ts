@@ -102,8 +102,7 @@ describe('hostile OCSP/CRL endpoints: bodies', () => {
   });
 
   test(
-    'a ReDoS-shaped OCSP body (BEGIN lines, no END) under the size cap costs at most the budget',
-    { todo: 'needs engine-parsers: network bodies are still PEM-decoded by a backtracking regex (src/util/pem.ts)' },
+    'a ReDoS-shaped OCSP body (BEGIN lines, no END) under the size cap costs at most the budget (network bodies are DER only; PEM is read in one pass)',
     async () => {
       const r = await runCliBounded(
         ['scan', `redos.test:${redosTarget.port}`, '--resolve', `redos.test:${redosTarget.port}:127.0.0.1`, '--policy', pki.policyFile('revocation:\n  check: leaf\n'), '--format', 'json', '--timeout', String(BUDGET_S), '--staple-attempts', '1'],
