@@ -18,8 +18,24 @@ import * as http from '../../src/net/http-fetch.ts';
 import * as target from '../../src/scan/target.ts';
 import * as starttls from '../../src/scan/starttls/io.ts';
 import * as caches from '../../src/scan/caches.ts';
+import * as bounded from '../../src/util/bounded-read.ts';
+import * as policyFiles from '../../src/policy/read-files.ts';
+import * as cliArgs from '../../src/cli/args.ts';
+import * as statusOutput from '../../src/cli/commands/status-output.ts';
+import * as caKeys from '../../src/ca/keys.ts';
+import * as caProfiles from '../../src/ca/profiles.ts';
+import * as caServer from '../../src/ca/server.ts';
+import * as auditModel from '../../src/audit/config/model.ts';
+import * as auditLoad from '../../src/audit/load.ts';
+import * as auditTrust from '../../src/audit/trust-store.ts';
+import * as probeRunner from '../../src/probe/runner.ts';
+import * as probeProxy from '../../src/probe/connect-proxy.ts';
 
-const EXPORTS: Record<string, unknown> = { ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches };
+const EXPORTS: Record<string, unknown> = {
+  ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
+  ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caProfiles, ...caServer,
+  ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
+};
 
 test('every constant in docs/limits.md exists with the documented value', () => {
   const text = readFileSync(join(projectRoot, 'docs', 'limits.md'), 'utf8');

@@ -9,6 +9,7 @@
  * server chose (subjects, issuers) is escaped before it reaches the terminal,
  * so a hostile name cannot hide the real pin line or print a fake one.
  */
+import { MAX_PASSPHRASE_FILE_BYTES } from '../../ca/keys.ts';
 import { connect } from 'node:tls';
 import { existsSync } from 'node:fs';
 import { CertwardenError, ErrorCode } from '../../errors.ts';
@@ -28,8 +29,6 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 /** A handshake that has not completed in 10 s is not going to: say so rather than hang. */
 export const PIN_HANDSHAKE_TIMEOUT_MS = 10_000;
 
-/** A passphrase is one line; anything near this size is the wrong file. */
-export const MAX_PASSPHRASE_FILE_BYTES = 4096;
 
 function fetchPeerChain(host: string, port: number, servername: string | undefined): Promise<Certificate[]> {
   return new Promise((resolve, reject) => {
