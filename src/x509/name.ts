@@ -22,18 +22,33 @@ export type ParsedName = NameAttribute[][];
 
 const STRING_TAGS = new Set([0x0c, 0x13, 0x14, 0x16, 0x1c, 0x1e]);
 
-function decodeString(tag: number, raw: Uint8Array): string {
+/** Largest Unicode scalar value; UTF-16 surrogates are not scalar values (Unicode §3.9). */
+const MAX_CODE_POINT = 0x10ffff;
+
+/**
+ * A directory string's text, or undefined when its bytes are not valid for
+ * its type (a BMPString of odd length, a UniversalString with a length not a
+ * multiple of 4 or a value that is no Unicode scalar): hostile certificates
+ * carry those, and String.fromCodePoint / swap16 would throw a RangeError.
+ */
+function decodeString(tag: number, raw: Uint8Array): string | undefined {
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   if (tag === 0x1e) {
     // BMPString is UTF-16BE.
+    if (buf.length % 2 !== 0) return undefined;
     const swapped = Buffer.from(buf);
     swapped.swap16();
     return swapped.toString('utf16le');
   }
   if (tag === 0x1c) {
     // UniversalString is UTF-32BE.
+    if (buf.length % 4 !== 0) return undefined;
     let s = '';
-    for (let i = 0; i + 3 < buf.length; i += 4) s += String.fromCodePoint(buf.readUInt32BE(i));
+    for (let i = 0; i < buf.length; i += 4) {
+      const cp = buf.readUInt32BE(i);
+      if (cp > MAX_CODE_POINT || (cp >= 0xd800 && cp <= 0xdfff)) return undefined;
+      s += String.fromCodePoint(cp);
+    }
     return s;
   }
   return tag === 0x14 ? buf.toString('latin1') : buf.toString('utf8');
@@ -60,8 +75,10 @@ export function parseName(der: Uint8Array): ParsedName {
 }
 
 function normalizeValue(attr: NameAttribute): string {
-  if (!STRING_TAGS.has(attr.tag)) return `#${Buffer.from(attr.raw).toString('hex')}`;
-  return decodeString(attr.tag, attr.raw).normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+  const text = STRING_TAGS.has(attr.tag) ? decodeString(attr.tag, attr.raw) : undefined;
+  // No string form (or an invalid one): compared as exact bytes, which only matches itself.
+  if (text === undefined) return `#${attr.tag}:${Buffer.from(attr.raw).toString('hex')}`;
+  return text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 function rdnKey(rdn: NameAttribute[]): string {
@@ -120,7 +137,9 @@ export function formatName(der: Uint8Array): string {
       rdn
         .map((a) => {
           const key = ATTRIBUTE_SHORT_NAMES[a.type] ?? a.type;
-          const v = STRING_TAGS.has(a.tag) ? escapeValue(decodeString(a.tag, a.raw)) : `#${Buffer.from(a.raw).toString('hex')}`;
+          const text = STRING_TAGS.has(a.tag) ? decodeString(a.tag, a.raw) : undefined;
+          // RFC 4514 §2.4: a value without a string form is written as # and its hex.
+          const v = text !== undefined ? escapeValue(text) : `#${Buffer.from(a.raw).toString('hex')}`;
           return `${key}=${v}`;
         })
         .join('+'),
@@ -132,7 +151,13 @@ export function formatName(der: Uint8Array): string {
 export function nameValues(der: Uint8Array, type: string): string[] {
   const out: string[] = [];
   for (const rdn of parseName(der)) {
-    for (const a of rdn) if (a.type === type && STRING_TAGS.has(a.tag)) out.push(decodeString(a.tag, a.raw));
+    for (const a of rdn) {
+      if (a.type !== type || !STRING_TAGS.has(a.tag)) continue;
+      const text = decodeString(a.tag, a.raw);
+      // Never skip a value that cannot be read (a CN that escapes name constraints would pass): refuse the name.
+      if (text === undefined) throw new CertwardenError(ErrorCode.CERTIFICATE_PARSE, `a ${ATTRIBUTE_SHORT_NAMES[type] ?? type} value is not valid for its string type (tag ${a.tag})`);
+      out.push(text);
+    }
   }
   return out;
 }
