@@ -131,20 +131,29 @@ function formatPath(path: readonly PathSeg[]): string {
   return out;
 }
 
+/**
+ * How many problems `details.problems` lists: a hostile policy with 100k
+ * unknown keys must not become a 100k-entry error (memory, and the time to
+ * print it). The message still counts them all; `details.omittedProblems`
+ * says how many were left out.
+ */
+export const MAX_LISTED_PROBLEMS = 100;
+
 function policyError(src: Source, problems: Problem[]): CertwardenError {
   problems.sort((a, b) => a.offset - b.offset);
   const first = problems[0]!;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
   const { location } = first;
-  return new CertwardenError(ErrorCode.POLICY, `${src.prefix(location)} ${first.message}${more}`, {
-    details: {
-      file: location.file ?? src.display,
-      line: location.line,
-      column: location.column,
-      path: location.path,
-      problems: problems.map((p) => ({ message: `${src.prefix(p.location)} ${p.message}`, ...cleanLocation(p.location) })),
-    },
-  });
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+  const details: Record<string, unknown> = {
+    file: location.file ?? src.display,
+    line: location.line,
+    column: location.column,
+    path: location.path,
+    problems: listed.map((p) => ({ message: `${src.prefix(p.location)} ${p.message}`, ...cleanLocation(p.location) })),
+  };
+  if (problems.length > listed.length) details.omittedProblems = problems.length - listed.length;
+  return new CertwardenError(ErrorCode.POLICY, `${src.prefix(location)} ${first.message}${more}`, { details });
 }
 
 function fatal(src: Source, message: string, path: readonly PathSeg[] = [], at: 'value' | 'key' = 'value'): CertwardenError {
