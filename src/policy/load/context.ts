@@ -30,7 +30,7 @@ export function warn(ctx: Ctx, path: readonly PathSeg[], message: string): void 
   if (ctx.warned.has(key)) return;
   ctx.warned.add(key);
   const { offset: _, ...clean } = location;
-  ctx.warnings.push({ message: `${ctx.src.prefix(clean)} ${message}`, location: clean });
+  ctx.warnings.push({ message: `${ctx.src.prefix(clean)} ${message}`, text: message, location: clean });
 }
 
 export function durationAt(ctx: Ctx, obj: Obj | undefined, key: string, path: readonly PathSeg[], limits: { min?: number; max: number }): number | undefined {
