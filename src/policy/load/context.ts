@@ -11,19 +11,26 @@ import { formatPath, type Obj, type PathSeg, type Source } from './source.ts';
 
 export interface Ctx {
   src: Source;
+  /** Where relative CA paths resolve from: the policy file's folder, or `baseDir` for object input. */
   baseDir: string;
+  /** The instant pin and anchor expiry is judged against. */
   now: Date;
+  /** Every problem found; all sections run so that one error lists them all. */
   problems: Problem[];
   warnings: PolicyWarning[];
+  /** Path and message of each warning given: an inherited setting checked once per destination warns once. */
   warned: Set<string>;
+  /** CA files read so far, by absolute path: a file named by many rules is read and parsed once. */
   files: Map<string, { certificates: Certificate[] } | { error: string }>;
 }
 
+/** Record a problem at `path` (or at its key, for unknown keys). */
 export function problem(ctx: Ctx, path: readonly PathSeg[], message: string, at: 'value' | 'key' = 'value'): void {
   const location = ctx.src.locate(path, at);
   ctx.problems.push({ message, location, offset: location.offset });
 }
 
+/** Record a warning at `path`, once per path and message. */
 export function warn(ctx: Ctx, path: readonly PathSeg[], message: string): void {
   const location = ctx.src.locate(path);
   const key = `${location.path}\0${message}`;
@@ -33,6 +40,7 @@ export function warn(ctx: Ctx, path: readonly PathSeg[], message: string): void 
   ctx.warnings.push({ message: `${ctx.src.prefix(clean)} ${message}`, text: message, location: clean });
 }
 
+/** `obj[key]` as a duration in ms within `limits`, or undefined when absent or bad (a problem is then recorded). */
 export function durationAt(ctx: Ctx, obj: Obj | undefined, key: string, path: readonly PathSeg[], limits: { min?: number; max: number }): number | undefined {
   if (!obj || !(key in obj)) return undefined;
   const p = [...path, key];
