@@ -11,6 +11,7 @@ import type { CaSource } from '../types.ts';
 import { problem, warn, type Ctx } from './context.ts';
 import { cleanLocation, formatPath, type Json, type PathSeg } from './source.ts';
 
+/** A `cas` / `client-cas` list: each entry read and parsed, each anchor checked (expired, not a CA: warnings). */
 export function readCas(ctx: Ctx, list: Json[], path: readonly PathSeg[]): CaSource[] {
   const out: CaSource[] = [];
   list.forEach((entry, i) => {
@@ -89,6 +90,7 @@ function nonCaAnchorWarning(where: string, subject: string, what: string): strin
   );
 }
 
+/** Every certificate of the sources, in order, duplicates (by fingerprint) removed. */
 export function anchorsOf(sources: readonly CaSource[]): Certificate[] {
   const seen = new Set<string>();
   const out: Certificate[] = [];

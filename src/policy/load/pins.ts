@@ -24,6 +24,7 @@ export function checkPinsBesideCas(ctx: Ctx, t: TrustSettings, pinsPath: readonl
   );
 }
 
+/** A `pins` list: each value parsed (bare or `{ pin, expires, note }`), repeats refused. */
 export function readPins(ctx: Ctx, list: Json[], path: readonly PathSeg[]): Pin[] {
   const out: Pin[] = [];
   const seen = new Map<string, number>();

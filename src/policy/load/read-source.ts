@@ -39,6 +39,7 @@ function firstDuplicateKey(doc: Document): { message: string; pos: [number, numb
   return first === undefined ? undefined : { message: 'Map keys must be unique', pos: [first, first] };
 }
 
+/** The policy data, where it came from (for locations), and the folder relative CA paths resolve from. */
 export function readSource(input: string | object, options: LoadPolicyOptions): { src: Source; data: Json; baseDir: string } {
   if (typeof input !== 'string') {
     const display = options.sourceName ?? '<policy>';

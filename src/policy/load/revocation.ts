@@ -11,6 +11,7 @@ import { durationAt, problem, type Ctx } from './context.ts';
 import { formatPath, type Obj, type PathSeg } from './source.ts';
 import { readTimeouts } from './timeouts.ts';
 
+/** A revocation section over `base`; `inbound` for client certificates (no staples). */
 export function readRevocation(ctx: Ctx, obj: Obj | undefined, path: readonly PathSeg[], base: RevocationSettings, inbound: boolean): RevocationSettings {
   const o = obj ?? {};
   const mode = (o.mode as RevocationSettings['mode'] | undefined) ?? base.mode;

@@ -146,6 +146,7 @@ function schemaProblem(src: Source, data: Json, e: ErrorObject): Problem {
   return { message, location, offset: location.offset };
 }
 
+/** Throw CW_ERR_POLICY listing every schema violation (one per node), unless `data` is valid. */
 export function validateSchema(src: Source, data: Json): void {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw fatal(src, `the policy must be a mapping with "version" and "trust" keys (got ${describe(data)})`);

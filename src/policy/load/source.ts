@@ -86,6 +86,7 @@ export class Source {
   }
 }
 
+/** `destinations[0].trust.pins[1]`: the path as messages show it. */
 export function formatPath(path: readonly PathSeg[]): string {
   let out = '';
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`;

@@ -10,6 +10,7 @@ import { problem, warn, type Ctx } from './context.ts';
 import { checkPins, checkPinsBesideCas, readPins } from './pins.ts';
 import { cleanLocation, formatPath, type Json, type Obj, type PathSeg } from './source.ts';
 
+/** A trust section as read, with what the later checks need. */
 export interface TrustDraft {
   settings: TrustSettings;
   pinsPath: readonly PathSeg[];
@@ -17,6 +18,7 @@ export interface TrustDraft {
   broken: boolean;
 }
 
+/** A trust section; each key absent here is taken from `base` (the top level, for a destination). */
 export function readTrust(ctx: Ctx, obj: Obj | undefined, path: readonly PathSeg[], base: TrustDraft | undefined): TrustDraft {
   const problemsBefore = ctx.problems.length;
   const cas = obj && Array.isArray(obj.cas) ? readCas(ctx, obj.cas, [...path, 'cas']) : undefined;
@@ -38,6 +40,7 @@ export function readTrust(ctx: Ctx, obj: Obj | undefined, path: readonly PathSeg
   };
 }
 
+/** Whether the settings trust anything at all. */
 export function hasAnchor(t: TrustSettings): boolean {
   return t.anchors.length > 0 || t.selfSigned.length > 0 || t.pins.length > 0 || t.system;
 }
