@@ -6,7 +6,7 @@
  * loader's CW_ERR_POLICY message, which names the file and its line.
  */
 import { isCertwardenError } from '../errors.ts';
-import { MAX_SMALL_FILE_BYTES, readFileBounded } from '../util/bounded-read.ts';
+import { MAX_SMALL_FILE_BYTES, readFileBounded, type BoundedReadErrorDetails } from '../util/bounded-read.ts';
 
 /** A policy is a few KiB; 4 MiB is far above any real one (and its problems stay cheap to report). */
 export const MAX_POLICY_FILE_BYTES = MAX_SMALL_FILE_BYTES;
@@ -17,15 +17,27 @@ export type ReadOutcome = { ok: true; data: Buffer } | { ok: false; why: string 
 
 /** Why a bounded read failed, in words for a policy message ("no such file", "it is larger than N bytes"). */
 function reasonOf(cause: unknown, maxBytes: number): string {
-  const errno = (isCertwardenError(cause) ? (cause.cause as NodeJS.ErrnoException | undefined)?.code : (cause as NodeJS.ErrnoException)?.code) ?? undefined;
-  if (errno === 'ENOENT') return 'no such file';
+  const details = isCertwardenError(cause) ? (cause.details as Partial<BoundedReadErrorDetails>) : undefined;
+  switch (details?.reason) {
+    case 'missing':
+      return 'no such file';
+    case 'too-large':
+      return `it is larger than ${maxBytes} bytes`;
+    case 'not-regular':
+      return 'it is not a regular file (a folder, device or FIFO)';
+    case 'unreadable':
+      return errnoWords(details.errno) ?? 'it could not be opened';
+    default: {
+      // A failure while reading (readSync's own errno error) carries no details.
+      const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+      return errnoWords(errno) ?? (cause instanceof Error ? cause.message : String(cause));
+    }
+  }
+}
+
+function errnoWords(errno: string | undefined): string | undefined {
   if (errno === 'EACCES' || errno === 'EPERM') return 'permission denied';
-  if (errno) return errno;
-  const details = isCertwardenError(cause) ? (cause.details as { maxBytes?: number } | undefined) : undefined;
-  if (details?.maxBytes !== undefined) return `it is larger than ${maxBytes} bytes`;
-  // readFileBounded's remaining refusal: the path opened but is not a regular file.
-  if (isCertwardenError(cause)) return 'it is not a regular file (a folder, device or FIFO)';
-  return cause instanceof Error ? cause.message : String(cause);
+  return errno;
 }
 
 function readCapped(path: string, maxBytes: number, what: string): ReadOutcome {

@@ -165,7 +165,10 @@ export interface InboundSettings {
 }
 
 export interface PolicyWarning {
+  /** `file:line:column: text`, like a CW_ERR_POLICY message. */
   message: string;
+  /** What is wrong, without the position (for callers that print the position their own way). */
+  text: string;
   location: SourceLocation;
 }
 

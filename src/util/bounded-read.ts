@@ -23,21 +23,38 @@ export interface BoundedReadOptions {
   code?: ErrorCode;
 }
 
+/**
+ * Why a bounded read was refused, in `details.reason`, so callers that word
+ * their own message (the policy loader) need not infer it from the error's shape.
+ */
+export type BoundedReadFailure = 'missing' | 'not-regular' | 'too-large' | 'unreadable';
+
+/** The `details` of every error {@link readFileBounded} and {@link readFileBoundedAsync} throw. */
+export type BoundedReadErrorDetails = {
+  path: string;
+  reason: BoundedReadFailure;
+  /** The cap, when `reason` is `too-large`. */
+  maxBytes?: number;
+  /** The errno code (`ENOENT`, `EACCES`...), when `reason` is `missing` or `unreadable` and the system gave one. */
+  errno?: string;
+};
+
 function tooLarge(path: string, what: string, maxBytes: number, code: ErrorCode): CertwardenError {
-  return new CertwardenError(code, `${what} ${path} is larger than ${maxBytes} bytes; refusing to read it`, {
-    details: { path, maxBytes },
-  });
+  const details: BoundedReadErrorDetails = { path, reason: 'too-large', maxBytes };
+  return new CertwardenError(code, `${what} ${path} is larger than ${maxBytes} bytes; refusing to read it`, { details });
 }
 
 function notRegular(path: string, what: string, code: ErrorCode): CertwardenError {
-  return new CertwardenError(code, `${what} ${path} is not a regular file (a device, FIFO or directory); name a file`, {
-    details: { path },
-  });
+  const details: BoundedReadErrorDetails = { path, reason: 'not-regular' };
+  return new CertwardenError(code, `${what} ${path} is not a regular file (a device, FIFO or directory); name a file`, { details });
 }
 
 function cannotOpen(path: string, what: string, code: ErrorCode, cause: unknown): CertwardenError {
-  const reason = (cause as NodeJS.ErrnoException)?.code ?? (cause instanceof Error ? cause.message : String(cause));
-  return new CertwardenError(code, `cannot read ${what} ${path}: ${reason}`, { cause, details: { path } });
+  const errno = (cause as NodeJS.ErrnoException)?.code;
+  const reason = errno ?? (cause instanceof Error ? cause.message : String(cause));
+  const details: BoundedReadErrorDetails = { path, reason: errno === 'ENOENT' ? 'missing' : 'unreadable' };
+  if (errno !== undefined) details.errno = errno;
+  return new CertwardenError(code, `cannot read ${what} ${path}: ${reason}`, { cause, details });
 }
 
 /**

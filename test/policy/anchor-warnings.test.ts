@@ -27,6 +27,12 @@ test('a leaf in trust.cas warns that it is not a CA and is never revocation-chec
   assert.deepEqual(seen, [p.warnings[0]!.message]);
 });
 
+test('a warning carries its text without the position, for the CLI to print its own way', () => {
+  const w = f.load('version: 1\ntrust:\n  cas: [leaf.pem]\n').warnings[0]!;
+  assert.match(w.text, /^trust\.cas\[0\]: "CN=anchored-leaf\.example" in "leaf\.pem" is not a CA certificate/);
+  assert.ok(w.message.endsWith(`:3:9: ${w.text}`), w.message);
+});
+
 test('a leaf in inbound client-cas, inline or in a listener, warns too', () => {
   const pem = JSON.stringify(leaf.certificate.toPem());
   const p = f.load(`version: 1\ntrust:\n  cas: [root.pem]\ninbound:\n  client-cas: [${pem}]\n  listeners:\n    admin:\n      client-cas: [leaf.pem]\n`);

@@ -53,3 +53,7 @@ test('ordinary policy and CA files still load, and a missing one still says so',
   assert.equal(f.load('version: 1\ntrust:\n  cas: [root.pem]\n').trust.anchors.length, 1);
   policyError(() => loadPolicy(join(f.dir, 'nope.yaml')), /nope\.yaml: cannot read the policy file \(no such file\)/);
 });
+
+test('a CA path that cannot be opened for another reason keeps its errno in the message (ENOTDIR)', () => {
+  policyError(() => f.load('version: 1\ntrust:\n  cas: [root.pem/below]\n'), /trust\.cas\[0\]: cannot read CA file ".*root\.pem\/below" \(ENOTDIR\)/);
+});

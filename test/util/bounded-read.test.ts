@@ -32,3 +32,27 @@ test('readFileBounded refuses /dev/zero, directories and oversized files with a 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('every refusal says why in details.reason (missing, not-regular, too-large, unreadable), sync and async alike', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-br-'));
+  try {
+    writeFileSync(join(dir, 'big'), Buffer.alloc(2048));
+    writeFileSync(join(dir, 'file'), 'x');
+    mkdirSync(join(dir, 'sub'));
+    const cases = [
+      [join(dir, 'missing'), 'missing'],
+      [join(dir, 'sub'), 'not-regular'],
+      [join(dir, 'big'), 'too-large'],
+      // A path through a regular file: ENOTDIR, neither missing nor refused by type.
+      [join(dir, 'file', 'below'), 'unreadable'],
+    ] as const;
+    for (const [path, reason] of cases) {
+      const check = (e: unknown): boolean => isCertwardenError(e) && e.details.reason === reason && e.details.path === path;
+      assert.throws(() => readFileBounded(path, { maxBytes: 1024 }), check, reason);
+      await assert.rejects(readFileBoundedAsync(path, { maxBytes: 1024 }), check, reason);
+    }
+    assert.throws(() => readFileBounded(join(dir, 'file', 'below')), (e: unknown) => isCertwardenError(e) && e.details.errno === 'ENOTDIR');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { CertwardenError, ErrorCode } from '../../errors.ts';
-import { loadPolicy } from '../../policy/load.ts';
+import { loadCommandPolicy } from '../policy.ts';
 import { SEVERITIES, type Severity } from '../../scan/findings.ts';
 import { escapeControl } from '../../util/terminal.ts';
 import { parseCommandArgs, parseFormat, optionalString, usageError } from '../args.ts';
@@ -85,7 +85,7 @@ Exit: 0 no finding at or above --fail-on (default high), 1 findings,
     const dialect = dialectText !== undefined ? parseDialect(dialectText) : undefined;
     if (args.positionals.length === 0) throw usageError('give at least one PATH (a configuration file or folder)');
     const policyFile = optionalString(args, 'policy');
-    const policy = policyFile !== undefined ? loadPolicy(policyFile) : undefined;
+    const policy = policyFile !== undefined ? loadCommandPolicy(policyFile, io) : undefined;
     const run = runAudit({ paths: args.positionals, ...(dialect ? { dialect } : {}), ...(policy ? { policy } : {}) });
     const lines = (file: string): string[] | undefined => run.load.texts.get(file)?.split('\n');
     const text = await renderAuditReport(run.report, format, io, lines);

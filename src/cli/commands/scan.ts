@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { CertwardenError, ErrorCode } from '../../errors.ts';
-import { loadPolicy } from '../../policy/load.ts';
+import { loadCommandPolicy } from '../policy.ts';
 import { parseCommandArgs, parseFormat, requireString, optionalString, usageError, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -98,7 +98,7 @@ Defaults: --concurrency ${DEFAULT_CONCURRENCY}, --timeout ${DEFAULT_TARGET_TIMEO
     const failOnText = optionalString(args, 'fail-on') ?? DEFAULT_FAIL_ON;
     if (!(SEVERITIES as readonly string[]).includes(failOnText)) throw usageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got "${failOnText}")`);
     const failOn = failOnText as Severity;
-    const policy = loadPolicy(requireString(args, 'policy'));
+    const policy = loadCommandPolicy(requireString(args, 'policy'), io);
     const replay = optionalString(args, 'replay');
     const verbose = args.values.verbose === true;
     let report: ScanReport;

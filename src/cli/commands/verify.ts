@@ -4,7 +4,7 @@
  * (live OCSP/CRL fetches unless --no-revocation).
  */
 import { Certificate } from '../../x509/certificate.ts';
-import { loadPolicy } from '../../policy/load.ts';
+import { loadCommandPolicy } from '../policy.ts';
 import { policyHash } from '../../policy/hash.ts';
 import { evaluateTrust, type TrustVerdict } from '../../trust/evaluate.ts';
 import { optionalString, parseAt, parseCommandArgs, parseFormat, readInputFile, requireString } from '../args.ts';
@@ -80,7 +80,7 @@ output then states. Exit 0 trusted, 1 rejected, 2 error.`,
     });
     const format = parseFormat(args, ['text', 'json'] as const, 'text');
     const at = parseAt(args);
-    const policy = loadPolicy(requireString(args, 'policy'));
+    const policy = loadCommandPolicy(requireString(args, 'policy'), io);
     const chain = Certificate.parseAll(await readInputFile(requireString(args, 'chain'), 'certificate chain'));
     const host = optionalString(args, 'host');
     const staplePath = optionalString(args, 'staple');
