@@ -89,8 +89,13 @@ function pathOf(e: ErrorObject): Path {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
+/** `targets[1].every`: how a person names a place in the file. */
+function dotted(path: Path): string {
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
 function schemaMessage(e: ErrorObject): string {
-  const at = e.instancePath === '' ? 'the configuration' : e.instancePath.slice(1).replace(/\//g, '.');
+  const at = e.instancePath === '' ? 'the configuration' : dotted(pathOf(e));
   if (e.keyword === 'additionalProperties') return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}" in ${at}`;
   if (e.keyword === 'required') return `${at} is missing "${(e.params as { missingProperty: string }).missingProperty}"`;
   if (e.keyword === 'enum') return `${at} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
@@ -118,7 +123,7 @@ export function parseWatchConfig(text: string, file: string): WatchConfig {
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const fail = (message: string, path: Path, extra?: { line: number; col: number }): never => {
     const pos = extra ?? locate(doc, lines, path);
-    throw new CertwardenError(ErrorCode.WATCH_CONFIG, `${file}:${pos.line}:${pos.col}: ${message}`, { details: { file, line: pos.line, column: pos.col, path: path.join('.') } });
+    throw new CertwardenError(ErrorCode.WATCH_CONFIG, `${file}:${pos.line}:${pos.col}: ${message}`, { details: { file, line: pos.line, column: pos.col, path: dotted(path) } });
   };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
@@ -140,12 +145,12 @@ export function parseWatchConfig(text: string, file: string): WatchConfig {
   const duration = (value: unknown, path: Path, fallback: number): number => {
     if (value === undefined) return fallback;
     const d = parseDuration(value);
-    if (!d.ok) return fail(`${path.join('.')} ${d.problem}`, path);
+    if (!d.ok) return fail(`${dotted(path)} ${d.problem}`, path);
     return d.value;
   };
   const interval = (value: unknown, path: Path, fallback: number): number => {
     const ms = duration(value, path, fallback);
-    if (ms < MIN_EVERY_MS) fail(`${path.join('.')} must be at least ${MIN_EVERY_MS / 1000}s (a full scan takes seconds)`, path);
+    if (ms < MIN_EVERY_MS) fail(`${dotted(path)} must be at least ${MIN_EVERY_MS / 1000}s (a full scan takes seconds)`, path);
     return ms;
   };
   const everyMs = interval(raw.every, ['every'], DEFAULT_EVERY_MS);

@@ -59,7 +59,7 @@ test('an unknown key is an error with its line and column', () => {
 });
 
 test('a bad duration names the line of the value', () => {
-  assert.match(problem('version: 1\npolicy: p.yaml\ntargets:\n  - { target: a:443, every: soon }\n'), /watch\.yaml:4:\d+: targets\.0\.every must be a duration/);
+  assert.match(problem('version: 1\npolicy: p.yaml\ntargets:\n  - { target: a:443, every: soon }\n'), /watch\.yaml:4:\d+: targets\[0\]\.every must be a duration/);
 });
 
 test('an interval under the minimum is refused', () => {
