@@ -166,6 +166,31 @@ alerts:
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
   });
 
+  test('each channel gets each event once: a signed webhook and a Slack-compatible one', async () => {
+    const slack = await startSink();
+    const signed = await startSink(Buffer.from(SECRET));
+    try {
+      const two = await start({ ...config, storeDir: `${world.dir}/two-channels`, alerts: [{ name: 'hook', url: signed.url, format: 'certwarden', secretFile: `${world.dir}/hook.secret` }, { name: 'chat', url: slack.url, format: 'slack' }] });
+      await two.engine.scanTarget(config.targets[1]!, new Date(clock.t));
+      await two.deliverer.deliverDue();
+      await two.deliverer.deliverDue();
+      assert.equal(signed.received.length, 1);
+      assert.ok(signed.received[0]!.signed);
+      assert.equal(slack.received.length, 1);
+      assert.ok(slack.received[0]!.signed, 'no secret: no signature header');
+      assert.deepEqual(Object.keys(slack.received[0]!.body), ['text']);
+      assert.match(slack.received[0]!.body.text as string, new RegExp(`^\\[HIGH\\] target-unreachable on dead\\.test:${deadPort}\n`));
+      const text = two.engine.metrics();
+      assert.match(text, /^certwarden_alerts_sent_total\{channel="chat",event="target-unreachable"\} 1$/m);
+      assert.match(text, /^certwarden_alerts_sent_total\{channel="hook",event="target-unreachable"\} 1$/m);
+      await two.stop();
+      running.pop();
+    } finally {
+      await slack.close();
+      await signed.close();
+    }
+  });
+
   test('watch status and watch history read the running service', async () => {
     const w = running.at(-1)!;
     const a = io();
