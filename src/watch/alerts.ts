@@ -101,6 +101,11 @@ export class AlertDeliverer {
     return this.#running;
   }
 
+  /** Resolves when the pass in flight (if any) is over; starts none (a stopping service must not wait on a dead receiver's whole backlog). */
+  settled(): Promise<void> {
+    return this.#running ?? Promise.resolve();
+  }
+
   async #deliver(item: OutboxItem): Promise<void> {
     const sender = this.#senders.get(item.channel);
     const fail = (why: string): void => {

@@ -105,7 +105,7 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
         cancelPoll();
         cancelPrune();
         await scheduler.stop();
-        await deliverer.deliverDue().catch(() => {});
+        await deliverer.settled(); // what is not delivered stays in the outbox for the next start
         await running.close();
         await inv?.close();
         store.close();
