@@ -40,7 +40,7 @@ export interface World {
   policyFile: string;
   issue(host: string, o?: { days?: number }): Identity;
   /** A certificate from a CA the policy does not trust. */
-  foreign(host: string): Identity;
+  foreign(host: string, subject?: string): Identity;
   close(): Promise<void>;
 }
 
@@ -71,8 +71,8 @@ export async function makeWorld(): Promise<World> {
       const answer = server.responder.answer(req.der);
       return { certificate: r.certificate, chainPem: r.certificate.toPem() + r.chain[0]!.toPem(), keyPem: keyPem(r.privateKey!), staple: answer.body };
     },
-    foreign(host) {
-      const l = makeLeaf(foreignRoot, host);
+    foreign(host, subject) {
+      const l = makeLeaf(foreignRoot, host, subject ? { subject } : {});
       return { certificate: l.certificate, chainPem: l.certificate.toPem(), keyPem: keyPem(l.privateKey) };
     },
     async close() {

@@ -10,6 +10,7 @@ import { parseWatchConfig, type WatchConfig } from '../../src/watch/config.ts';
 import { startWatch, type RunningWatch } from '../../src/watch/service.ts';
 import type { Clock } from '../../src/watch/scheduler.ts';
 import { main } from '../../src/cli/main.ts';
+import { parseTarget } from '../../src/scan/target.ts';
 import type { Io } from '../../src/cli/output.ts';
 import { Writable } from 'node:stream';
 import { freePort, makeWorld, startSink, SwappableServer, type World } from './fixtures.ts';
@@ -188,6 +189,24 @@ alerts:
     } finally {
       await slack.close();
       await signed.close();
+    }
+  });
+
+  test('watch history escapes control characters a hostile certificate put in event messages', async () => {
+    const evil = await new SwappableServer(world.foreign('evil.test', 'CN=evil\nFAKE LINE \u001b[31mred')).start();
+    try {
+      const label = `evil.test:${evil.port}`;
+      const w = await start({ ...config, storeDir: `${world.dir}/evil`, targets: [{ label, scan: { ...parseTarget(label), address: '127.0.0.1' }, everyMs: 60_000 }] });
+      const r = await w.engine.scanTarget(w.engine.targets[0]!, new Date(clock.t));
+      assert.ok(r.events.some((e) => e.event === 'served-unknown' && e.message.includes('\n')), 'the raw subject is kept as data');
+      const out = io();
+      assert.equal(await main(['watch', 'history', label, '--url', w.server.url], out), 0);
+      assert.ok(!out.out().includes('\u001b'), 'no escape sequence reaches the terminal');
+      assert.ok(!/^FAKE LINE/m.test(out.out()), 'a newline in a certificate cannot forge a line');
+      await w.stop();
+      running.pop();
+    } finally {
+      await evil.stop();
     }
   });
 
