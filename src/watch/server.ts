@@ -9,6 +9,8 @@ import http from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { METRICS_CONTENT_TYPE } from './metrics.ts';
+import { isLoopback } from './config.ts';
+import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { WatchEngine } from './engine.ts';
 import type { WatchStore } from './store.ts';
 
@@ -50,6 +52,8 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 export async function startWatchServer(o: WatchServerOptions): Promise<WatchServer> {
+  // The config loader refuses this too; a library caller gets the same rule.
+  if (!isLoopback(o.host) && o.token === undefined) throw new CertwardenError(ErrorCode.USAGE, `the watch service listens on ${o.host}, which is not loopback: a bearer token is required`);
   const log = o.log ?? (() => {});
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
     try {

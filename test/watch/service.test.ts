@@ -160,6 +160,10 @@ alerts:
     running.pop();
   });
 
+  test('the server refuses a non-loopback bind without a token, also when the config loader is bypassed', async () => {
+    await assert.rejects(start({ ...config, listen: { host: '0.0.0.0', port: 0 }, storeDir: `${world.dir}/open` }), /not loopback: a bearer token is required/);
+  });
+
   test('/metrics passes promtool check metrics', { skip: !hasPromtool() && 'promtool not installed (scripts/test-servers.sh installs the Debian prometheus package)' }, async () => {
     const w = running.at(-1)!;
     const text = await (await fetch(`${w.server.url}/metrics`)).text();

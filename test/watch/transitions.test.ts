@@ -157,6 +157,18 @@ describe('watch: transitions to events, metrics and alerts', () => {
     assert.deepEqual(names((await engine.scanTarget(t, new Date(t0 + 41 * MIN))).events), []);
   });
 
+  test('every event of the scenarios reached the webhook sink exactly once, signed', async () => {
+    await deliverer.deliverDue();
+    const stored = store.events();
+    assert.equal(store.pending(), 0);
+    assert.deepEqual(sink.received.map((r) => r.id).sort(), stored.map((e) => e.key).sort());
+    assert.ok(sink.received.every((r) => r.signed));
+    const counts = new Map<string, number>();
+    for (const e of stored) counts.set(e.event, (counts.get(e.event) ?? 0) + 1);
+    const text = engine.metrics();
+    for (const [event, n] of counts) assert.equal(metric(text, 'certwarden_alerts_sent_total', { channel: 'webhook', event }), n, event);
+  });
+
   test('down and back: target-unreachable, target_up 0, then cleared without re-announcing old failures', async () => {
     const id = world.issue('down.test');
     const s = await serve(new SwappableServer(id));
