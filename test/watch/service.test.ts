@@ -156,6 +156,14 @@ alerts:
     assert.equal((await fetch(`${guarded.server.url}/metrics`)).status, 401);
     assert.equal((await fetch(`${guarded.server.url}/api/targets`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status, 401);
     assert.equal((await fetch(`${guarded.server.url}/api/targets`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+    // The CLI finds the address and the token in the configuration.
+    const cfg = world.write('guarded.yaml', `version: 1\npolicy: policy.yaml\nlisten: 127.0.0.1:${guarded.server.port}\ntoken-file: token\ntargets: [a.test:443]\n`);
+    const withToken = io();
+    await main(['watch', 'status', '--config', cfg, '--format', 'json'], withToken);
+    assert.ok(Array.isArray((JSON.parse(withToken.out()) as { targets: unknown[] }).targets), withToken.err());
+    const without = io();
+    assert.equal(await main(['watch', 'status', '--url', guarded.server.url], without), 2);
+    assert.match(without.err(), /wants a bearer token: give --token-file/);
     await guarded.stop();
     running.pop();
   });
