@@ -3,7 +3,8 @@
 # responder, `openssl ca`, s_server), nginx, Apache mod_ssl, HAProxy, Redis
 # (TLS client interop), Chromium (renders the HTML report headless), and the
 # outbound clients `certwarden probe` is tested against: curl, wget, Python
-# (with requests), Java (javac, keytool), gnutls-cli.
+# (with requests), Java (javac, keytool), gnutls-cli; and Prometheus (promtool
+# checks `certwarden watch` metrics and alert rules, prometheus scrapes it).
 # Run before `npm test` (its pretest step) and by .ci/run.
 #
 # Missing ones are installed with apt-get when this runs as root on Debian or
@@ -14,7 +15,8 @@ set -euo pipefail
 
 # command → Debian package
 peers=(openssl:openssl nginx:nginx apache2:apache2 haproxy:haproxy redis-server:redis-server chromium:chromium
-  curl:curl wget:wget python3:python3 javac:default-jdk-headless keytool:default-jdk-headless gnutls-cli:gnutls-bin)
+  curl:curl wget:wget python3:python3 javac:default-jdk-headless keytool:default-jdk-headless gnutls-cli:gnutls-bin
+  promtool:prometheus prometheus:prometheus)
 if [ "${1:-}" = "--bench" ]; then peers+=(testssl:testssl.sh wrk:wrk); fi
 
 missing=()

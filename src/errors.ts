@@ -46,6 +46,8 @@ export const ErrorCode = {
   PASSPHRASE: 'CW_ERR_PASSPHRASE',
   /** A file could not be read or written. */
   IO: 'CW_ERR_IO',
+  /** `certwarden watch`: the watch configuration file is missing or invalid (message has file:line:column). */
+  WATCH_CONFIG: 'CW_ERR_WATCH_CONFIG',
   /** The CA store is locked by another process's transaction (a write that was asked not to wait, or waited too long). */
   STORE_BUSY: 'CW_ERR_STORE_BUSY',
   /** A certificate chain was rejected by policy (used by enforcement layers). */

@@ -32,6 +32,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   'ca list': () => import('./commands/ca-list.ts'),
   'ca crl': () => import('./commands/ca-crl.ts'),
   'ca serve': () => import('./commands/ca-serve.ts'),
+  watch: () => import('./commands/watch.ts'),
 };
 
 /** Command groups: `certwarden ca` (or `ca --help`) lists the group's commands. */

@@ -30,11 +30,15 @@ import * as auditLoad from '../../src/audit/load.ts';
 import * as auditTrust from '../../src/audit/trust-store.ts';
 import * as probeRunner from '../../src/probe/runner.ts';
 import * as probeProxy from '../../src/probe/connect-proxy.ts';
+import * as watchConfig from '../../src/watch/config.ts';
+import * as watchAlerts from '../../src/watch/alerts.ts';
+import * as watchStore from '../../src/watch/store.ts';
 
 const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
   ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caProfiles, ...caServer,
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
+  ...watchConfig, ...watchAlerts, ...watchStore,
 };
 
 test('every constant in docs/limits.md exists with the documented value', () => {

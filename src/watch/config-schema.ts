@@ -1,0 +1,64 @@
+/**
+ * The watch configuration's JSON Schema (draft-07). This object is the single
+ * source: schema/watch-config.schema.json is a copy of it
+ * (test/watch/config.test.ts fails when they differ), and the loader validates
+ * with it through ajv, so what an editor accepts and what the service accepts
+ * cannot drift.
+ */
+import { DURATION_PATTERN } from '../policy/schema.ts';
+import { STARTTLS_PROTOCOLS } from '../scan/starttls/index.ts';
+
+const duration = (description: string) => ({ type: 'string', pattern: DURATION_PATTERN, description: `${description} A string of digits and a unit: "s", "m", "h" or "d" (e.g. "30s", "5m").` });
+
+export const WATCH_CONFIG_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://github.com/certwarden/certwarden/schema/watch-config.schema.json',
+  title: 'certwarden watch configuration',
+  description: 'What `certwarden watch` scans, how often, where it keeps history and where it sends alerts. Unknown keys are errors. Reference: docs/watch.md.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['version', 'policy', 'targets'],
+  properties: {
+    $schema: { type: 'string', description: 'URL or path of this schema, for editors. Ignored.' },
+    version: { type: 'integer', const: 1, description: 'Configuration format version. Must be 1.' },
+    policy: { type: 'string', minLength: 1, description: 'The policy file (the same as `certwarden scan --policy`), relative to this file.' },
+    every: duration('Default interval between two scans of a target (default 5m).'),
+    jitter: { type: 'number', minimum: 0, maximum: 0.5, description: 'Fraction of the interval by which each run is spread at random (default 0.1).' },
+    concurrency: { type: 'integer', minimum: 1, maximum: 1000, description: 'Targets scanned at once (default 20).' },
+    listen: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$', description: 'HOST:PORT of /metrics, /healthz and /api (default 127.0.0.1:9464). Any address other than loopback requires token-file.' },
+    'token-file': { type: 'string', minLength: 1, description: 'File holding the bearer token that /metrics and /api require (mandatory off loopback).' },
+    store: { type: 'string', minLength: 1, description: 'Folder of the history database (SQLite; default ./watch-data, relative to this file).' },
+    retention: duration('How long scans are kept in the history (default 30d).'),
+    repeat: duration('How often an alert is sent again while its condition lasts (default 24h).'),
+    targets: { type: 'array', minItems: 1, items: { $ref: '#/definitions/target' }, description: 'What to watch.' },
+    alerts: { type: 'array', items: { $ref: '#/definitions/alert' }, description: 'Where alerts go.' },
+  },
+  definitions: {
+    target: {
+      description: 'host:port, or an object with one of target, file or ca.',
+      type: ['string', 'object'],
+      minLength: 1,
+      additionalProperties: false,
+      properties: {
+        target: { type: 'string', minLength: 1, description: 'host:port (as `certwarden scan` takes it); the label of the target everywhere.' },
+        resolve: { type: 'string', minLength: 1, description: 'Address to connect to instead of resolving the host (as `scan --resolve`).' },
+        every: duration('Interval for this target.'),
+        zone: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'A zone name (reported; workers per zone are a later item).' },
+        starttls: { enum: [...STARTTLS_PROTOCOLS], description: 'STARTTLS preamble before the handshake.' },
+        file: { type: 'string', minLength: 1, description: 'A targets file, one target a line (as `scan --targets`).' },
+        ca: { type: 'string', minLength: 1, description: 'A `certwarden ca` home: its inventory of issued and revoked certificates is compared with what the targets serve.' },
+      },
+    },
+    alert: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['webhook'],
+      properties: {
+        webhook: { type: 'string', pattern: '^https?://', description: 'URL the alert is POSTed to.' },
+        'secret-file': { type: 'string', minLength: 1, description: 'File with the HMAC-SHA256 key; the signature goes in the X-Certwarden-Signature header.' },
+        format: { enum: ['certwarden', 'slack'], description: 'certwarden: the alert as JSON (default); slack: a Slack-compatible {"text": ...} payload.' },
+        name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'The channel name in metrics (default webhook, or webhook-2, ...).' },
+      },
+    },
+  },
+} as const;
