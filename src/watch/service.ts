@@ -5,6 +5,7 @@
  * failures are logged as structured lines (never with a secret) and retried.
  */
 import { loadPolicy } from '../policy/load.ts';
+import type { Policy } from '../policy/types.ts';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { readFileBounded } from '../util/bounded-read.ts';
 import { AlertDeliverer, MAX_SECRET_BYTES, type Sender } from './alerts.ts';
@@ -37,6 +38,8 @@ export interface StartWatchOptions {
   scan?: Pick<ScanOptions, 'targetTimeoutMs' | 'settings' | 'connectionsPerEndpoint'>;
   /** Override the configured listen port (tests: 0). */
   port?: number;
+  /** The policy, already loaded (the CLI loads it to print its warnings); default: loaded from the configuration's `policy`. */
+  policy?: Policy;
 }
 
 function readSecret(path: string, what: string): Buffer {
@@ -49,7 +52,7 @@ function readSecret(path: string, what: string): Buffer {
 export async function startWatch(config: WatchConfig, o: StartWatchOptions = {}): Promise<RunningWatch> {
   const log = o.log ?? (() => {});
   const clock = o.clock ?? systemClock;
-  const policy = loadPolicy(config.policyFile);
+  const policy = o.policy ?? loadPolicy(config.policyFile);
   const token = config.tokenFile ? readSecret(config.tokenFile, 'the watch token file').toString('utf8') : undefined;
   if (token !== undefined && token.length < MIN_TOKEN_CHARS) throw new CertwardenError(ErrorCode.WATCH_CONFIG, `the token in ${config.tokenFile} is shorter than ${MIN_TOKEN_CHARS} characters`);
   const senders: Sender[] = config.alerts.map((a) => ({ name: a.name, format: a.format, url: a.url, ...(a.secretFile ? { secret: readSecret(a.secretFile, `the secret file of alert channel ${a.name}`) } : {}) }));

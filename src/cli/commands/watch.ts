@@ -5,6 +5,7 @@
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { loadCommandPolicy } from '../policy.ts';
 import { writeJson, type Io } from '../output.ts';
 import { CertwardenError, ErrorCode } from '../../errors.ts';
 import { escapeControl } from '../../util/terminal.ts';
@@ -30,7 +31,7 @@ async function serve(configFile: string, io: Io): Promise<ExitCode> {
   const { startWatch } = await import('../../watch/service.ts');
   const config = loadWatchConfig(configFile);
   const log = (entry: Record<string, unknown>): void => void io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
-  const running = await startWatch(config, { log });
+  const running = await startWatch(config, { log, policy: loadCommandPolicy(config.policyFile, io) });
   io.stdout.write(`certwarden watch: ${config.targets.length} target(s), listening on ${running.server.url}\n`);
   await new Promise<void>((resolve) => {
     const done = (): void => resolve();
