@@ -111,9 +111,9 @@ export class OcspResponder {
   }
 
   /** Load every issued certificate from the store and pre-sign its response. */
-  load(): void {
-    void this.identity.signer; // issue the first delegated certificate before pre-signing
-    this.apply(this.#ca.store.list());
+  async load(): Promise<void> {
+    await this.identity.ready(); // issue the first delegated certificate before pre-signing
+    this.apply(await this.#ca.store.list());
   }
 
   /** Take issuances and revocations into account (from this process or another one) and re-sign their responses. */
@@ -131,7 +131,7 @@ export class OcspResponder {
   }
 
   /** Periodic upkeep: rotate the delegated certificate when due (re-signing everything), refresh responses past half-life. */
-  refresh(): { rotated: boolean; resigned: number; rotationDeferred?: boolean } {
+  async refresh(): Promise<{ rotated: boolean; resigned: number; rotationDeferred?: boolean }> {
     const now = this.#now();
     let rotated = false;
     let rotationDeferred = false;
@@ -139,7 +139,7 @@ export class OcspResponder {
       // Issuing the new certificate writes to the store: never wait for another process's lock here (the
       // server's event loop would stall); the old certificate is still valid, and the next refresh retries.
       try {
-        this.#ca.store.withoutWaiting(() => this.identity.rotate());
+        await this.#ca.store.withoutWaiting(() => this.identity.rotate());
         rotated = true;
       } catch (err) {
         if (!(isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY)) throw err;

@@ -93,8 +93,8 @@ export interface CaServer {
   port: number;
   responder: OcspResponder;
   crl: CrlPublisher;
-  /** Look for changes in the store now (what the poll timer does). */
-  sync(): number;
+  /** Look for changes in the store now (what the poll timer does); resolves to how many records changed. */
+  sync(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -110,15 +110,15 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
   if (crlKeeper) {
     // The first CRL before listening (here waiting for the store is fine); if that fails, the keeper retries.
     try {
-      crl.publish();
+      await crl.publish();
     } catch (err) {
       log({ event: 'ca_crl_failed', error: (err as Error).message });
     }
   }
   // Issue the first delegated responder certificate before taking the change sequence, so the
   // first poll does not re-sign for it; changes after this point are caught by polling.
-  void responder.identity.signer;
-  const watch = watchStore(
+  await responder.identity.ready();
+  const watch = await watchStore(
     ca.store,
     (changed) => {
       responder.apply(changed);
@@ -130,23 +130,34 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
     },
     { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log },
   );
-  responder.load();
+  await responder.load();
   const caDer = ca.issuing.certificate.der;
   const caPem = Buffer.from(ca.chain.map((c) => c.toPem()).join(''));
-  const sync = (): number => watch.sync().length;
-  const unsubscribe = ca.onChange(() => sync());
-
-  const maintenance = setInterval(() => {
-    try {
-      const r = responder.refresh();
-      if (r.rotated || r.resigned > 0 || r.rotationDeferred) log({ event: 'ocsp_refreshed', ...r });
-      if (responder.identity.persistError) {
-        log({ event: 'ocsp_responder_save_failed', error: responder.identity.persistError });
-        responder.identity.persistError = undefined;
-      }
-    } catch (err) {
-      log({ event: 'ocsp_refresh_failed', error: (err as Error).message });
+  const sync = async (): Promise<number> => (await watch.sync()).length;
+  // Changes made through this process's CA object are applied directly, without a store round trip.
+  const unsubscribe = ca.onChange((records) => {
+    responder.apply(records);
+    if (records.some((r) => r.revokedAt)) {
+      crl.markChanged();
+      crlKeeper?.kick();
     }
+  });
+
+  let refreshing = false;
+  const maintenance = setInterval(() => {
+    if (refreshing) return;
+    refreshing = true;
+    responder
+      .refresh()
+      .then((r) => {
+        if (r.rotated || r.resigned > 0 || r.rotationDeferred) log({ event: 'ocsp_refreshed', ...r });
+        if (responder.identity.persistError) {
+          log({ event: 'ocsp_responder_save_failed', error: responder.identity.persistError });
+          responder.identity.persistError = undefined;
+        }
+      })
+      .catch((err: unknown) => log({ event: 'ocsp_refresh_failed', error: (err as Error).message }))
+      .finally(() => (refreshing = false));
   }, o.maintenanceMs ?? DEFAULT_MAINTENANCE_MS);
   maintenance.unref();
 
@@ -311,7 +322,7 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
     close: async () => {
       if (closed) return;
       closed = true;
-      watch.stop();
+      await watch.stop();
       crlKeeper?.stop();
       clearInterval(maintenance);
       unsubscribe();

@@ -11,11 +11,11 @@ describe('certwarden ca (CLI)', () => {
   let tmp: ReturnType<typeof tempDir>;
   let dir: string;
   const env = (): Record<string, string> => ({ CERTWARDEN_CA_PASSPHRASE: PASSPHRASE, CERTWARDEN_CA_DIR: dir });
-  before(() => {
+  before(async () => {
     tmp = tempDir('certwarden-ca-cli-');
     dir = join(tmp.dir, 'ca');
   });
-  after(() => tmp.cleanup());
+  after(async () => tmp.cleanup());
 
   test('init refuses to run without a passphrase', async () => {
     const r = await runCli(['ca', 'init', '--dir', dir, '--name', 'Cli'], { CERTWARDEN_CA_PASSPHRASE: '' });
