@@ -22,6 +22,7 @@ import { generateKeyPair, spkiOf } from '../x509/sign.ts';
 import { decryptKey, encryptKey, ensurePrivateDir, readEncryptedKey, writePrivateFile } from './keys.ts';
 import { isSafeWriteTemp, PUBLIC_FILE_MODE, writeFileSafely } from './safe-write.ts';
 import { keySpecOf, normaliseSans, PROFILES, sanForBuilder, validityDays, type KeyAlgorithmName } from './profiles.ts';
+import { publishCaEvent } from './events.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { CaStore, CertificateProfileName, IssuedRecord, ListFilter } from './store.ts';
 
@@ -399,6 +400,7 @@ export class CertificateAuthority {
     // 3. Commit: only now is the certificate acknowledged.
     const base = { serial: serialHex, der: certificate.der, subject: certificate.subject, sans, profile: profileName, notBefore, notAfter, issuedAt: new Date() };
     const seq = await this.store.commitIssued(base);
+    publishCaEvent('issued', { serial: serialHex, profile: profileName, sans, notAfter, seq });
     return { certificate, record: { ...base, seq } };
   }
 
@@ -441,6 +443,7 @@ export class CertificateAuthority {
     if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CertwardenError(ErrorCode.USAGE, 'the invalidity date is not a valid time');
     const r: IssuingCaRevocation = { serial: this.issuing.certificate.serialHex, revokedAt: new Date(Math.floor(Date.now() / 1000) * 1000), reason, ...(invalidityDate ? { invalidityDate } : {}) };
     await this.store.setMeta(ISSUING_REVOCATION_META, JSON.stringify(r));
+    publishCaEvent('revoked', { serial: r.serial, reason, revokedAt: r.revokedAt, issuingCa: true });
     return r;
   }
 
@@ -485,6 +488,7 @@ export class CertificateAuthority {
     const at = new Date(Math.floor(Date.now() / 1000) * 1000);
     const seq = await this.store.revoke({ serial: rec.serial, at, reason, ...(invalidityDate ? { invalidityDate } : {}) });
     const updated: IssuedRecord = { ...rec, revokedAt: at, reason, seq, ...(invalidityDate ? { invalidityDate } : {}) };
+    publishCaEvent('revoked', { serial: rec.serial, reason, revokedAt: at, issuingCa: false });
     this.#emit([updated]);
     return updated;
   }

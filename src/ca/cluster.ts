@@ -103,7 +103,7 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
   const log = o.log ?? (() => {});
   const crl = new CrlPublisher(ca, o.crlValidityMs ?? SERVED_CRL_VALIDITY_MS);
   // Signed in the background only (it takes the store's write lock); workers get the last one at once.
-  const keeper = keepCrlFresh(crl, { log });
+  const keeper = keepCrlFresh(crl, { log, store: ca.store.description });
   try {
     await crl.publish();
   } catch (err) {

@@ -9,6 +9,7 @@
 import { buildCrl } from '../crl/builder.ts';
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { CertificateAuthority } from './ca.ts';
+import { publishCaEvent } from './events.ts';
 
 /** Default CRL lifetime (nextUpdate - thisUpdate) of `ca crl`, published by hand or from a schedule. */
 export const DEFAULT_CRL_VALIDITY_MS = 7 * 86_400_000;
@@ -58,6 +59,7 @@ export class CrlPublisher {
     const der = buildCrl({ issuer: this.#ca.issuing, entries: list, thisUpdate, nextUpdate, crlNumber: number });
     this.#current = { der, number, thisUpdate, nextUpdate, entries };
     if (this.#generation === generation) this.#dirty = false;
+    publishCaEvent('crlPublished', { scope: 'issuing', crlNumber: number, entries, thisUpdate, nextUpdate });
     return this.#current;
   }
 
@@ -105,7 +107,7 @@ export interface CrlKeeper {
  * fails at once (`tryPublish`), the last CRL stays served, and the next check
  * tries again. Never throws; failures are logged (once per episode).
  */
-export function keepCrlFresh(crl: CrlPublisher, o: { log?: (event: Record<string, unknown>) => void; checkMs?: number } = {}): CrlKeeper {
+export function keepCrlFresh(crl: CrlPublisher, o: { log?: (event: Record<string, unknown>) => void; checkMs?: number; store?: string } = {}): CrlKeeper {
   const log = o.log ?? (() => {});
   let deferred = false;
   let kicked: NodeJS.Immediate | undefined;
@@ -124,7 +126,9 @@ export function keepCrlFresh(crl: CrlPublisher, o: { log?: (event: Record<string
       if (deferred) log({ event: 'ca_crl_published_after_wait', crlNumber: c.number.toString() });
       deferred = false;
     } catch (err) {
-      if (!deferred) log({ event: isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY ? 'ca_crl_deferred_store_busy' : 'ca_crl_failed', error: (err as Error).message, retryInMs: o.checkMs ?? CRL_CHECK_MS });
+      const busy = isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY;
+      if (busy) publishCaEvent('storeBusy', { task: 'crl', store: o.store ?? '' });
+      if (!deferred) log({ event: busy ? 'ca_crl_deferred_store_busy' : 'ca_crl_failed', error: (err as Error).message, retryInMs: o.checkMs ?? CRL_CHECK_MS });
       deferred = true;
     } finally {
       running = false;

@@ -22,6 +22,7 @@ import type { OcspErrorStatus } from '../ocsp/reasons.ts';
 import { parseOcspRequest, type ParsedOcspRequest } from '../ocsp/request-parse.ts';
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { CertificateAuthority } from './ca.ts';
+import { publishCaEvent } from './events.ts';
 import { ResponderIdentity } from './responder-cert.ts';
 import type { IssuedRecord } from './store.ts';
 
@@ -144,6 +145,7 @@ export class OcspResponder {
       } catch (err) {
         if (!(isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY)) throw err;
         rotationDeferred = true;
+        publishCaEvent('storeBusy', { task: 'responder-rotation', store: this.#ca.store.description });
       }
     }
     let resigned = 0;

@@ -19,6 +19,7 @@ import { readFileBounded } from '../util/bounded-read.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { spkiOf } from '../x509/sign.ts';
 import type { CertificateAuthority, ResponderMode } from './ca.ts';
+import { publishCaEvent } from './events.ts';
 import { decryptKey, encryptKey, PRIVATE_FILE_MODE } from './keys.ts';
 import { writeFileSafely } from './safe-write.ts';
 
@@ -98,6 +99,7 @@ export class ResponderIdentity {
     this.#signer = { certificate, privateKey };
     this.rotations++;
     this.reused = false;
+    publishCaEvent('responderRotated', { serial: certificate.serialHex, notAfter: certificate.notAfter });
     try {
       writeFileSafely(join(this.#ca.dir, RESPONDER_FILE), certificate.toPem() + encryptKey(privateKey, responderKeyPassphrase(this.#ca)), { mode: PRIVATE_FILE_MODE, overwrite: true });
       this.persistError = undefined;

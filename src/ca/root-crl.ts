@@ -26,6 +26,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { CA_FILES, type CertificateAuthority } from './ca.ts';
 import { CRL_BACKDATE_MS, DEFAULT_CRL_VALIDITY_MS, type PublishedCrl } from './crl-publisher.ts';
+import { publishCaEvent } from './events.ts';
 import { readEncryptedKey } from './keys.ts';
 import { PUBLIC_FILE_MODE, writeFileSafely } from './safe-write.ts';
 
@@ -54,6 +55,7 @@ export async function publishRootCrl(ca: CertificateAuthority, root: RootIdentit
   const entries = r ? [{ serial: r.serial, revocationDate: r.revokedAt, reason: r.reason, ...(r.invalidityDate ? { invalidityDate: r.invalidityDate } : {}) }] : [];
   const der = buildCrl({ issuer: root, entries, thisUpdate, nextUpdate, crlNumber: number });
   writeFileSafely(join(ca.dir, ROOT_CRL_FILE), der, { mode: PUBLIC_FILE_MODE, overwrite: true });
+  publishCaEvent('crlPublished', { scope: 'root', crlNumber: number, entries: entries.length, thisUpdate, nextUpdate });
   return { der, number, thisUpdate, nextUpdate, entries: entries.length };
 }
 

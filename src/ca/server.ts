@@ -29,6 +29,7 @@ import type { CertificateAuthority } from './ca.ts';
 import { CrlPublisher, keepCrlFresh, SERVED_CRL_VALIDITY_MS, type PublishedCrl } from './crl-publisher.ts';
 import { OcspResponder, type OcspAnswer, type OcspResponderOptions } from './ocsp-responder.ts';
 import { ROOT_CRL_FILE, readRootCrl } from './root-crl.ts';
+import { publishCaEvent } from './events.ts';
 import { watchStore } from './store-watch.ts';
 import { ROOT_CRL_ROUTE } from './ca.ts';
 
@@ -106,7 +107,7 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
   const log = o.log ?? (() => {});
   const responder = new OcspResponder(ca, o);
   const crl = new CrlPublisher(ca, o.crlValidityMs ?? SERVED_CRL_VALIDITY_MS);
-  const crlKeeper = o.crlSource ? undefined : keepCrlFresh(crl, { log });
+  const crlKeeper = o.crlSource ? undefined : keepCrlFresh(crl, { log, store: ca.store.description });
   if (crlKeeper) {
     // The first CRL before listening (here waiting for the store is fine); if that fails, the keeper retries.
     try {
@@ -126,7 +127,9 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
         crl.markChanged();
         crlKeeper?.kick();
       }
-      log({ event: 'ca_store_changed', records: changed.length, seq: changed[changed.length - 1]!.seq });
+      const seq = changed[changed.length - 1]!.seq;
+      publishCaEvent('storeChanged', { records: changed.length, seq });
+      log({ event: 'ca_store_changed', records: changed.length, seq });
     },
     { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log },
   );

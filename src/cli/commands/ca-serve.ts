@@ -5,6 +5,8 @@ import { startCaServer } from '../../ca/server.ts';
 import { ResponderIdentity } from '../../ca/responder-cert.ts';
 import { loadRoot, maintainRootCrl } from '../../ca/root-crl.ts';
 import type { CertificateAuthority } from '../../ca/ca.ts';
+import { publishCaEvent } from '../../ca/events.ts';
+import { ErrorCode, isCertwardenError } from '../../errors.ts';
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, usageError, type ParsedArgs } from '../args.ts';
 import { parseDuration } from '../../ca/duration.ts';
@@ -51,6 +53,7 @@ function keepRootCrl(ca: CertificateAuthority, pass: string, validityMs: number 
       if (published) log({ event: 'ca_root_crl_published', crlNumber: crl.number.toString(), nextUpdate: crl.nextUpdate.toISOString() });
     } catch (err) {
       // Background work never throws: the old CRL stays served, and the failure is logged.
+      if (isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY) publishCaEvent('storeBusy', { task: 'root-crl', store: ca.store.description });
       log({ event: 'ca_root_crl_failed', error: (err as Error).message });
     } finally {
       running = false;
