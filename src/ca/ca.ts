@@ -19,7 +19,7 @@ import { integerHex } from '../util/der.ts';
 import { createCertificate } from '../x509/builder.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { generateKeyPair, spkiOf } from '../x509/sign.ts';
-import { decryptKey, encryptKey, ensurePrivateDir, readEncryptedKey, writePrivateFile } from './keys.ts';
+import { assertPassphrase, decryptKey, encryptKey, ensurePrivateDir, readEncryptedKey, writePrivateFile } from './keys.ts';
 import { isSafeWriteTemp, PUBLIC_FILE_MODE, writeFileSafely } from './safe-write.ts';
 import { keySpecOf, normaliseSans, PROFILES, sanForBuilder, validityDays, type KeyAlgorithmName } from './profiles.ts';
 import { publishCaEvent } from './events.ts';
@@ -240,8 +240,9 @@ export class CertificateAuthority {
    * With `o.store`, the records live there (it must hold no CA yet) and DIR keeps the keys and certificates.
    */
   static async init(dir: string, passphrase: string, o: InitOptions & StoreChoice): Promise<CertificateAuthority> {
-    if (!o.name || o.name.trim() === '') throw new CertwardenError(ErrorCode.USAGE, 'a CA name is required');
     try {
+      if (!o.name || o.name.trim() === '') throw new CertwardenError(ErrorCode.USAGE, 'a CA name is required');
+      assertPassphrase(passphrase);
       ensurePrivateDir(dir);
       if (o.store) {
         if (!(await isUnused(o.store))) throw new CertwardenError(ErrorCode.USAGE, `the store ${o.store.description} already holds a CA; refusing to overwrite it`);
@@ -329,6 +330,7 @@ export class CertificateAuthority {
   static async open(dir: string, passphrase: string, o: StoreChoice = {}): Promise<CertificateAuthority> {
     let store = o.store;
     try {
+      assertPassphrase(passphrase);
       const dbPath = join(dir, CA_FILES.db);
       if (!store && !existsSync(dbPath)) throw new CertwardenError(ErrorCode.USAGE, `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
       const privateKey = readEncryptedKey(join(dir, CA_FILES.issuingKey), passphrase);

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { CA_FILES, CertificateAuthority } from '../../src/ca/ca.ts';
 import { parseCsr } from '../../src/ca/csr.ts';
 import { CrlPublisher } from '../../src/ca/crl-publisher.ts';
-import { resolvePassphrase } from '../../src/ca/keys.ts';
+import { resolvePassphrase } from '../../src/cli/commands/ca-passphrase.ts';
 import { isCertwardenError } from '../../src/errors.ts';
 import { verifyCrlForCertificate } from '../../src/crl/verify.ts';
 import { parseCrl } from '../../src/crl/parse.ts';
@@ -37,6 +37,16 @@ describe('ca init and key protection', () => {
     await assert.rejects(async () => await CertificateAuthority.open(f.dir, 'not the passphrase'), (e: unknown) => isCertwardenError(e) && /wrong passphrase/.test(e.message) && e.details.reason === 'passphrase-wrong');
     assert.throws(() => resolvePassphrase({}), (e: unknown) => isCertwardenError(e) && e.details.reason === 'passphrase-missing');
     await assert.rejects(async () => await CertificateAuthority.init(f.dir, PASSPHRASE, { name: 'again' }), /already holds a CA/);
+  });
+
+  test('library errors say what is missing in library terms, never a command-line flag', async () => {
+    const noFlag = (re: RegExp) => (e: unknown): boolean => isCertwardenError(e) && re.test(e.message) && !/--[a-z]/.test(e.message);
+    await assert.rejects(CertificateAuthority.open(f.dir, 'not the passphrase'), noFlag(/wrong passphrase/));
+    await assert.rejects(CertificateAuthority.open(f.dir, ''), noFlag(/no CA key passphrase was given/));
+    await assert.rejects(CertificateAuthority.init(`${f.dir}-x`, PASSPHRASE, { name: '' }), noFlag(/a CA name is required/));
+    await assert.rejects(CertificateAuthority.init(`${f.dir}-y`, PASSPHRASE, { name: 'x', importCert: f.ca.issuing.certificate.toPem() }), noFlag(/both its certificate and its key/));
+    const leaf = await f.ca.issue({ profile: 'server', sans: ['DNS:terms.test'] });
+    await assert.rejects(f.ca.revoke(leaf.certificate, 'superseded', new Date('not a date')), noFlag(/invalidity date is not a valid time/));
   });
 
   test('issued certificates carry profile, SANs, AIA, CRL DP, Must-Staple, and validate', async () => {

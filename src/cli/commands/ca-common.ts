@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { PostgresStore, isPostgresUrl, redactUrl } from '../../ca/postgres-store.ts';
 import type { CaStore } from '../../ca/store.ts';
 import { CertificateAuthority, looksLikeSerial, normaliseSerial, SERIAL_FORMS, type IssueResult } from '../../ca/ca.ts';
-import { resolvePassphrase } from '../../ca/keys.ts';
+import { PASSPHRASE_ENV, resolvePassphrase } from './ca-passphrase.ts';
 import { KEY_FILE_MODE, pathExists, PUBLIC_FILE_MODE, writeFileSafely } from '../../ca/safe-write.ts';
-import { CertwardenError, ErrorCode } from '../../errors.ts';
+import { CertwardenError, ErrorCode, isCertwardenError } from '../../errors.ts';
 import { Certificate } from '../../x509/certificate.ts';
 import { MAX_SMALL_FILE_BYTES, readFileBounded } from '../../util/bounded-read.ts';
 import { escapeControl } from '../../util/terminal.ts';
@@ -62,7 +62,19 @@ export async function openCa(args: ParsedArgs, io: Io): Promise<CertificateAutho
   const pass = passphrase(args, io);
   const dir = caDir(args, io);
   const store = await caStore(args, io);
-  return CertificateAuthority.open(dir, pass, store ? { store } : {});
+  try {
+    return await CertificateAuthority.open(dir, pass, store ? { store } : {});
+  } catch (err) {
+    throw withPassphraseHint(err);
+  }
+}
+
+/** The library says "wrong passphrase"; the CLI says where the passphrase came from. */
+export function withPassphraseHint(err: unknown): unknown {
+  if (isCertwardenError(err) && err.details.reason === 'passphrase-wrong') {
+    return new CertwardenError(ErrorCode.PASSPHRASE, `${err.message} (check ${PASSPHRASE_ENV} or --passphrase-file)`, { cause: err, details: err.details });
+  }
+  return err;
 }
 
 /** A user-named input file of the CA commands (CSR, certificate, imported CA): bounded, regular files only. */
