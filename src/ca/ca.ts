@@ -245,6 +245,9 @@ export class CertificateAuthority {
       assertPassphrase(passphrase);
       ensurePrivateDir(dir);
       if (o.store) {
+        // Keys in DIR may belong to a CA whose records live elsewhere (ca.db, another database): never replace them.
+        const taken = [CA_FILES.db, CA_FILES.issuingKey, CA_FILES.chain].filter((name) => existsSync(join(dir, name)));
+        if (taken.length > 0) throw new CertwardenError(ErrorCode.USAGE, `${dir} already holds CA files (${taken.join(', ')}); refusing to overwrite them: use a new directory for a CA kept in ${o.store.description}`);
         if (!(await isUnused(o.store))) throw new CertwardenError(ErrorCode.USAGE, `the store ${o.store.description} already holds a CA; refusing to overwrite it`);
         for (const name of readdirSync(dir)) if (isSafeWriteTemp(name)) rmSync(join(dir, name), { force: true });
       } else await discardInterruptedInit(dir);
@@ -332,7 +335,10 @@ export class CertificateAuthority {
     try {
       assertPassphrase(passphrase);
       const dbPath = join(dir, CA_FILES.db);
-      if (!store && !existsSync(dbPath)) throw new CertwardenError(ErrorCode.USAGE, `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
+      if (!store && !existsSync(dbPath)) {
+        const elsewhere = existsSync(join(dir, CA_FILES.chain));
+        throw new CertwardenError(ErrorCode.USAGE, elsewhere ? `${dir} keeps its records in another store (no ${CA_FILES.db}): open it with that store` : `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
+      }
       const privateKey = readEncryptedKey(join(dir, CA_FILES.issuingKey), passphrase);
       const chain = Certificate.parseAll(readFileBounded(join(dir, CA_FILES.chain), { what: 'the CA chain' }));
       const certificate = chain[0]!;

@@ -26,6 +26,8 @@ const skip = postgresBinDir() ? false : 'PostgreSQL is not installed (Debian: ap
 const CLI = join(projectRoot, 'src', 'cli', 'main.ts');
 const WORKER = join(projectRoot, 'test', 'ca', 'postgres-worker.ts');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Tries (100 ms apart) while the fresh cluster is still starting up: 10 s. */
+const STARTUP_ATTEMPTS = 100;
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -77,8 +79,18 @@ describe('the CA on PostgreSQL', { skip }, () => {
 
   before(async () => {
     server = await startPostgres();
-    admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
+    // The port opens before the server accepts sessions ("the database system is starting up", 57P03).
+    for (let attempt = 0; ; attempt++) {
+      admin = new pg.Client({ connectionString: server.url });
+      try {
+        await admin.connect();
+        break;
+      } catch (err) {
+        await admin.end().catch(() => {});
+        if ((err as { code?: string }).code !== '57P03' || attempt >= STARTUP_ATTEMPTS) throw err;
+        await sleep(100);
+      }
+    }
   });
   after(async () => {
     await admin?.end();
@@ -116,7 +128,7 @@ describe('the CA on PostgreSQL', { skip }, () => {
     await assert.rejects(PostgresStore.connect(`postgres://u:s3cret@127.0.0.1:${port}/x`), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_STORE' && !e.message.includes('s3cret') && e.message.includes('u:***@'));
   });
 
-  test('a store holding a CA refuses a second init, and refuses a CA home with other keys', async () => {
+  test('a store holding a CA refuses a second init and a CA home with other keys; an init with a store never replaces CA files; a home without its store says so', async () => {
     const url = await newDatabase();
     const a = await freshCa({ store: await PostgresStore.connect(url) });
     const b = await freshCa();
@@ -125,6 +137,14 @@ describe('the CA on PostgreSQL', { skip }, () => {
       await assert.rejects(CertificateAuthority.open(b.dir, PASSPHRASE, { store: await PostgresStore.connect(url) }), /belongs to another CA/);
       const again = await CertificateAuthority.open(a.dir, PASSPHRASE, { store: await PostgresStore.connect(url) });
       await again.close();
+      // Keys of a CA kept elsewhere (here: b's ca.db) are never replaced by an init with a store.
+      await assert.rejects(CertificateAuthority.init(b.dir, PASSPHRASE, { name: 'x', store: await PostgresStore.connect(await newDatabase()) }), /already holds CA files \(ca\.db, issuing\.key, chain\.pem\)/);
+      assert.ok(await CertificateAuthority.open(b.dir, PASSPHRASE).then((ca) => ca.close().then(() => true)), 'b is intact');
+      // A Postgres-backed home opened without its store says so (the CLI names the option).
+      await assert.rejects(CertificateAuthority.open(a.dir, PASSPHRASE), /keeps its records in another store/);
+      const cli = await run([CLI, 'ca', 'crl', '--dir', a.dir]);
+      assert.equal(cli.code, 2);
+      assert.match(cli.stderr, /keeps its records in another store .*give --store URL or set CERTWARDEN_CA_STORE/);
     } finally {
       await a.cleanup();
       await b.cleanup();

@@ -65,6 +65,9 @@ export async function openCa(args: ParsedArgs, io: Io): Promise<CertificateAutho
   try {
     return await CertificateAuthority.open(dir, pass, store ? { store } : {});
   } catch (err) {
+    if (isCertwardenError(err) && !store && /keeps its records in another store/.test(err.message)) {
+      throw new CertwardenError(ErrorCode.USAGE, `${err.message} (give --store URL or set ${CA_STORE_ENV})`, { cause: err });
+    }
     throw withPassphraseHint(err);
   }
 }
