@@ -68,6 +68,8 @@ interface Entry {
 }
 
 interface CertState {
+  /** The store's change sequence this state reflects: a record seen twice (applied here, then polled) is signed once. */
+  seq: number;
   serialBytes: Uint8Array;
   notAfter: Date;
   status: 'good' | 'revoked';
@@ -121,7 +123,10 @@ export class OcspResponder {
   apply(records: readonly IssuedRecord[]): void {
     const now = this.#now();
     for (const r of records) {
+      const known = this.#states.get(r.serial);
+      if (known && known.seq >= r.seq && r.seq > 0) continue;
       this.#states.set(r.serial, {
+        seq: r.seq,
         serialBytes: serialBytesOf(r.serial),
         notAfter: r.notAfter,
         status: r.revokedAt ? 'revoked' : 'good',
