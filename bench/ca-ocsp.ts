@@ -249,21 +249,22 @@ async function startCertwarden(dir: string, workerCount: number): Promise<{ port
 async function benchKey(key: KeyAlgorithmName): Promise<{ key: string; certwarden: CertwardenVariant[]; openssl: Summary }> {
   const home = join(tmp, key);
   const dir = join(home, 'ca');
-  const ca = CertificateAuthority.init(dir, PASS, { name: `Bench ${key}`, key, responder: 'issuer' });
+  const ca = await CertificateAuthority.init(dir, PASS, { name: `Bench ${key}`, key, responder: 'issuer' });
   // The leaves' own key type does not matter to OCSP; one P-256 key keeps RSA-4096 set-up short.
   const leafKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
-  const certs = Array.from({ length: ISSUED }, (_, i) => ca.issue({ profile: 'server', sans: [`DNS:host-${i}.bench`], publicKey: leafKey }).certificate);
-  for (let i = 0; i < ISSUED; i += 10) ca.revoke(certs[i]!, 'keyCompromise');
+  const certs = [];
+  for (let i = 0; i < ISSUED; i++) certs.push((await ca.issue({ profile: 'server', sans: [`DNS:host-${i}.bench`], publicKey: leafKey })).certificate);
+  for (let i = 0; i < ISSUED; i += 10) await ca.revoke(certs[i]!, 'keyCompromise');
   const target = certs[1]!;
   const issuer = ca.issuing.certificate;
   const request = buildOcspRequest({ issuer, certificate: target }).der;
   const body = method === 'POST' ? request : undefined;
   const path = method === 'POST' ? '' : encodeURIComponent(request.toString('base64'));
   // OpenSSL's responder: same CA, same index (exported from the store), same signing key.
-  writeFileSync(join(home, 'index.txt'), opensslIndex(ca.store));
+  writeFileSync(join(home, 'index.txt'), await opensslIndex(ca.store));
   writeFileSync(join(home, 'index.txt.attr'), 'unique_subject = no\n');
   writeFileSync(join(home, 'issuing.key'), ca.issuing.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-  ca.close();
+  await ca.close();
 
   const servers = [];
   for (const n of workerCounts) {
@@ -307,15 +308,15 @@ async function benchKey(key: KeyAlgorithmName): Promise<{ key: string; certwarde
 }
 
 /** CRL generation for 100k revoked entries, through the publisher (SQLite read + encode + sign), median of 3. */
-function benchCrl(): { entries: number; bytes: number; ms: number; storeReadMs: number; buildCrlMs: number } {
+async function benchCrl(): Promise<{ entries: number; bytes: number; ms: number; storeReadMs: number; buildCrlMs: number }> {
   const crlDir = join(tmp, 'crl');
-  const crlCa = CertificateAuthority.init(crlDir, PASS, { name: 'CRL Bench' });
+  const crlCa = await CertificateAuthority.init(crlDir, PASS, { name: 'CRL Bench' });
   const now = Date.now();
   (crlCa.store as SqliteStore).importRevoked(
     Array.from({ length: CRL_ENTRIES }, (_, i) => ({ serial: (0x10000000n + BigInt(i) * 7919n).toString(16) + 'abcdef0123456789', revokedAt: new Date(now - i * 1000), reason: 'keyCompromise' as const, notAfter: new Date(now + 86_400_000) })),
   );
   const pub = new CrlPublisher(crlCa);
-  pub.publish(); // warm-up
+  await pub.publish(); // warm-up
   const total: number[] = [];
   const read: number[] = [];
   const build: number[] = [];
@@ -323,12 +324,12 @@ function benchCrl(): { entries: number; bytes: number; ms: number; storeReadMs: 
   let entries = 0;
   for (let i = 0; i < 3; i++) {
     let t0 = performance.now();
-    const crl = pub.publish();
+    const crl = await pub.publish();
     total.push(performance.now() - t0);
     bytes = crl.der.length;
     entries = crl.entries;
     t0 = performance.now();
-    const rows = [...crlCa.store.revoked()];
+    const rows = await crlCa.store.revoked();
     read.push(performance.now() - t0);
     t0 = performance.now();
     buildCrl({ issuer: crlCa.issuing, entries: rows.map((r) => ({ serial: r.serial, revocationDate: r.revokedAt!, ...(r.reason ? { reason: r.reason } : {}) })), thisUpdate: new Date(now), nextUpdate: new Date(now + 86_400_000), crlNumber: 1n });
@@ -343,7 +344,7 @@ for (const key of keys) {
   process.stderr.write(`${key}: ${rounds} rounds of ${duration} s each, alternating\n`);
   perKey.push(await benchKey(key));
 }
-const crl = values['no-crl'] ? undefined : benchCrl();
+const crl = values['no-crl'] ? undefined : await benchCrl();
 
 const result = {
   bench: 'ca-ocsp',

@@ -3,8 +3,10 @@
 # responder, `openssl ca`, s_server), nginx, Apache mod_ssl, HAProxy, Redis
 # (TLS client interop), Chromium (renders the HTML report headless), and the
 # outbound clients `certwarden probe` is tested against: curl, wget, Python
-# (with requests), Java (javac, keytool), gnutls-cli; and Prometheus (promtool
-# checks `certwarden watch` metrics and alert rules, prometheus scrapes it).
+# (with requests), Java (javac, keytool), gnutls-cli; Prometheus (promtool
+# checks `certwarden watch` metrics and alert rules, prometheus scrapes it);
+# and PostgreSQL (the CA's shared store; its server binaries live in
+# /usr/lib/postgresql/VERSION/bin, not on PATH).
 # Run before `npm test` (its pretest step) and by .ci/run.
 #
 # Missing ones are installed with apt-get when this runs as root on Debian or
@@ -28,6 +30,8 @@ for p in "${peers[@]}"; do
   # apache2 and nginx live in /usr/sbin, which a non-root PATH may not hold.
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$pkg")
 done
+# Debian keeps postgres off PATH: look where test/helpers/servers/postgres.ts looks.
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 # One package can provide several commands (javac, keytool): name it once.
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk 'NF && !seen[$0]++')
 [ "${#missing[@]}" -eq 0 ] && exit 0

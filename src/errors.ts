@@ -50,6 +50,10 @@ export const ErrorCode = {
   WATCH_CONFIG: 'CW_ERR_WATCH_CONFIG',
   /** The CA store is locked by another process's transaction (a write that was asked not to wait, or waited too long). */
   STORE_BUSY: 'CW_ERR_STORE_BUSY',
+  /** The CA store cannot be used: unreachable, or its schema is newer than this version of certwarden knows. */
+  STORE: 'CW_ERR_STORE',
+  /** A serial the CA drew was already in its store (reserved by this or another process); the CA draws another. */
+  SERIAL_TAKEN: 'CW_ERR_SERIAL_TAKEN',
   /** A certificate chain was rejected by policy (used by enforcement layers). */
   UNTRUSTED: 'CW_ERR_UNTRUSTED',
   /** A certificate was found revoked, or its status could not be established under hard-fail. */

@@ -40,9 +40,11 @@ export { resolveDestination, resolveInbound } from './policy/match.ts';
 export type { Policy } from './policy/types.ts';
 
 // Internal CA (certwarden ca)
-export { CertificateAuthority, CA_FILES, type CaConfig, type InitOptions, type IssueRequest, type IssueResult } from './ca/ca.ts';
-export type { CaStore, IssuedRecord, ListFilter } from './ca/store.ts';
+export { CertificateAuthority, CA_FILES, type CaConfig, type InitOptions, type IssueRequest, type IssueResult, type StoreChoice } from './ca/ca.ts';
+export type { CaStore, IssuedRecord, ListFilter, RevokedEntry } from './ca/store.ts';
 export { SqliteStore } from './ca/sqlite-store.ts';
+export { PostgresStore, SCHEMA_VERSION as CA_POSTGRES_SCHEMA_VERSION } from './ca/postgres-store.ts';
+export { CA_CHANNELS, type CaEventMessages, type CaIssuedEvent, type CaRevokedEvent, type CaCrlPublishedEvent, type CaResponderRotatedEvent, type CaStoreBusyEvent, type CaStoreChangedEvent } from './ca/events.ts';
 export { OcspResponder, type OcspResponderOptions, type OcspAnswer } from './ca/ocsp-responder.ts';
 export { CrlPublisher, type PublishedCrl } from './ca/crl-publisher.ts';
 export { startCaServer, type CaServer, type CaServerOptions } from './ca/server.ts';

@@ -1,8 +1,10 @@
 /**
  * The internal CA: init, issue, renew, revoke, list.
  *
- * A CA home holds the SQLite store, the CA certificates and their keys
- * (encrypted PKCS#8, 0600, see keys.ts). Issuance follows
+ * A CA home holds the CA certificates and their keys (encrypted PKCS#8,
+ * 0600, see keys.ts) and, by default, the SQLite store (`ca.db`); another
+ * store (Postgres, postgres-store.ts) can be given instead, shared by
+ * processes on several machines. Issuance follows
  * reserve → sign → commit (store.ts): the serial is durably reserved before
  * the CA key signs anything, and a result is returned only after the commit,
  * so a serial is never reused and an acknowledged certificate is never lost.
@@ -10,16 +12,17 @@
 import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CertwardenError, ErrorCode } from '../errors.ts';
+import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
 import { readFileBounded } from '../util/bounded-read.ts';
 import { integerHex } from '../util/der.ts';
 import { createCertificate } from '../x509/builder.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { generateKeyPair, spkiOf } from '../x509/sign.ts';
-import { decryptKey, encryptKey, ensurePrivateDir, readEncryptedKey, writePrivateFile } from './keys.ts';
+import { assertPassphrase, decryptKey, encryptKey, ensurePrivateDir, readEncryptedKey, writePrivateFile } from './keys.ts';
 import { isSafeWriteTemp, PUBLIC_FILE_MODE, writeFileSafely } from './safe-write.ts';
 import { keySpecOf, normaliseSans, PROFILES, sanForBuilder, validityDays, type KeyAlgorithmName } from './profiles.ts';
+import { publishCaEvent } from './events.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { CaStore, CertificateProfileName, IssuedRecord, ListFilter } from './store.ts';
 
@@ -44,6 +47,8 @@ export const ISSUING_VALIDITY_DAYS = 1825;
 export const BACKDATE_MS = 60_000;
 /** RFC 5280 §4.1.2.2 and CA/B BR §7.1: at least 64 bits of CSPRNG output; we use 127 (positive, 16 octets). */
 export const SERIAL_BYTES = 16;
+/** Serials drawn before giving up when each one is already taken (a broken random source, not bad luck). */
+export const SERIAL_ATTEMPTS = 3;
 
 export type ResponderMode = 'delegated' | 'issuer';
 
@@ -55,6 +60,18 @@ export interface IssuingCaRevocation {
   invalidityDate?: Date;
 }
 const ISSUING_REVOCATION_META = 'issuing-ca-revocation';
+/**
+ * SHA-256 of the issuing CA certificate the store belongs to: a shared store
+ * (Postgres) opened with another CA home's keys is refused instead of mixing
+ * two CAs' serials and CRL numbers.
+ */
+const ISSUING_CERT_META = 'issuing-ca-sha256';
+
+/** Where `open` and `init` keep the records: the CA home's own SQLite file by default, or a store given by the caller. */
+export interface StoreChoice {
+  /** An open store (Postgres, ...); the CA takes ownership and closes it. Absent: `DIR/ca.db`. */
+  store?: CaStore;
+}
 
 export interface CaConfig {
   name: string;
@@ -137,15 +154,19 @@ const INIT_DB_PREFIX = `.${CA_FILES.db}.init-`;
  * issued under, a database without configuration from earlier versions, a
  * half-built database): it is discarded so the init can simply be retried.
  */
-function discardInterruptedInit(dir: string): void {
+async function isUnused(store: CaStore): Promise<boolean> {
+  return (await store.getMeta('config')) === undefined && (await store.changeSeq()) === 0 && (await store.list()).length === 0;
+}
+
+async function discardInterruptedInit(dir: string): Promise<void> {
   const dbPath = join(dir, CA_FILES.db);
   if (existsSync(dbPath)) {
     const store = new SqliteStore(dbPath);
     let unused: boolean;
     try {
-      unused = store.getMeta('config') === undefined && store.changeSeq() === 0 && store.list().length === 0;
+      unused = await isUnused(store);
     } finally {
-      store.close();
+      store.closeSync();
     }
     if (!unused) throw new CertwardenError(ErrorCode.USAGE, `${dir} already holds a CA (${CA_FILES.db} exists); refusing to overwrite it`);
     for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
@@ -158,16 +179,17 @@ function discardInterruptedInit(dir: string): void {
  * CA home appears complete or not at all (link(2) also refuses if another
  * init got there first).
  */
-function publishDatabase(dir: string, config: CaConfig): void {
+async function publishDatabase(dir: string, config: CaConfig, issuingSha256: string): Promise<void> {
   const tmp = join(dir, `${INIT_DB_PREFIX}${randomBytes(6).toString('hex')}`);
   writePrivateFile(tmp, '');
   try {
     const store = new SqliteStore(tmp);
     try {
-      store.setMeta('config', JSON.stringify(config));
+      await store.setMeta(ISSUING_CERT_META, issuingSha256);
+      await store.setMeta('config', JSON.stringify(config));
     } finally {
       // Closing the last connection checkpoints the WAL into the file, so the file alone is the database.
-      store.close();
+      store.closeSync();
     }
     try {
       linkSync(tmp, join(dir, CA_FILES.db));
@@ -213,18 +235,33 @@ export class CertificateAuthority {
     return this.chain[this.chain.length - 1]!;
   }
 
-  /** Create a CA home: a root and an issuing CA (or an imported CA), keys encrypted at rest. */
-  static init(dir: string, passphrase: string, o: InitOptions): CertificateAuthority {
-    if (!o.name || o.name.trim() === '') throw new CertwardenError(ErrorCode.USAGE, '--name is required');
-    ensurePrivateDir(dir);
-    discardInterruptedInit(dir);
+  /**
+   * Create a CA home: a root and an issuing CA (or an imported CA), keys encrypted at rest.
+   * With `o.store`, the records live there (it must hold no CA yet) and DIR keeps the keys and certificates.
+   */
+  static async init(dir: string, passphrase: string, o: InitOptions & StoreChoice): Promise<CertificateAuthority> {
+    try {
+      if (!o.name || o.name.trim() === '') throw new CertwardenError(ErrorCode.USAGE, 'a CA name is required');
+      assertPassphrase(passphrase);
+      ensurePrivateDir(dir);
+      if (o.store) {
+        // Keys in DIR may belong to a CA whose records live elsewhere (ca.db, another database): never replace them.
+        const taken = [CA_FILES.db, CA_FILES.issuingKey, CA_FILES.chain].filter((name) => existsSync(join(dir, name)));
+        if (taken.length > 0) throw new CertwardenError(ErrorCode.USAGE, `${dir} already holds CA files (${taken.join(', ')}); refusing to overwrite them: use a new directory for a CA kept in ${o.store.description}`);
+        if (!(await isUnused(o.store))) throw new CertwardenError(ErrorCode.USAGE, `the store ${o.store.description} already holds a CA; refusing to overwrite it`);
+        for (const name of readdirSync(dir)) if (isSafeWriteTemp(name)) rmSync(join(dir, name), { force: true });
+      } else await discardInterruptedInit(dir);
+    } catch (err) {
+      await o.store?.close();
+      throw err;
+    }
     const key = o.key ?? 'ec-p256';
     const spec = keySpecOf(key);
     let issuing: { certificate: Certificate; privateKey: KeyObject };
     let chain: Certificate[];
     let rootCrlUrls: string[] = [];
     if (o.importCert !== undefined || o.importKey !== undefined) {
-      if (o.importCert === undefined || o.importKey === undefined) throw new CertwardenError(ErrorCode.USAGE, '--import-cert and --import-key go together');
+      if (o.importCert === undefined || o.importKey === undefined) throw new CertwardenError(ErrorCode.USAGE, 'importing a CA takes both its certificate and its key');
       chain = Certificate.parseAll(o.importCert);
       const certificate = chain[0]!;
       const keyText = Buffer.from(o.importKey).toString('utf8');
@@ -281,32 +318,51 @@ export class CertificateAuthority {
       responder: o.responder ?? 'delegated',
       ...(rootCrlUrls.length > 0 ? { rootCrlUrls } : {}),
     };
-    publishDatabase(dir, config);
+    const issuingSha256 = issuing.certificate.fingerprint256;
+    if (o.store) {
+      // The configuration is written last: a store without it is an interrupted init, which a retry may reuse.
+      await o.store.setMeta(ISSUING_CERT_META, issuingSha256);
+      await o.store.setMeta('config', JSON.stringify(config));
+      return new CertificateAuthority(dir, o.store, config, issuing, chain);
+    }
+    await publishDatabase(dir, config, issuingSha256);
     return new CertificateAuthority(dir, new SqliteStore(join(dir, CA_FILES.db)), config, issuing, chain);
   }
 
   /** Open an existing CA home; decrypts the issuing key (a wrong passphrase is a typed error). */
-  static open(dir: string, passphrase: string, storeFactory: (path: string) => CaStore = (p) => new SqliteStore(p)): CertificateAuthority {
-    const dbPath = join(dir, CA_FILES.db);
-    if (!existsSync(dbPath)) throw new CertwardenError(ErrorCode.USAGE, `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
-    const privateKey = readEncryptedKey(join(dir, CA_FILES.issuingKey), passphrase);
-    const chain = Certificate.parseAll(readFileBounded(join(dir, CA_FILES.chain), { what: 'the CA chain' }));
-    const certificate = chain[0]!;
-    if (!samePublicKey(createPublicKey(privateKey), certificate.publicKey)) throw new CertwardenError(ErrorCode.INTERNAL, `${CA_FILES.issuingKey} does not match ${CA_FILES.issuingCert}`);
-    const store = storeFactory(dbPath);
-    const raw = store.getMeta('config');
-    if (!raw) throw new CertwardenError(ErrorCode.IO, `${dbPath} has no CA configuration`);
-    return new CertificateAuthority(dir, store, JSON.parse(raw) as CaConfig, { certificate, privateKey }, chain);
+  static async open(dir: string, passphrase: string, o: StoreChoice = {}): Promise<CertificateAuthority> {
+    let store = o.store;
+    try {
+      assertPassphrase(passphrase);
+      const dbPath = join(dir, CA_FILES.db);
+      if (!store && !existsSync(dbPath)) {
+        const elsewhere = existsSync(join(dir, CA_FILES.chain));
+        throw new CertwardenError(ErrorCode.USAGE, elsewhere ? `${dir} keeps its records in another store (no ${CA_FILES.db}): open it with that store` : `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
+      }
+      const privateKey = readEncryptedKey(join(dir, CA_FILES.issuingKey), passphrase);
+      const chain = Certificate.parseAll(readFileBounded(join(dir, CA_FILES.chain), { what: 'the CA chain' }));
+      const certificate = chain[0]!;
+      if (!samePublicKey(createPublicKey(privateKey), certificate.publicKey)) throw new CertwardenError(ErrorCode.INTERNAL, `${CA_FILES.issuingKey} does not match ${CA_FILES.issuingCert}`);
+      store ??= new SqliteStore(dbPath);
+      const raw = await store.getMeta('config');
+      if (!raw) throw new CertwardenError(ErrorCode.USAGE, `the store ${store.description} holds no CA configuration; run \`certwarden ca init\` first`);
+      const owner = await store.getMeta(ISSUING_CERT_META);
+      if (owner !== undefined && owner !== certificate.fingerprint256) throw new CertwardenError(ErrorCode.USAGE, `the store ${store.description} belongs to another CA than the one in ${dir} (issuing CA certificates differ)`);
+      return new CertificateAuthority(dir, store, JSON.parse(raw) as CaConfig, { certificate, privateKey }, chain);
+    } catch (err) {
+      await store?.close();
+      throw err;
+    }
   }
 
   /**
    * The store of an existing CA home without decrypting any key: what `ca list`
    * needs (listing issued certificates is not a use of the CA key).
    */
-  static openStore(dir: string, storeFactory: (path: string) => CaStore = (p) => new SqliteStore(p)): CaStore {
+  static openStore(dir: string): CaStore {
     const dbPath = join(dir, CA_FILES.db);
     if (!existsSync(dbPath)) throw new CertwardenError(ErrorCode.USAGE, `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
-    return storeFactory(dbPath);
+    return new SqliteStore(dbPath);
   }
 
   /** Subscribe to issuances and revocations made through this object. */
@@ -325,12 +381,11 @@ export class CertificateAuthority {
     }
   }
 
-  #sign(profileName: CertificateProfileName, sans: string[], publicKey: KeyObject, days: number, extras: { mustStaple?: boolean; ocspNoCheck?: boolean; subject?: string; validityMs?: number }): { certificate: Certificate; record: IssuedRecord } {
+  async #sign(profileName: CertificateProfileName, sans: string[], publicKey: KeyObject, days: number, extras: { mustStaple?: boolean; ocspNoCheck?: boolean; subject?: string; validityMs?: number }): Promise<{ certificate: Certificate; record: IssuedRecord }> {
     const profile = PROFILES[profileName];
-    const serial = randomSerial();
-    const serialHex = integerHex(serial);
     // 1. Reserve: durable before the key signs, so the serial is burnt even if we die now.
-    this.store.reserveSerial(serialHex);
+    const serial = await this.#reserveSerial();
+    const serialHex = integerHex(serial);
     // 2. Sign.
     const notBefore = new Date(Math.floor((Date.now() - BACKDATE_MS) / 1000) * 1000);
     const notAfter = new Date(notBefore.getTime() + (extras.validityMs ?? days * DAY_MS));
@@ -352,13 +407,31 @@ export class CertificateAuthority {
     });
     // 3. Commit: only now is the certificate acknowledged.
     const base = { serial: serialHex, der: certificate.der, subject: certificate.subject, sans, profile: profileName, notBefore, notAfter, issuedAt: new Date() };
-    const seq = this.store.commitIssued(base);
+    const seq = await this.store.commitIssued(base);
+    publishCaEvent('issued', { serial: serialHex, profile: profileName, sans, notAfter, seq });
     return { certificate, record: { ...base, seq } };
   }
 
+  /**
+   * A fresh serial, reserved durably. 127 random bits collide with
+   * negligible probability, but several processes may share the store: a
+   * serial already taken (the store's unique key refuses it) is drawn again.
+   */
+  async #reserveSerial(): Promise<Buffer> {
+    for (let attempt = 1; ; attempt++) {
+      const serial = randomSerial();
+      try {
+        await this.store.reserveSerial(integerHex(serial));
+        return serial;
+      } catch (err) {
+        if (!(isCertwardenError(err) && err.code === ErrorCode.SERIAL_TAKEN) || attempt >= SERIAL_ATTEMPTS) throw err;
+      }
+    }
+  }
+
   /** The issuing CA's own revocation by the root, once made; listed on the root's CRL (root-crl.ts). */
-  get issuingRevocation(): IssuingCaRevocation | undefined {
-    const raw = this.store.getMeta(ISSUING_REVOCATION_META);
+  async issuingRevocation(): Promise<IssuingCaRevocation | undefined> {
+    const raw = await this.store.getMeta(ISSUING_REVOCATION_META);
     if (!raw) return undefined;
     const r = JSON.parse(raw) as { serial: string; revokedAt: string; reason: RevocationReasonName; invalidityDate?: string };
     return { serial: r.serial, revokedAt: new Date(r.revokedAt), reason: r.reason, ...(r.invalidityDate ? { invalidityDate: new Date(r.invalidityDate) } : {}) };
@@ -370,26 +443,27 @@ export class CertificateAuthority {
    * next time it is signed (`ca revoke --issuing-ca` signs it at once). From
    * then on this CA home issues nothing; replace it with a new one.
    */
-  revokeIssuingCa(reason: RevocationReasonName, invalidityDate?: Date): IssuingCaRevocation {
-    const already = this.issuingRevocation;
+  async revokeIssuingCa(reason: RevocationReasonName, invalidityDate?: Date): Promise<IssuingCaRevocation> {
+    const already = await this.issuingRevocation();
     if (already) throw new CertwardenError(ErrorCode.USAGE, `the issuing CA was already revoked at ${already.revokedAt.toISOString()} (${already.reason})`);
     if (!existsSync(join(this.dir, CA_FILES.rootKey))) throw new CertwardenError(ErrorCode.USAGE, 'this CA home holds no root key (an imported CA): the issuing CA is revoked by whoever operates its root');
     if (!REVOKE_REASONS.includes(reason)) throw new CertwardenError(ErrorCode.USAGE, `reason ${reason} cannot be used to revoke`);
-    if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CertwardenError(ErrorCode.USAGE, '--invalidity-date must be an ISO-8601 time');
+    if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CertwardenError(ErrorCode.USAGE, 'the invalidity date is not a valid time');
     const r: IssuingCaRevocation = { serial: this.issuing.certificate.serialHex, revokedAt: new Date(Math.floor(Date.now() / 1000) * 1000), reason, ...(invalidityDate ? { invalidityDate } : {}) };
-    this.store.setMeta(ISSUING_REVOCATION_META, JSON.stringify(r));
+    await this.store.setMeta(ISSUING_REVOCATION_META, JSON.stringify(r));
+    publishCaEvent('revoked', { serial: r.serial, reason, revokedAt: r.revokedAt, issuingCa: true });
     return r;
   }
 
-  #assertNotRevoked(): void {
-    const r = this.issuingRevocation;
+  async #assertNotRevoked(): Promise<void> {
+    const r = await this.issuingRevocation();
     // A certificate under a revoked CA fails every relying party that checks the chain: refuse to mint it.
     if (r) throw new CertwardenError(ErrorCode.USAGE, `the issuing CA was revoked at ${r.revokedAt.toISOString()} (${r.reason}): it issues nothing more; create a new CA home with \`certwarden ca init\``);
   }
 
   /** Issue an end-entity certificate. */
-  issue(req: IssueRequest): IssueResult {
-    this.#assertNotRevoked();
+  async issue(req: IssueRequest): Promise<IssueResult> {
+    await this.#assertNotRevoked();
     const profile = PROFILES[req.profile];
     if (!profile || req.profile === ('ocsp-responder' as string)) throw new CertwardenError(ErrorCode.USAGE, `unknown profile "${req.profile}" (use server or client)`);
     const sans = normaliseSans(req.sans);
@@ -401,35 +475,36 @@ export class CertificateAuthority {
       privateKey = pair.privateKey;
       publicKey = pair.publicKey;
     }
-    const { certificate, record } = this.#sign(req.profile, sans, publicKey, days, { mustStaple: req.mustStaple === true });
+    const { certificate, record } = await this.#sign(req.profile, sans, publicKey, days, { mustStaple: req.mustStaple === true });
     this.#emit([record]);
     return { certificate, chain: this.chain, record, ...(privateKey ? { privateKey } : {}) };
   }
 
   /** Renew: same public key, SANs, profile and Must-Staple; a new serial and validity. */
-  renew(serialOrCert: string | Certificate, days?: number): IssueResult {
-    const old = this.#find(serialOrCert);
+  async renew(serialOrCert: string | Certificate, days?: number): Promise<IssueResult> {
+    const old = await this.#find(serialOrCert);
     if (old.profile === 'ocsp-responder') throw new CertwardenError(ErrorCode.USAGE, 'OCSP responder certificates are rotated by `ca serve`, not renewed');
     const cert = new Certificate(old.der);
     return this.issue({ profile: old.profile, sans: old.sans, publicKey: cert.publicKey, mustStaple: cert.mustStaple, ...(days !== undefined ? { days } : {}) });
   }
 
   /** Revoke; returns after the revocation is durable. */
-  revoke(serialOrCert: string | Certificate, reason: RevocationReasonName, invalidityDate?: Date): IssuedRecord {
-    const rec = this.#find(serialOrCert);
+  async revoke(serialOrCert: string | Certificate, reason: RevocationReasonName, invalidityDate?: Date): Promise<IssuedRecord> {
+    const rec = await this.#find(serialOrCert);
     if (!REVOKE_REASONS.includes(reason)) throw new CertwardenError(ErrorCode.USAGE, `reason ${reason} cannot be used to revoke`);
-    if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CertwardenError(ErrorCode.USAGE, '--invalidity-date must be an ISO-8601 time');
+    if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CertwardenError(ErrorCode.USAGE, 'the invalidity date is not a valid time');
     const at = new Date(Math.floor(Date.now() / 1000) * 1000);
-    this.store.revoke({ serial: rec.serial, at, reason, ...(invalidityDate ? { invalidityDate } : {}) });
-    const updated = this.store.get(rec.serial)!;
+    const seq = await this.store.revoke({ serial: rec.serial, at, reason, ...(invalidityDate ? { invalidityDate } : {}) });
+    const updated: IssuedRecord = { ...rec, revokedAt: at, reason, seq, ...(invalidityDate ? { invalidityDate } : {}) };
+    publishCaEvent('revoked', { serial: rec.serial, reason, revokedAt: at, issuingCa: false });
     this.#emit([updated]);
     return updated;
   }
 
   /** A delegated OCSP responder certificate (RFC 6960 §4.2.2.2) with a fresh key (ResponderIdentity saves it encrypted for reuse). */
-  issueResponderCertificate(validityMs: number): { certificate: Certificate; privateKey: KeyObject; record: IssuedRecord } {
+  async issueResponderCertificate(validityMs: number): Promise<{ certificate: Certificate; privateKey: KeyObject; record: IssuedRecord }> {
     const pair = generateKeyPair({ type: 'ec', curve: 'P-256' });
-    const { certificate, record } = this.#sign('ocsp-responder', [], pair.publicKey, 0, {
+    const { certificate, record } = await this.#sign('ocsp-responder', [], pair.publicKey, 0, {
       // RFC 6960 §4.2.2.2.1: id-pkix-ocsp-nocheck, so clients need not check the responder's own status.
       ocspNoCheck: true,
       subject: `CN=${this.config.name} OCSP Responder`,
@@ -439,25 +514,25 @@ export class CertificateAuthority {
     return { certificate, privateKey: pair.privateKey, record };
   }
 
-  get(serial: string): IssuedRecord | undefined {
+  get(serial: string): Promise<IssuedRecord | undefined> {
     return this.store.get(normaliseSerial(serial));
   }
 
-  list(filter?: ListFilter): IssuedRecord[] {
+  list(filter?: ListFilter): Promise<IssuedRecord[]> {
     return this.store.list(filter);
   }
 
-  #find(serialOrCert: string | Certificate): IssuedRecord {
+  async #find(serialOrCert: string | Certificate): Promise<IssuedRecord> {
     const serial = serialOrCert instanceof Certificate ? serialOrCert.serialHex : normaliseSerial(serialOrCert);
-    const rec = this.store.get(serial);
+    const rec = await this.store.get(serial);
     if (!rec) throw new CertwardenError(ErrorCode.USAGE, `no certificate with serial ${serial} was issued by this CA (serials are read as ${SERIAL_FORMS})`);
     if (serialOrCert instanceof Certificate && !rec.der.equals(serialOrCert.der)) throw new CertwardenError(ErrorCode.USAGE, `the certificate with serial ${serial} is not the one this CA issued`);
     return rec;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.#listeners.clear();
-    this.store.close();
+    await this.store.close();
   }
 }
 

@@ -103,13 +103,13 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
   const log = o.log ?? (() => {});
   const crl = new CrlPublisher(ca, o.crlValidityMs ?? SERVED_CRL_VALIDITY_MS);
   // Signed in the background only (it takes the store's write lock); workers get the last one at once.
-  const keeper = keepCrlFresh(crl, { log });
+  const keeper = keepCrlFresh(crl, { log, store: ca.store.description });
   try {
-    crl.publish();
+    await crl.publish();
   } catch (err) {
     log({ event: 'ca_crl_failed', error: (err as Error).message });
   }
-  const watch = watchStore(
+  const watch = await watchStore(
     ca.store,
     (changed) => {
       if (changed.some((r) => r.revokedAt)) {
@@ -170,7 +170,7 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
   } catch (err) {
     closing = true;
     for (const w of live) w.process.kill('SIGKILL');
-    watch.stop();
+    await watch.stop();
     keeper.stop();
     cluster.off('message', onMessage);
     throw err;
@@ -183,7 +183,7 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
     close: async () => {
       if (closing) return;
       closing = true;
-      watch.stop();
+      await watch.stop();
       keeper.stop();
       cluster.off('message', onMessage);
       await Promise.all(

@@ -9,6 +9,7 @@
 import { buildCrl } from '../crl/builder.ts';
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { CertificateAuthority } from './ca.ts';
+import { publishCaEvent } from './events.ts';
 
 /** Default CRL lifetime (nextUpdate - thisUpdate) of `ca crl`, published by hand or from a schedule. */
 export const DEFAULT_CRL_VALIDITY_MS = 7 * 86_400_000;
@@ -34,6 +35,8 @@ export class CrlPublisher {
   readonly #validityMs: number;
   #current: PublishedCrl | undefined;
   #dirty = true;
+  /** Bumped by markChanged, so a change that arrives while a CRL is being signed is not forgotten. */
+  #generation = 0;
 
   constructor(ca: CertificateAuthority, validityMs = DEFAULT_CRL_VALIDITY_MS) {
     if (!Number.isFinite(validityMs) || validityMs < 60_000) throw new CertwardenError(ErrorCode.USAGE, 'the CRL validity must be at least one minute');
@@ -42,25 +45,27 @@ export class CrlPublisher {
   }
 
   /** Sign a new CRL now, with the next cRLNumber. */
-  publish(now = new Date()): PublishedCrl {
+  async publish(now = new Date()): Promise<PublishedCrl> {
     const thisUpdate = new Date(Math.floor((now.getTime() - CRL_BACKDATE_MS) / 1000) * 1000);
     const nextUpdate = new Date(thisUpdate.getTime() + this.#validityMs);
-    const number = this.#ca.store.nextCrlNumber();
-    let entries = 0;
-    const list = (function* (src: ReturnType<CertificateAuthority['store']['revoked']>) {
-      for (const r of src) {
-        entries++;
-        yield { serial: r.serial, revocationDate: r.revokedAt!, ...(r.reason ? { reason: r.reason } : {}), ...(r.invalidityDate ? { invalidityDate: r.invalidityDate } : {}) };
-      }
-    })(this.#ca.store.revoked());
+    // The number first: a CRL signed later never lists fewer revocations than one with a smaller number.
+    const generation = this.#generation;
+    const number = await this.#ca.store.nextCrlNumber();
+    const revoked = await this.#ca.store.revoked();
+    const entries = revoked.length;
+    const list = (function* () {
+      for (const r of revoked) yield { serial: r.serial, revocationDate: r.revokedAt!, ...(r.reason ? { reason: r.reason } : {}), ...(r.invalidityDate ? { invalidityDate: r.invalidityDate } : {}) };
+    })();
     const der = buildCrl({ issuer: this.#ca.issuing, entries: list, thisUpdate, nextUpdate, crlNumber: number });
     this.#current = { der, number, thisUpdate, nextUpdate, entries };
-    this.#dirty = false;
+    if (this.#generation === generation) this.#dirty = false;
+    publishCaEvent('crlPublished', { scope: 'issuing', crlNumber: number, entries, thisUpdate, nextUpdate });
     return this.#current;
   }
 
   /** Something was revoked: the next `current()` re-signs. */
   markChanged(): void {
+    this.#generation++;
     this.#dirty = true;
   }
 
@@ -76,12 +81,12 @@ export class CrlPublisher {
   }
 
   /** `publish`, but failing at once with CW_ERR_STORE_BUSY instead of waiting while another process holds the store's write lock. */
-  tryPublish(now = new Date()): PublishedCrl {
+  tryPublish(now = new Date()): Promise<PublishedCrl> {
     return this.#ca.store.withoutWaiting(() => this.publish(now));
   }
 
   /** The CRL to serve, re-signed first when due (may wait for the store's write lock: not for a server's request path, see keepCrlFresh). */
-  current(now = new Date()): PublishedCrl {
+  async current(now = new Date()): Promise<PublishedCrl> {
     return this.isDue(now) ? this.publish(now) : this.#current!;
   }
 }
@@ -102,28 +107,44 @@ export interface CrlKeeper {
  * fails at once (`tryPublish`), the last CRL stays served, and the next check
  * tries again. Never throws; failures are logged (once per episode).
  */
-export function keepCrlFresh(crl: CrlPublisher, o: { log?: (event: Record<string, unknown>) => void; checkMs?: number } = {}): CrlKeeper {
+export function keepCrlFresh(crl: CrlPublisher, o: { log?: (event: Record<string, unknown>) => void; checkMs?: number; store?: string } = {}): CrlKeeper {
   const log = o.log ?? (() => {});
   let deferred = false;
   let kicked: NodeJS.Immediate | undefined;
-  const tick = (): void => {
+  let running = false;
+  let again = false;
+  const tick = async (): Promise<void> => {
+    // One publication at a time; a kick during one runs another after it (the revocation may be newer than its read).
+    if (running) {
+      again = true;
+      return;
+    }
     if (!crl.isDue()) return;
+    running = true;
     try {
-      const c = crl.tryPublish();
+      const c = await crl.tryPublish();
       if (deferred) log({ event: 'ca_crl_published_after_wait', crlNumber: c.number.toString() });
       deferred = false;
     } catch (err) {
-      if (!deferred) log({ event: isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY ? 'ca_crl_deferred_store_busy' : 'ca_crl_failed', error: (err as Error).message, retryInMs: o.checkMs ?? CRL_CHECK_MS });
+      const busy = isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY;
+      if (busy) publishCaEvent('storeBusy', { task: 'crl', store: o.store ?? '' });
+      if (!deferred) log({ event: busy ? 'ca_crl_deferred_store_busy' : 'ca_crl_failed', error: (err as Error).message, retryInMs: o.checkMs ?? CRL_CHECK_MS });
       deferred = true;
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        void tick();
+      }
     }
   };
-  const timer = setInterval(tick, o.checkMs ?? CRL_CHECK_MS);
+  const timer = setInterval(() => void tick(), o.checkMs ?? CRL_CHECK_MS);
   timer.unref();
   return {
     kick: () => {
       kicked ??= setImmediate(() => {
         kicked = undefined;
-        tick();
+        void tick();
       });
     },
     stop: () => {

@@ -28,39 +28,15 @@ export const MIN_PASSPHRASE_LENGTH = 8;
  * Refused everywhere instead (init and every open), counted in UTF-8 bytes.
  */
 export const MAX_PASSPHRASE_BYTES = 1024;
-/** A passphrase file holds one line; anything bigger is a wrong file. */
-export const MAX_PASSPHRASE_FILE_BYTES = 4096;
-
-export const PASSPHRASE_ENV = 'CERTWARDEN_CA_PASSPHRASE';
-
-/** Where non-fatal findings about the caller's setup go (the CLI: stderr). */
-export type WarnSink = (message: string) => void;
-
-/** Warn when group or others can read the passphrase file (it unlocks the CA keys). */
-function warnIfExposed(path: string, warn: WarnSink | undefined): void {
-  if (!warn) return;
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-  } catch {
-    return; // it was just read; a vanished file is the next reader's problem
-  }
-  if (mode & 0o044) warn(`the passphrase file ${path} is readable by ${mode & 0o004 ? 'every user' : 'its group'} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); it unlocks the CA keys: chmod 600 it`);
-}
-
-/** The passphrase from --passphrase-file or the environment; refuses to go on without one. */
-export function resolvePassphrase(env: NodeJS.ProcessEnv, passphraseFile?: string, warn?: WarnSink): string {
-  let passphrase: string | undefined;
-  if (passphraseFile !== undefined) {
-    passphrase = readFileBounded(passphraseFile, { what: 'the passphrase file', maxBytes: MAX_PASSPHRASE_FILE_BYTES }).toString('utf8').replace(/\r?\n$/, '');
-    warnIfExposed(passphraseFile, warn);
-  } else {
-    passphrase = env[PASSPHRASE_ENV];
-  }
+/**
+ * Refuse a passphrase the CA cannot use safely: shorter than
+ * MIN_PASSPHRASE_LENGTH, or longer than OpenSSL encrypts with (see
+ * MAX_PASSPHRASE_BYTES). Where the passphrase comes from is the caller's
+ * business (the CLI: src/cli/commands/ca-passphrase.ts).
+ */
+export function assertPassphrase(passphrase: string | undefined): asserts passphrase is string {
   if (passphrase === undefined || passphrase === '') {
-    throw new CertwardenError(ErrorCode.PASSPHRASE, `no CA key passphrase: set ${PASSPHRASE_ENV} or pass --passphrase-file FILE (CA keys are always encrypted at rest)`, {
-      details: { reason: 'passphrase-missing' },
-    });
+    throw new CertwardenError(ErrorCode.PASSPHRASE, 'no CA key passphrase was given (CA keys are always encrypted at rest)', { details: { reason: 'passphrase-missing' } });
   }
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new CertwardenError(ErrorCode.PASSPHRASE, `the CA key passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`, { details: { reason: 'passphrase-too-short' } });
@@ -72,7 +48,6 @@ export function resolvePassphrase(env: NodeJS.ProcessEnv, passphraseFile?: strin
       { details: { reason: 'passphrase-too-long' } },
     );
   }
-  return passphrase;
 }
 
 function unsafeDir(dir: string, why: string): CertwardenError {
@@ -140,7 +115,7 @@ export function decryptKey(pem: string | Buffer, passphrase: string, what: strin
     const wrong = /bad decrypt|decrypt|passphrase|DECODER/i.test(msg);
     throw new CertwardenError(
       wrong ? ErrorCode.PASSPHRASE : ErrorCode.USAGE,
-      wrong ? `cannot decrypt ${what}: wrong passphrase (check ${PASSPHRASE_ENV} or --passphrase-file)` : `cannot read ${what}: not a PEM private key`,
+      wrong ? `cannot decrypt ${what}: wrong passphrase` : `cannot read ${what}: not a PEM private key`,
       { details: { reason: wrong ? 'passphrase-wrong' : 'key-unreadable' } },
     );
   }

@@ -22,6 +22,7 @@ import type { OcspErrorStatus } from '../ocsp/reasons.ts';
 import { parseOcspRequest, type ParsedOcspRequest } from '../ocsp/request-parse.ts';
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { CertificateAuthority } from './ca.ts';
+import { publishCaEvent } from './events.ts';
 import { ResponderIdentity } from './responder-cert.ts';
 import type { IssuedRecord } from './store.ts';
 
@@ -67,6 +68,8 @@ interface Entry {
 }
 
 interface CertState {
+  /** The store's change sequence this state reflects: a record seen twice (applied here, then polled) is signed once. */
+  seq: number;
   serialBytes: Uint8Array;
   notAfter: Date;
   status: 'good' | 'revoked';
@@ -111,16 +114,19 @@ export class OcspResponder {
   }
 
   /** Load every issued certificate from the store and pre-sign its response. */
-  load(): void {
-    void this.identity.signer; // issue the first delegated certificate before pre-signing
-    this.apply(this.#ca.store.list());
+  async load(): Promise<void> {
+    await this.identity.ready(); // issue the first delegated certificate before pre-signing
+    this.apply(await this.#ca.store.list());
   }
 
   /** Take issuances and revocations into account (from this process or another one) and re-sign their responses. */
   apply(records: readonly IssuedRecord[]): void {
     const now = this.#now();
     for (const r of records) {
+      const known = this.#states.get(r.serial);
+      if (known && known.seq >= r.seq && r.seq > 0) continue;
       this.#states.set(r.serial, {
+        seq: r.seq,
         serialBytes: serialBytesOf(r.serial),
         notAfter: r.notAfter,
         status: r.revokedAt ? 'revoked' : 'good',
@@ -131,7 +137,7 @@ export class OcspResponder {
   }
 
   /** Periodic upkeep: rotate the delegated certificate when due (re-signing everything), refresh responses past half-life. */
-  refresh(): { rotated: boolean; resigned: number; rotationDeferred?: boolean } {
+  async refresh(): Promise<{ rotated: boolean; resigned: number; rotationDeferred?: boolean }> {
     const now = this.#now();
     let rotated = false;
     let rotationDeferred = false;
@@ -139,11 +145,12 @@ export class OcspResponder {
       // Issuing the new certificate writes to the store: never wait for another process's lock here (the
       // server's event loop would stall); the old certificate is still valid, and the next refresh retries.
       try {
-        this.#ca.store.withoutWaiting(() => this.identity.rotate());
+        await this.#ca.store.withoutWaiting(() => this.identity.rotate());
         rotated = true;
       } catch (err) {
         if (!(isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY)) throw err;
         rotationDeferred = true;
+        publishCaEvent('storeBusy', { task: 'responder-rotation', store: this.#ca.store.description });
       }
     }
     let resigned = 0;

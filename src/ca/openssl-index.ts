@@ -20,7 +20,7 @@ export function indexLine(r: IssuedRecord, now = new Date()): string {
   return [status, utcTime(r.notAfter), revoked, r.serial.toUpperCase(), 'unknown', subject].join('\t');
 }
 
-export function opensslIndex(store: CaStore, now = new Date()): string {
-  const lines = store.list().map((r) => indexLine(r, now));
+export async function opensslIndex(store: CaStore, now = new Date()): Promise<string> {
+  const lines = (await store.list()).map((r) => indexLine(r, now));
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

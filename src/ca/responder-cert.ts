@@ -19,6 +19,7 @@ import { readFileBounded } from '../util/bounded-read.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { spkiOf } from '../x509/sign.ts';
 import type { CertificateAuthority, ResponderMode } from './ca.ts';
+import { publishCaEvent } from './events.ts';
 import { decryptKey, encryptKey, PRIVATE_FILE_MODE } from './keys.ts';
 import { writeFileSafely } from './safe-write.ts';
 
@@ -66,17 +67,24 @@ export class ResponderIdentity {
     this.validityMs = validityMs;
   }
 
-  /** The current signer, issuing the first delegated certificate on first use. */
-  get signer(): Signer {
+  /** Load the saved delegated certificate or issue the first one (once); the signer after. */
+  async ready(): Promise<Signer> {
     if (this.mode === 'issuer') return this.#ca.issuing;
     if (!this.#signer) {
-      const saved = this.#loadSaved();
+      const saved = await this.#loadSaved();
       if (saved) {
         this.#signer = saved;
         this.reused = true;
-      } else this.rotate();
+      } else await this.rotate();
     }
     return this.#signer!;
+  }
+
+  /** The current signer (after `ready()`). */
+  get signer(): Signer {
+    if (this.mode === 'issuer') return this.#ca.issuing;
+    if (!this.#signer) throw new CertwardenError(ErrorCode.INTERNAL, 'the OCSP responder identity is used before ready()');
+    return this.#signer;
   }
 
   /** Whether the delegated certificate is past its rotation point. */
@@ -86,11 +94,12 @@ export class ResponderIdentity {
   }
 
   /** Issue a new delegated responder certificate (recorded in the store like any other). */
-  rotate(): Signer {
-    const { certificate, privateKey } = this.#ca.issueResponderCertificate(this.validityMs);
+  async rotate(): Promise<Signer> {
+    const { certificate, privateKey } = await this.#ca.issueResponderCertificate(this.validityMs);
     this.#signer = { certificate, privateKey };
     this.rotations++;
     this.reused = false;
+    publishCaEvent('responderRotated', { serial: certificate.serialHex, notAfter: certificate.notAfter });
     try {
       writeFileSafely(join(this.#ca.dir, RESPONDER_FILE), certificate.toPem() + encryptKey(privateKey, responderKeyPassphrase(this.#ca)), { mode: PRIVATE_FILE_MODE, overwrite: true });
       this.persistError = undefined;
@@ -105,11 +114,11 @@ export class ResponderIdentity {
    * revoked), it has this identity's lifetime, is before its rotation point,
    * and the key decrypts and matches. Anything else: undefined (a new one is issued).
    */
-  #loadSaved(now = new Date()): Signer | undefined {
+  async #loadSaved(now = new Date()): Promise<Signer | undefined> {
     try {
       const text = readFileBounded(join(this.#ca.dir, RESPONDER_FILE), { what: 'the saved responder certificate' }).toString('utf8');
       const certificate = Certificate.parse(text);
-      const record = this.#ca.store.get(certificate.serialHex);
+      const record = await this.#ca.store.get(certificate.serialHex);
       if (!record || record.profile !== 'ocsp-responder' || record.revokedAt || !record.der.equals(certificate.der)) return undefined;
       if (certificate.notAfter.getTime() - certificate.notBefore.getTime() !== this.validityMs || pastRotation(certificate, now) || certificate.notBefore.getTime() > now.getTime()) return undefined;
       const keyPem = /-----BEGIN ENCRYPTED PRIVATE KEY-----[^-]+-----END ENCRYPTED PRIVATE KEY-----/.exec(text)?.[0];

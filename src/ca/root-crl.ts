@@ -26,6 +26,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { CA_FILES, type CertificateAuthority } from './ca.ts';
 import { CRL_BACKDATE_MS, DEFAULT_CRL_VALIDITY_MS, type PublishedCrl } from './crl-publisher.ts';
+import { publishCaEvent } from './events.ts';
 import { readEncryptedKey } from './keys.ts';
 import { PUBLIC_FILE_MODE, writeFileSafely } from './safe-write.ts';
 
@@ -45,15 +46,16 @@ export function loadRoot(ca: CertificateAuthority, passphrase: string): RootIden
 }
 
 /** Sign a new root CRL with the next root cRLNumber and write it to `<dir>/root.crl`. */
-export function publishRootCrl(ca: CertificateAuthority, root: RootIdentity, validityMs = DEFAULT_CRL_VALIDITY_MS, now = new Date()): PublishedCrl {
+export async function publishRootCrl(ca: CertificateAuthority, root: RootIdentity, validityMs = DEFAULT_CRL_VALIDITY_MS, now = new Date()): Promise<PublishedCrl> {
   if (!Number.isFinite(validityMs) || validityMs < 60_000) throw new CertwardenError(ErrorCode.USAGE, 'the CRL validity must be at least one minute');
   const thisUpdate = new Date(Math.floor((now.getTime() - CRL_BACKDATE_MS) / 1000) * 1000);
   const nextUpdate = new Date(thisUpdate.getTime() + validityMs);
-  const number = ca.store.nextCrlNumber('root');
-  const r = ca.issuingRevocation;
+  const number = await ca.store.nextCrlNumber('root');
+  const r = await ca.issuingRevocation();
   const entries = r ? [{ serial: r.serial, revocationDate: r.revokedAt, reason: r.reason, ...(r.invalidityDate ? { invalidityDate: r.invalidityDate } : {}) }] : [];
   const der = buildCrl({ issuer: root, entries, thisUpdate, nextUpdate, crlNumber: number });
   writeFileSafely(join(ca.dir, ROOT_CRL_FILE), der, { mode: PUBLIC_FILE_MODE, overwrite: true });
+  publishCaEvent('crlPublished', { scope: 'root', crlNumber: number, entries: entries.length, thisUpdate, nextUpdate });
   return { der, number, thisUpdate, nextUpdate, entries: entries.length };
 }
 
@@ -74,9 +76,9 @@ export function readRootCrl(dir: string): PublishedCrl | undefined {
 }
 
 /** Re-sign the root CRL when it is missing, lacks the issuing CA's revocation, or half of its validity has passed; returns the CRL now on disk. */
-export function maintainRootCrl(ca: CertificateAuthority, root: RootIdentity, validityMs = DEFAULT_CRL_VALIDITY_MS, now = new Date()): { crl: PublishedCrl; published: boolean } {
+export async function maintainRootCrl(ca: CertificateAuthority, root: RootIdentity, validityMs = DEFAULT_CRL_VALIDITY_MS, now = new Date()): Promise<{ crl: PublishedCrl; published: boolean }> {
   const current = readRootCrl(ca.dir);
-  const missingRevocation = ca.issuingRevocation !== undefined && current?.entries === 0;
+  const missingRevocation = (await ca.issuingRevocation()) !== undefined && current?.entries === 0;
   if (current && !missingRevocation && now.getTime() - current.thisUpdate.getTime() < validityMs / 2 && current.nextUpdate.getTime() > now.getTime()) return { crl: current, published: false };
-  return { crl: publishRootCrl(ca, root, validityMs, now), published: true };
+  return { crl: await publishRootCrl(ca, root, validityMs, now), published: true };
 }

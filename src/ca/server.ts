@@ -1,5 +1,8 @@
 /**
- * `ca serve`: one HTTP server for the CA's relying parties.
+ * `ca serve`: one HTTP server for the CA's relying parties. Each route is a
+ * module under routes/ behind a small router (routes/router.ts); this file
+ * wires them to the responder, the CRL keeper and the store watcher, and
+ * sets the connection limits.
  *
  *   GET  /ocsp/<base64 request>  RFC 6960 Appendix A.1 (base64 or base64url, URL-encoded)
  *   POST /ocsp                   RFC 6960 Appendix A.1, body application/ocsp-request
@@ -20,23 +23,23 @@
  * and timeout limits below.
  */
 import http from 'node:http';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { CertwardenError, ErrorCode } from '../errors.ts';
-import { MAX_OCSP_REQUEST_BYTES } from '../ocsp/request-parse.ts';
 import type { CertificateAuthority } from './ca.ts';
 import { CrlPublisher, keepCrlFresh, SERVED_CRL_VALIDITY_MS, type PublishedCrl } from './crl-publisher.ts';
-import { OcspResponder, type OcspAnswer, type OcspResponderOptions } from './ocsp-responder.ts';
-import { ROOT_CRL_FILE, readRootCrl } from './root-crl.ts';
+import { OcspResponder, type OcspResponderOptions } from './ocsp-responder.ts';
+import { caCertificateRoutes } from './routes/ca-certificates.ts';
+import { crlRoute } from './routes/crl.ts';
+import { ocspGetRoute, ocspPostRoute } from './routes/ocsp.ts';
+import { rootCrlRoute } from './routes/root-crl.ts';
+import { createRouter } from './routes/router.ts';
+import { publishCaEvent } from './events.ts';
 import { watchStore } from './store-watch.ts';
-import { ROOT_CRL_ROUTE } from './ca.ts';
 
 export { DEFAULT_POLL_MS } from './store-watch.ts';
 /** How often responses are checked for refresh and the responder certificate for rotation. */
 export const DEFAULT_MAINTENANCE_MS = 60_000;
-/** RFC 5019 §5: GET requests are at most 255 bytes after encoding; we allow some slack for unusual clients. */
-export const MAX_GET_PATH_BYTES = 4096;
+export { MAX_GET_PATH_BYTES } from './routes/ocsp.ts';
 /** A whole request (headers and body) must arrive within this; slower clients get 408 and are closed. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 /** The headers must arrive within this (slowloris: a header byte now and then). At most REQUEST_TIMEOUT_MS. */
@@ -93,32 +96,28 @@ export interface CaServer {
   port: number;
   responder: OcspResponder;
   crl: CrlPublisher;
-  /** Look for changes in the store now (what the poll timer does). */
-  sync(): number;
+  /** Look for changes in the store now (what the poll timer does); resolves to how many records changed. */
+  sync(): Promise<number>;
   close(): Promise<void>;
-}
-
-function httpDate(d: Date): string {
-  return d.toUTCString();
 }
 
 export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions = {}): Promise<CaServer> {
   const log = o.log ?? (() => {});
   const responder = new OcspResponder(ca, o);
   const crl = new CrlPublisher(ca, o.crlValidityMs ?? SERVED_CRL_VALIDITY_MS);
-  const crlKeeper = o.crlSource ? undefined : keepCrlFresh(crl, { log });
+  const crlKeeper = o.crlSource ? undefined : keepCrlFresh(crl, { log, store: ca.store.description });
   if (crlKeeper) {
     // The first CRL before listening (here waiting for the store is fine); if that fails, the keeper retries.
     try {
-      crl.publish();
+      await crl.publish();
     } catch (err) {
       log({ event: 'ca_crl_failed', error: (err as Error).message });
     }
   }
   // Issue the first delegated responder certificate before taking the change sequence, so the
   // first poll does not re-sign for it; changes after this point are caught by polling.
-  void responder.identity.signer;
-  const watch = watchStore(
+  await responder.identity.ready();
+  const watch = await watchStore(
     ca.store,
     (changed) => {
       responder.apply(changed);
@@ -126,78 +125,40 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
         crl.markChanged();
         crlKeeper?.kick();
       }
-      log({ event: 'ca_store_changed', records: changed.length, seq: changed[changed.length - 1]!.seq });
+      const seq = changed[changed.length - 1]!.seq;
+      publishCaEvent('storeChanged', { records: changed.length, seq });
+      log({ event: 'ca_store_changed', records: changed.length, seq });
     },
     { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log },
   );
-  responder.load();
-  const caDer = ca.issuing.certificate.der;
-  const caPem = Buffer.from(ca.chain.map((c) => c.toPem()).join(''));
-  const sync = (): number => watch.sync().length;
-  const unsubscribe = ca.onChange(() => sync());
-
-  const maintenance = setInterval(() => {
-    try {
-      const r = responder.refresh();
-      if (r.rotated || r.resigned > 0 || r.rotationDeferred) log({ event: 'ocsp_refreshed', ...r });
-      if (responder.identity.persistError) {
-        log({ event: 'ocsp_responder_save_failed', error: responder.identity.persistError });
-        responder.identity.persistError = undefined;
-      }
-    } catch (err) {
-      log({ event: 'ocsp_refresh_failed', error: (err as Error).message });
+  await responder.load();
+  const sync = async (): Promise<number> => (await watch.sync()).length;
+  // Changes made through this process's CA object are applied directly, without a store round trip.
+  const unsubscribe = ca.onChange((records) => {
+    responder.apply(records);
+    if (records.some((r) => r.revokedAt)) {
+      crl.markChanged();
+      crlKeeper?.kick();
     }
+  });
+
+  let refreshing = false;
+  const maintenance = setInterval(() => {
+    if (refreshing) return;
+    refreshing = true;
+    responder
+      .refresh()
+      .then((r) => {
+        if (r.rotated || r.resigned > 0 || r.rotationDeferred) log({ event: 'ocsp_refreshed', ...r });
+        if (responder.identity.persistError) {
+          log({ event: 'ocsp_responder_save_failed', error: responder.identity.persistError });
+          responder.identity.persistError = undefined;
+        }
+      })
+      .catch((err: unknown) => log({ event: 'ocsp_refresh_failed', error: (err as Error).message }))
+      .finally(() => (refreshing = false));
   }, o.maintenanceMs ?? DEFAULT_MAINTENANCE_MS);
   maintenance.unref();
-
-  // RFC 5019 §6.2 headers of a pre-produced answer, formatted once per signed response (not per request).
-  const cachedHeaders = new WeakMap<NonNullable<OcspAnswer['cache']>, { lastModified: string; expires: string }>();
-  const sendOcsp = (req: http.IncomingMessage, res: http.ServerResponse, a: OcspAnswer): void => {
-    if (!a.cache) {
-      res.writeHead(200, ['content-type', 'application/ocsp-response', 'content-length', String(a.body.length), 'cache-control', 'no-cache, no-store']);
-      res.end(a.body);
-      return;
-    }
-    const c = a.cache;
-    let fixed = cachedHeaders.get(c);
-    if (!fixed) cachedHeaders.set(c, (fixed = { lastModified: httpDate(c.thisUpdate), expires: httpDate(c.nextUpdate) }));
-    const maxAge = Math.max(0, Math.floor((c.nextUpdate.getTime() - Date.now()) / 1000));
-    // RFC 5019 §6.2: max-age no later than nextUpdate; public; no-transform; must-revalidate.
-    const cacheControl = `max-age=${maxAge}, public, no-transform, must-revalidate`;
-    if (req.headers['if-none-match'] === c.etag) {
-      res.writeHead(304, ['content-type', 'application/ocsp-response', 'cache-control', cacheControl, 'last-modified', fixed.lastModified, 'expires', fixed.expires, 'etag', c.etag]);
-      res.end();
-      return;
-    }
-    res.writeHead(200, ['content-type', 'application/ocsp-response', 'content-length', String(a.body.length), 'cache-control', cacheControl, 'last-modified', fixed.lastModified, 'expires', fixed.expires, 'etag', c.etag]);
-    res.end(a.body);
-  };
-
-  const send = (res: http.ServerResponse, status: number, type: string, body: Buffer, extra: http.OutgoingHttpHeaders = {}): void => {
-    res.writeHead(status, { 'content-type': type, 'content-length': body.length, ...extra });
-    res.end(body);
-  };
-
-  const sendCrl = (res: http.ServerResponse, c: PublishedCrl): void => {
-    const maxAge = Math.max(0, Math.floor((c.nextUpdate.getTime() - Date.now()) / 2000));
-    send(res, 200, 'application/pkix-crl', c.der, { 'last-modified': httpDate(c.thisUpdate), expires: httpDate(c.nextUpdate), 'cache-control': `max-age=${Math.min(maxAge, 300)}, public` });
-  };
-
-  // The root CRL is a file so that every process serves the same one; re-read only when it changes.
-  let rootCached: { mtimeMs: number; crl: PublishedCrl } | undefined;
-  const rootCrl = (): PublishedCrl | undefined => {
-    let mtimeMs: number;
-    try {
-      mtimeMs = statSync(join(ca.dir, ROOT_CRL_FILE)).mtimeMs;
-    } catch {
-      return undefined;
-    }
-    if (rootCached?.mtimeMs !== mtimeMs) {
-      const crl = readRootCrl(ca.dir);
-      rootCached = crl ? { mtimeMs, crl } : undefined;
-    }
-    return rootCached?.crl;
-  };
 
   const requestTimeout = o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const server = http.createServer(
@@ -208,74 +169,7 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       connectionsCheckingInterval: o.timeoutCheckMs ?? TIMEOUT_CHECK_MS,
     },
-    (req, res) => {
-      const url = req.url ?? '/';
-      try {
-        if (req.method === 'POST' && (url === '/ocsp' || url === '/ocsp/' || url === '/')) {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          let done = false;
-          // RFC 6960 requests are small: past MAX_OCSP_REQUEST_BYTES the answer is malformedRequest at once and
-          // the connection is closed, so an endless (chunked) body is never read to its end.
-          const refuseBody = (): void => {
-            done = true;
-            req.removeAllListeners('data');
-            req.pause();
-            log({ event: 'ca_request_too_large', url, maxBytes: MAX_OCSP_REQUEST_BYTES, remote: req.socket.remoteAddress });
-            res.shouldKeepAlive = false;
-            res.once('finish', () => req.socket.destroy());
-            sendOcsp(req, res, responder.answer(Buffer.alloc(0)));
-          };
-          if (Number(req.headers['content-length'] ?? 0) > MAX_OCSP_REQUEST_BYTES) return refuseBody();
-          req.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_OCSP_REQUEST_BYTES) refuseBody();
-            else chunks.push(c);
-          });
-          req.on('end', () => {
-            if (!done) sendOcsp(req, res, responder.answer(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-          });
-          req.on('error', () => res.destroy());
-          return;
-        }
-        if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', Buffer.from('method not allowed\n'), { allow: 'GET, POST' });
-        if (url.startsWith('/ocsp/')) {
-          if (url.length > MAX_GET_PATH_BYTES) return sendOcsp(req, res, responder.answer(Buffer.alloc(0)));
-          let der: Buffer;
-          try {
-            der = Buffer.from(decodeURIComponent(url.slice('/ocsp/'.length)), 'base64');
-          } catch {
-            der = Buffer.alloc(0);
-          }
-          return sendOcsp(req, res, responder.answer(der));
-        }
-        if (url === '/crl') {
-          if (!o.crlSource) {
-            // Never signs here (signing takes the store's write lock): the keeper re-signs in the background.
-            const c = crl.latest();
-            return c ? sendCrl(res, c) : send(res, 503, 'text/plain', Buffer.from('no CRL has been published yet\n'), { 'retry-after': '5' });
-          }
-          o.crlSource().then(
-            (c) => sendCrl(res, c),
-            (err: Error) => {
-              log({ event: 'ca_request_failed', url, error: err.message });
-              if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
-            },
-          );
-          return;
-        }
-        if (url === ROOT_CRL_ROUTE) {
-          const c = rootCrl();
-          return c ? sendCrl(res, c) : send(res, 404, 'text/plain', Buffer.from('no root CRL has been published\n'));
-        }
-        if (url === '/ca.der') return send(res, 200, 'application/pkix-cert', caDer, { 'cache-control': 'max-age=86400, public' });
-        if (url === '/ca.pem') return send(res, 200, 'application/x-pem-file', caPem, { 'cache-control': 'max-age=86400, public' });
-        return send(res, 404, 'text/plain', Buffer.from('not found\n'));
-      } catch (err) {
-        log({ event: 'ca_request_failed', url, error: (err as Error).message });
-        if (!res.headersSent) send(res, 500, 'text/plain', Buffer.from('internal error\n'));
-      }
-    },
+    createRouter([ocspPostRoute(responder, log), ocspGetRoute(responder), crlRoute(crl, o.crlSource, log), rootCrlRoute(ca.dir), ...caCertificateRoutes(ca.chain)], log),
   );
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   server.maxConnections = o.maxConnections ?? MAX_CONNECTIONS;
@@ -311,7 +205,7 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
     close: async () => {
       if (closed) return;
       closed = true;
-      watch.stop();
+      await watch.stop();
       crlKeeper?.stop();
       clearInterval(maintenance);
       unsubscribe();

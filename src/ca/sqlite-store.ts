@@ -13,7 +13,7 @@ import { loadSqlite } from '../util/runtime.ts';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { RevocationReasonName } from '../revocation/types.ts';
 import { sanMatcher } from './san-glob.ts';
-import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilter, RevocationInput } from './store.ts';
+import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilter, RevocationInput, RevokedEntry } from './store.ts';
 
 /** How long a writer waits for another process's transaction before failing. */
 export const BUSY_TIMEOUT_MS = 10_000;
@@ -61,12 +61,15 @@ function toRecord(r: Row): IssuedRecord {
 
 export class SqliteStore implements CaStore {
   readonly path: string;
+  readonly description: string;
   readonly #db: DatabaseSync;
   readonly #stmts = new Map<string, StatementSync>();
+  #noWait = 0;
 
   /** Open (creating if needed) the database at `path`. */
   constructor(path: string) {
     this.path = path;
+    this.description = path;
     const { DatabaseSync: Database } = loadSqlite();
     try {
       this.#db = new Database(path);
@@ -109,27 +112,27 @@ export class SqliteStore implements CaStore {
     return Number(row.value);
   }
 
-  getMeta(key: string): string | undefined {
+  async getMeta(key: string): Promise<string | undefined> {
     const row = this.#stmt('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined;
     return row?.value as string | undefined;
   }
 
-  setMeta(key: string, value: string): void {
+  async setMeta(key: string, value: string): Promise<void> {
     this.#tx(() => this.#stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value));
   }
 
-  reserveSerial(serial: string): void {
+  async reserveSerial(serial: string): Promise<void> {
     try {
       this.#tx(() => this.#stmt("INSERT INTO certificates (serial, state, reserved_at) VALUES (?, 'reserved', ?)").run(serial, Date.now()));
     } catch (cause) {
       if (/UNIQUE|PRIMARY KEY/i.test((cause as Error).message)) {
-        throw new CertwardenError(ErrorCode.INTERNAL, `serial ${serial} was already used; refusing to reuse it`, { cause });
+        throw new CertwardenError(ErrorCode.SERIAL_TAKEN, `serial ${serial} was already used; refusing to reuse it`, { cause });
       }
       throw cause;
     }
   }
 
-  commitIssued(r: Omit<IssuedRecord, 'seq' | 'revokedAt' | 'reason' | 'invalidityDate'>): number {
+  async commitIssued(r: Omit<IssuedRecord, 'seq' | 'revokedAt' | 'reason' | 'invalidityDate'>): Promise<number> {
     return this.#tx(() => {
       const seq = this.#bump('change_seq');
       const res = this.#stmt(
@@ -140,7 +143,7 @@ export class SqliteStore implements CaStore {
     });
   }
 
-  revoke(input: RevocationInput): number {
+  async revoke(input: RevocationInput): Promise<number> {
     return this.#tx(() => {
       const row = this.#stmt('SELECT state, revoked_at FROM certificates WHERE serial = ?').get(input.serial) as Row | undefined;
       if (!row || row.state !== 'issued') throw new CertwardenError(ErrorCode.USAGE, `no certificate with serial ${input.serial} was issued by this CA`);
@@ -157,16 +160,16 @@ export class SqliteStore implements CaStore {
     });
   }
 
-  get(serial: string): IssuedRecord | undefined {
+  async get(serial: string): Promise<IssuedRecord | undefined> {
     const row = this.#stmt("SELECT * FROM certificates WHERE serial = ? AND state = 'issued'").get(serial) as Row | undefined;
     return row ? toRecord(row) : undefined;
   }
 
-  isReserved(serial: string): boolean {
+  async isReserved(serial: string): Promise<boolean> {
     return this.#stmt('SELECT 1 FROM certificates WHERE serial = ?').get(serial) !== undefined;
   }
 
-  list(filter: ListFilter = {}): IssuedRecord[] {
+  async list(filter: ListFilter = {}): Promise<IssuedRecord[]> {
     const at = (filter.at ?? new Date()).getTime();
     let sql = "SELECT * FROM certificates WHERE state = 'issued'";
     const params: (string | number)[] = [];
@@ -182,49 +185,55 @@ export class SqliteStore implements CaStore {
     return out;
   }
 
-  *revoked(): Iterable<Pick<IssuedRecord, 'serial' | 'revokedAt' | 'reason' | 'invalidityDate'>> {
+  async revoked(): Promise<RevokedEntry[]> {
+    const out: RevokedEntry[] = [];
     // Rows as arrays, not objects: a CRL reads every revoked row (100k rows: ~40% faster).
     const st = this.#stmt('SELECT serial, revoked_at, reason, invalidity_date FROM certificates WHERE revoked_at IS NOT NULL');
     st.setReturnArrays(true);
     for (const r of st.iterate() as Iterable<unknown[]>) {
-      const out: Pick<IssuedRecord, 'serial' | 'revokedAt' | 'reason' | 'invalidityDate'> = {
+      const e: RevokedEntry = {
         serial: r[0] as string,
         revokedAt: new Date(Number(r[1])),
         reason: r[2] as RevocationReasonName,
       };
-      if (r[3] !== null) out.invalidityDate = new Date(Number(r[3]));
-      yield out;
+      if (r[3] !== null) e.invalidityDate = new Date(Number(r[3]));
+      out.push(e);
     }
+    return out;
   }
 
-  changedSince(seq: number): IssuedRecord[] {
+  async changedSince(seq: number): Promise<IssuedRecord[]> {
     return (this.#stmt("SELECT * FROM certificates WHERE state = 'issued' AND seq > ? ORDER BY seq").all(seq) as Row[]).map(toRecord);
   }
 
-  changeSeq(): number {
+  async changeSeq(): Promise<number> {
     return Number((this.#stmt("SELECT value FROM counters WHERE name = 'change_seq'").get() as Row).value);
   }
 
-  withoutWaiting<T>(work: () => T): T {
-    this.#db.exec('PRAGMA busy_timeout = 0');
+  async withoutWaiting<T>(work: () => Promise<T>): Promise<T> {
+    // Every write of `work` through this connection fails at once while another process holds the lock
+    // (writes of this process that interleave with `work` too: they are retried by their callers' loops).
+    this.#noWait++;
+    if (this.#noWait === 1) this.#db.exec('PRAGMA busy_timeout = 0');
     try {
-      return work();
+      return await work();
     } finally {
-      this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.#noWait--;
+      if (this.#noWait === 0 && this.#db.isOpen) this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   }
 
-  nextCrlNumber(scope: CrlScope = 'issuing'): bigint {
+  async nextCrlNumber(scope: CrlScope = 'issuing'): Promise<bigint> {
     return BigInt(this.#tx(() => this.#bump(scope === 'root' ? 'root_crl_number' : 'crl_number')));
   }
 
   /** PRAGMA integrity_check: "ok" when the file is sound. */
-  integrityCheck(): string {
+  async integrityCheck(): Promise<string> {
     return (this.#db.prepare('PRAGMA integrity_check').all() as Row[]).map((r) => String(Object.values(r)[0])).join('; ');
   }
 
   /** Bulk-load revoked records (benchmarks and migrations): one transaction. */
-  importRevoked(records: { serial: string; revokedAt: Date; reason: RevocationReasonName; notAfter: Date }[]): void {
+  async importRevoked(records: { serial: string; revokedAt: Date; reason: RevocationReasonName; notAfter: Date }[]): Promise<void> {
     this.#tx(() => {
       const st = this.#stmt(
         "INSERT INTO certificates (serial, state, reserved_at, der, subject, sans, profile, not_before, not_after, issued_at, revoked_at, reason, seq) VALUES (?, 'issued', ?, x'', '', '[]', 'server', 0, ?, 0, ?, ?, 0)",
@@ -233,9 +242,14 @@ export class SqliteStore implements CaStore {
     });
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    this.closeSync();
+  }
+
+  /** Close at once (init's temporary database, which must be closed before it is linked into place). */
+  closeSync(): void {
     this.#stmts.clear();
-    this.#db.close();
+    if (this.#db.isOpen) this.#db.close();
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * The CA's storage contract. SQLite implements it today (sqlite-store.ts); a
- * Postgres backend can implement the same interface later (certmagic's
- * `Storage` pattern: the interface lives with its concern, implementations
- * prove they satisfy it at compile time).
+ * The CA's storage contract, asynchronous so that a networked database can
+ * implement it: SQLite (sqlite-store.ts, embedded, synchronous inside) and
+ * Postgres (postgres-store.ts, shared by processes on several machines)
+ * (certmagic's `Storage` pattern: the interface lives with its concern,
+ * implementations prove they satisfy it at compile time).
  *
  * Durability rules every implementation must keep:
  *  - a serial, once reserved, is never handed out again, even when the
@@ -11,7 +12,9 @@
  *    (for SQLite: WAL with synchronous=FULL), so a caller may acknowledge
  *    the operation as soon as they return;
  *  - every issue and revocation bumps a change sequence, so another process
- *    serving OCSP from the same store can notice changes by polling it.
+ *    serving OCSP from the same store can notice changes by polling it
+ *    (and, where the backend can push, sooner: `subscribe`);
+ *  - cRLNumbers per scope only ever grow, whichever process asks.
  */
 import type { RevocationReasonName } from '../revocation/types.ts';
 
@@ -52,36 +55,47 @@ export interface ListFilter {
   at?: Date;
 }
 
+/** A revoked certificate as a CRL lists it. */
+export type RevokedEntry = Pick<IssuedRecord, 'serial' | 'revokedAt' | 'reason' | 'invalidityDate'>;
+
 export interface CaStore {
+  /** What this store is, for logs and messages (a path, or a URL without its password). */
+  readonly description: string;
   /** Read a configuration value (JSON text) stored with the CA. */
-  getMeta(key: string): string | undefined;
-  setMeta(key: string, value: string): void;
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
   /** Reserve a fresh serial durably: fails (typed error) if it was ever used. */
-  reserveSerial(serial: string): void;
+  reserveSerial(serial: string): Promise<void>;
   /** Turn a reservation into an issued certificate, durably. */
-  commitIssued(record: Omit<IssuedRecord, 'seq' | 'revokedAt' | 'reason' | 'invalidityDate'>): number;
+  commitIssued(record: Omit<IssuedRecord, 'seq' | 'revokedAt' | 'reason' | 'invalidityDate'>): Promise<number>;
   /** Mark an issued certificate revoked, durably; returns the change sequence. */
-  revoke(input: RevocationInput): number;
-  get(serial: string): IssuedRecord | undefined;
+  revoke(input: RevocationInput): Promise<number>;
+  get(serial: string): Promise<IssuedRecord | undefined>;
   /** Whether the serial was ever reserved (issued or not). */
-  isReserved(serial: string): boolean;
-  list(filter?: ListFilter): IssuedRecord[];
+  isReserved(serial: string): Promise<boolean>;
+  list(filter?: ListFilter): Promise<IssuedRecord[]>;
   /** Revoked certificates, for CRLs. */
-  revoked(): Iterable<Pick<IssuedRecord, 'serial' | 'revokedAt' | 'reason' | 'invalidityDate'>>;
+  revoked(): Promise<RevokedEntry[]>;
   /** Records changed after `seq` (issued or revoked), in sequence order. */
-  changedSince(seq: number): IssuedRecord[];
+  changedSince(seq: number): Promise<IssuedRecord[]>;
   /** The current change sequence (cheap: polled by responders in other processes). */
-  changeSeq(): number;
+  changeSeq(): Promise<number>;
   /**
    * Allocate the next cRLNumber (RFC 5280 §5.2.3: monotonically increasing), durably.
    * Numbers are per CRL issuer: `issuing` (the default) for the CA's CRL, `root` for the root's CRL.
    */
-  nextCrlNumber(scope?: CrlScope): bigint;
+  nextCrlNumber(scope?: CrlScope): Promise<bigint>;
   /**
    * Run `work` with writes that fail at once with CW_ERR_STORE_BUSY when
    * another process holds the write lock, instead of waiting for it: for
    * background work of a server that must never stall its request path.
    */
-  withoutWaiting<T>(work: () => T): T;
-  close(): void;
+  withoutWaiting<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Call `onChange` soon after another process changes the store (Postgres:
+   * LISTEN/NOTIFY), on top of polling; returns the unsubscribe function.
+   * Absent when the backend cannot push (SQLite: polling alone).
+   */
+  subscribe?(onChange: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
 }

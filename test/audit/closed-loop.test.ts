@@ -31,7 +31,7 @@ function stop(child: ChildProcess | undefined): Promise<void> {
 }
 
 describe('audit closed loop: fix, check, start, scan', () => {
-  let f: ReturnType<typeof freshCa>;
+  let f: Awaited<ReturnType<typeof freshCa>>;
   let serve: ChildProcess | undefined;
   let nginx: ChildProcess | undefined;
   let apache: ChildProcess | undefined;
@@ -43,12 +43,12 @@ describe('audit closed loop: fix, check, start, scan', () => {
   before(async () => {
     caPort = await freePort();
     const base = `http://127.0.0.1:${caPort}`;
-    f = freshCa({ ocspUrls: [`${base}/ocsp`], crlUrls: [`${base}/crl`] });
-    const site = f.ca.issue({ profile: 'server', sans: ['DNS:api.audit.test'] });
+    f = await freshCa({ ocspUrls: [`${base}/ocsp`], crlUrls: [`${base}/crl`] });
+    const site = await f.ca.issue({ profile: 'server', sans: ['DNS:api.audit.test'] });
     chainPath = f.write('site.chain.pem', [site.certificate, f.ca.issuing.certificate].map((c) => c.toPem()).join(''));
     keyPath = f.write('site.key', site.privateKey!.export({ format: 'pem', type: 'pkcs8' }) as string);
     rootPath = join(f.dir, CA_FILES.rootCert);
-    f.ca.close();
+    await f.ca.close();
     serve = spawn(process.execPath, [join(projectRoot, 'src', 'cli', 'main.ts'), 'ca', 'serve', '--dir', f.dir, '--listen', `127.0.0.1:${caPort}`, '--poll-ms', '50'], { env: { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASSPHRASE }, stdio: ['ignore', 'pipe', 'pipe'] });
     await waitForPort(caPort, 15_000, serve);
   });

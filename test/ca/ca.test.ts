@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { CA_FILES, CertificateAuthority } from '../../src/ca/ca.ts';
 import { parseCsr } from '../../src/ca/csr.ts';
 import { CrlPublisher } from '../../src/ca/crl-publisher.ts';
-import { resolvePassphrase } from '../../src/ca/keys.ts';
+import { resolvePassphrase } from '../../src/cli/commands/ca-passphrase.ts';
 import { isCertwardenError } from '../../src/errors.ts';
 import { verifyCrlForCertificate } from '../../src/crl/verify.ts';
 import { parseCrl } from '../../src/crl/parse.ts';
@@ -19,11 +19,11 @@ import { runOpenssl } from '../helpers/openssl-ocsp.ts';
 import { freshCa, PASSPHRASE } from './fixtures.ts';
 
 describe('ca init and key protection', () => {
-  let f: ReturnType<typeof freshCa>;
-  before(() => (f = freshCa({ ocspUrls: ['http://127.0.0.1:9/ocsp'], crlUrls: ['http://127.0.0.1:9/crl'] })));
-  after(() => f.cleanup());
+  let f: Awaited<ReturnType<typeof freshCa>>;
+  before(async () => (f = await freshCa({ ocspUrls: ['http://127.0.0.1:9/ocsp'], crlUrls: ['http://127.0.0.1:9/crl'] })));
+  after(async () => f.cleanup());
 
-  test('the home is 0700, keys and database 0600, keys are encrypted PKCS#8', () => {
+  test('the home is 0700, keys and database 0600, keys are encrypted PKCS#8', async () => {
     assert.equal(statSync(f.dir).mode & 0o777, 0o700);
     for (const name of [CA_FILES.rootKey, CA_FILES.issuingKey, CA_FILES.db]) assert.equal(statSync(join(f.dir, name)).mode & 0o777, 0o600, name);
     for (const name of [CA_FILES.rootKey, CA_FILES.issuingKey]) {
@@ -33,14 +33,24 @@ describe('ca init and key protection', () => {
     }
   });
 
-  test('a wrong passphrase is a clear typed error, a missing one is refused', () => {
-    assert.throws(() => CertificateAuthority.open(f.dir, 'not the passphrase'), (e: unknown) => isCertwardenError(e) && /wrong passphrase/.test(e.message) && e.details.reason === 'passphrase-wrong');
+  test('a wrong passphrase is a clear typed error, a missing one is refused', async () => {
+    await assert.rejects(async () => await CertificateAuthority.open(f.dir, 'not the passphrase'), (e: unknown) => isCertwardenError(e) && /wrong passphrase/.test(e.message) && e.details.reason === 'passphrase-wrong');
     assert.throws(() => resolvePassphrase({}), (e: unknown) => isCertwardenError(e) && e.details.reason === 'passphrase-missing');
-    assert.throws(() => CertificateAuthority.init(f.dir, PASSPHRASE, { name: 'again' }), /already holds a CA/);
+    await assert.rejects(async () => await CertificateAuthority.init(f.dir, PASSPHRASE, { name: 'again' }), /already holds a CA/);
   });
 
-  test('issued certificates carry profile, SANs, AIA, CRL DP, Must-Staple, and validate', () => {
-    const r = f.ca.issue({ profile: 'server', sans: ['DNS:api.internal.test', 'IP:127.0.0.1'], mustStaple: true, days: 30 });
+  test('library errors say what is missing in library terms, never a command-line flag', async () => {
+    const noFlag = (re: RegExp) => (e: unknown): boolean => isCertwardenError(e) && re.test(e.message) && !/--[a-z]/.test(e.message);
+    await assert.rejects(CertificateAuthority.open(f.dir, 'not the passphrase'), noFlag(/wrong passphrase/));
+    await assert.rejects(CertificateAuthority.open(f.dir, ''), noFlag(/no CA key passphrase was given/));
+    await assert.rejects(CertificateAuthority.init(`${f.dir}-x`, PASSPHRASE, { name: '' }), noFlag(/a CA name is required/));
+    await assert.rejects(CertificateAuthority.init(`${f.dir}-y`, PASSPHRASE, { name: 'x', importCert: f.ca.issuing.certificate.toPem() }), noFlag(/both its certificate and its key/));
+    const leaf = await f.ca.issue({ profile: 'server', sans: ['DNS:terms.test'] });
+    await assert.rejects(f.ca.revoke(leaf.certificate, 'superseded', new Date('not a date')), noFlag(/invalidity date is not a valid time/));
+  });
+
+  test('issued certificates carry profile, SANs, AIA, CRL DP, Must-Staple, and validate', async () => {
+    const r = await f.ca.issue({ profile: 'server', sans: ['DNS:api.internal.test', 'IP:127.0.0.1'], mustStaple: true, days: 30 });
     const c = r.certificate;
     assert.deepEqual(c.extKeyUsage, [OID.serverAuth]);
     assert.deepEqual(c.dnsNames, ['api.internal.test']);
@@ -53,37 +63,37 @@ describe('ca init and key protection', () => {
     assert.ok(Math.abs(c.notAfter.getTime() - c.notBefore.getTime() - 30 * 86_400_000) < 1000);
     const v = validatePath(c, { anchors: [f.ca.root], intermediates: r.chain, hostname: 'api.internal.test' });
     assert.equal(v.trusted, true, JSON.stringify(v.reasons));
-    const client = f.ca.issue({ profile: 'client', sans: ['DNS:worker-1'] }).certificate;
+    const client = (await f.ca.issue({ profile: 'client', sans: ['DNS:worker-1'] })).certificate;
     assert.equal(validatePath(client, { anchors: [f.ca.root], intermediates: r.chain, purpose: 'clientAuth' }).trusted, true);
     assert.equal(validatePath(client, { anchors: [f.ca.root], intermediates: r.chain, purpose: 'serverAuth' }).trusted, false);
   });
 
-  test('renew keeps key, SANs and Must-Staple with a new serial; revoke and list', () => {
-    const first = f.ca.issue({ profile: 'server', sans: ['DNS:renew.test'], mustStaple: true });
-    const second = f.ca.renew(first.certificate.serialHex, 10);
+  test('renew keeps key, SANs and Must-Staple with a new serial; revoke and list', async () => {
+    const first = await f.ca.issue({ profile: 'server', sans: ['DNS:renew.test'], mustStaple: true });
+    const second = await f.ca.renew(first.certificate.serialHex, 10);
     assert.notEqual(second.certificate.serialHex, first.certificate.serialHex);
     assert.deepEqual(second.certificate.spkiDer, first.certificate.spkiDer);
     assert.deepEqual(second.record.sans, ['DNS:renew.test']);
     assert.equal(second.certificate.mustStaple, true);
     assert.equal(second.privateKey, undefined);
     const inv = new Date('2026-01-01T00:00:00Z');
-    const rec = f.ca.revoke(first.certificate, 'superseded', inv);
+    const rec = await f.ca.revoke(first.certificate, 'superseded', inv);
     assert.equal(rec.reason, 'superseded');
     assert.equal(rec.invalidityDate?.getTime(), inv.getTime());
-    assert.throws(() => f.ca.revoke(first.certificate, 'keyCompromise'), /already revoked/);
-    assert.throws(() => f.ca.revoke('0abc', 'keyCompromise'), /no certificate with serial/);
-    assert.ok(f.ca.list({ status: 'revoked' }).some((r) => r.serial === first.certificate.serialHex));
-    assert.ok(!f.ca.list({ status: 'valid' }).some((r) => r.serial === first.certificate.serialHex));
-    assert.deepEqual(f.ca.list({ san: '*.test' }).map((r) => r.serial).sort(), f.ca.list().filter((r) => r.sans.some((s) => s.endsWith('.test'))).map((r) => r.serial).sort());
+    await assert.rejects(async () => await f.ca.revoke(first.certificate, 'keyCompromise'), /already revoked/);
+    await assert.rejects(async () => await f.ca.revoke('0abc', 'keyCompromise'), /no certificate with serial/);
+    assert.ok((await f.ca.list({ status: 'revoked' })).some((r) => r.serial === first.certificate.serialHex));
+    assert.ok(!(await f.ca.list({ status: 'valid' })).some((r) => r.serial === first.certificate.serialHex));
+    assert.deepEqual((await f.ca.list({ san: '*.test' })).map((r) => r.serial).sort(), (await f.ca.list()).filter((r) => r.sans.some((s) => s.endsWith('.test'))).map((r) => r.serial).sort());
   });
 
-  test('CRLs: monotonic cRLNumber, reasons, invalidity dates, verified by the engine', () => {
-    const victim = f.ca.issue({ profile: 'server', sans: ['DNS:victim.test'] });
-    const bystander = f.ca.issue({ profile: 'server', sans: ['DNS:bystander.test'] });
-    f.ca.revoke(victim.certificate, 'keyCompromise', new Date('2026-02-01T00:00:00Z'));
+  test('CRLs: monotonic cRLNumber, reasons, invalidity dates, verified by the engine', async () => {
+    const victim = await f.ca.issue({ profile: 'server', sans: ['DNS:victim.test'] });
+    const bystander = await f.ca.issue({ profile: 'server', sans: ['DNS:bystander.test'] });
+    await f.ca.revoke(victim.certificate, 'keyCompromise', new Date('2026-02-01T00:00:00Z'));
     const pub = new CrlPublisher(f.ca);
-    const a = pub.publish();
-    const b = pub.publish();
+    const a = await pub.publish();
+    const b = await pub.publish();
     assert.ok(b.number > a.number);
     const crl = parseCrl(b.der);
     assert.equal(crl.crlNumber, b.number);
@@ -92,16 +102,16 @@ describe('ca init and key protection', () => {
     assert.equal(bad.revocationReason, 'keyCompromise');
     assert.equal(verifyCrlForCertificate(b.der, bystander.certificate, [f.ca.issuing.certificate]).status, 'good');
     // The number survives a reopen (stored, not in memory).
-    f.ca.close();
-    f.ca = CertificateAuthority.open(f.dir, PASSPHRASE);
-    assert.ok(new CrlPublisher(f.ca).publish().number > b.number);
+    await f.ca.close();
+    f.ca = await CertificateAuthority.open(f.dir, PASSPHRASE);
+    assert.ok((await new CrlPublisher(f.ca).publish()).number > b.number);
   });
 });
 
 describe('CSR issuance', () => {
-  let f: ReturnType<typeof freshCa>;
-  before(() => (f = freshCa()));
-  after(() => f.cleanup());
+  let f: Awaited<ReturnType<typeof freshCa>>;
+  before(async () => (f = await freshCa()));
+  after(async () => f.cleanup());
 
   test('a CSR from openssl is accepted; its key is used and names come from --san', async () => {
     const key = join(f.dir, 'csr.key');
@@ -109,7 +119,7 @@ describe('CSR issuance', () => {
     const r = await runOpenssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', '/CN=ignored', '-out', csr]);
     assert.equal(r.code, 0, r.stderr);
     const parsed = parseCsr(readFileSync(csr));
-    const issued = f.ca.issue({ profile: 'server', sans: ['DNS:csr.test'], publicKey: parsed.publicKey });
+    const issued = await f.ca.issue({ profile: 'server', sans: ['DNS:csr.test'], publicKey: parsed.publicKey });
     assert.deepEqual(issued.certificate.spkiDer, parsed.spkiDer);
     assert.equal(issued.certificate.subject, 'CN=csr.test');
   });
@@ -124,12 +134,12 @@ describe('CSR issuance', () => {
 });
 
 describe('interop: openssl verify and Node TLS accept the CA', () => {
-  let f: ReturnType<typeof freshCa>;
-  before(() => (f = freshCa({ key: 'rsa-2048' })));
-  after(() => f.cleanup());
+  let f: Awaited<ReturnType<typeof freshCa>>;
+  before(async () => (f = await freshCa({ key: 'rsa-2048' })));
+  after(async () => f.cleanup());
 
   test('openssl verify accepts the chain (RSA CA)', async () => {
-    const r = f.ca.issue({ profile: 'server', sans: ['DNS:localhost', 'IP:127.0.0.1'] });
+    const r = await f.ca.issue({ profile: 'server', sans: ['DNS:localhost', 'IP:127.0.0.1'] });
     const leaf = f.write('leaf.pem', r.certificate.toPem());
     const untrusted = f.write('issuing.pem', f.ca.issuing.certificate.toPem());
     const res = await runOpenssl(['verify', '-CAfile', join(f.dir, CA_FILES.rootCert), '-untrusted', untrusted, '-purpose', 'sslserver', '-verify_hostname', 'localhost', leaf]);
@@ -138,7 +148,7 @@ describe('interop: openssl verify and Node TLS accept the CA', () => {
   });
 
   test('a Node https server with an issued certificate is trusted by a client with ca: root', async () => {
-    const r = f.ca.issue({ profile: 'server', sans: ['DNS:localhost', 'IP:127.0.0.1'] });
+    const r = await f.ca.issue({ profile: 'server', sans: ['DNS:localhost', 'IP:127.0.0.1'] });
     const server = https.createServer({ cert: [r.certificate, ...r.chain.slice(0, -1)].map((c) => c.toPem()).join(''), key: r.privateKey!.export({ format: 'pem', type: 'pkcs8' }) }, (_q, s) => s.end('hello'));
     await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
     try {
@@ -158,24 +168,24 @@ describe('interop: openssl verify and Node TLS accept the CA', () => {
   });
 });
 
-test('import an existing CA (--import-cert/--import-key)', () => {
-  const src = freshCa();
+test('import an existing CA (--import-cert/--import-key)', async () => {
+  const src = await freshCa();
   try {
     const keyPem = createPrivateKey({ key: readFileSync(join(src.dir, CA_FILES.issuingKey)), passphrase: PASSPHRASE }).export({ format: 'pem', type: 'pkcs8' });
     const chainPem = readFileSync(join(src.dir, CA_FILES.chain));
     const dir = join(src.dir, '..', 'imported');
-    const ca = CertificateAuthority.init(dir, PASSPHRASE, { name: 'Imported', importCert: chainPem, importKey: keyPem });
+    const ca = await CertificateAuthority.init(dir, PASSPHRASE, { name: 'Imported', importCert: chainPem, importKey: keyPem });
     try {
-      const leaf = ca.issue({ profile: 'server', sans: ['DNS:imp.test'] }).certificate;
+      const leaf = (await ca.issue({ profile: 'server', sans: ['DNS:imp.test'] })).certificate;
       assert.equal(validatePath(leaf, { anchors: [src.ca.root], intermediates: ca.chain }).trusted, true);
       assert.match(readFileSync(join(dir, CA_FILES.issuingKey), 'utf8'), /ENCRYPTED/);
       assert.equal(statSync(join(dir, CA_FILES.issuingKey)).mode & 0o777, 0o600);
     } finally {
-      ca.close();
+      await ca.close();
     }
-    assert.throws(() => CertificateAuthority.init(join(src.dir, '..', 'mismatch'), PASSPHRASE, { name: 'x', importCert: chainPem, importKey: otherKeyPem() }), /does not match/);
+    await assert.rejects(async () => await CertificateAuthority.init(join(src.dir, '..', 'mismatch'), PASSPHRASE, { name: 'x', importCert: chainPem, importKey: otherKeyPem() }), /does not match/);
   } finally {
-    src.cleanup();
+    await src.cleanup();
   }
 });
 

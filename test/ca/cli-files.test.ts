@@ -25,7 +25,7 @@ describe('ca issue/renew output files, ca list, serial arguments', () => {
     const init = await runCli(['ca', 'init', '--name', 'Files'], env());
     assert.equal(init.code, 0, init.stderr);
   });
-  after(() => tmp.cleanup());
+  after(async () => tmp.cleanup());
 
   test('ca issue --out refuses to overwrite an existing file, before issuing anything', async () => {
     const prefix = join(tmp.dir, 'svc');
@@ -141,14 +141,14 @@ describe('ca issue/renew output files, ca list, serial arguments', () => {
 });
 
 describe('normaliseSerial', () => {
-  test('hex with or without colons or 0x, decimal only with dec:, as a positive magnitude', () => {
+  test('hex with or without colons or 0x, decimal only with dec:, as a positive magnitude', async () => {
     for (const s of ['deadbeef', 'DEADBEEF', 'de:ad:be:ef', 'DE:AD:BE:EF', '0xdeadbeef', '0x00DEADBEEF', '00:de:ad:be:ef', ' deadbeef ', 'decimal:3735928559']) assert.equal(normaliseSerial(s), 'deadbeef', s);
     assert.equal(normaliseSerial('a'), '0a');
     assert.equal(normaliseSerial('0a3f'), '0a3f');
     assert.equal(normaliseSerial('0'), '00');
     assert.equal(normaliseSerial('decimal:10'), '0a');
   });
-  test('anything else is CW_ERR_USAGE naming the accepted forms', () => {
+  test('anything else is CW_ERR_USAGE naming the accepted forms', async () => {
     for (const s of ['', 'xyz', 'dead beef', '12:', ':12', '0x', '-deadbeef', 'decimal:', 'decimal:12a', 'dec:12x', '1.5']) {
       assert.throws(() => normaliseSerial(s), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_USAGE' && /accepted: hex/.test(e.message), JSON.stringify(s));
     }

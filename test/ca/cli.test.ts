@@ -11,11 +11,11 @@ describe('certwarden ca (CLI)', () => {
   let tmp: ReturnType<typeof tempDir>;
   let dir: string;
   const env = (): Record<string, string> => ({ CERTWARDEN_CA_PASSPHRASE: PASSPHRASE, CERTWARDEN_CA_DIR: dir });
-  before(() => {
+  before(async () => {
     tmp = tempDir('certwarden-ca-cli-');
     dir = join(tmp.dir, 'ca');
   });
-  after(() => tmp.cleanup());
+  after(async () => tmp.cleanup());
 
   test('init refuses to run without a passphrase', async () => {
     const r = await runCli(['ca', 'init', '--dir', dir, '--name', 'Cli'], { CERTWARDEN_CA_PASSPHRASE: '' });
@@ -57,7 +57,14 @@ describe('certwarden ca (CLI)', () => {
   test('a wrong passphrase exits 2 with a clear message', async () => {
     const r = await runCli(['ca', 'crl'], { ...env(), CERTWARDEN_CA_PASSPHRASE: 'definitely wrong' });
     assertOneLineError(r, 'CW_ERR_PASSPHRASE');
-    assert.match(r.stderr, /wrong passphrase/);
+    assert.match(r.stderr, /wrong passphrase \(check CERTWARDEN_CA_PASSPHRASE or --passphrase-file\)/, 'the CLI names where the passphrase came from');
+  });
+
+  test('--store takes only a postgres:// URL (usage error otherwise, nothing written)', async () => {
+    const r = await runCli(['ca', 'list', '--store', 'mysql://u:pw@127.0.0.1/x'], env());
+    assertOneLineError(r, 'CW_ERR_USAGE');
+    assert.match(r.stderr, /postgres:\/\/ or postgresql:\/\//);
+    assert.doesNotMatch(r.stderr, /pw@/, 'no password in the message');
   });
 
   test('--passphrase-file works; usage errors exit 2', async () => {

@@ -42,8 +42,8 @@ function runAndKill(dir: string): Promise<string[]> {
 }
 
 test(`SIGKILL ${KILLS} times during issue/revoke: nothing acknowledged is lost, no serial reused`, async () => {
-  const f = freshCa();
-  f.ca.close();
+  const f = await freshCa();
+  await f.ca.close();
   try {
     const issued = new Set<string>();
     const revoked = new Set<string>();
@@ -58,24 +58,24 @@ test(`SIGKILL ${KILLS} times during issue/revoke: nothing acknowledged is lost, 
     }
     const store = new SqliteStore(join(f.dir, CA_FILES.db));
     try {
-      assert.equal(store.integrityCheck(), 'ok');
-      const all = store.list();
+      assert.equal(await store.integrityCheck(), 'ok');
+      const all = await store.list();
       const bySerial = new Map(all.map((r) => [r.serial, r]));
       assert.equal(bySerial.size, all.length, 'no serial stored twice');
       for (const s of issued) assert.ok(bySerial.has(s), `acknowledged issuance ${s} lost`);
       for (const s of revoked) assert.ok(bySerial.get(s)?.revokedAt, `acknowledged revocation ${s} lost`);
       console.log(`# crash test: ${KILLS} kills, ${issued.size} acknowledged issuances, ${revoked.size} revocations, ${all.length} stored`);
     } finally {
-      store.close();
+      await store.close();
     }
-    const ca = CertificateAuthority.open(f.dir, PASSPHRASE);
+    const ca = await CertificateAuthority.open(f.dir, PASSPHRASE);
     try {
-      const r = ca.issue({ profile: 'server', sans: ['DNS:after-crash.test'] });
-      assert.ok(ca.get(r.certificate.serialHex));
+      const r = await ca.issue({ profile: 'server', sans: ['DNS:after-crash.test'] });
+      assert.ok(await ca.get(r.certificate.serialHex));
     } finally {
-      ca.close();
+      await ca.close();
     }
   } finally {
-    f.cleanup();
+    await f.cleanup();
   }
 });

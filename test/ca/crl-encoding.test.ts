@@ -33,7 +33,7 @@ function reference(entries: CrlEntrySpec[]): Buffer {
 }
 
 describe('CRL entry encoding (one pass, one buffer)', () => {
-  test('byte-identical to the generic DER composition: reasons, invalidity dates, time boundaries', () => {
+  test('byte-identical to the generic DER composition: reasons, invalidity dates, time boundaries', async () => {
     const dates = ['1949-12-31T23:59:59Z', '1950-01-01T00:00:00Z', '2026-03-04T05:06:07Z', '2049-12-31T23:59:59Z', '2050-01-01T00:00:00Z', '0999-06-15T12:00:00Z', '9999-12-31T23:59:59Z', '+010000-01-01T00:00:00Z'].map((s) => new Date(s));
     const reasons: (RevocationReasonName | undefined)[] = [undefined, ...REVOCATION_REASONS];
     const entries: CrlEntrySpec[] = [];
@@ -56,27 +56,27 @@ describe('CRL entry encoding (one pass, one buffer)', () => {
     assert.ok(encodeRevokedCertificates(many).equals(reference(many)));
   });
 
-  test('an unknown reason is still refused', () => {
+  test('an unknown reason is still refused', async () => {
     assert.throws(() => encodeRevokedCertificates([{ serial: '01', revocationDate: new Date(), reason: 'bogus' as RevocationReasonName }]), /unknown revocation reason/);
   });
 });
 
 describe('CA CRL with many reasons and invalidity dates: engine and openssl crl -verify', () => {
-  let f: ReturnType<typeof freshCa>;
-  before(() => (f = freshCa()));
-  after(() => f.cleanup());
+  let f: Awaited<ReturnType<typeof freshCa>>;
+  before(async () => (f = await freshCa()));
+  after(async () => f.cleanup());
 
   test('every revoked certificate is revoked with its reason; openssl verifies the signature', async () => {
-    const revoked = new Map<string, { cert: ReturnType<typeof f.ca.issue>['certificate']; reason: RevocationReasonName; invalidity?: Date }>();
+    const revoked = new Map<string, { cert: Awaited<ReturnType<typeof f.ca.issue>>['certificate']; reason: RevocationReasonName; invalidity?: Date }>();
     const names: RevocationReasonName[] = ['keyCompromise', 'superseded', 'cessationOfOperation', 'affiliationChanged', 'certificateHold', 'unspecified'];
     for (let i = 0; i < names.length; i++) {
-      const cert = f.ca.issue({ profile: 'server', sans: [`DNS:r${i}.test`] }).certificate;
+      const cert = (await f.ca.issue({ profile: 'server', sans: [`DNS:r${i}.test`] })).certificate;
       const invalidity = i % 2 ? new Date(Date.UTC(2026, 0, 10 + i, 1, 2, 3)) : undefined;
-      f.ca.revoke(cert, names[i]!, invalidity);
+      await f.ca.revoke(cert, names[i]!, invalidity);
       revoked.set(cert.serialHex, { cert, reason: names[i]!, ...(invalidity ? { invalidity } : {}) });
     }
-    const good = f.ca.issue({ profile: 'server', sans: ['DNS:good.test'] }).certificate;
-    const crl = new CrlPublisher(f.ca).publish();
+    const good = (await f.ca.issue({ profile: 'server', sans: ['DNS:good.test'] })).certificate;
+    const crl = await new CrlPublisher(f.ca).publish();
     const parsed = parseCrl(crl.der);
     let seen = 0;
     for (const e of parsed.entries()) {

@@ -36,7 +36,7 @@ function stop(child: ChildProcess | undefined): Promise<void> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('interop with openssl and nginx against `certwarden ca serve`', () => {
-  let f: ReturnType<typeof freshCa>;
+  let f: Awaited<ReturnType<typeof freshCa>>;
   let serve: ChildProcess | undefined;
   let port: number;
   let good: { certificate: Certificate; keyPath: string; chainPath: string; certPath: string };
@@ -48,20 +48,20 @@ describe('interop with openssl and nginx against `certwarden ca serve`', () => {
   before(async () => {
     port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    f = freshCa({ ocspUrls: [`${base}/ocsp`], crlUrls: [`${base}/crl`] });
-    const g = f.ca.issue({ profile: 'server', sans: ['DNS:localhost', 'IP:127.0.0.1'], mustStaple: true });
+    f = await freshCa({ ocspUrls: [`${base}/ocsp`], crlUrls: [`${base}/crl`] });
+    const g = await f.ca.issue({ profile: 'server', sans: ['DNS:localhost', 'IP:127.0.0.1'], mustStaple: true });
     good = {
       certificate: g.certificate,
       certPath: f.write('good.pem', g.certificate.toPem()),
       chainPath: f.write('good.chain.pem', [g.certificate, f.ca.issuing.certificate].map((c) => c.toPem()).join('')),
       keyPath: f.write('good.key', g.privateKey!.export({ format: 'pem', type: 'pkcs8' }) as string),
     };
-    const r = f.ca.issue({ profile: 'server', sans: ['DNS:revoked.test'] });
+    const r = await f.ca.issue({ profile: 'server', sans: ['DNS:revoked.test'] });
     revokedPath = f.write('revoked.pem', r.certificate.toPem());
-    f.ca.revoke(r.certificate, 'keyCompromise');
+    await f.ca.revoke(r.certificate, 'keyCompromise');
     issuerPath = join(f.dir, CA_FILES.issuingCert);
     rootPath = join(f.dir, CA_FILES.rootCert);
-    f.ca.close();
+    await f.ca.close();
     serve = startServe(f.dir, port);
     serveExit = new Promise((resolve) => serve!.once('exit', (code) => resolve(code)));
     await waitForPort(port, 15_000, serve);
@@ -69,7 +69,7 @@ describe('interop with openssl and nginx against `certwarden ca serve`', () => {
 
   after(async () => {
     await stop(serve);
-    f.cleanup();
+    await f.cleanup();
   });
 
   const ocsp = (cert: string, extra: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> =>

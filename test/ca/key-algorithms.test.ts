@@ -21,8 +21,8 @@ import { validatePath } from '../../src/x509/path/validate.ts';
 import { runOpenssl } from '../helpers/openssl-ocsp.ts';
 import { freshCa, PASSPHRASE } from './fixtures.ts';
 
-const homes: Array<ReturnType<typeof freshCa>> = [];
-after(() => homes.forEach((h) => h.cleanup()));
+const homes: Array<Awaited<ReturnType<typeof freshCa>>> = [];
+after(async () => homes.forEach((h) => h.cleanup()));
 
 async function nodeClientAccepts(cert: string, key: string, ca: string): Promise<string> {
   const server = https.createServer({ cert, key }, (_q, s) => s.end('hello'));
@@ -47,24 +47,24 @@ async function nodeClientAccepts(cert: string, key: string, ca: string): Promise
 for (const key of KEY_ALGORITHMS) {
   describe(`ca init --key ${key}`, () => {
     test('certificate, CRLs and OCSP answers pass the engine, openssl and Node TLS', async () => {
-      const f = freshCa({ key, ocspUrls: ['http://127.0.0.1:9/ocsp'], crlUrls: ['http://127.0.0.1:9/crl'] });
+      const f = await freshCa({ key, ocspUrls: ['http://127.0.0.1:9/ocsp'], crlUrls: ['http://127.0.0.1:9/crl'] });
       homes.push(f);
-      const issued = f.ca.issue({ profile: 'server', sans: ['DNS:svc.internal', 'IP:127.0.0.1'] });
-      const revoked = f.ca.issue({ profile: 'server', sans: ['DNS:gone.internal'] });
-      f.ca.revoke(revoked.certificate, 'keyCompromise');
+      const issued = await f.ca.issue({ profile: 'server', sans: ['DNS:svc.internal', 'IP:127.0.0.1'] });
+      const revoked = await f.ca.issue({ profile: 'server', sans: ['DNS:gone.internal'] });
+      await f.ca.revoke(revoked.certificate, 'keyCompromise');
 
       const path = validatePath(issued.certificate, { anchors: [f.ca.root], intermediates: [f.ca.issuing.certificate], hostname: 'svc.internal' });
       assert.equal(path.trusted, true, JSON.stringify(path.reasons));
 
-      const crl = new CrlPublisher(f.ca).publish();
+      const crl = await new CrlPublisher(f.ca).publish();
       assert.equal(verifyCrlForCertificate(crl.der, issued.certificate, [f.ca.issuing.certificate]).status, 'good');
       assert.equal(verifyCrlForCertificate(crl.der, revoked.certificate, [f.ca.issuing.certificate]).status, 'revoked');
-      const rootCrl = publishRootCrl(f.ca, loadRoot(f.ca, PASSPHRASE)!);
+      const rootCrl = await publishRootCrl(f.ca, loadRoot(f.ca, PASSPHRASE)!);
       assert.equal(verifyCrlForCertificate(rootCrl.der, f.ca.issuing.certificate, [f.ca.root]).status, 'good');
 
       for (const mode of ['delegated', 'issuer'] as const) {
         const responder = new OcspResponder(f.ca, { mode });
-        responder.load();
+        await responder.load();
         for (const [cert, want] of [[issued.certificate, 'good'], [revoked.certificate, 'revoked']] as const) {
           const answer = responder.answer(buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert }).der);
           const v = verifyOcspResponse(answer.body, { certificate: cert, issuer: f.ca.issuing.certificate });

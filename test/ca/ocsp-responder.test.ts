@@ -29,20 +29,20 @@ function responseStatus(der: Uint8Array): number {
 }
 
 describe('ca serve: OCSP over HTTP', () => {
-  let f: ReturnType<typeof freshCa>;
+  let f: Awaited<ReturnType<typeof freshCa>>;
   let server: CaServer;
   let good: Certificate;
   let revoked: Certificate;
   before(async () => {
-    f = freshCa();
-    good = f.ca.issue({ profile: 'server', sans: ['DNS:good.test'] }).certificate;
-    revoked = f.ca.issue({ profile: 'server', sans: ['DNS:revoked.test'] }).certificate;
-    f.ca.revoke(revoked, 'keyCompromise');
+    f = await freshCa();
+    good = (await f.ca.issue({ profile: 'server', sans: ['DNS:good.test'] })).certificate;
+    revoked = (await f.ca.issue({ profile: 'server', sans: ['DNS:revoked.test'] })).certificate;
+    await f.ca.revoke(revoked, 'keyCompromise');
     server = await startCaServer(f.ca, { pollMs: 20 });
   });
   after(async () => {
     await server.close();
-    f.cleanup();
+    await f.cleanup();
   });
 
   test('known serials are answered from pre-signed responses: no signature on the request path', async () => {
@@ -82,14 +82,14 @@ describe('ca serve: OCSP over HTTP', () => {
   });
 
   test('cache headers follow a re-signed response (formatted once per signed response, not stale)', async () => {
-    const cert = f.ca.issue({ profile: 'server', sans: ['DNS:headers.test'] }).certificate;
+    const cert = (await f.ca.issue({ profile: 'server', sans: ['DNS:headers.test'] })).certificate;
     const req = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert });
     const first = await post(server.url, req.der);
     const again = await post(server.url, req.der);
     assert.equal(again.headers.get('etag'), first.headers.get('etag'));
     assert.equal(again.headers.get('last-modified'), first.headers.get('last-modified'));
     await new Promise((r) => setTimeout(r, 1100)); // thisUpdate has whole-second precision
-    f.ca.revoke(cert, 'superseded');
+    await f.ca.revoke(cert, 'superseded');
     const after = await post(server.url, req.der);
     const single = parseOcspResponse(after.body).basic!.responses[0]!;
     assert.equal(single.status, 'revoked');
@@ -141,14 +141,14 @@ describe('ca serve: OCSP over HTTP', () => {
   });
 
   test('a revocation by another process is seen in the next OCSP answer and the next CRL (latency measured)', async () => {
-    const victim = f.ca.issue({ profile: 'server', sans: ['DNS:victim.test'] }).certificate;
+    const victim = (await f.ca.issue({ profile: 'server', sans: ['DNS:victim.test'] })).certificate;
     // A second connection to the same store, as `certwarden ca revoke` in another process would be.
-    const other = CertificateAuthority.open(f.dir, PASSPHRASE);
+    const other = await CertificateAuthority.open(f.dir, PASSPHRASE);
     try {
       const req = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: victim });
       assert.equal(verifyOcspResponse((await post(server.url, req.der)).body, { certificate: victim, issuer: f.ca.issuing.certificate }).status, 'good');
       const t0 = performance.now();
-      other.revoke(victim.serialHex, 'cessationOfOperation');
+      await other.revoke(victim.serialHex, 'cessationOfOperation');
       let status = 'good';
       let polls = 0;
       while (status !== 'revoked' && polls++ < 500) {
@@ -160,32 +160,32 @@ describe('ca serve: OCSP over HTTP', () => {
       assert.equal(verifyCrlForCertificate((await get(`${server.url}/crl`)).body, victim, [f.ca.issuing.certificate]).status, 'revoked');
       console.log(`# cross-process revocation → OCSP: ${latency.toFixed(1)} ms with pollMs=20`);
     } finally {
-      other.close();
+      await other.close();
     }
   });
 });
 
 describe('OcspResponder: refresh, rotation, issuer mode', () => {
-  let f: ReturnType<typeof freshCa>;
-  before(() => (f = freshCa()));
-  after(() => f.cleanup());
+  let f: Awaited<ReturnType<typeof freshCa>>;
+  before(async () => (f = await freshCa()));
+  after(async () => f.cleanup());
 
-  test('responses are re-signed after half their window; the delegated certificate rotates after half its life', () => {
-    const cert = f.ca.issue({ profile: 'server', sans: ['DNS:refresh.test'] }).certificate;
+  test('responses are re-signed after half their window; the delegated certificate rotates after half its life', async () => {
+    const cert = (await f.ca.issue({ profile: 'server', sans: ['DNS:refresh.test'] })).certificate;
     let now = Date.now();
     const r = new OcspResponder(f.ca, { now: () => new Date(now), responseValidityMs: 3_600_000, responderValidityMs: 4 * 3_600_000 });
-    r.load();
+    await r.load();
     const req = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert });
     const first = r.answer(req.der);
-    assert.equal(r.refresh().resigned, 0, 'nothing is due yet');
+    assert.equal((await r.refresh()).resigned, 0, 'nothing is due yet');
     now += 31 * 60_000;
-    const step = r.refresh();
+    const step = await r.refresh();
     assert.ok(step.resigned >= 1 && !step.rotated);
     const second = r.answer(req.der);
     assert.ok(second.cache!.thisUpdate > first.cache!.thisUpdate);
     const signerBefore = r.identity.signer.certificate;
     now += 2 * 3_600_000;
-    assert.equal(r.refresh().rotated, true);
+    assert.equal((await r.refresh()).rotated, true);
     assert.ok(!r.identity.signer.certificate.equals(signerBefore));
     const third = r.answer(req.der);
     const v = verifyOcspResponse(third.body, { certificate: cert, issuer: f.ca.issuing.certificate, at: new Date(now) });
@@ -196,14 +196,14 @@ describe('OcspResponder: refresh, rotation, issuer mode', () => {
     assert.equal(responderCert.notAfter.getTime() - responderCert.notBefore.getTime(), 4 * 3_600_000);
   });
 
-  test('a response never outlives its delegated signer (validated at construction)', () => {
+  test('a response never outlives its delegated signer (validated at construction)', async () => {
     assert.throws(() => new OcspResponder(f.ca, { responseValidityMs: 86_400_000, responderValidityMs: 86_400_000 }), /at most half/);
   });
 
-  test('issuer mode signs with the issuing CA key', () => {
-    const cert = f.ca.issue({ profile: 'client', sans: ['DNS:issuer-mode.test'] }).certificate;
+  test('issuer mode signs with the issuing CA key', async () => {
+    const cert = (await f.ca.issue({ profile: 'client', sans: ['DNS:issuer-mode.test'] })).certificate;
     const r = new OcspResponder(f.ca, { mode: 'issuer' });
-    r.load();
+    await r.load();
     const v = verifyOcspResponse(r.answer(buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert }).der).body, { certificate: cert, issuer: f.ca.issuing.certificate });
     assert.equal(v.status, 'good');
     assert.equal(v.signer, 'issuer');

@@ -19,33 +19,33 @@ import { verifyOcspResponse } from '../../src/ocsp/verify.ts';
 import { freshCa } from './fixtures.ts';
 
 describe('OCSP answer validity (9.7)', () => {
-  test('by default an answer is valid 1 h (not 24 h), re-signed at half-life; a revocation re-signs at once', () => {
+  test('by default an answer is valid 1 h (not 24 h), re-signed at half-life; a revocation re-signs at once', async () => {
     assert.equal(DEFAULT_RESPONSE_VALIDITY_MS, 3_600_000);
-    const f = freshCa();
+    const f = await freshCa();
     try {
-      const cert = f.ca.issue({ profile: 'server', sans: ['DNS:validity.test'] }).certificate;
+      const cert = (await f.ca.issue({ profile: 'server', sans: ['DNS:validity.test'] })).certificate;
       let now = Date.now();
       const r = new OcspResponder(f.ca, { now: () => new Date(now) });
-      r.load();
+      await r.load();
       const req = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert });
       const first = r.answer(req.der);
       const single = parseOcspResponse(first.body).basic!.responses[0]!;
       assert.equal(single.nextUpdate!.getTime() - single.thisUpdate.getTime(), 3_600_000);
       now += 29 * 60_000;
-      assert.equal(r.refresh().resigned, 0, 'not yet at half-life');
+      assert.equal((await r.refresh()).resigned, 0, 'not yet at half-life');
       now += 2 * 60_000;
-      assert.ok(r.refresh().resigned >= 1, 're-signed past half-life');
-      f.ca.revoke(cert, 'keyCompromise');
-      r.apply([f.ca.get(cert.serialHex)!]);
+      assert.ok((await r.refresh()).resigned >= 1, 're-signed past half-life');
+      await f.ca.revoke(cert, 'keyCompromise');
+      r.apply([(await f.ca.get(cert.serialHex))!]);
       assert.equal(r.answer(req.der).signedOnDemand, false);
       const v = verifyOcspResponse(r.answer(req.der).body, { certificate: cert, issuer: f.ca.issuing.certificate, at: new Date(now) });
       assert.equal(v.status, 'revoked', JSON.stringify(v.reasons));
     } finally {
-      f.cleanup();
+      await f.cleanup();
     }
   });
 
-  test('--ocsp-validity / --crl-validity durations: units required, nonsense refused', () => {
+  test('--ocsp-validity / --crl-validity durations: units required, nonsense refused', async () => {
     assert.equal(parseDuration('90s', 'ocsp-validity'), 90_000);
     assert.equal(parseDuration('30m', 'ocsp-validity'), 1_800_000);
     assert.equal(parseDuration('1h', 'ocsp-validity'), 3_600_000);
@@ -55,21 +55,21 @@ describe('OCSP answer validity (9.7)', () => {
     }
   });
 
-  test('a validity under a minute is refused at construction', () => {
-    const f = freshCa();
+  test('a validity under a minute is refused at construction', async () => {
+    const f = await freshCa();
     try {
       assert.throws(() => new OcspResponder(f.ca, { responseValidityMs: 10_000 }), /at least 60 seconds/);
     } finally {
-      f.cleanup();
+      await f.cleanup();
     }
   });
 });
 
 describe('delegated responder certificate across restarts (10.19)', () => {
-  const responderCount = (f: ReturnType<typeof freshCa>): number => f.ca.list().filter((r) => r.profile === 'ocsp-responder').length;
+  const responderCount = async (f: Awaited<ReturnType<typeof freshCa>>): Promise<number> => (await f.ca.list()).filter((r) => r.profile === 'ocsp-responder').length;
 
   test('5 restarts of ca serve issue one responder certificate, not 5', async () => {
-    const f = freshCa();
+    const f = await freshCa();
     try {
       const serials = new Set<string>();
       for (let i = 0; i < 5; i++) {
@@ -79,19 +79,19 @@ describe('delegated responder certificate across restarts (10.19)', () => {
         await s.close();
       }
       assert.equal(serials.size, 1);
-      assert.equal(responderCount(f), 1);
+      assert.equal(await responderCount(f), 1);
     } finally {
-      f.cleanup();
+      await f.cleanup();
     }
   });
 
   test('the saved certificate is not reused when revoked, of another lifetime, or tampered with', async () => {
-    const f = freshCa();
+    const f = await freshCa();
     try {
       const first = await startCaServer(f.ca);
       const serial = first.responder.identity.signer.certificate.serialHex;
       await first.close();
-      f.ca.revoke(serial, 'superseded');
+      await f.ca.revoke(serial, 'superseded');
       const second = await startCaServer(f.ca);
       assert.notEqual(second.responder.identity.signer.certificate.serialHex, serial, 'a revoked one is replaced');
       await second.close();
@@ -101,13 +101,13 @@ describe('delegated responder certificate across restarts (10.19)', () => {
       writeFileSync(join(f.dir, RESPONDER_FILE), 'garbage');
       const fourth = await startCaServer(f.ca);
       assert.equal(fourth.responder.identity.reused, false);
-      const req = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: f.ca.issue({ profile: 'server', sans: ['DNS:x.test'] }).certificate });
+      const req = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: (await f.ca.issue({ profile: 'server', sans: ['DNS:x.test'] })).certificate });
       const res = await fetch(`${fourth.url}/ocsp`, { method: 'POST', body: req.der });
       assert.equal(parseOcspResponse(Buffer.from(await res.arrayBuffer())).responseStatusName, 'successful');
       await fourth.close();
-      assert.equal(responderCount(f), 4);
+      assert.equal(await responderCount(f), 4);
     } finally {
-      f.cleanup();
+      await f.cleanup();
     }
   });
 });

@@ -26,25 +26,25 @@ import { freshCa, PASSPHRASE } from './fixtures.ts';
 const dpUrls = (c: Certificate): string[] => c.crlDistributionPoints.flatMap((d) => d.urls);
 
 describe('root CRL for the issuing CA', () => {
-  let f: ReturnType<typeof freshCa>;
-  before(() => {
-    f = freshCa({ ocspUrls: ['http://ca.internal:8080/ocsp'], crlUrls: ['http://crl.internal/ca.crl'] });
+  let f: Awaited<ReturnType<typeof freshCa>>;
+  before(async () => {
+    f = await freshCa({ ocspUrls: ['http://ca.internal:8080/ocsp'], crlUrls: ['http://crl.internal/ca.crl'] });
   });
-  after(() => f.cleanup());
+  after(async () => f.cleanup());
 
-  test('the issuing CA certificate points at /root.crl on the CRL server; leaves keep the CA CRL', () => {
+  test('the issuing CA certificate points at /root.crl on the CRL server; leaves keep the CA CRL', async () => {
     assert.deepEqual(dpUrls(f.ca.issuing.certificate), ['http://crl.internal/root.crl']);
     assert.deepEqual(f.ca.config.rootCrlUrls, ['http://crl.internal/root.crl']);
-    const leaf = f.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
+    const leaf = await f.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
     assert.deepEqual(dpUrls(leaf.certificate), ['http://crl.internal/ca.crl']);
   });
 
-  test('signed by the root, verified by the engine for the issuing CA, numbered apart from the CA CRL', () => {
+  test('signed by the root, verified by the engine for the issuing CA, numbered apart from the CA CRL', async () => {
     const root = loadRoot(f.ca, PASSPHRASE);
     assert.ok(root);
-    const a = publishRootCrl(f.ca, root);
-    const caCrl = new CrlPublisher(f.ca).publish();
-    const b = publishRootCrl(f.ca, root);
+    const a = await publishRootCrl(f.ca, root);
+    const caCrl = await new CrlPublisher(f.ca).publish();
+    const b = await publishRootCrl(f.ca, root);
     assert.equal(b.number, a.number + 1n, 'the root sequence is not advanced by the CA CRL');
     assert.ok(caCrl.number >= 1n);
     const v = verifyCrlForCertificate(b.der, f.ca.issuing.certificate, [f.ca.root]);
@@ -54,20 +54,20 @@ describe('root CRL for the issuing CA', () => {
     assert.equal(verifyCrlForCertificate(caCrl.der, f.ca.issuing.certificate, [f.ca.root]).status, 'invalid');
   });
 
-  test('re-signed only when half of its validity has passed', () => {
+  test('re-signed only when half of its validity has passed', async () => {
     const root = loadRoot(f.ca, PASSPHRASE)!;
-    const first = publishRootCrl(f.ca, root, 7 * 86_400_000);
-    assert.equal(maintainRootCrl(f.ca, root, 7 * 86_400_000, new Date(first.thisUpdate.getTime() + 86_400_000)).published, false);
-    const later = maintainRootCrl(f.ca, root, 7 * 86_400_000, new Date(first.thisUpdate.getTime() + 4 * 86_400_000));
+    const first = await publishRootCrl(f.ca, root, 7 * 86_400_000);
+    assert.equal((await maintainRootCrl(f.ca, root, 7 * 86_400_000, new Date(first.thisUpdate.getTime() + 86_400_000))).published, false);
+    const later = await maintainRootCrl(f.ca, root, 7 * 86_400_000, new Date(first.thisUpdate.getTime() + 4 * 86_400_000));
     assert.equal(later.published, true);
     assert.ok(later.crl.number > first.number);
   });
 
   test('ca serve answers GET /root.crl; a chain from the CA passes check: chain on CRLs alone', async () => {
     const root = loadRoot(f.ca, PASSPHRASE)!;
-    publishRootCrl(f.ca, root);
+    await publishRootCrl(f.ca, root);
     let server: CaServer | undefined;
-    const g = freshCa();
+    const g = await freshCa();
     try {
       server = await startCaServer(f.ca, { port: 0 });
       const res = await fetch(`${server.url}/root.crl`);
@@ -92,32 +92,32 @@ describe('root CRL for the issuing CA', () => {
     const tmp = tempDir('certwarden-rootcrl-');
     try {
       // file: CRL URLs so the verdict reads the published CRLs without a server.
-      const h = freshCa({ crlUrls: [`file://${tmp.dir}/ca.crl`], rootCrlUrls: [`file://${tmp.dir}/root.crl`] });
+      const h = await freshCa({ crlUrls: [`file://${tmp.dir}/ca.crl`], rootCrlUrls: [`file://${tmp.dir}/root.crl`] });
       try {
-        const leaf = h.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
-        tmp.write('ca.crl', new CrlPublisher(h.ca).publish().der);
-        tmp.write('root.crl', publishRootCrl(h.ca, loadRoot(h.ca, PASSPHRASE)!).der);
+        const leaf = await h.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
+        tmp.write('ca.crl', (await new CrlPublisher(h.ca).publish()).der);
+        tmp.write('root.crl', (await publishRootCrl(h.ca, loadRoot(h.ca, PASSPHRASE)!)).der);
         const policy = loadPolicy({ version: 1, trust: { cas: [h.ca.root.toPem()] }, revocation: { mode: 'hard-fail', check: 'chain', sources: ['crl'] } }, { baseDir: tmp.dir });
         const v = await evaluateTrust([leaf.certificate, h.ca.issuing.certificate], { policy, host: 'svc.internal', allowFileCrl: true });
         assert.equal(v.trusted, true, JSON.stringify(v.reasons));
         assert.equal(v.revocation?.certificates.length, 2, 'both the leaf and the issuing CA were checked');
       } finally {
-        h.cleanup();
+        await h.cleanup();
       }
     } finally {
       tmp.cleanup();
     }
   });
 
-  test('an imported CA has no root key here: no distribution point is invented', () => {
+  test('an imported CA has no root key here: no distribution point is invented', async () => {
     const root = makeRoot('CN=Imported Root');
     const inter = makeIntermediate(root, 'CN=Imported Issuing');
-    const h = freshCa({ crlUrls: ['http://crl.internal/ca.crl'], importCert: inter.certificate.toPem() + root.certificate.toPem(), importKey: keyPem(inter.privateKey) });
+    const h = await freshCa({ crlUrls: ['http://crl.internal/ca.crl'], importCert: inter.certificate.toPem() + root.certificate.toPem(), importKey: keyPem(inter.privateKey) });
     try {
       assert.equal(h.ca.config.rootCrlUrls, undefined);
       assert.equal(loadRoot(h.ca, PASSPHRASE), undefined);
     } finally {
-      h.cleanup();
+      await h.cleanup();
     }
   });
 });
@@ -125,16 +125,16 @@ describe('root CRL for the issuing CA', () => {
 describe('revoking the issuing CA', () => {
   test('the root CRL lists it, chains from it fail check: chain, and the CA issues nothing more', async () => {
     const tmp = tempDir('certwarden-rootcrl-revoke-');
-    const h = freshCa({ crlUrls: [`file://${tmp.dir}/ca.crl`], rootCrlUrls: [`file://${tmp.dir}/root.crl`] });
+    const h = await freshCa({ crlUrls: [`file://${tmp.dir}/ca.crl`], rootCrlUrls: [`file://${tmp.dir}/root.crl`] });
     try {
       const root = loadRoot(h.ca, PASSPHRASE)!;
-      const leaf = h.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
-      tmp.write('ca.crl', new CrlPublisher(h.ca).publish().der);
-      const before = publishRootCrl(h.ca, root);
-      const r = h.ca.revokeIssuingCa('cACompromise');
+      const leaf = await h.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
+      tmp.write('ca.crl', (await new CrlPublisher(h.ca).publish()).der);
+      const before = await publishRootCrl(h.ca, root);
+      const r = await h.ca.revokeIssuingCa('cACompromise');
       assert.equal(r.serial, h.ca.issuing.certificate.serialHex);
       // A running `ca serve` notices that the CRL on disk lacks the revocation and re-signs at once.
-      const { crl, published } = maintainRootCrl(h.ca, root, undefined, new Date(before.thisUpdate.getTime() + 60_000));
+      const { crl, published } = await maintainRootCrl(h.ca, root, undefined, new Date(before.thisUpdate.getTime() + 60_000));
       assert.equal(published, true);
       const v = verifyCrlForCertificate(crl.der, h.ca.issuing.certificate, [h.ca.root]);
       assert.equal(v.status, 'revoked');
@@ -144,16 +144,16 @@ describe('revoking the issuing CA', () => {
       const verdict = await evaluateTrust([leaf.certificate, h.ca.issuing.certificate], { policy, host: 'svc.internal', allowFileCrl: true });
       assert.equal(verdict.trusted, false);
       assert.equal(verdict.revocation?.status, 'revoked');
-      for (const act of [() => h.ca.issue({ profile: 'server', sans: ['DNS:late.internal'] }), () => h.ca.renew(leaf.certificate), () => h.ca.revokeIssuingCa('keyCompromise')]) {
-        assert.throws(act, (err: unknown) => isCertwardenError(err) && err.code === 'CW_ERR_USAGE');
+      for (const act of [async () => await h.ca.issue({ profile: 'server', sans: ['DNS:late.internal'] }), async () => await h.ca.renew(leaf.certificate), async () => await h.ca.revokeIssuingCa('keyCompromise')]) {
+        await assert.rejects(act, (err: unknown) => isCertwardenError(err) && err.code === 'CW_ERR_USAGE');
       }
       // The revocation is stored, not in memory.
-      h.ca.close();
-      h.ca = CertificateAuthority.open(h.dir, PASSPHRASE);
-      assert.equal(h.ca.issuingRevocation?.reason, 'cACompromise');
-      h.ca.close();
+      await h.ca.close();
+      h.ca = await CertificateAuthority.open(h.dir, PASSPHRASE);
+      assert.equal((await h.ca.issuingRevocation())?.reason, 'cACompromise');
+      await h.ca.close();
     } finally {
-      h.cleanup();
+      await h.cleanup();
       tmp.cleanup();
     }
   });
@@ -172,21 +172,21 @@ describe('root CRL from the CLI', () => {
       const next = await runCli(['ca', 'crl', '--root', '--dir', dir, '--format', 'json'], env);
       assert.equal(next.code, 0, next.stderr);
       assert.equal(BigInt(JSON.parse(next.stdout).crlNumber), BigInt(first) + 1n);
-      const ca = CertificateAuthority.open(dir, PASSPHRASE);
+      const ca = await CertificateAuthority.open(dir, PASSPHRASE);
       try {
         assert.deepEqual(dpUrls(ca.issuing.certificate), ['http://127.0.0.1:9/root.crl']);
         assert.equal(verifyCrlForCertificate(readFileSync(join(dir, ROOT_CRL_FILE)), ca.issuing.certificate, [ca.root]).status, 'good');
       } finally {
-        ca.close();
+        await ca.close();
       }
       const revoke = await runCli(['ca', 'revoke', '--issuing-ca', '--reason', 'cACompromise', '--dir', dir, '--format', 'json'], env);
       assert.equal(revoke.code, 0, revoke.stderr);
       assert.equal(BigInt(JSON.parse(revoke.stdout).rootCrlNumber), BigInt(first) + 2n);
-      const reopened = CertificateAuthority.open(dir, PASSPHRASE);
+      const reopened = await CertificateAuthority.open(dir, PASSPHRASE);
       try {
         assert.equal(verifyCrlForCertificate(readFileSync(join(dir, ROOT_CRL_FILE)), reopened.issuing.certificate, [reopened.root]).status, 'revoked');
       } finally {
-        reopened.close();
+        await reopened.close();
       }
       const late = await runCli(['ca', 'issue', '--dir', dir, '--profile', 'server', '--san', 'DNS:late.internal', '--out', join(tmp.dir, 'late')], env);
       assert.equal(late.code, 2);

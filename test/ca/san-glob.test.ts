@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { globMatches, sanMatcher } from '../../src/ca/san-glob.ts';
 import { freshCa } from './fixtures.ts';
 
-test('a glob with many wildcards against a long name answers at once (no exponential backtracking)', () => {
+test('a glob with many wildcards against a long name answers at once (no exponential backtracking)', async () => {
   const pattern = `${'*a'.repeat(25)}*b`;
   const name = `DNS:${'a'.repeat(5000)}`;
   const started = process.hrtime.bigint();
@@ -13,7 +13,7 @@ test('a glob with many wildcards against a long name answers at once (no exponen
   assert.ok(process.hrtime.bigint() - started < 1_000_000_000n);
 });
 
-test('globs match like the documented "*" semantics', () => {
+test('globs match like the documented "*" semantics', async () => {
   const cases: [string, string, boolean][] = [
     ['*.example', 'DNS:a.example', true],
     ['*.example', 'DNS:a.b.example', true],
@@ -34,17 +34,17 @@ test('globs match like the documented "*" semantics', () => {
   assert.equal(globMatches('x', 'x'), true);
 });
 
-test('ca list --san: substring and glob filters', () => {
-  const f = freshCa();
+test('ca list --san: substring and glob filters', async () => {
+  const f = await freshCa();
   try {
-    f.ca.issue({ profile: 'server', sans: ['DNS:api.internal.test'] });
-    f.ca.issue({ profile: 'server', sans: ['DNS:db.internal.test', 'IP:10.0.0.5'] });
-    f.ca.issue({ profile: 'server', sans: ['DNS:web.other.test'] });
-    assert.equal(f.ca.list({ san: '*.internal.test' }).length, 2);
-    assert.equal(f.ca.list({ san: 'internal' }).length, 2);
-    assert.equal(f.ca.list({ san: '10.0.*' }).length, 1);
-    assert.equal(f.ca.list({ san: `${'*a'.repeat(30)}*z` }).length, 0);
+    await f.ca.issue({ profile: 'server', sans: ['DNS:api.internal.test'] });
+    await f.ca.issue({ profile: 'server', sans: ['DNS:db.internal.test', 'IP:10.0.0.5'] });
+    await f.ca.issue({ profile: 'server', sans: ['DNS:web.other.test'] });
+    assert.equal((await f.ca.list({ san: '*.internal.test' })).length, 2);
+    assert.equal((await f.ca.list({ san: 'internal' })).length, 2);
+    assert.equal((await f.ca.list({ san: '10.0.*' })).length, 1);
+    assert.equal((await f.ca.list({ san: `${'*a'.repeat(30)}*z` })).length, 0);
   } finally {
-    f.cleanup();
+    await f.cleanup();
   }
 });

@@ -37,12 +37,12 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 describe('ca serve: connection limits and timeouts (10.13)', () => {
-  let f: ReturnType<typeof freshCa>;
+  let f: Awaited<ReturnType<typeof freshCa>>;
   let server: CaServer;
   const events: Record<string, unknown>[] = [];
   before(async () => {
-    f = freshCa();
-    f.ca.issue({ profile: 'server', sans: ['DNS:limits.test'] });
+    f = await freshCa();
+    await f.ca.issue({ profile: 'server', sans: ['DNS:limits.test'] });
     server = await startCaServer(f.ca, {
       log: (e) => events.push(e),
       maxConnections: 8,
@@ -54,7 +54,7 @@ describe('ca serve: connection limits and timeouts (10.13)', () => {
   });
   after(async () => {
     await server.close();
-    f.cleanup();
+    await f.cleanup();
   });
 
   test('slowloris: headers dribbled a line at a time are cut off at the headers timeout', async () => {

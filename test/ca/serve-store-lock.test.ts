@@ -20,16 +20,16 @@ import { verifyOcspResponse } from '../../src/ocsp/verify.ts';
 import { freshCa } from './fixtures.ts';
 
 test('GET /crl and OCSP answer while another connection holds the write lock; the CRL catches up once it is released', async () => {
-  const f = freshCa();
+  const f = await freshCa();
   const events: Record<string, unknown>[] = [];
   const server = await startCaServer(f.ca, { pollMs: 20, log: (e) => events.push(e) });
   const holder = new DatabaseSync(join(f.dir, CA_FILES.db));
   try {
-    const good = f.ca.issue({ profile: 'server', sans: ['DNS:good.test'] }).certificate;
-    const victim = f.ca.issue({ profile: 'server', sans: ['DNS:victim.test'] }).certificate;
+    const good = (await f.ca.issue({ profile: 'server', sans: ['DNS:good.test'] })).certificate;
+    const victim = (await f.ca.issue({ profile: 'server', sans: ['DNS:victim.test'] })).certificate;
     const before = parseCrl((await fetch(`${server.url}/crl`).then((r) => r.arrayBuffer()).then((b) => Buffer.from(b)))).crlNumber;
     // Revoke (the CRL is now due), then at once, before the server's background re-sign can run, take the lock.
-    f.ca.revoke(victim, 'keyCompromise');
+    await f.ca.revoke(victim, 'keyCompromise');
     holder.exec('BEGIN IMMEDIATE');
     holder.exec("UPDATE counters SET value = value WHERE name = 'change_seq'");
     let released = false;
@@ -64,6 +64,6 @@ test('GET /crl and OCSP answer while another connection holds the write lock; th
   } finally {
     holder.close();
     await server.close();
-    f.cleanup();
+    await f.cleanup();
   }
 });

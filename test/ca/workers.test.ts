@@ -36,7 +36,7 @@ function request(port: number, path: string, body?: Buffer): Promise<{ status: n
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('ca serve --workers 2', () => {
-  let f: ReturnType<typeof freshCa>;
+  let f: Awaited<ReturnType<typeof freshCa>>;
   let serve: ChildProcess;
   let port: number;
   let stderr = '';
@@ -45,10 +45,10 @@ describe('ca serve --workers 2', () => {
   let ocspRequest: Buffer;
   before(async () => {
     port = await freePort();
-    f = freshCa({ crlUrls: [`http://127.0.0.1:${port}/crl`] });
-    target = f.ca.issue({ profile: 'server', sans: ['DNS:target.test'] }).certificate;
+    f = await freshCa({ crlUrls: [`http://127.0.0.1:${port}/crl`] });
+    target = (await f.ca.issue({ profile: 'server', sans: ['DNS:target.test'] })).certificate;
     ocspRequest = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: target }).der;
-    f.ca.close();
+    await f.ca.close();
     serve = spawn(process.execPath, [join(projectRoot, 'src', 'cli', 'main.ts'), 'ca', 'serve', '--dir', f.dir, '--listen', `127.0.0.1:${port}`, '--poll-ms', '50', '--workers', '2'], {
       env: { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASSPHRASE },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +63,7 @@ describe('ca serve --workers 2', () => {
   });
   after(async () => {
     if (serve.exitCode === null && serve.signalCode === null) serve.kill('SIGKILL');
-    f.cleanup();
+    await f.cleanup();
   });
 
   test('every worker serves the one root CRL the primary signed, and it covers the issuing CA', async () => {
@@ -90,18 +90,18 @@ describe('ca serve --workers 2', () => {
     assert.equal(signers.size, 1, 'every worker reuses the saved delegated responder certificate');
     const store = CertificateAuthority.openStore(f.dir);
     try {
-      assert.equal(store.list().filter((r) => r.profile === 'ocsp-responder').length, 1, 'one responder certificate issued, not one per worker');
+      assert.equal((await store.list()).filter((r) => r.profile === 'ocsp-responder').length, 1, 'one responder certificate issued, not one per worker');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
   test('a revocation by another process reaches every worker, and every worker serves the same CRL', async () => {
-    const other = CertificateAuthority.open(f.dir, PASSPHRASE);
+    const other = await CertificateAuthority.open(f.dir, PASSPHRASE);
     try {
-      other.revoke(target, 'keyCompromise');
+      await other.revoke(target, 'keyCompromise');
     } finally {
-      other.close();
+      await other.close();
     }
     // Wait (generously: poll interval 50 ms) until one answer says revoked, then require it from every worker.
     let revoked = false;

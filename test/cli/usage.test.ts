@@ -137,10 +137,10 @@ describe('"Run with --help for usage." only for usage errors', () => {
     assert.doesNotMatch(r.stderr, /Run with --help/);
   });
   test('`ca revoke` of a certificate already revoked is CW_ERR_STATE, without the usage hint', async () => {
-    const f = freshCa();
+    const f = await freshCa();
     try {
-      const issued = f.ca.issue({ profile: 'server', sans: ['DNS:revoked-twice.test'] });
-      f.ca.close();
+      const issued = await f.ca.issue({ profile: 'server', sans: ['DNS:revoked-twice.test'] });
+      await f.ca.close();
       const env = { CERTWARDEN_CA_PASSPHRASE: PASSPHRASE, CERTWARDEN_CA_DIR: f.dir };
       const serial = issued.certificate.serialHex;
       const first = await runCli(['ca', 'revoke', serial, '--reason', 'superseded'], env);

@@ -23,6 +23,7 @@ import * as policyFiles from '../../src/policy/read-files.ts';
 import * as cliArgs from '../../src/cli/args.ts';
 import * as statusOutput from '../../src/cli/commands/status-output.ts';
 import * as caKeys from '../../src/ca/keys.ts';
+import * as caPassphrase from '../../src/cli/commands/ca-passphrase.ts';
 import * as caProfiles from '../../src/ca/profiles.ts';
 import * as caServer from '../../src/ca/server.ts';
 import * as auditModel from '../../src/audit/config/model.ts';
@@ -36,7 +37,7 @@ import * as watchStore from '../../src/watch/store.ts';
 
 const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
-  ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caProfiles, ...caServer,
+  ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caPassphrase, ...caProfiles, ...caServer,
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
   ...watchConfig, ...watchAlerts, ...watchStore,
 };

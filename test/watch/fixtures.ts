@@ -38,7 +38,7 @@ export interface World {
   server: CaServer;
   write(name: string, data: string | Uint8Array): string;
   policyFile: string;
-  issue(host: string, o?: { days?: number }): Identity;
+  issue(host: string, o?: { days?: number }): Promise<Identity>;
   /** A certificate from a CA the policy does not trust. */
   foreign(host: string, subject?: string): Identity;
   close(): Promise<void>;
@@ -52,7 +52,7 @@ export async function makeWorld(): Promise<World> {
   const port = await freePort();
   const caHome = `${tmp.dir}/ca`;
   const base = `http://127.0.0.1:${port}`;
-  const ca = CertificateAuthority.init(caHome, PASSPHRASE, { name: 'Watch Test', ocspUrls: [`${base}/ocsp`], crlUrls: [`${base}/crl`] });
+  const ca = await CertificateAuthority.init(caHome, PASSPHRASE, { name: 'Watch Test', ocspUrls: [`${base}/ocsp`], crlUrls: [`${base}/crl`] });
   const server = await startCaServer(ca, { host: '127.0.0.1', port, pollMs: 50 });
   const rootPem = ca.chain.at(-1)!.toPem();
   tmp.write('root.pem', rootPem);
@@ -65,8 +65,8 @@ export async function makeWorld(): Promise<World> {
     server,
     write: tmp.write,
     policyFile,
-    issue(host, o = {}) {
-      const r = ca.issue({ profile: 'server', sans: [`DNS:${host}`], ...(o.days ? { days: o.days } : {}) });
+    async issue(host, o = {}) {
+      const r = await ca.issue({ profile: 'server', sans: [`DNS:${host}`], ...(o.days ? { days: o.days } : {}) });
       const req = buildOcspRequest({ issuer: r.chain[0]!, certificate: r.certificate });
       const answer = server.responder.answer(req.der);
       return { certificate: r.certificate, chainPem: r.certificate.toPem() + r.chain[0]!.toPem(), keyPem: keyPem(r.privateKey!), staple: answer.body };
@@ -77,7 +77,7 @@ export async function makeWorld(): Promise<World> {
     },
     async close() {
       await server.close();
-      ca.close();
+      await ca.close();
       tmp.cleanup();
     },
   };

@@ -38,7 +38,7 @@ describe('certwarden watch as a process', () => {
 
   before(async () => {
     world = await makeWorld();
-    server = await new SwappableServer(world.issue('proc.test')).start();
+    server = await new SwappableServer(await world.issue('proc.test')).start();
     port = await freePort();
     world.write('watch.yaml', `version: 1\npolicy: policy.yaml\nevery: 10s\nlisten: 127.0.0.1:${port}\nstore: ./data\ntargets:\n  - { target: proc.test:${server.port}, resolve: 127.0.0.1 }\n  - { ca: ca }\n`);
     watch = spawn(process.execPath, [main, 'watch', '--config', join(world.dir, 'watch.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -61,7 +61,7 @@ describe('watch service', () => {
   before(async () => {
     world = await makeWorld();
     sink = await startSink(Buffer.from(SECRET));
-    good = await new SwappableServer(world.issue('good.test')).start();
+    good = await new SwappableServer(await world.issue('good.test')).start();
     deadPort = await freePort();
     world.write('hook.secret', `${SECRET}\n`);
     world.write('token', `${TOKEN}\n`);

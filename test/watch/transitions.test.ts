@@ -74,7 +74,7 @@ describe('watch: transitions to events, metrics and alerts', () => {
   };
 
   test('a certificate change: expected when issued by the CA, unexpected and critical from anyone else', async () => {
-    const s = await serve(new SwappableServer(world.issue('change.test')));
+    const s = await serve(new SwappableServer(await world.issue('change.test')));
     const t = target('change.test:443', s.port);
     build([t]);
     const first = await engine.scanTarget(t, new Date(t0));
@@ -82,7 +82,7 @@ describe('watch: transitions to events, metrics and alerts', () => {
     assert.equal(first.snapshot.statuses['V9.2.4'], 'pass', JSON.stringify(first.snapshot.findings));
     assert.deepEqual(names(first.events), []);
 
-    const renewed = world.issue('change.test');
+    const renewed = await world.issue('change.test');
     s.use(renewed);
     const second = await engine.scanTarget(t, new Date(t0 + MIN));
     assert.deepEqual(names(second.events), ['certificate-changed']);
@@ -106,12 +106,12 @@ describe('watch: transitions to events, metrics and alerts', () => {
   });
 
   test('revoked in the CA: certificate-revoked and served-revoked once, repeated only after the repeat interval', async () => {
-    const id = world.issue('revoke.test');
+    const id = await world.issue('revoke.test');
     const s = await serve(new SwappableServer(id));
     const t = target('revoke.test:443', s.port);
     build([t]);
     assert.deepEqual(names((await engine.scanTarget(t, new Date(t0))).events), []);
-    world.ca.revoke(id.certificate.serialHex, 'keyCompromise');
+    await world.ca.revoke(id.certificate.serialHex, 'keyCompromise');
     world.server.sync();
     const r = await engine.scanTarget(t, new Date(t0 + MIN));
     assert.deepEqual(names(r.events), ['certificate-revoked', 'requirement-failed:V9.2.4', 'served-revoked']);
@@ -129,7 +129,7 @@ describe('watch: transitions to events, metrics and alerts', () => {
   });
 
   test('a lost staple: staple-missing and requirement-failed; the staple back: requirement-recovered', async () => {
-    const id = world.issue('staple.test');
+    const id = await world.issue('staple.test');
     const s = await serve(new SwappableServer(id));
     const t = target('staple.test:443', s.port);
     build([t]);
@@ -147,7 +147,7 @@ describe('watch: transitions to events, metrics and alerts', () => {
   });
 
   test('expiry: moving the scan time into the window gives certificate-expiring, once', async () => {
-    const id = world.issue('expire.test');
+    const id = await world.issue('expire.test');
     const s = await serve(new SwappableServer(id));
     const t = target('expire.test:443', s.port);
     build([t]);
@@ -170,7 +170,7 @@ describe('watch: transitions to events, metrics and alerts', () => {
   });
 
   test('down and back: target-unreachable, target_up 0, then cleared without re-announcing old failures', async () => {
-    const id = world.issue('down.test');
+    const id = await world.issue('down.test');
     const s = await serve(new SwappableServer(id));
     const t = target('down.test:443', s.port);
     build([t]);

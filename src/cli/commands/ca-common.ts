@@ -5,10 +5,12 @@
  * and `ps`), and writing issued certificates to PREFIX.* files.
  */
 import { existsSync } from 'node:fs';
+import { PostgresStore, isPostgresUrl, redactUrl } from '../../ca/postgres-store.ts';
+import type { CaStore } from '../../ca/store.ts';
 import { CertificateAuthority, looksLikeSerial, normaliseSerial, SERIAL_FORMS, type IssueResult } from '../../ca/ca.ts';
-import { resolvePassphrase } from '../../ca/keys.ts';
+import { PASSPHRASE_ENV, resolvePassphrase } from './ca-passphrase.ts';
 import { KEY_FILE_MODE, pathExists, PUBLIC_FILE_MODE, writeFileSafely } from '../../ca/safe-write.ts';
-import { CertwardenError, ErrorCode } from '../../errors.ts';
+import { CertwardenError, ErrorCode, isCertwardenError } from '../../errors.ts';
 import { Certificate } from '../../x509/certificate.ts';
 import { MAX_SMALL_FILE_BYTES, readFileBounded } from '../../util/bounded-read.ts';
 import { escapeControl } from '../../util/terminal.ts';
@@ -16,14 +18,18 @@ import { optionalString, usageError, type OptionSpec, type ParsedArgs } from '..
 import type { Io } from '../output.ts';
 
 export const CA_DIR_ENV = 'CERTWARDEN_CA_DIR';
+export const CA_STORE_ENV = 'CERTWARDEN_CA_STORE';
 
 export const CA_COMMON_OPTIONS: OptionSpec = {
   dir: { type: 'string' },
+  store: { type: 'string' },
   'passphrase-file': { type: 'string' },
 };
 
 export const CA_COMMON_USAGE = `Common options:
-  --dir DIR               CA home (default: $${CA_DIR_ENV})
+  --dir DIR               CA home (default: $${CA_DIR_ENV}): keys and certificates, and ca.db
+  --store URL             keep the CA's records in Postgres instead of DIR/ca.db
+                          (postgres://USER@HOST:PORT/DB; default: $${CA_STORE_ENV})
   --passphrase-file FILE  CA key passphrase, 8 to 1024 bytes (default: $CERTWARDEN_CA_PASSPHRASE;
                           required; a file readable by group or others gets a warning)`;
 
@@ -44,9 +50,34 @@ export function passphrase(args: ParsedArgs, io: Io): string {
   });
 }
 
-export function openCa(args: ParsedArgs, io: Io): CertificateAuthority {
+/** The store named by --store or $CERTWARDEN_CA_STORE (a postgres:// URL), or undefined: the CA home's own SQLite file. */
+export async function caStore(args: ParsedArgs, io: Io): Promise<CaStore | undefined> {
+  const url = optionalString(args, 'store') ?? (io.env[CA_STORE_ENV] || undefined);
+  if (url === undefined) return undefined;
+  if (!isPostgresUrl(url)) throw usageError(`--store must be a postgres:// or postgresql:// URL (got "${escapeControl(redactUrl(url).slice(0, 200))}"); without it the CA home's ca.db is used`);
+  return PostgresStore.connect(url);
+}
+
+export async function openCa(args: ParsedArgs, io: Io): Promise<CertificateAuthority> {
   const pass = passphrase(args, io);
-  return CertificateAuthority.open(caDir(args, io), pass);
+  const dir = caDir(args, io);
+  const store = await caStore(args, io);
+  try {
+    return await CertificateAuthority.open(dir, pass, store ? { store } : {});
+  } catch (err) {
+    if (isCertwardenError(err) && !store && /keeps its records in another store/.test(err.message)) {
+      throw new CertwardenError(ErrorCode.USAGE, `${err.message} (give --store URL or set ${CA_STORE_ENV})`, { cause: err });
+    }
+    throw withPassphraseHint(err);
+  }
+}
+
+/** The library says "wrong passphrase"; the CLI says where the passphrase came from. */
+export function withPassphraseHint(err: unknown): unknown {
+  if (isCertwardenError(err) && err.details.reason === 'passphrase-wrong') {
+    return new CertwardenError(ErrorCode.PASSPHRASE, `${err.message} (check ${PASSPHRASE_ENV} or --passphrase-file)`, { cause: err, details: err.details });
+  }
+  return err;
 }
 
 /** A user-named input file of the CA commands (CSR, certificate, imported CA): bounded, regular files only. */

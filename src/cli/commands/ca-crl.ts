@@ -25,16 +25,16 @@ ${CA_COMMON_USAGE}`,
     const days = parseDays(args);
     if (days !== undefined && (days < 1 || days > 366)) throw usageError('--days must be from 1 to 366');
     const out = optionalString(args, 'out');
-    const ca = openCa(args, io);
+    const ca = await openCa(args, io);
     try {
       const validityMs = (days ?? 7) * 86_400_000;
       let crl;
       if (args.values.root === true) {
         const root = loadRoot(ca, passphrase(args, io));
         if (!root) throw usageError(`${ca.dir} holds no root key (an imported CA): its root's CRL is published by whoever holds that key`);
-        crl = publishRootCrl(ca, root, validityMs);
+        crl = await publishRootCrl(ca, root, validityMs);
       } else {
-        crl = new CrlPublisher(ca, validityMs).publish();
+        crl = await new CrlPublisher(ca, validityMs).publish();
       }
       if (out) {
         // A CRL file is meant to be replaced by the next one: atomically, so a web server never serves half of one.
@@ -46,7 +46,7 @@ ${CA_COMMON_USAGE}`,
       else io.stdout.write(toPem(crl.der, 'X509 CRL'));
       return ExitCode.OK;
     } finally {
-      ca.close();
+      await ca.close();
     }
   },
 };

@@ -6,7 +6,7 @@ import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, requireString, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir, passphrase, readCaInput } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir, caStore, passphrase, readCaInput } from './ca-common.ts';
 
 const command: Command = {
   summary: 'create an internal CA (root + issuing CA, keys encrypted at rest)',
@@ -55,8 +55,12 @@ ${CA_COMMON_USAGE}`,
     const crlUrls = urls('crl-url');
     const caIssuersUrls = urls('ca-issuers-url');
     const rootCrlUrls = urls('root-crl-url');
-    const ca = CertificateAuthority.init(dir, pass, {
-      name: requireString(args, 'name'),
+    const name = requireString(args, 'name');
+    if (importCert === undefined !== (importKey === undefined)) throw usageError('--import-cert and --import-key go together');
+    const store = await caStore(args, io);
+    const ca = await CertificateAuthority.init(dir, pass, {
+      name,
+      ...(store ? { store } : {}),
       key: (optionalString(args, 'key') ?? 'ec-p256') as KeyAlgorithmName,
       responder,
       ...(ocspUrls ? { ocspUrls } : {}),
@@ -68,7 +72,7 @@ ${CA_COMMON_USAGE}`,
     });
     // The first root CRL, so the distribution point answers before `ca serve` has ever run.
     const root = ca.config.rootCrlUrls ? loadRoot(ca, pass) : undefined;
-    const rootCrl = root ? publishRootCrl(ca, root) : undefined;
+    const rootCrl = root ? await publishRootCrl(ca, root) : undefined;
     const out = {
       dir,
       ...(rootCrl ? { rootCrl: { crlNumber: rootCrl.number.toString(), nextUpdate: rootCrl.nextUpdate } } : {}),
@@ -76,7 +80,7 @@ ${CA_COMMON_USAGE}`,
       issuing: { subject: ca.issuing.certificate.subject, serial: ca.issuing.certificate.serialHex, notAfter: ca.issuing.certificate.notAfter },
       config: ca.config,
     };
-    ca.close();
+    await ca.close();
     if (format === 'json') writeJson(io, out);
     else io.stdout.write(`CA created in ${dir}\n  root:    ${out.root.subject} (SHA-256 ${out.root.sha256})\n  issuing: ${out.issuing.subject}\nDistribute ${dir}/root.pem as the trust anchor.\n`);
     return ExitCode.OK;

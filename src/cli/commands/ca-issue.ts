@@ -41,16 +41,16 @@ ${CA_COMMON_USAGE}`,
     const force = args.values.force === true;
     const publicKey = csrPath ? parseCsr(readCaInput(csrPath, 'certificate request')).publicKey : undefined;
     assertOutputsFree(out, publicKey === undefined, force);
-    const ca = openCa(args, io);
+    const ca = await openCa(args, io);
     try {
-      const r = ca.issue({ profile, sans: (args.values.san as string[] | undefined) ?? [], mustStaple: args.values['must-staple'] === true, ...(publicKey ? { publicKey } : {}), ...(days !== undefined ? { days } : {}) });
+      const r = await ca.issue({ profile, sans: (args.values.san as string[] | undefined) ?? [], mustStaple: args.values['must-staple'] === true, ...(publicKey ? { publicKey } : {}), ...(days !== undefined ? { days } : {}) });
       const files = writeIssued(out, r, force);
       const info = describeIssued(r, files);
       if (format === 'json') writeJson(io, info);
       else io.stdout.write(`issued ${r.certificate.serialHex} ${escapeControl(r.certificate.subject)} until ${r.certificate.notAfter.toISOString()}\n  ${files.join('\n  ')}\n`);
       return ExitCode.OK;
     } finally {
-      ca.close();
+      await ca.close();
     }
   },
 };

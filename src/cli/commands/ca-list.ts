@@ -6,7 +6,7 @@ import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
 import { CertificateAuthority } from '../../ca/ca.ts';
 import { escapeControl } from '../../util/terminal.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir, caStore } from './ca-common.ts';
 
 const STATUSES = ['valid', 'revoked', 'expired'] as const;
 
@@ -28,11 +28,10 @@ ${CA_COMMON_USAGE}`,
     const status = optionalString(args, 'status');
     if (status !== undefined && !STATUSES.includes(status as never)) throw usageError(`--status must be one of ${STATUSES.join(', ')} (got "${status}")`);
     const san = optionalString(args, 'san');
-    const store = CertificateAuthority.openStore(caDir(args, io));
+    const store = (await caStore(args, io)) ?? CertificateAuthority.openStore(caDir(args, io));
     try {
       const now = new Date();
-      const rows = store
-        .list({ ...(status ? { status: status as (typeof STATUSES)[number] } : {}), ...(san !== undefined ? { san } : {}) })
+      const rows = (await store.list({ ...(status ? { status: status as (typeof STATUSES)[number] } : {}), ...(san !== undefined ? { san } : {}) }))
         .map((r) => ({ serial: r.serial, subject: r.subject, sans: r.sans, profile: r.profile, status: statusOf(r, now), notAfter: r.notAfter, ...(r.revokedAt ? { revokedAt: r.revokedAt, reason: r.reason } : {}) }));
       if (format === 'json') writeJson(io, rows);
       else {
@@ -41,7 +40,7 @@ ${CA_COMMON_USAGE}`,
       }
       return ExitCode.OK;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

@@ -22,15 +22,15 @@ ${CA_COMMON_USAGE}`,
     const force = args.values.force === true;
     assertOutputsFree(out, false, force);
     const target = await serialOrCertificate(args.positionals[0]);
-    const ca = openCa(args, io);
+    const ca = await openCa(args, io);
     try {
-      const r = ca.renew(target, days);
+      const r = await ca.renew(target, days);
       const files = writeIssued(out, r, force);
       if (format === 'json') writeJson(io, describeIssued(r, files));
       else io.stdout.write(`renewed as ${r.certificate.serialHex} ${r.certificate.subject} until ${r.certificate.notAfter.toISOString()}\n  ${files.join('\n  ')}\n`);
       return ExitCode.OK;
     } finally {
-      ca.close();
+      await ca.close();
     }
   },
 };

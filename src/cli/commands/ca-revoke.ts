@@ -30,30 +30,30 @@ ${CA_COMMON_USAGE}`,
     if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw usageError(`--invalidity-date must be an ISO-8601 time (got "${inv}")`);
     if (args.values['issuing-ca'] === true) {
       if (args.positionals.length > 0) throw usageError('--issuing-ca revokes the issuing CA: give no SERIAL or FILE with it');
-      const ca = openCa(args, io);
+      const ca = await openCa(args, io);
       try {
-        const r = ca.revokeIssuingCa(reason, invalidityDate);
+        const r = await ca.revokeIssuingCa(reason, invalidityDate);
         // The revocation is durable now; the CRL that tells relying parties is signed next.
         const root = loadRoot(ca, passphrase(args, io));
-        const crl = root ? publishRootCrl(ca, root) : undefined;
+        const crl = root ? await publishRootCrl(ca, root) : undefined;
         const out = { issuingCa: true, serial: r.serial, subject: ca.issuing.certificate.subject, revokedAt: r.revokedAt, reason: r.reason, invalidityDate: r.invalidityDate, ...(crl ? { rootCrlNumber: crl.number.toString() } : {}) };
         if (format === 'json') writeJson(io, out);
         else io.stdout.write(`revoked the issuing CA ${r.serial} ${out.subject} (${r.reason}) at ${r.revokedAt.toISOString()}${crl ? `; root CRL #${crl.number} lists it` : ''}\n`);
         return ExitCode.OK;
       } finally {
-        ca.close();
+        await ca.close();
       }
     }
     const target = await serialOrCertificate(args.positionals[0]);
-    const ca = openCa(args, io);
+    const ca = await openCa(args, io);
     try {
-      const r = ca.revoke(target, reason, invalidityDate);
+      const r = await ca.revoke(target, reason, invalidityDate);
       const out = { serial: r.serial, subject: r.subject, revokedAt: r.revokedAt, reason: r.reason, invalidityDate: r.invalidityDate };
       if (format === 'json') writeJson(io, out);
       else io.stdout.write(`revoked ${r.serial} ${escapeControl(r.subject)} (${r.reason}) at ${r.revokedAt!.toISOString()}\n`);
       return ExitCode.OK;
     } finally {
-      ca.close();
+      await ca.close();
     }
   },
 };

@@ -5,6 +5,8 @@ import { startCaServer } from '../../ca/server.ts';
 import { ResponderIdentity } from '../../ca/responder-cert.ts';
 import { loadRoot, maintainRootCrl } from '../../ca/root-crl.ts';
 import type { CertificateAuthority } from '../../ca/ca.ts';
+import { publishCaEvent } from '../../ca/events.ts';
+import { ErrorCode, isCertwardenError } from '../../errors.ts';
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, usageError, type ParsedArgs } from '../args.ts';
 import { parseDuration } from '../../ca/duration.ts';
@@ -41,18 +43,24 @@ function keepRootCrl(ca: CertificateAuthority, pass: string, validityMs: number 
   if (!ca.config.rootCrlUrls) return () => {};
   const root = loadRoot(ca, pass);
   if (!root) return () => {};
-  const tick = (): void => {
+  let running = false;
+  const tick = async (): Promise<void> => {
+    if (running) return;
+    running = true;
     try {
       // Never wait for another process's write lock here (it would stall the responder): retry at the next check.
-      const { crl, published } = ca.store.withoutWaiting(() => maintainRootCrl(ca, root, validityMs));
+      const { crl, published } = await ca.store.withoutWaiting(() => maintainRootCrl(ca, root, validityMs));
       if (published) log({ event: 'ca_root_crl_published', crlNumber: crl.number.toString(), nextUpdate: crl.nextUpdate.toISOString() });
     } catch (err) {
       // Background work never throws: the old CRL stays served, and the failure is logged.
+      if (isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY) publishCaEvent('storeBusy', { task: 'root-crl', store: ca.store.description });
       log({ event: 'ca_root_crl_failed', error: (err as Error).message });
+    } finally {
+      running = false;
     }
   };
-  tick();
-  const timer = setInterval(tick, ROOT_CRL_CHECK_MS);
+  void tick();
+  const timer = setInterval(() => void tick(), ROOT_CRL_CHECK_MS);
   timer.unref();
   return () => clearInterval(timer);
 }
@@ -98,7 +106,7 @@ ${CA_COMMON_USAGE}`,
     const workers = workersArg === undefined ? 1 : validateWorkers(workersArg);
     const mode = optionalString(args, 'responder');
     if (mode !== undefined && mode !== 'delegated' && mode !== 'issuer') throw usageError(`--responder must be delegated or issuer (got "${mode}")`);
-    const ca = openCa(args, io);
+    const ca = await openCa(args, io);
     const pass = passphrase(args, io);
     const role = workers > 1 ? (cluster.isPrimary ? 'primary' : 'worker') : 'single';
     const log = (e: Record<string, unknown>): void => void io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...(role === 'worker' ? { pid: process.pid } : {}), ...e })}\n`);
@@ -115,10 +123,11 @@ ${CA_COMMON_USAGE}`,
       try {
         // One delegated responder certificate for all workers: issued (or reused) and saved here, loaded by each worker.
         const identity = new ResponderIdentity(ca, mode ?? ca.config.responder, responderValidity ? responderValidity * 1000 : undefined);
+        await identity.ready();
         if (identity.mode === 'delegated') log({ event: 'ocsp_responder_certificate', serial: identity.signer.certificate.serialHex, reused: identity.reused, notAfter: identity.signer.certificate.notAfter.toISOString() });
         primary = await startCaPrimary(ca, { workers, log, ...(pollMs ? { pollMs } : {}), ...(crlValidityMs ? { crlValidityMs } : {}) });
       } catch (err) {
-        ca.close();
+        await ca.close();
         throw err;
       }
       const stopRootCrl = keepRootCrl(ca, pass, crlValidityMs, log);
@@ -127,7 +136,7 @@ ${CA_COMMON_USAGE}`,
       log({ event: 'ca_serve_stopping', signal: await signal() });
       stopRootCrl();
       await primary.close();
-      ca.close();
+      await ca.close();
       return ExitCode.OK;
     }
 
@@ -145,7 +154,7 @@ ${CA_COMMON_USAGE}`,
         ...(role === 'worker' ? { crlSource: crlFromPrimary() } : {}),
       });
     } catch (err) {
-      ca.close();
+      await ca.close();
       throw err;
     }
     const stopRootCrl = role === 'single' ? keepRootCrl(ca, pass, crlValidityMs, log) : () => {};
@@ -154,7 +163,7 @@ ${CA_COMMON_USAGE}`,
     if (role === 'single' || why !== 'disconnect') log({ event: 'ca_serve_stopping', signal: why });
     stopRootCrl();
     await server.close();
-    ca.close();
+    await ca.close();
     if (role === 'worker' && process.connected) process.disconnect();
     return ExitCode.OK;
   },

@@ -9,7 +9,7 @@
  * server chose (subjects, issuers) is escaped before it reaches the terminal,
  * so a hostile name cannot hide the real pin line or print a fake one.
  */
-import { MAX_PASSPHRASE_FILE_BYTES } from '../../ca/keys.ts';
+import { MAX_PASSPHRASE_FILE_BYTES } from './ca-passphrase.ts';
 import { connect } from 'node:tls';
 import { existsSync } from 'node:fs';
 import { CertwardenError, ErrorCode } from '../../errors.ts';

@@ -1,0 +1,294 @@
+/**
+ * The CA on a real PostgreSQL (a throwaway cluster on 127.0.0.1, see
+ * test/helpers/servers/postgres.ts): versioned migrations, serials and
+ * cRLNumbers under concurrent writers in several processes, SIGKILL in the
+ * middle of writes, and two `ca serve` processes on one store answering a
+ * revocation made by a third one (LISTEN/NOTIFY), checked by openssl ocsp.
+ * Skipped, with the reason, when PostgreSQL is not installed.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import pg from 'pg';
+import { CA_FILES, CertificateAuthority } from '../../src/ca/ca.ts';
+import { migrate, MIGRATIONS, PG_SCHEMA, PostgresStore, SCHEMA_VERSION } from '../../src/ca/postgres-store.ts';
+import { isCertwardenError } from '../../src/errors.ts';
+import { parseCrl } from '../../src/crl/parse.ts';
+import { buildOcspRequest } from '../../src/ocsp/request.ts';
+import { verifyOcspResponse } from '../../src/ocsp/verify.ts';
+import { projectRoot } from '../helpers/shared.ts';
+import { freePort, runOpenssl, waitForPort } from '../helpers/openssl-ocsp.ts';
+import { postgresBinDir, startPostgres, type RunningPostgres } from '../helpers/servers/postgres.ts';
+import { freshCa, PASSPHRASE } from './fixtures.ts';
+
+const skip = postgresBinDir() ? false : 'PostgreSQL is not installed (Debian: apt-get install postgresql; scripts/test-servers.sh installs it)';
+const CLI = join(projectRoot, 'src', 'cli', 'main.ts');
+const WORKER = join(projectRoot, 'test', 'ca', 'postgres-worker.ts');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Tries (100 ms apart) while the fresh cluster is still starting up: 10 s. */
+const STARTUP_ATTEMPTS = 100;
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASSPHRASE, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Run the worker and SIGKILL it a random time after it is ready; resolves to the acknowledged lines. */
+function runAndKill(dir: string, url: string, maxRunMs: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WORKER, dir, PASSPHRASE, url, '0', 'revoke'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let armed = false;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!armed && out.includes('READY\n')) {
+        armed = true;
+        setTimeout(() => child.kill('SIGKILL'), Math.random() * maxRunMs);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (_code, signal) => {
+      if (signal !== 'SIGKILL') return reject(new Error(`worker exited on its own: ${err}`));
+      resolve(out.split('\n').slice(0, -1).filter((l) => l !== 'READY'));
+    });
+  });
+}
+
+function stop(child: ChildProcess | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+describe('the CA on PostgreSQL', { skip }, () => {
+  let server: RunningPostgres;
+  let admin: pg.Client;
+  let databases = 0;
+
+  before(async () => {
+    server = await startPostgres();
+    // The port opens before the server accepts sessions ("the database system is starting up", 57P03).
+    for (let attempt = 0; ; attempt++) {
+      admin = new pg.Client({ connectionString: server.url });
+      try {
+        await admin.connect();
+        break;
+      } catch (err) {
+        await admin.end().catch(() => {});
+        if ((err as { code?: string }).code !== '57P03' || attempt >= STARTUP_ATTEMPTS) throw err;
+        await sleep(100);
+      }
+    }
+  });
+  after(async () => {
+    await admin?.end();
+    await server?.stop();
+  });
+
+  /** A fresh, empty database on the cluster: its URL. */
+  const newDatabase = async (): Promise<string> => {
+    const name = `ca_${++databases}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    return server.url.replace(/\/postgres$/, `/${name}`);
+  };
+
+  test('migrations: a fresh database gets every version, a re-run is a no-op, a newer schema is refused', async () => {
+    const url = await newDatabase();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      assert.deepEqual(await migrate(c), { from: 0, to: SCHEMA_VERSION });
+      assert.deepEqual(await migrate(c), { from: SCHEMA_VERSION, to: SCHEMA_VERSION });
+      const { rows } = await c.query(`SELECT version FROM ${PG_SCHEMA}.schema_migrations ORDER BY version`);
+      assert.deepEqual(rows.map((r: { version: number }) => r.version), MIGRATIONS.map((m) => m.version));
+      // Connecting migrates too, and leaves an up-to-date schema alone.
+      await (await PostgresStore.connect(url)).close();
+      await c.query(`INSERT INTO ${PG_SCHEMA}.schema_migrations (version, description) VALUES ($1, 'from the future')`, [SCHEMA_VERSION + 1]);
+      await assert.rejects(PostgresStore.connect(url), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_STORE' && /schema version 2, newer than this version of certwarden knows \(1\); upgrade certwarden/.test(e.message));
+      assert.equal((await c.query(`SELECT count(*)::int AS n FROM ${PG_SCHEMA}.schema_migrations`)).rows[0].n, MIGRATIONS.length + 1, 'nothing was changed');
+    } finally {
+      await c.end();
+    }
+  });
+
+  test('an unreachable store is CW_ERR_STORE, with the password left out of the message', async () => {
+    const port = await freePort();
+    await assert.rejects(PostgresStore.connect(`postgres://u:s3cret@127.0.0.1:${port}/x`), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_STORE' && !e.message.includes('s3cret') && e.message.includes('u:***@'));
+  });
+
+  test('a store holding a CA refuses a second init and a CA home with other keys; an init with a store never replaces CA files; a home without its store says so', async () => {
+    const url = await newDatabase();
+    const a = await freshCa({ store: await PostgresStore.connect(url) });
+    const b = await freshCa();
+    try {
+      await assert.rejects(freshCa({ store: await PostgresStore.connect(url) }), /already holds a CA/);
+      await assert.rejects(CertificateAuthority.open(b.dir, PASSPHRASE, { store: await PostgresStore.connect(url) }), /belongs to another CA/);
+      const again = await CertificateAuthority.open(a.dir, PASSPHRASE, { store: await PostgresStore.connect(url) });
+      await again.close();
+      // Keys of a CA kept elsewhere (here: b's ca.db) are never replaced by an init with a store.
+      await assert.rejects(CertificateAuthority.init(b.dir, PASSPHRASE, { name: 'x', store: await PostgresStore.connect(await newDatabase()) }), /already holds CA files \(ca\.db, issuing\.key, chain\.pem\)/);
+      assert.ok(await CertificateAuthority.open(b.dir, PASSPHRASE).then((ca) => ca.close().then(() => true)), 'b is intact');
+      // A Postgres-backed home opened without its store says so (the CLI names the option).
+      await assert.rejects(CertificateAuthority.open(a.dir, PASSPHRASE), /keeps its records in another store/);
+      const cli = await run([CLI, 'ca', 'crl', '--dir', a.dir]);
+      assert.equal(cli.code, 2);
+      assert.match(cli.stderr, /keeps its records in another store .*give --store URL or set CERTWARDEN_CA_STORE/);
+    } finally {
+      await a.cleanup();
+      await b.cleanup();
+    }
+  });
+
+  test('cRLNumbers from several connections at once are unique and only grow', async () => {
+    const url = await newDatabase();
+    const stores = await Promise.all([1, 2, 3].map(() => PostgresStore.connect(url)));
+    try {
+      const seen = await Promise.all(
+        stores.map(async (s) => {
+          const mine: bigint[] = [];
+          for (let i = 0; i < 20; i++) mine.push(await s.nextCrlNumber());
+          return mine;
+        }),
+      );
+      for (const mine of seen) for (let i = 1; i < mine.length; i++) assert.ok(mine[i]! > mine[i - 1]!, 'each writer sees its numbers grow');
+      const all = seen.flat().sort((x, y) => (x < y ? -1 : 1));
+      assert.deepEqual(all, Array.from({ length: 60 }, (_, i) => BigInt(i + 1)), 'no number twice, none skipped');
+      assert.equal(await stores[0]!.nextCrlNumber('root'), 1n, 'the root has a sequence of its own');
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  test('`ca issue` from 4 processes at once: no serial twice, nothing acknowledged lost', async () => {
+    const url = await newDatabase();
+    const f = await freshCa({ store: await PostgresStore.connect(url) });
+    await f.ca.close();
+    try {
+      const results = await Promise.all([1, 2, 3, 4].map(() => run([WORKER, f.dir, PASSPHRASE, url, '10'])));
+      const acknowledged = results.flatMap((r) => {
+        assert.equal(r.code, 0, r.stderr);
+        return r.stdout.split('\n').filter((l) => l.startsWith('I ')).map((l) => l.slice(2));
+      });
+      assert.equal(acknowledged.length, 40);
+      assert.equal(new Set(acknowledged).size, 40, 'no serial issued twice');
+      const store = await PostgresStore.connect(url);
+      try {
+        const stored = new Set((await store.list()).map((r) => r.serial));
+        for (const s of acknowledged) assert.ok(stored.has(s), `acknowledged issuance ${s} lost`);
+        assert.equal(await store.changeSeq(), 40, 'one change per issuance');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('SIGKILL during issue/revoke on Postgres: every acknowledged issuance and revocation survives', async () => {
+    const url = await newDatabase();
+    const f = await freshCa({ store: await PostgresStore.connect(url) });
+    await f.ca.close();
+    try {
+      const issued = new Set<string>();
+      const revoked = new Set<string>();
+      for (let k = 0; k < 5; k++) {
+        for (const line of await runAndKill(f.dir, url, 300)) {
+          const [op, serial] = line.split(' ') as [string, string];
+          if (op === 'I') {
+            assert.ok(!issued.has(serial), `serial ${serial} acknowledged twice`);
+            issued.add(serial);
+          } else if (op === 'R') revoked.add(serial);
+        }
+      }
+      const ca = await CertificateAuthority.open(f.dir, PASSPHRASE, { store: await PostgresStore.connect(url) });
+      try {
+        const bySerial = new Map((await ca.list()).map((r) => [r.serial, r]));
+        for (const s of issued) assert.ok(bySerial.has(s), `acknowledged issuance ${s} lost`);
+        for (const s of revoked) assert.ok(bySerial.get(s)?.revokedAt, `acknowledged revocation ${s} lost`);
+        assert.ok(await ca.get((await ca.issue({ profile: 'server', sans: ['DNS:after-kill.test'] })).certificate.serialHex), 'the CA still issues');
+        console.log(`# postgres kill test: 5 kills, ${issued.size} acknowledged issuances, ${revoked.size} revocations`);
+      } finally {
+        await ca.close();
+      }
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('two `ca serve` on one store: a revocation by a third process is `revoked` at both within the bound (NOTIFY), openssl ocsp agrees, cRLNumbers only grow', async () => {
+    const url = await newDatabase();
+    const ports = [await freePort(), await freePort()];
+    const base = `http://127.0.0.1:${ports[0]}`;
+    const f = await freshCa({ store: await PostgresStore.connect(url), ocspUrls: [`${base}/ocsp`], crlUrls: [`${base}/crl`] });
+    const victim = await f.ca.issue({ profile: 'server', sans: ['DNS:victim.pg.test'] });
+    const certPath = f.write('victim.pem', victim.certificate.toPem());
+    const issuerPath = join(f.dir, CA_FILES.issuingCert);
+    const rootPath = join(f.dir, CA_FILES.rootCert);
+    await f.ca.close();
+    // A long poll interval: seeing the revocation sooner than it proves the push (LISTEN/NOTIFY) path.
+    const POLL_MS = 5_000;
+    const serves = ports.map((port) =>
+      spawn(process.execPath, [CLI, 'ca', 'serve', '--dir', f.dir, '--store', url, '--listen', `127.0.0.1:${port}`, '--poll-ms', String(POLL_MS)], {
+        env: { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASSPHRASE },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    try {
+      await Promise.all(ports.map((port, i) => waitForPort(port, 15_000, serves[i])));
+      const request = buildOcspRequest({ issuer: victim.chain[0]!, certificate: victim.certificate }).der;
+      const status = async (port: number): Promise<string> => {
+        const res = await fetch(`http://127.0.0.1:${port}/ocsp`, { method: 'POST', body: request, headers: { 'content-type': 'application/ocsp-request' } });
+        return verifyOcspResponse(Buffer.from(await res.arrayBuffer()), { certificate: victim.certificate, issuer: victim.chain[0]! }).status;
+      };
+      const crlNumber = async (port: number): Promise<bigint> => parseCrl(Buffer.from(await (await fetch(`http://127.0.0.1:${port}/crl`)).arrayBuffer())).crlNumber!;
+      assert.deepEqual(await Promise.all(ports.map(status)), ['good', 'good']);
+      const before = await Promise.all(ports.map(crlNumber));
+      assert.notEqual(before[0], before[1], 'each process signed its CRL with its own number from the shared counter');
+
+      const revoke = await run([CLI, 'ca', 'revoke', victim.certificate.serialHex, '--reason', 'keyCompromise', '--dir', f.dir], { CERTWARDEN_CA_STORE: url });
+      assert.equal(revoke.code, 0, revoke.stderr);
+      const t0 = performance.now();
+      const latency: number[] = [];
+      await Promise.all(
+        ports.map(async (port) => {
+          while ((await status(port)) !== 'revoked') {
+            assert.ok(performance.now() - t0 < POLL_MS / 2, `port ${port} still answers good`);
+            await sleep(5);
+          }
+          latency.push(performance.now() - t0);
+        }),
+      );
+      console.log(`# postgres: revocation by another process → revoked at both responders after ${latency.map((l) => l.toFixed(0)).join(' / ')} ms (poll ${POLL_MS} ms)`);
+
+      for (const port of ports) {
+        const o = await runOpenssl(['ocsp', '-issuer', issuerPath, '-cert', certPath, '-url', `http://127.0.0.1:${port}/ocsp`, '-CAfile', rootPath, '-verify_other', issuerPath]);
+        assert.match(o.stderr + o.stdout, /Response verify OK/);
+        assert.match(o.stdout, /: revoked/);
+        assert.match(o.stdout, /Reason: keyCompromise/);
+      }
+      // Both re-sign their CRL after the revocation, with numbers above every earlier one.
+      let after = [0n, 0n];
+      for (let i = 0; i < 200 && !(after[0]! > before[0]! && after[1]! > before[1]!); i++) {
+        after = await Promise.all(ports.map(crlNumber));
+        await sleep(25);
+      }
+      const highest = before[0]! > before[1]! ? before[0]! : before[1]!;
+      assert.ok(after.every((n) => n > highest), `cRLNumbers ${before.join(',')} then ${after.join(',')}`);
+    } finally {
+      await Promise.all(serves.map(stop));
+      await f.cleanup();
+    }
+  });
+});
