@@ -13,7 +13,7 @@
  *  - every issue and revocation bumps a change sequence, so another process
  *    serving OCSP from the same store can notice changes by polling it.
  */
-import type { RevocationReasonName } from '../revocation/types.ts';
+import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
 
 /** Whose CRL a cRLNumber is for. */
 export type CrlScope = 'issuing' | 'root';

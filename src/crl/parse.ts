@@ -19,7 +19,7 @@ import { decodeDerObjects } from '../util/pem.ts';
 import { parseDerTime, parseGeneralName, type GeneralNameValue } from '../x509/certificate.ts';
 import { OID } from '../x509/oids.ts';
 import { decodeOid } from '../x509/signature.ts';
-import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
+import { REVOCATION_REASONS, type RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { canonicalSerialHex, HashSerialIndex, MapSerialIndex, type SerialIndex } from './serial-index.ts';
 
 /** PEM labels a CRL may carry (RFC 7468 §5 uses "X509 CRL"). */

@@ -19,13 +19,9 @@ import { parseGeneralName, type Certificate, type GeneralNameValue } from '../x5
 import { namesEqual } from '../x509/name.ts';
 import { OID } from '../x509/oids.ts';
 import { parseSignatureAlgorithm, verifySignature } from '../x509/signature.ts';
-import type { RevocationEvidence, RevocationReasonName, RevocationResult, RevocationStatus, StatusReason } from '../revocation/types.ts';
+import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, type RevocationEvidence, type RevocationReasonName, type RevocationResult, type RevocationStatus, type StatusReason } from '../core/revocation-vocabulary.ts';
 import { ALL_REASONS_MASK, Crl, reasonFlagsMask, type RevokedEntry } from './parse.ts';
 
-/** Default tolerance for clock differences on thisUpdate / nextUpdate. */
-export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
-/** How long a CRL without nextUpdate may be used when no maxAgeMs is given (RFC 5280 §5.1.2.5 requires nextUpdate). */
-export const DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS = 7 * 86_400_000;
 
 /** Stable reason codes. */
 export const CRL_REASON = {

@@ -9,7 +9,7 @@
 import type { KeyObject } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { CertwardenError, ErrorCode } from '../errors.ts';
-import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
+import { REVOCATION_REASONS, type RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import * as w from '../util/der-write.ts';
 import type { ExtensionSpec } from '../x509/builder.ts';
 import type { Certificate } from '../x509/certificate.ts';

@@ -6,7 +6,7 @@
  * assert that a forged response was refused for the right reason. Codes are
  * part of the public contract: adding one is fine, renaming one is breaking.
  */
-import type { StatusReason } from '../revocation/types.ts';
+import type { StatusReason } from '../core/revocation-vocabulary.ts';
 
 export const OcspReason = {
   // --- status outcomes (not failures) ---

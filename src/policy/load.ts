@@ -12,7 +12,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { assertSupportedNode } from '../util/runtime.ts';
-import type { RevocationSource } from '../revocation/types.ts';
+import type { RevocationSource } from '../core/revocation-vocabulary.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { DEFAULTS, LIMITS, POLICY_VERSION } from './defaults.ts';
 import { readCrlNumberRule } from './crl-number.ts';

@@ -21,7 +21,7 @@ import { OcspReason, reason as ocspReason } from '../ocsp/reasons.ts';
 import { queryOcsp, type QueryOcspOptions } from '../ocsp/fetch.ts';
 import { OcspCache } from '../ocsp/cache.ts';
 import { CrlCache, checkCrlViaDistributionPoints } from '../crl/cache.ts';
-import type { RevocationEvidence, RevocationResult, RevocationStatus, StatusReason } from './types.ts';
+import type { RevocationEvidence, RevocationResult, RevocationStatus, StatusReason } from '../core/revocation-vocabulary.ts';
 
 /**
  * Reason codes that mean "the source could not be reached" — the only
