@@ -78,6 +78,16 @@ export const CRL_REASON = {
 } as const;
 export type CrlReasonCode = (typeof CRL_REASON)[keyof typeof CRL_REASON];
 
+/**
+ * Codes that mean "no CRL could be fetched": the only CRL failures soft-fail
+ * tolerates. A body that arrived and does not parse is `crl-malformed`, an
+ * untrustworthy answer, never unreachable.
+ */
+export const CRL_UNREACHABLE_CODES: ReadonlySet<CrlReasonCode> = new Set<CrlReasonCode>([CRL_REASON.fetchFailed]);
+
+/** Codes that mean "the certificate names no usable distribution point": the source does not exist for it. */
+export const CRL_ABSENT_CODES: ReadonlySet<CrlReasonCode> = new Set<CrlReasonCode>([CRL_REASON.noDistributionPoint]);
+
 export interface CrlCheckOptions {
   /**
    * Candidates for the CRL signer: the certificate's issuer, and any other
