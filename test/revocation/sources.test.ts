@@ -82,3 +82,10 @@ test('rankStatus: good < error < unknown < revoked; the worst status is reported
   assert.equal(worstStatus(['good', 'unknown', 'error']), 'unknown');
   assert.equal(worstStatus(['revoked', 'error']), 'revoked');
 });
+
+test('the checker acts on answer kinds only: it holds no OCSP or CRL reason code of its own', async () => {
+  const { readFileSync } = await import('node:fs');
+  const checker = readFileSync(new URL('../../src/revocation/checker.ts', import.meta.url), 'utf8');
+  assert.deepEqual(checker.match(/'(?:ocsp|crl)-[a-z-]+'/g) ?? [], []);
+  assert.doesNotMatch(checker, /source === '/);
+});
