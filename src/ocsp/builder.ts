@@ -36,9 +36,6 @@ export interface OcspSingleSpec {
   issuer?: Certificate;
   /** CertID hash (default: the response's hashAlgorithm). */
   hashAlgorithm?: CertIdHash;
-  /** Tamper: override CertID fields. */
-  issuerNameHash?: Uint8Array;
-  issuerKeyHash?: Uint8Array;
 }
 
 export interface BuildOcspResponseOptions {
@@ -68,7 +65,7 @@ export interface BuildOcspResponseOptions {
 /** Build a DER OCSPResponse with responseStatus successful. */
 export function buildOcspResponse(o: BuildOcspResponseOptions): Buffer {
   // Test hooks are not part of this API: refuse them loudly rather than build a correct response a test believes broken.
-  if ('tamper' in o) throw new CertwardenError(ErrorCode.USAGE, 'buildOcspResponse takes no tamper hooks (test support: buildTamperedOcspResponse in ocsp/internal/response-encoder.ts)');
+  if ('tamper' in o || o.responses.some((r) => 'issuerNameHash' in r || 'issuerKeyHash' in r)) throw new CertwardenError(ErrorCode.USAGE, 'buildOcspResponse takes no test hooks (tamper, issuerNameHash, issuerKeyHash); tests use buildTamperedOcspResponse (ocsp/internal/response-encoder.ts)');
   return encodeOcspResponse(o, {});
 }
 

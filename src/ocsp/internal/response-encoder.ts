@@ -14,7 +14,7 @@ import * as w from '../../util/der-write.ts';
 import type { ExtensionSpec } from '../../x509/builder.ts';
 import { OID } from '../../x509/oids.ts';
 import { signatureAlgorithmFor, signData } from '../../x509/sign.ts';
-import type { BuildOcspResponseOptions } from '../builder.ts';
+import type { BuildOcspResponseOptions, OcspSingleSpec } from '../builder.ts';
 import { computeCertId, encodeCertId } from '../cert-id.ts';
 import { RESPONSE_STATUS_CODES } from '../reasons.ts';
 import { nonceExtensionValue } from '../request.ts';
@@ -45,7 +45,14 @@ export interface OcspTamper {
   response?: (der: Buffer) => Buffer;
 }
 
-export interface TamperedOcspResponseOptions extends BuildOcspResponseOptions {
+/** A SingleResponse whose CertID fields may be overridden. */
+export interface TamperedOcspSingleSpec extends OcspSingleSpec {
+  issuerNameHash?: Uint8Array;
+  issuerKeyHash?: Uint8Array;
+}
+
+export interface TamperedOcspResponseOptions extends Omit<BuildOcspResponseOptions, 'responses'> {
+  responses: TamperedOcspSingleSpec[];
   tamper?: OcspTamper;
 }
 
@@ -67,7 +74,7 @@ function wholeSeconds(d: Date): Date {
 }
 
 /** Encode a successful OCSPResponse, applying the tamper hooks `t` ({} for a correct one). */
-export function encodeOcspResponse(o: BuildOcspResponseOptions, t: OcspTamper): Buffer {
+export function encodeOcspResponse(o: TamperedOcspResponseOptions, t: OcspTamper): Buffer {
   const producedAt = wholeSeconds(o.producedAt ?? new Date());
   const signerCert = o.signer.certificate;
   const responderId =
