@@ -29,7 +29,7 @@ export { CrlCache, checkCrlViaDistributionPoints } from './crl/cache.ts';
 export { buildCrl } from './crl/builder.ts';
 
 // Revocation and verdicts
-export type { RevocationResult, RevocationStatus, RevocationEvidence, StatusReason } from './revocation/types.ts';
+export type { RevocationResult, RevocationStatus, RevocationEvidence, StatusReason } from './core/revocation-vocabulary.ts';
 export { checkChainRevocation, type ChainRevocationResult, type ChainRevocationOptions } from './revocation/checker.ts';
 export { evaluateTrust, TrustReason, type TrustVerdict, type EvaluateOptions } from './trust/evaluate.ts';
 

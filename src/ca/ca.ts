@@ -13,7 +13,7 @@ import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
-import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
+import { REVOCATION_REASONS, type RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { readFileBounded } from '../util/bounded-read.ts';
 import { integerHex } from '../util/der.ts';
 import { createCertificate } from '../x509/builder.ts';

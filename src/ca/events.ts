@@ -12,7 +12,7 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { CrlScope, CertificateProfileName } from './store.ts';
-import type { RevocationReasonName } from '../revocation/types.ts';
+import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
 
 /** Stable channel names. Subscribe with `diagnostics_channel.subscribe(name, fn)`. */
 export const CA_CHANNELS = {

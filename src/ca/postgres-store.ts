@@ -23,7 +23,7 @@
  */
 import type { Client, Pool, PoolClient, PoolConfig } from 'pg';
 import { CertwardenError, ErrorCode } from '../errors.ts';
-import type { RevocationReasonName } from '../revocation/types.ts';
+import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { sanMatcher } from './san-glob.ts';
 import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilter, RevocationInput, RevokedEntry } from './store.ts';
 

@@ -11,7 +11,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { loadSqlite } from '../util/runtime.ts';
 import { CertwardenError, ErrorCode } from '../errors.ts';
-import type { RevocationReasonName } from '../revocation/types.ts';
+import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { sanMatcher } from './san-glob.ts';
 import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilter, RevocationInput, RevokedEntry } from './store.ts';
 

@@ -16,7 +16,7 @@
  *    (and, where the backend can push, sooner: `subscribe`);
  *  - cRLNumbers per scope only ever grow, whichever process asks.
  */
-import type { RevocationReasonName } from '../revocation/types.ts';
+import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
 
 /** Whose CRL a cRLNumber is for. */
 export type CrlScope = 'issuing' | 'root';

@@ -17,7 +17,7 @@ import { spkiPublicKeyBits, type Certificate } from '../x509/certificate.ts';
 import { OID } from '../x509/oids.ts';
 import { signatureAlgorithmFor, signData, spkiOf } from '../x509/sign.ts';
 import type { HashName } from '../x509/signature.ts';
-import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
+import { REVOCATION_REASONS, type RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { REASON_FLAG_BITS } from './parse.ts';
 
 export interface CrlEntrySpec {

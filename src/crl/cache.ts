@@ -11,10 +11,10 @@
  */
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { Certificate } from '../x509/certificate.ts';
-import type { RevocationResult } from '../revocation/types.ts';
+import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, type RevocationResult } from '../core/revocation-vocabulary.ts';
 import { fetchCrl, type FetchCrlOptions, type FetchedCrl } from './fetch.ts';
 import type { Crl } from './parse.ts';
-import { checkCrl, CRL_REASON, DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, verifyCrlSignature, type CrlInput, type CrlNumberRule } from './verify.ts';
+import { checkCrl, CRL_REASON, verifyCrlSignature, type CrlInput, type CrlNumberRule } from './verify.ts';
 
 /**
  * Distribution-point URLs fetched per certificate. Real certificates name

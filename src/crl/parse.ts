@@ -16,10 +16,10 @@
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { children, expectTag, readTlv, splitSigned, TAG, value, whole, type Tlv } from '../util/der.ts';
 import { decodeDerObjects } from '../util/pem.ts';
-import { parseDerTime, parseGeneralName, type GeneralNameValue } from '../x509/certificate.ts';
+import { decodeReasonFlags, parseDerTime, parseGeneralName, type GeneralNameValue } from '../x509/certificate.ts';
 import { OID } from '../x509/oids.ts';
 import { decodeOid } from '../x509/signature.ts';
-import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
+import { REVOCATION_REASONS, type RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { canonicalSerialHex, HashSerialIndex, MapSerialIndex, type SerialIndex } from './serial-index.ts';
 
 /** PEM labels a CRL may carry (RFC 7468 §5 uses "X509 CRL"). */
@@ -133,12 +133,8 @@ function readBooleanTrue(buf: Uint8Array, tlv: Tlv, what: string): boolean {
 
 /** ReasonFlags BIT STRING content (unused-bits octet first) to a mask. */
 export function reasonFlagsMask(content: Uint8Array): number {
-  if (content.length < 1 || content[0]! > 7) throw crlError('malformed ReasonFlags');
-  let mask = 0;
-  for (let bit = 0; bit <= 8; bit++) {
-    const byte = content[1 + (bit >> 3)];
-    if (byte !== undefined && (byte & (0x80 >> (bit & 7))) !== 0) mask |= 1 << bit;
-  }
+  const mask = decodeReasonFlags(content);
+  if (mask === undefined) throw crlError('malformed ReasonFlags');
   return mask;
 }
 

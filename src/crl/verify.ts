@@ -19,13 +19,9 @@ import { parseGeneralName, type Certificate, type GeneralNameValue } from '../x5
 import { namesEqual } from '../x509/name.ts';
 import { OID } from '../x509/oids.ts';
 import { parseSignatureAlgorithm, verifySignature } from '../x509/signature.ts';
-import type { RevocationEvidence, RevocationReasonName, RevocationResult, RevocationStatus, StatusReason } from '../revocation/types.ts';
+import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, type RevocationEvidence, type RevocationReasonName, type RevocationResult, type RevocationStatus, type StatusReason } from '../core/revocation-vocabulary.ts';
 import { ALL_REASONS_MASK, Crl, reasonFlagsMask, type RevokedEntry } from './parse.ts';
 
-/** Default tolerance for clock differences on thisUpdate / nextUpdate. */
-export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
-/** How long a CRL without nextUpdate may be used when no maxAgeMs is given (RFC 5280 §5.1.2.5 requires nextUpdate). */
-export const DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS = 7 * 86_400_000;
 
 /** Stable reason codes. */
 export const CRL_REASON = {
@@ -81,6 +77,16 @@ export const CRL_REASON = {
   internal: 'crl-internal-error',
 } as const;
 export type CrlReasonCode = (typeof CRL_REASON)[keyof typeof CRL_REASON];
+
+/**
+ * Codes that mean "no CRL could be fetched": the only CRL failures soft-fail
+ * tolerates. A body that arrived and does not parse is `crl-malformed`, an
+ * untrustworthy answer, never unreachable.
+ */
+export const CRL_UNREACHABLE_CODES: ReadonlySet<CrlReasonCode> = new Set<CrlReasonCode>([CRL_REASON.fetchFailed]);
+
+/** Codes that mean "the certificate names no usable distribution point": the source does not exist for it. */
+export const CRL_ABSENT_CODES: ReadonlySet<CrlReasonCode> = new Set<CrlReasonCode>([CRL_REASON.noDistributionPoint]);
 
 export interface CrlCheckOptions {
   /**
@@ -151,36 +157,24 @@ function appendRdn(nameDer: Uint8Array, rdnSet: Uint8Array): Buffer {
   return w.sequence(value(nameDer, t), rdnSet);
 }
 
-/** The certificate's cRLDistributionPoints with relative names resolved (RFC 5280 §4.2.1.13). */
+/**
+ * The certificate's cRLDistributionPoints (parsed once, by the certificate's
+ * own strict parser) with relative names resolved against the CRL issuer
+ * (RFC 5280 §4.2.1.13); undefined when the certificate has none.
+ */
 function certificateDistributionPoints(cert: Certificate): DpName[] | undefined {
-  const ext = cert.getExtension(OID.cRLDistributionPoints);
-  if (!ext) return undefined;
-  const der = ext.value;
-  const seq = readTlv(der, 0);
-  if (seq.tag !== TAG.SEQUENCE || seq.end !== der.length) throw new Error('malformed cRLDistributionPoints');
-  return children(der, seq).map((dp) => {
-    const out: DpName = { names: [], hasCrlIssuer: false };
-    let relative: Uint8Array | undefined;
-    let crlIssuerDirs: Uint8Array[] = [];
-    for (const f of children(der, dp)) {
-      if (f.tag === 0xa0) {
-        const name = children(der, f)[0];
-        if (!name) continue;
-        if (name.tag === 0xa0) out.names = children(der, name).map((gn) => parseGeneralName(der, gn));
-        else if (name.tag === 0xa1) relative = Buffer.concat([Buffer.from([0x31]), der.subarray(name.start + 1, name.end)]);
-      } else if (f.tag === 0x81) {
-        out.reasons = reasonFlagsMask(value(der, f));
-      } else if (f.tag === 0xa2) {
-        out.hasCrlIssuer = true;
-        const issuers = children(der, f).map((gn) => parseGeneralName(der, gn));
-        crlIssuerDirs = issuers.flatMap((n) => (n.type === 'directory' ? [n.value] : []));
-        // Without a distributionPoint, the CRL issuer's names identify the CRL (RFC 5280 §6.3.3 (b)(2)(i)).
-        if (!out.names.length && !relative) out.names = issuers;
-      }
-    }
-    if (relative) {
+  if (!cert.getExtension(OID.cRLDistributionPoints)) return undefined;
+  return cert.crlDistributionPoints.map((dp) => {
+    const out: DpName = { names: dp.fullNames, hasCrlIssuer: dp.crlIssuer !== undefined };
+    if (dp.reasons !== undefined) out.reasons = dp.reasons;
+    const crlIssuerDirs = (dp.crlIssuer ?? []).flatMap((n) => (n.type === 'directory' ? [n.value] : []));
+    if (dp.relativeNameRdn) {
+      const rdn = dp.relativeNameRdn;
       const bases = crlIssuerDirs.length > 0 ? crlIssuerDirs : [cert.issuerDer];
-      out.names = bases.map((b) => ({ type: 'directory' as const, value: appendRdn(b, relative) }));
+      out.names = bases.map((b) => ({ type: 'directory' as const, value: appendRdn(b, rdn) }));
+    } else if (out.names.length === 0 && dp.crlIssuer) {
+      // Without a distributionPoint, the CRL issuer's names identify the CRL (RFC 5280 §6.3.3 (b)(2)(i)).
+      out.names = dp.crlIssuer;
     }
     return out;
   });

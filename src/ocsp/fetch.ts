@@ -5,7 +5,7 @@
  * reason code, never an exception and never `good`.
  */
 import { isCertwardenError, ErrorCode } from '../errors.ts';
-import type { RevocationEvidence, RevocationResult, RevocationStatus } from '../revocation/types.ts';
+import type { RevocationEvidence, RevocationResult, RevocationStatus } from '../core/revocation-vocabulary.ts';
 import { boundedFetch, type FetchOptions, type FetchResult } from '../net/http-fetch.ts';
 import type { Certificate } from '../x509/certificate.ts';
 import { OcspCache } from './cache.ts';

@@ -6,7 +6,7 @@
  * assert that a forged response was refused for the right reason. Codes are
  * part of the public contract: adding one is fine, renaming one is breaking.
  */
-import type { StatusReason } from '../revocation/types.ts';
+import type { StatusReason } from '../core/revocation-vocabulary.ts';
 
 export const OcspReason = {
   // --- status outcomes (not failures) ---
@@ -111,6 +111,24 @@ export type OcspReasonCode = (typeof OcspReason)[keyof typeof OcspReason];
 export interface OcspReasonEntry extends StatusReason {
   code: OcspReasonCode;
 }
+
+/**
+ * Codes that mean "the responder could not be reached": the only OCSP failures
+ * soft-fail tolerates. An unsigned tryLater/internalError answer (RFC 6960
+ * §2.3) is no more authentic than a dropped connection, so it counts as
+ * unreachable too. Every other failure code is an answer that arrived and
+ * cannot be trusted.
+ */
+export const OCSP_UNREACHABLE_CODES: ReadonlySet<OcspReasonCode> = new Set<OcspReasonCode>([
+  OcspReason.FETCH_FAILED,
+  OcspReason.FETCH_TIMEOUT,
+  OcspReason.HTTP_STATUS,
+  OcspReason.STATUS_TRY_LATER,
+  OcspReason.STATUS_INTERNAL_ERROR,
+]);
+
+/** Codes that mean "the certificate names no OCSP responder": the source does not exist for it. */
+export const OCSP_ABSENT_CODES: ReadonlySet<OcspReasonCode> = new Set<OcspReasonCode>([OcspReason.NO_URL]);
 
 export function reason(code: OcspReasonCode, message: string): OcspReasonEntry {
   return { code, message };

@@ -20,7 +20,7 @@
  * The parser decodes structure only; it trusts nothing. verify.ts decides.
  */
 import { CertwardenError, ErrorCode } from '../errors.ts';
-import { REVOCATION_REASONS, type RevocationReasonName } from '../revocation/types.ts';
+import { REVOCATION_REASONS, type RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { children, expectTag, integerHex, readSingle, readTlv, splitSigned, TAG, value, whole, type Tlv } from '../util/der.ts';
 import { decodeDerObjects } from '../util/pem.ts';
 import { Certificate, parseDerTime } from '../x509/certificate.ts';

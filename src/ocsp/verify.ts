@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isCertwardenError } from '../errors.ts';
-import type { RevocationReasonName } from '../revocation/types.ts';
+import { DEFAULT_CLOCK_SKEW_MS, DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS, type RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { readTlv } from '../util/der.ts';
 import { decodeDerObjects } from '../util/pem.ts';
 import { Certificate } from '../x509/certificate.ts';
@@ -26,18 +26,6 @@ import { certIdHashByOid, issuerKeyHash, issuerNameHash } from './cert-id.ts';
 import { OcspReason, reason, responseStatusReason, type OcspReasonEntry } from './reasons.ts';
 import { parseOcspResponse, type BasicOcspResponse, type OcspExtension, type ParsedOcspResponse, type SingleResponse } from './response.ts';
 import { nonceExtensionValue } from './request.ts';
-
-/**
- * Max age of a response without nextUpdate. RFC 5019 §4 (and RFC 6960 §4.2.2.1):
- * a response without nextUpdate means "newer information is always available";
- * clients decide how old a response they accept. Seven days matches the longest
- * validity the CA/Browser Forum Baseline Requirements §4.9.10 allow for an OCSP
- * response, so nothing older can be legitimate.
- */
-export const DEFAULT_MAX_AGE_WITHOUT_NEXT_UPDATE_MS = 7 * 86_400_000;
-
-/** Default clock skew tolerated on every time comparison (RFC 5019 §4 suggests allowing for skew). */
-export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** Extensions we understand in ResponseData (so a critical one is not "unknown"). */
 const KNOWN_RESPONSE_EXTENSIONS = new Set<string>([
@@ -404,7 +392,7 @@ function verifyAgainst(parsed: ParsedOcspResponse, basic: BasicOcspResponse, opt
     if (options.maxAgeMs !== undefined) {
       if (now - thisUpdate > options.maxAgeMs + skew) r.push(reason(OcspReason.TOO_OLD, `thisUpdate ${iso(single.thisUpdate)} is older than the maximum age of ${options.maxAgeMs} ms`));
     } else if (!single.nextUpdate) {
-      const limit = options.defaultMaxAgeMs ?? DEFAULT_MAX_AGE_WITHOUT_NEXT_UPDATE_MS;
+      const limit = options.defaultMaxAgeMs ?? DEFAULT_NO_NEXT_UPDATE_MAX_AGE_MS;
       if (now - thisUpdate > limit + skew) {
         r.push(reason(OcspReason.NO_NEXT_UPDATE_TOO_OLD, `no nextUpdate, and thisUpdate ${iso(single.thisUpdate)} is older than the default maximum age of ${limit} ms`));
       }

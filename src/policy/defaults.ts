@@ -2,7 +2,7 @@
  * Policy defaults and limits. Every default leans to the strict side: a key
  * left out never weakens verification compared with writing it explicitly.
  */
-import type { RevocationSource } from '../revocation/types.ts';
+import { DEFAULT_CLOCK_SKEW_MS, type RevocationSource } from '../core/revocation-vocabulary.ts';
 import type { CrlNumberRule } from '../crl/verify.ts';
 import type { Purpose, RevocationCheck, RevocationMode } from './types.ts';
 
@@ -19,7 +19,7 @@ export const DEFAULTS = {
   purpose: 'serverAuth' as Purpose,
   inboundPurpose: 'clientAuth' as Purpose,
   /** Tolerance for clock differences when judging validity periods and response times. */
-  clockSkewMs: 5 * MINUTE,
+  clockSkewMs: DEFAULT_CLOCK_SKEW_MS,
   revocation: {
     mode: 'hard-fail' as RevocationMode,
     requireStaple: false,

@@ -8,7 +8,7 @@
  * published as schema/policy.schema.json.
  */
 import type { Certificate } from '../x509/certificate.ts';
-import type { RevocationSource } from '../revocation/types.ts';
+import type { RevocationSource } from '../core/revocation-vocabulary.ts';
 import type { CrlNumberRule } from '../crl/verify.ts';
 
 export type RevocationMode = 'hard-fail' | 'soft-fail';

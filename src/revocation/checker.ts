@@ -1,6 +1,9 @@
 /**
- * Revocation checking of a validated path: stapled OCSP, then OCSP, then CRL,
- * in the order the policy gives, with hard- or soft-fail.
+ * Revocation checking of a validated path: the policy's `revocation.sources`
+ * (src/revocation/sources/, one module each, in registry.ts), asked in the
+ * policy's order, with hard- or soft-fail. Each source says what kind of
+ * answer it gave (conclusive, untrustworthy, unreachable, absent); the
+ * checker acts on the kind and never reads the sources' reason codes.
  *
  * Decisions, in order of precedence, for each certificate checked:
  *  1. A conclusive, authentic answer ends the search: `good`, `revoked`, or
@@ -16,42 +19,16 @@
  */
 import type { Certificate } from '../x509/certificate.ts';
 import type { RevocationSettings } from '../policy/types.ts';
-import { verifyOcspResponse, type OcspVerification } from '../ocsp/verify.ts';
-import { OcspReason, reason as ocspReason } from '../ocsp/reasons.ts';
-import { queryOcsp, type QueryOcspOptions } from '../ocsp/fetch.ts';
+import type { QueryOcspOptions } from '../ocsp/fetch.ts';
 import { OcspCache } from '../ocsp/cache.ts';
-import { CrlCache, checkCrlViaDistributionPoints } from '../crl/cache.ts';
-import type { RevocationEvidence, RevocationResult, RevocationStatus, StatusReason } from './types.ts';
+import { CrlCache } from '../crl/cache.ts';
+import type { RevocationEvidence, RevocationResult, RevocationStatus, StatusReason } from '../core/revocation-vocabulary.ts';
+import { RevocationCheckReason } from './reasons.ts';
+import { worstStatus } from './rank.ts';
+import { REVOCATION_SOURCES } from './sources/registry.ts';
+import type { SourceContext } from './sources/source.ts';
 
-/**
- * Reason codes that mean "the source could not be reached" — the only
- * failures soft-fail tolerates. An unsigned tryLater/internalError answer
- * (RFC 6960 §2.3) is no more authentic than a dropped connection, so it
- * counts as unreachable too.
- */
-export const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
-  'ocsp-fetch-failed',
-  'ocsp-fetch-timeout',
-  'ocsp-http-status',
-  'ocsp-status-try-later',
-  'ocsp-status-internal-error',
-  'crl-fetch-failed',
-]);
-
-/** Codes that mean "this source does not exist for the certificate". */
-export const NO_SOURCE_CODES: ReadonlySet<string> = new Set(['ocsp-no-responder-url', 'crl-no-distribution-point']);
-
-export const RevocationCheckReason = {
-  STAPLE_MISSING: 'staple-missing',
-  MUST_STAPLE_MISSING: 'must-staple-missing',
-  STAPLE_INVALID: 'staple-invalid',
-  STAPLE_TOO_OLD: 'staple-older-than-max-staleness',
-  NO_SOURCE: 'no-revocation-source',
-  UNAVAILABLE: 'revocation-unavailable',
-  SOFT_FAILED: 'soft-fail-unreachable',
-  NOT_APPLICABLE: 'revocation-not-applicable',
-  INTERNAL: 'revocation-internal-error',
-} as const;
+export { RevocationCheckReason, UNREACHABLE_CODES } from './reasons.ts';
 
 export interface ChainRevocationOptions {
   settings: RevocationSettings;
@@ -88,18 +65,9 @@ export interface ChainRevocationResult {
   validUntil?: Date;
 }
 
-/** The first byte of a DER OCSPResponse (a SEQUENCE). */
-const DER_SEQUENCE_TAG = 0x30;
-
-function notDerStaple(): OcspVerification {
-  return { status: 'invalid', reasons: [ocspReason(OcspReason.MALFORMED, 'the stapled OCSP response is not DER (RFC 6066 §8)')] };
-}
-
 function reason(code: string, message: string): StatusReason {
   return { code, message };
 }
-
-const STATUS_RANK: Record<RevocationStatus, number> = { good: 0, unknown: 2, error: 1, revoked: 3 };
 
 /** Check every certificate the policy asks for on `path` (leaf first, anchor last). */
 export async function checkChainRevocation(path: readonly Certificate[], options: ChainRevocationOptions): Promise<ChainRevocationResult> {
@@ -128,7 +96,7 @@ export async function checkChainRevocation(path: readonly Certificate[], options
     results.push(r);
     if (!r.accepted) break;
   }
-  const worst = results.reduce<RevocationStatus>((acc, r) => (STATUS_RANK[r.status] > STATUS_RANK[acc] ? r.status : acc), 'good');
+  const worst = worstStatus(results.map((r) => r.status));
   const accepted = results.every((r) => r.accepted);
   const untils = results.map((r) => r.validUntil?.getTime()).filter((t): t is number => t !== undefined);
   const out: ChainRevocationResult = {
@@ -153,7 +121,6 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
   const reasons: StatusReason[] = [];
   let unreachable = false;
   const at = o.at ?? new Date();
-  const skew = o.clockSkewMs;
   const s = o.settings;
   const done = (status: RevocationStatus, extra: Partial<RevocationResult> = {}): CertificateRevocation => ({
     ...extra,
@@ -176,81 +143,43 @@ async function checkOne(cert: Certificate, issuer: Certificate, index: number, o
       if (s.requireStaple) return done('error', { reasons: [reason(RevocationCheckReason.STAPLE_MISSING, 'the policy requires a stapled OCSP response (revocation.require-staple) and none was stapled')] });
     }
 
-    for (const source of s.sources) {
-      if (source === 'staple') {
-        if (index !== 0 || o.staple === undefined) continue;
-        // RFC 6066 §8: the staple is a DER OCSPResponse from the peer; anything else is malformed, never PEM-decoded.
-        const v = o.staple[0] !== DER_SEQUENCE_TAG ? notDerStaple() : verifyOcspResponse(o.staple, { certificate: cert, issuer, at, ...(skew !== undefined ? { clockSkewMs: skew } : {}), maxAgeMs: s.maxResponseAgeMs });
-        const ev: RevocationEvidence = { source: 'staple', der: o.staple, status: v.status === 'invalid' ? 'error' : v.status, reasons: v.reasons };
-        if (v.producedAt) ev.producedAt = v.producedAt;
-        if (v.thisUpdate) ev.thisUpdate = v.thisUpdate;
-        if (v.nextUpdate) ev.nextUpdate = v.nextUpdate;
-        if (v.signer) ev.signer = v.signer === 'issuer' ? 'issuer' : `delegated: ${v.responderCertificate?.subject ?? '?'}`;
-        evidence.push(ev);
-        if (v.status === 'invalid') {
-          return done('error', { reasons: [reason(RevocationCheckReason.STAPLE_INVALID, `the stapled OCSP response cannot be trusted: ${v.reasons.map((r) => r.code).join(', ')}`), ...v.reasons] });
-        }
-        // revocation.max-staleness: a good staple is believed for so long after its thisUpdate;
-        // an older one (a server still stapling its cache after a revocation) is not: ask the next source.
-        const believedUntil = v.thisUpdate ? v.thisUpdate.getTime() + s.maxStalenessMs : undefined;
-        if (v.status === 'good' && (believedUntil === undefined || at.getTime() > believedUntil)) {
-          reasons.push(reason(RevocationCheckReason.STAPLE_TOO_OLD, `the stapled good answer is older than revocation.max-staleness (thisUpdate ${v.thisUpdate?.toISOString() ?? 'absent'}): not believed, asking the next source`));
-          continue;
-        }
-        const extra: Partial<RevocationResult> = { reasons: v.reasons };
-        if (v.nextUpdate) extra.validUntil = v.nextUpdate;
-        if (believedUntil !== undefined && (!extra.validUntil || extra.validUntil.getTime() > believedUntil)) extra.validUntil = new Date(believedUntil);
-        if (v.revocationTime) extra.revocationTime = v.revocationTime;
-        if (v.revocationReason) extra.revocationReason = v.revocationReason;
-        return done(v.status, extra);
-      }
-
-      const r: RevocationResult =
-        source === 'ocsp'
-          ? cert.ocspUrls.length === 0
-            ? { status: 'error', reasons: [reason('ocsp-no-responder-url', 'the certificate names no OCSP responder (AIA)')], evidence: [] }
-            : await queryOcsp({
-                certificate: cert,
-                issuer,
-                at,
-                ...(skew !== undefined ? { clockSkewMs: skew } : {}),
-                maxAgeMs: s.maxResponseAgeMs,
-                timeoutMs: s.timeouts.ocspMs,
-                maxBytes: s.maxResponseBytes.ocsp,
-                preferGet: s.ocspGet,
-                cache: o.ocspCache,
-                maxStalenessMs: s.maxStalenessMs,
-                ...(o.signal ? { signal: o.signal } : {}),
-                ...(o.ocspFetch ? { fetch: o.ocspFetch } : {}),
-              })
-          : await checkCrlViaDistributionPoints(cert, {
-              issuers: [issuer],
-              cache: o.crlCache,
-              at,
-              ...(skew !== undefined ? { clockSkewMs: skew } : {}),
-              maxAgeMs: s.maxResponseAgeMs,
-              maxStalenessMs: s.maxStalenessMs,
-              allowFile: o.allowFileCrl === true,
-              crlNumber: s.crlNumber,
-              ...(o.signal ? { signal: o.signal } : {}),
-            });
+    const context: SourceContext = {
+      certificate: cert,
+      issuer,
+      index,
+      at,
+      ...(o.clockSkewMs !== undefined ? { clockSkewMs: o.clockSkewMs } : {}),
+      settings: s,
+      ...(o.staple !== undefined ? { staple: o.staple } : {}),
+      ocspCache: o.ocspCache,
+      crlCache: o.crlCache,
+      allowFileCrl: o.allowFileCrl === true,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.ocspFetch ? { ocspFetch: o.ocspFetch } : {}),
+    };
+    for (const sourceId of s.sources) {
+      const { kind, result: r } = await REVOCATION_SOURCES[sourceId].check(context);
       evidence.push(...r.evidence);
-      if (r.status !== 'error') {
-        const extra: Partial<RevocationResult> = { reasons: r.reasons };
-        if (r.validUntil) extra.validUntil = r.validUntil;
-        if (r.revocationTime) extra.revocationTime = r.revocationTime;
-        if (r.revocationReason) extra.revocationReason = r.revocationReason;
-        if (r.warnings) extra.warnings = r.warnings;
-        return done(r.status, extra);
+      switch (kind) {
+        case 'conclusive': {
+          const extra: Partial<RevocationResult> = { reasons: r.reasons };
+          if (r.validUntil) extra.validUntil = r.validUntil;
+          if (r.revocationTime) extra.revocationTime = r.revocationTime;
+          if (r.revocationReason) extra.revocationReason = r.revocationReason;
+          if (r.warnings) extra.warnings = r.warnings;
+          return done(r.status, extra);
+        }
+        case 'untrustworthy':
+          // Present but untrustworthy: final, whatever the mode.
+          return done('error', { reasons: r.reasons });
+        case 'unreachable':
+          unreachable = true;
+          reasons.push(...r.reasons);
+          continue;
+        case 'absent':
+          reasons.push(...r.reasons);
+          continue;
       }
-      const codes = r.reasons.map((x) => x.code);
-      if (codes.length > 0 && codes.every((c) => UNREACHABLE_CODES.has(c) || NO_SOURCE_CODES.has(c))) {
-        if (codes.some((c) => UNREACHABLE_CODES.has(c))) unreachable = true;
-        reasons.push(...r.reasons);
-        continue;
-      }
-      // Present but untrustworthy: final, whatever the mode.
-      return done('error', { reasons: r.reasons });
     }
 
     if (unreachable && s.tolerates.includes('unreachable')) {

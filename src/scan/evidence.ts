@@ -18,7 +18,7 @@ import { verifyOcspResponse, type OcspVerification } from '../ocsp/verify.ts';
 import { fetchCrl, type FetchCrlOptions, type FetchedCrl } from '../crl/fetch.ts';
 import { parseCrl } from '../crl/parse.ts';
 import type { Certificate } from '../x509/certificate.ts';
-import type { StatusReason } from '../revocation/types.ts';
+import type { StatusReason } from '../core/revocation-vocabulary.ts';
 import { b64, unb64, type HandshakeObservation, type FlightObservation, type ObservationLog } from './observations.ts';
 import type { ScanTarget } from './target.ts';
 import type { ScanSettings } from './context.ts';

@@ -27,7 +27,7 @@ import { isSelfSigned, selfSignedMatch } from '../policy/self-signed.ts';
 import { checkChainRevocation, type ChainRevocationResult } from '../revocation/checker.ts';
 import type { OcspCache } from '../ocsp/cache.ts';
 import type { CrlCache } from '../crl/cache.ts';
-import type { StatusReason } from '../revocation/types.ts';
+import type { StatusReason } from '../core/revocation-vocabulary.ts';
 
 export const TrustReason = {
   PIN_MISMATCH: 'pin-mismatch',

@@ -57,7 +57,9 @@ export interface DistributionPointInfo {
   fullNames: GeneralNameValue[];
   /** Whether the point was given as nameRelativeToCRLIssuer. */
   relativeName: boolean;
-  /** Reason bit mask if present (partitioned CRLs). */
+  /** That relative name, as the DER of a RelativeDistinguishedName (a SET). */
+  relativeNameRdn?: Uint8Array;
+  /** ReasonFlags if present (partitioned CRLs): bit n is reason n ({@link decodeReasonFlags}). */
   reasons?: number;
   /** cRLIssuer present: an indirect CRL. */
   crlIssuer?: GeneralNameValue[];
@@ -461,11 +463,34 @@ export function spkiPublicKeyBits(spkiDer: Uint8Array): Uint8Array {
   return value(spkiDer, bits).subarray(1);
 }
 
-/** Parse a CRLDistributionPoints extension value (RFC 5280 §4.2.1.13). */
+/**
+ * Decode RFC 5280 ReasonFlags (a BIT STRING's content octets) to a mask where
+ * bit n is reason n (bit 0 unused, 1 keyCompromise ... 8 aACompromise).
+ * Undefined when malformed (no unused-bits octet, or more than 7 unused bits),
+ * for the caller to throw its own typed error.
+ */
+export function decodeReasonFlags(content: Uint8Array): number | undefined {
+  if (content.length < 1 || content[0]! > 7) return undefined;
+  let mask = 0;
+  for (let bit = 0; bit <= 8; bit++) {
+    const byte = content[1 + (bit >> 3)];
+    if (byte !== undefined && (byte & (0x80 >> (bit & 7))) !== 0) mask |= 1 << bit;
+  }
+  return mask;
+}
+
+/**
+ * Parse a CRLDistributionPoints extension value (RFC 5280 §4.2.1.13): the one
+ * parser, used for fetching (urls) and for matching a CRL's scope (names,
+ * relative names, reasons). Strict: one SEQUENCE with nothing after it, each
+ * DistributionPoint a SEQUENCE, well-formed ReasonFlags; anything else throws
+ * CW_ERR_CERTIFICATE_PARSE (never a partial list a caller could trust).
+ */
 export function parseDistributionPoints(der: Uint8Array): DistributionPointInfo[] {
   const seq = readTlv(der, 0);
-  if (seq.tag !== TAG.SEQUENCE) throw parseError('malformed cRLDistributionPoints');
+  if (seq.tag !== TAG.SEQUENCE || seq.end !== der.length) throw parseError('malformed cRLDistributionPoints');
   return children(der, seq).map((dp) => {
+    if (dp.tag !== TAG.SEQUENCE) throw parseError('malformed cRLDistributionPoints: a DistributionPoint is not a SEQUENCE');
     const info: DistributionPointInfo = { urls: [], fullNames: [], relativeName: false };
     for (const field of children(der, dp)) {
       if (field.tag === 0xa0) {
@@ -476,11 +501,12 @@ export function parseDistributionPoints(der: Uint8Array): DistributionPointInfo[
           info.urls = info.fullNames.flatMap((n) => (n.type === 'uri' ? [n.value] : []));
         } else if (name.tag === 0xa1) {
           info.relativeName = true;
+          // [1] IMPLICIT RelativeDistinguishedName: the same content under a SET tag.
+          info.relativeNameRdn = Buffer.concat([Buffer.from([TAG.SET]), der.subarray(name.start + 1, name.end)]);
         }
       } else if (field.tag === 0x81) {
-        const bits = value(der, field);
-        let mask = 0;
-        for (let i = 1; i < bits.length && i < 3; i++) mask |= bits[i]! << (8 * (i - 1));
+        const mask = decodeReasonFlags(value(der, field));
+        if (mask === undefined) throw parseError('malformed cRLDistributionPoints: bad ReasonFlags');
         info.reasons = mask;
       } else if (field.tag === 0xa2) {
         info.crlIssuer = children(der, field).map((gn) => parseGeneralName(der, gn));

@@ -12,7 +12,7 @@ import { CrlPublisher } from '../../src/ca/crl-publisher.ts';
 import { encodeRevokedCertificates, type CrlEntrySpec } from '../../src/crl/builder.ts';
 import { parseCrl } from '../../src/crl/parse.ts';
 import { verifyCrlForCertificate } from '../../src/crl/verify.ts';
-import { REVOCATION_REASONS, type RevocationReasonName } from '../../src/revocation/types.ts';
+import { REVOCATION_REASONS, type RevocationReasonName } from '../../src/core/revocation-vocabulary.ts';
 import * as w from '../../src/util/der-write.ts';
 import { OID } from '../../src/x509/oids.ts';
 import { toPem } from '../../src/util/pem.ts';

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOcspResponse } from '../../src/ocsp/builder.ts';
+import { buildTamperedOcspResponse } from '../../src/ocsp/internal/response-encoder.ts';
 import { queryOcsp } from '../../src/ocsp/fetch.ts';
 import { OcspReason } from '../../src/ocsp/reasons.ts';
 import { buildOcspRequest } from '../../src/ocsp/request.ts';
@@ -135,7 +136,7 @@ describe('OpenSSL verifies what we build, and parses what we ask', () => {
   });
 
   test('a flipped signature bit is refused by openssl too', async () => {
-    const der = buildOcspResponse({ issuer: ca.certificate, signer: ca, responses: [{ certificate: good.certificate, status: 'good' }], tamper: { signature: (s) => { s[s.length - 1]! ^= 1; return s; } } });
+    const der = buildTamperedOcspResponse({ issuer: ca.certificate, signer: ca, responses: [{ certificate: good.certificate, status: 'good' }], tamper: { signature: (s) => { s[s.length - 1]! ^= 1; return s; } } });
     const out = await runOpenssl(verifyArgs(tmp.write('bad.der', der), []));
     assert.doesNotMatch(out.stderr + out.stdout, /Response verify OK/);
     assert.match(out.stderr, /Response Verify Failure/i);

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAgent } from '../../src/tls/agent.ts';
-import { buildOcspResponse } from '../../src/ocsp/builder.ts';
+import { buildTamperedOcspResponse } from '../../src/ocsp/internal/response-encoder.ts';
 import { isCertwardenError } from '../../src/errors.ts';
 import type { TestIdentity } from '../helpers/pki.ts';
 import { makeOcspResponder, makeLeaf } from '../helpers/pki.ts';
@@ -31,7 +31,7 @@ after(async () => {
 
 function staple(leaf: TestIdentity, o: { status?: 'good' | 'revoked'; signer?: TestIdentity; serialOf?: TestIdentity; thisUpdate?: Date; nextUpdate?: Date; badSignature?: boolean } = {}): Buffer {
   const t = o.thisUpdate ?? new Date(Date.now() - 60_000);
-  return buildOcspResponse({
+  return buildTamperedOcspResponse({
     issuer: pki.inter.certificate,
     signer: o.signer ?? pki.responder,
     responses: [{ certificate: (o.serialOf ?? leaf).certificate, status: o.status ?? 'good', thisUpdate: t, nextUpdate: o.nextUpdate ?? new Date(t.getTime() + 3_600_000), ...(o.status === 'revoked' ? { revocationTime: new Date(t.getTime() - 1000), reason: 'keyCompromise' as const } : {}) }],

@@ -1,6 +1,6 @@
 /** Shared pieces of the `ocsp` and `crl` commands: issuer selection and text rendering. */
 import { namesEqual } from '../../x509/name.ts';
-import type { StatusReason } from '../../revocation/types.ts';
+import type { StatusReason } from '../../core/revocation-vocabulary.ts';
 import type { Palette } from '../output.ts';
 import { Certificate as Cert } from '../../x509/certificate.ts';
 import { parseAt, parseCommandArgs, parseFormat, parseSecondsMs, readInputFile, requireString } from '../args.ts';

@@ -3,7 +3,7 @@
  * each key falling back to the section it inherits from. Inbound sections
  * drop "staple" from inherited sources: a client cannot staple.
  */
-import type { RevocationSource } from '../../revocation/types.ts';
+import type { RevocationSource } from '../../core/revocation-vocabulary.ts';
 import { readCrlNumberRule } from '../crl-number.ts';
 import { DEFAULTS, LIMITS } from '../defaults.ts';
 import type { RevocationSettings } from '../types.ts';

@@ -16,7 +16,7 @@
  * (skipped), and which could not be reached.
  */
 import { checkChainRevocation, RevocationCheckReason, UNREACHABLE_CODES, type CertificateRevocation, type ChainRevocationResult } from '../../revocation/checker.ts';
-import type { RevocationSource } from '../../revocation/types.ts';
+import type { RevocationSource } from '../../core/revocation-vocabulary.ts';
 import { describeRemainingWindow, insideRemainingWindow } from '../../policy/expiry.ts';
 import type { Check } from '../check.ts';
 import type { ScanContext } from '../context.ts';

@@ -24,6 +24,7 @@ import { checkNameConstraints, NameConstraintBudgetError, parseNameConstraints, 
 import { processPolicies, type PolicySettings } from './policies.ts';
 import { checkCertificate, findingFromError, type Finding, type Profile, type Purpose, type Role } from './profile.ts';
 import { PathReason, type PathRejection } from './reasons.ts';
+import { isMoreSpecific, type Attempt } from './rank.ts';
 
 export { PathReason, type PathRejection, type PathReasonCode } from './reasons.ts';
 export type { Profile, Purpose } from './profile.ts';
@@ -65,12 +66,6 @@ export interface PathValidationResult {
 }
 
 class BudgetExceeded extends Error {}
-
-interface Attempt {
-  rank: number;
-  path: Certificate[];
-  reasons: PathRejection[];
-}
 
 function rejection(code: PathRejection['code'], message: string, cert?: Certificate, index?: number): PathRejection {
   if (!cert) return { code, message };
@@ -154,9 +149,9 @@ class Validator {
       this.budgetHit = true;
     }
     if (found) return found;
-    const best = this.best ?? { rank: 0, path: [leaf], reasons: [rejection(PathReason.NO_PATH_TO_ANCHOR, 'no issuer for the leaf was found among the anchors or intermediates', leaf, 0)] };
+    const best: Attempt = this.best ?? { kind: 'dead-end', path: [leaf], reasons: [rejection(PathReason.NO_PATH_TO_ANCHOR, 'no issuer for the leaf was found among the anchors or intermediates', leaf, 0)] };
     let reasons = best.reasons;
-    if (best.rank < 4) {
+    if (best.kind !== 'anchored') {
       // No anchored path: add what is wrong with the leaf on its own.
       const leafOnly = this.leafFindings(leaf);
       reasons = [...reasons, ...leafOnly];
@@ -165,11 +160,9 @@ class Validator {
     return { trusted: false, path: best.path, reasons: dedupe(reasons) };
   }
 
+  /** Keep the most specific failure (rank.ts) to report if no path is trusted. */
   record(attempt: Attempt): void {
-    const b = this.best;
-    if (!b || attempt.rank > b.rank || (attempt.rank === b.rank && (attempt.rank === 4 ? attempt.reasons.length < b.reasons.length : attempt.path.length > b.path.length))) {
-      this.best = attempt;
-    }
+    if (isMoreSpecific(attempt, this.best)) this.best = attempt;
   }
 
   step(): void {
@@ -209,7 +202,7 @@ class Validator {
     const deadEnd = (): void => {
       const selfSigned = cur.isSelfIssued;
       this.record({
-        rank: selfSigned ? 2 : 1,
+        kind: selfSigned ? 'untrusted-root' : 'dead-end',
         path: chain,
         reasons: [
           selfSigned
@@ -228,17 +221,17 @@ class Validator {
       const sig = this.verified(cur, cand);
       const next = [...chain, cand];
       if (sig !== true) {
-        this.record({ rank: 3, path: next, reasons: [rejection(sig.code, sig.message, cur, index)] });
+        this.record({ kind: 'broken-link', path: next, reasons: [rejection(sig.code, sig.message, cur, index)] });
         continue;
       }
       if (isAnchor) {
         const reasons = this.checkPath(next);
         if (reasons.length === 0) return { trusted: true, path: next, reasons: [], ...(this.policyOut ? { policies: this.policyOut } : {}) };
-        this.record({ rank: 4, path: next, reasons });
+        this.record({ kind: 'anchored', path: next, reasons });
         continue;
       }
       if (!cand.isSelfIssued && this.logicalIntermediates(next) > this.o.maxDepth) {
-        this.record({ rank: 3, path: next, reasons: [rejection(PathReason.MAX_DEPTH_EXCEEDED, `more than ${this.o.maxDepth} intermediates would be needed`, cand, index + 1)] });
+        this.record({ kind: 'broken-link', path: next, reasons: [rejection(PathReason.MAX_DEPTH_EXCEEDED, `more than ${this.o.maxDepth} intermediates would be needed`, cand, index + 1)] });
         continue;
       }
       if (next.length > 2 * this.o.maxDepth + 4) continue;

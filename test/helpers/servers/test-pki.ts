@@ -11,7 +11,7 @@
  * and leaves last.
  */
 import { startDemoResponder, type DemoResponder } from '../../../src/demo/responder.ts';
-import { buildOcspResponse, type OcspTamper } from '../../../src/ocsp/builder.ts';
+import { buildTamperedOcspResponse, type OcspTamper } from '../../../src/ocsp/internal/response-encoder.ts';
 import type { Certificate } from '../../../src/x509/certificate.ts';
 import { keyPem, makeIntermediate, makeLeaf, makeOcspResponder, makeRoot, type TestIdentity } from '../pki.ts';
 
@@ -89,7 +89,7 @@ export async function startTestPki(label = 'certwarden Integration'): Promise<Te
     },
     revoke: (leaf) => revoked.add(leaf.serialHex),
     staple: (leaf, o = {}) =>
-      buildOcspResponse({
+      buildTamperedOcspResponse({
         issuer: intermediate.certificate,
         signer: o.signer ?? interResponder,
         ...(o.signer && !o.signer.certificate.equals(intermediate.certificate) ? { includeSignerCert: true } : {}),
