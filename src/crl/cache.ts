@@ -196,14 +196,20 @@ const MALFORMED_ANSWER_CODES: ReadonlySet<string> = new Set([ErrorCode.CRL_PARSE
 
 /**
  * Why a distribution point gave no CRL. A body that arrived and does not parse
- * is `crl-malformed` (present but invalid, like OCSP's `ocsp-malformed`);
- * only transport failures (refused, timeout, HTTP status, size cap, refused
- * URL) are `crl-fetch-failed`, the one CRL code soft-fail may tolerate.
+ * is `crl-malformed` (present but invalid, like OCSP's `ocsp-malformed`); one
+ * over the size cap is `crl-too-large`, and a fetch certwarden itself refused
+ * (a URL it does not fetch, a spent per-target budget) is `crl-fetch-refused`,
+ * as OCSP's too-large and unsupported-url answers are untrustworthy. Only
+ * transport failures (refused connection, timeout, HTTP status, aborted) are
+ * `crl-fetch-failed`, the one CRL code soft-fail may tolerate.
  */
 function fetchFailure(url: string, cause: unknown): { code: string; message: string } {
   const code = isCertwardenError(cause) ? cause.code : 'unknown';
   const message = `${url}: ${(cause as Error)?.message ?? String(cause)} (${code})`;
-  return { code: MALFORMED_ANSWER_CODES.has(code) ? CRL_REASON.malformed : CRL_REASON.fetchFailed, message };
+  if (MALFORMED_ANSWER_CODES.has(code)) return { code: CRL_REASON.malformed, message };
+  if (code === ErrorCode.FETCH_TOO_LARGE) return { code: CRL_REASON.tooLarge, message };
+  if (code === ErrorCode.FETCH_UNSUPPORTED) return { code: CRL_REASON.fetchRefused, message };
+  return { code: CRL_REASON.fetchFailed, message };
 }
 
 /**

@@ -69,8 +69,12 @@ export const CRL_REASON = {
   reasonsIncomplete: 'crl-reasons-incomplete',
   /** The certificate could not be read (e.g. malformed basicConstraints or CRLDP). */
   certificateMalformed: 'crl-certificate-malformed',
-  /** Fetching the CRL failed (network error, HTTP status, timeout, size cap, refused URL). */
+  /** Fetching the CRL failed in transport (network error, HTTP status, timeout, aborted): the only code soft-fail may tolerate. */
   fetchFailed: 'crl-fetch-failed',
+  /** An answer arrived but is larger than the policy's cap: present, not unreachable (as OCSP's ocsp-fetch-too-large). */
+  tooLarge: 'crl-too-large',
+  /** The fetch was refused by certwarden itself (a URL it does not fetch, or a per-target budget spent): not unreachable either. */
+  fetchRefused: 'crl-fetch-refused',
   /** The certificate names no http(s) CRL distribution point. */
   noDistributionPoint: 'crl-no-distribution-point',
   /** A bug: please report. */

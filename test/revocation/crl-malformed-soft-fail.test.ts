@@ -27,6 +27,7 @@ const bodies: Record<string, () => Buffer | string> = {
   '/good.crl': () => buildCrl({ issuer: inter, thisUpdate: new Date(Date.now() - HOUR), nextUpdate: new Date(Date.now() + HOUR) }),
   '/html.crl': () => '<html><body>maintenance</body></html>',
   '/truncated.crl': () => Buffer.from([0x30, 0x82, 0x01, 0x00, 0x30]),
+  '/huge.crl': () => Buffer.alloc(64 * 1024, 0x30),
   '/pem.crl': () => `-----BEGIN X509 CRL-----\n${bodies['/good.crl']!().toString('base64')}\n-----END X509 CRL-----\n`,
 };
 
@@ -46,7 +47,7 @@ before(async () => {
 after(() => new Promise<void>((r) => server.close(() => r())));
 
 function policyFor(mode: 'soft-fail' | 'hard-fail') {
-  return loadPolicy({ version: 1, trust: { cas: [root.certificate.toPem()] }, revocation: { mode, check: 'leaf', sources: ['crl'] } }, { baseDir: process.cwd() });
+  return loadPolicy({ version: 1, trust: { cas: [root.certificate.toPem()] }, revocation: { mode, check: 'leaf', sources: ['crl'], 'max-response-bytes': { crl: 16 * 1024 } } }, { baseDir: process.cwd() });
 }
 
 describe('a CRL answer that arrived but is not a CRL', () => {
@@ -61,6 +62,17 @@ describe('a CRL answer that arrived but is not a CRL', () => {
         assert.deepEqual(r.certificates[0]!.reasons.map((x) => x.code), ['crl-malformed']);
       });
     }
+  }
+
+  // Regression (seams review): a CRL over the size cap was crl-fetch-failed, "unreachable", so soft-fail admitted it; OCSP already refused too-large answers.
+  for (const mode of ['soft-fail', 'hard-fail'] as const) {
+    test(`a CRL over the policy's size cap is rejected under ${mode} as crl-too-large, not admitted as unreachable`, async () => {
+      const l = makeLeaf(inter, 'x.test', { crlUrls: [`${base}/huge.crl`] });
+      const r = await checkChainRevocation([l.certificate, inter.certificate], { settings: resolveDestination(policyFor(mode), 'x.test').revocation });
+      assert.equal(r.accepted, false);
+      assert.equal(r.softFailed, false);
+      assert.deepEqual(r.certificates[0]!.reasons.map((x) => x.code), ['crl-too-large']);
+    });
   }
 
   test('evaluateTrust under soft-fail: an HTML body at the distribution point is untrusted', async () => {
