@@ -7,7 +7,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 
 export const DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'caddy', 'envoy', 'aws-elb', 'code'] as const;
 export type DialectName = (typeof DIALECTS)[number];
-export const SUPPORTED_DIALECTS = ['nginx', 'apache', 'haproxy'] as const;
+export const SUPPORTED_DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat'] as const;
 export type Dialect = (typeof SUPPORTED_DIALECTS)[number];
 
 export function isSupported(d: DialectName): d is Dialect {
@@ -34,6 +34,8 @@ const MARKERS: Readonly<Record<Dialect, readonly RegExp[]>> = {
     // Apache's Include has no trailing `;` (nginx's does), and is capitalised by convention.
     /^\s*Include(Optional)?\s+[^;\n]+$/m,
   ],
+  // Tomcat's server.xml elements; JVM option files are recognised by name only.
+  tomcat: [/^\s*<(Server|Service|Connector|SSLHostConfig|Engine)\b/m, /<Connector\b[^>]*\bport\s*=/],
   haproxy: [/^\s*(frontend|backend|listen|defaults|global)(\s|$)/m, /^\s*(bind|server|default_backend|use_backend|mode|balance|timeout)\s/m],
 };
 
@@ -41,6 +43,7 @@ const MARKERS: Readonly<Record<Dialect, readonly RegExp[]>> = {
 export function detectDialect(path: string, text: string): Dialect | undefined {
   const name = path.toLowerCase().split('/').pop() ?? '';
   if (name === '.htaccess' || name === 'httpd.conf' || name === 'apache2.conf' || name.endsWith('.htaccess')) return 'apache';
+  if (name === 'server.xml' || name === 'setenv.sh' || name === 'catalina.sh' || name === 'java.security' || name.endsWith('.security')) return 'tomcat';
   if (name === 'haproxy.cfg' || name.endsWith('.cfg')) return 'haproxy';
   if (name === 'nginx.conf' || /\.(subdomain|subfolder)\.conf\.sample$/.test(name)) return 'nginx';
   let best: Dialect | undefined;

@@ -14,6 +14,7 @@ import { globFiles, globToRegExp, hasGlob } from './config/glob.ts';
 import { parseCrtList, parseHaproxy } from './config/haproxy.ts';
 import { MAX_CONFIG_FILE_BYTES, parseError, walk, type Directive, type ParsedFile } from './config/model.ts';
 import { isNginxDump, parseNginx, splitNginxDump } from './config/nginx.ts';
+import { parseTomcat } from './config/tomcat.ts';
 
 /** Nested includes followed at most: Apache stops at 128; real trees stay under 5, and a cycle is caught before this. */
 export const MAX_INCLUDE_DEPTH = 32;
@@ -59,6 +60,7 @@ interface Candidate {
 function parseAs(dialect: Dialect, text: string, display: string): Directive[] {
   if (dialect === 'nginx') return parseNginx(text, display);
   if (dialect === 'apache') return parseApache(text, display);
+  if (dialect === 'tomcat') return parseTomcat(text, display);
   return parseHaproxy(text, display);
 }
 
@@ -84,7 +86,7 @@ function walkFolder(dir: string, display: string, input: Candidate['input'], out
 }
 
 /** The main file whose folder is the include root of every file below it: nginx's conf prefix, Apache's default ServerRoot. */
-const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [] };
+const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [], tomcat: [] };
 
 /**
  * Where relative includes and paths of a file resolve from. nginx resolves
@@ -137,6 +139,9 @@ class Loader {
       const isInclude = (dialect === 'nginx' && d.key === 'include') || (dialect === 'apache' && (d.key === 'include' || d.key === 'includeoptional'));
       if (isInclude && d.args[0] !== undefined) {
         this.include(dialect, d, d.args[0], dialect === 'apache' ? serverRoot : ctx, chain, dialect === 'apache' && d.key === 'includeoptional');
+      } else if (dialect === 'tomcat' && d.key === 'java.security.properties' && d.args[0]) {
+        // `-Djava.security.properties==FILE` replaces java.security instead of adding to it; both name a properties file.
+        this.include('tomcat', d, d.args[0].replace(/^=/, ''), ctx, chain, false, false, 'properties');
       } else if (dialect === 'haproxy' && d.key === 'bind') {
         const i = d.args.indexOf('crt-list');
         if (i >= 0 && d.args[i + 1]) this.include('haproxy', d, d.args[i + 1]!, ctx, chain, false, true);
@@ -144,7 +149,7 @@ class Loader {
     }
   }
 
-  include(dialect: Dialect, d: Directive, arg: string, ctx: { baseDir: string; displayBase: string }, chain: string[], optional: boolean, crtList = false): void {
+  include(dialect: Dialect, d: Directive, arg: string, ctx: { baseDir: string; displayBase: string }, chain: string[], optional: boolean, crtList = false, tomcatKind?: 'properties'): void {
     if (chain.length >= MAX_INCLUDE_DEPTH) {
       d.includeProblem = `includes nested deeper than ${MAX_INCLUDE_DEPTH}`;
       return;
@@ -167,7 +172,7 @@ class Loader {
       const shown = hasGlob(arg) ? join(dirname(display), relative(dirname(target), p)) : display;
       try {
         const file = this.virtual.get(p) ?? { path: p, display: shown, text: this.read(p, shown), directives: [] };
-        const list = crtList ? parseCrtList(file.text, file.display) : parseAs(dialect, file.text, file.display);
+        const list = crtList ? parseCrtList(file.text, file.display) : tomcatKind ? parseTomcat(file.text, file.display, tomcatKind) : parseAs(dialect, file.text, file.display);
         if (!crtList) this.resolveIncludes(dialect, list, ctx, [...chain, p]);
         included.push(...list);
       } catch (err) {

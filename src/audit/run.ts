@@ -16,7 +16,8 @@ import { AUDIT_REPORT_VERSION, auditStatus, summarizeAudit, type AuditFinding, t
 import { apacheTarget, apacheUnits, arg as apacheArg, lookup as apacheLookup, type ApacheUnit } from './rules/apache/unit.ts';
 import { haproxyTarget, haproxyUnits, option, serverOption, tlsBinds, tlsServers, type HaproxyUnit } from './rules/haproxy/unit.ts';
 import { lookup as nginxLookup, nginxTarget, nginxUnits, TLS_SCHEMES, type NginxUnit } from './rules/nginx/unit.ts';
-import { APACHE_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TRUST_RULES } from './rules/registry.ts';
+import { APACHE_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
+import { clientVerification, hostAt, hostAttr, tomcatTarget, tomcatUnits, type TomcatUnit } from './rules/tomcat/unit.ts';
 import type { AuditContext, CaReference, Edit, Rule, RuleSpec } from './rules/rule.ts';
 import { trustUnit } from './rules/trust/unit.ts';
 import { TrustStoreReader } from './trust-store.ts';
@@ -77,6 +78,20 @@ function haproxyRefs(u: HaproxyUnit): CaReference[] {
   return dedupe(out);
 }
 
+function tomcatRefs(u: TomcatUnit): CaReference[] {
+  if (u.kind !== 'host') return [];
+  const v = clientVerification(u);
+  if (v === 'none' || v === 'optionalNoCA') return [];
+  const at = hostAt(u);
+  const store = hostAttr(u, 'truststoreFile');
+  const type = hostAttr(u, 'truststoreType');
+  const password = hostAttr(u, 'truststorePassword', 'truststorePass');
+  const out = [...ref(u.config, 'client', at, hostAttr(u, 'caCertificateFile')), ...ref(u.config, 'client', at, hostAttr(u, 'caCertificatePath'))];
+  // Tomcat resolves relative store paths against CATALINA_BASE: the folder above conf/.
+  if (store) out.push({ role: 'client', value: store, path: isAbsolute(store) ? store : join(u.config.baseDir, '..', store), at, keystore: { ...(type ? { type } : {}), ...(password !== undefined ? { password } : {}) } });
+  return out;
+}
+
 function dedupe(refs: CaReference[]): CaReference[] {
   const seen = new Set<string>();
   return refs.filter((r) => {
@@ -133,6 +148,15 @@ export function runAudit(options: AuditOptions): AuditRun {
         runRules(TRUST_RULES, trustUnit(apacheRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
       }
+    } else if (config.dialect === 'tomcat') {
+      const units = tomcatUnits(config);
+      for (const u of units) {
+        const o = fresh(tomcatTarget(u), u.kind === 'host' ? (u.host ?? u.connector) : undefined);
+        runRules(TOMCAT_RULES, u, ctx, o);
+        runRules(TRUST_RULES, trustUnit(tomcatRefs(u), reader, policy), ctx, o);
+        outcomes.push(o);
+      }
+      if (units.length === 0) outcomes.push(fresh(config.file.display, undefined));
     } else {
       const units = haproxyUnits(config, lines);
       for (const u of units) {

@@ -5,14 +5,23 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { runAudit } from '../../src/audit/run.ts';
-import { ALL_RULES, APACHE_RULES, HAPROXY_RULES, NGINX_RULES } from '../../src/audit/rules/registry.ts';
+import { ALL_RULES, APACHE_RULES, HAPROXY_RULES, NGINX_RULES, TOMCAT_RULES } from '../../src/audit/rules/registry.ts';
 import type { Dialect } from '../../src/audit/dialects.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const EXT: Record<Dialect, string> = { nginx: 'conf', apache: 'conf', haproxy: 'cfg' };
+const EXT: Record<Dialect, string> = { nginx: 'conf', apache: 'conf', haproxy: 'cfg', tomcat: 'xml' };
+
+/** A fixture is `<name>.<ext>`; dialects whose rules read several files (Tomcat: server.xml and bin/setenv.sh) may use `<name>.<other ext>` or a folder `<name>/`. */
+function fixture(dialect: Dialect, name: string): string {
+  const dir = join(FIXTURES, dialect);
+  const preferred = join(dir, `${name}.${EXT[dialect]}`);
+  if (existsSync(preferred) || !existsSync(dir)) return preferred;
+  const other = readdirSync(dir).find((n) => n === name || (n.startsWith(`${name}.`) && !n.slice(name.length + 1).includes('.')));
+  return other ? join(dir, other) : preferred;
+}
 
 function ids(file: string, dialect: Dialect): string[] {
   const { report } = runAudit({ paths: [file], dialect });
@@ -20,15 +29,15 @@ function ids(file: string, dialect: Dialect): string[] {
 }
 
 describe('audit rules fire on their fixture and stay silent on the _fp one', () => {
-  for (const [dialect, rules] of [['nginx', NGINX_RULES], ['apache', APACHE_RULES], ['haproxy', HAPROXY_RULES]] as const) {
+  for (const [dialect, rules] of [['nginx', NGINX_RULES], ['apache', APACHE_RULES], ['haproxy', HAPROXY_RULES], ['tomcat', TOMCAT_RULES]] as const) {
     for (const rule of rules) {
-      const fires = join(FIXTURES, dialect, `${rule.id}.${EXT[dialect]}`);
-      const silent = join(FIXTURES, dialect, `${rule.id}_fp.${EXT[dialect]}`);
-      test(`${rule.id} fires on ${rule.id}.${EXT[dialect]}`, () => {
+      const fires = fixture(dialect, rule.id);
+      const silent = fixture(dialect, `${rule.id}_fp`);
+      test(`${rule.id} fires on ${basename(fires)}`, () => {
         assert.ok(existsSync(fires), `missing fixture ${fires}`);
         assert.ok(ids(fires, dialect).includes(rule.id), `${rule.id} did not fire`);
       });
-      test(`${rule.id} is silent on ${rule.id}_fp.${EXT[dialect]}`, () => {
+      test(`${rule.id} is silent on ${basename(silent)}`, () => {
         assert.ok(existsSync(silent), `missing fixture ${silent}`);
         assert.ok(!ids(silent, dialect).includes(rule.id), `${rule.id} fired on a false-positive fixture`);
       });
