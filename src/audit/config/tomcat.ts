@@ -45,8 +45,12 @@ export function parseTomcatXml(text: string, file: string): Directive[] {
   };
   parser.on('error', (err) => fail(err.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '')));
   parser.on('doctype', () => fail('a DOCTYPE is not accepted (no DTD, no entity expansion)'));
-  parser.on('opentagstart', () => {
-    startLine = parser.line;
+  // saxes reports the tag's name once the character after it is read (a newline moves the line on): the `<` decides.
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  parser.on('opentagstart', (tag) => {
+    const at = text.lastIndexOf(`<${tag.name}`, parser.position);
+    startLine = at < 0 ? parser.line : lineOf(lineStarts, at);
   });
   parser.on('opentag', (tag) => {
     if (++count > MAX_XML_ELEMENTS) return fail(`more than ${MAX_XML_ELEMENTS} elements`);
@@ -72,6 +76,18 @@ export function parseTomcatXml(text: string, file: string): Directive[] {
   }
   if (failure) throw parseError(file, failure.line, failure.message);
   return root;
+}
+
+/** 1-based line of a character offset, by binary search over the offsets lines start at. */
+function lineOf(lineStarts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
 }
 
 /** Text fed to saxes at a time, so that the first error stops the parse early. */
@@ -110,15 +126,28 @@ function stripShellComment(line: string): string {
   return line;
 }
 
+function endsWithOddBackslashes(line: string): boolean {
+  let n = 0;
+  for (let i = line.length - 1; i >= 0 && line[i] === '\\'; i--) n++;
+  return n % 2 === 1;
+}
+
 /** Java Security property files (java.util.Properties syntax): `key=value`, `key: value` or `key value`, `#`/`!` comments, `\` continues. */
 export function parseSecurityProperties(text: string, file: string): Directive[] {
   const out: Directive[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const start = i;
-    let line = lines[i]!.replace(/\r$/, '').trimStart();
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!.replace(/\r$/, '').trimStart();
+    let part = lines[i]!.replace(/\r$/, '').trimStart();
+    if (part === '' || part.startsWith('#') || part.startsWith('!')) continue;
+    // Each physical line is looked at once (a long run of continuations stays linear).
+    const parts: string[] = [];
+    while (endsWithOddBackslashes(part) && i + 1 < lines.length) {
+      parts.push(part.slice(0, -1));
+      part = lines[++i]!.replace(/\r$/, '').trimStart();
+    }
+    parts.push(part);
+    const line = parts.join('');
     const m = /^((?:\\.|[^=:\s\\])+)\s*(?:[=:]\s*|\s+|$)(.*)$/.exec(line);
     if (!m) throw parseError(file, start + 1, 'not a property line');
     const key = m[1]!.replace(/\\(.)/g, '$1');
