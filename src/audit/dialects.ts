@@ -4,10 +4,11 @@
  * this table, a parser under config/ and a rules folder under rules/.
  */
 import { CertwardenError, ErrorCode } from '../errors.ts';
+import { codeLanguage } from './config/code/index.ts';
 
 export const DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'caddy', 'envoy', 'aws-elb', 'code'] as const;
 export type DialectName = (typeof DIALECTS)[number];
-export const SUPPORTED_DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat'] as const;
+export const SUPPORTED_DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'code'] as const;
 export type Dialect = (typeof SUPPORTED_DIALECTS)[number];
 
 export function isSupported(d: DialectName): d is Dialect {
@@ -36,6 +37,8 @@ const MARKERS: Readonly<Record<Dialect, readonly RegExp[]>> = {
   ],
   // Tomcat's server.xml elements; JVM option files are recognised by name only.
   tomcat: [/^\s*<(Server|Service|Connector|SSLHostConfig|Engine)\b/m, /<Connector\b[^>]*\bport\s*=/],
+  // Source and deployment files are recognised by name only (src/audit/config/code/index.ts).
+  code: [],
   haproxy: [/^\s*(frontend|backend|listen|defaults|global)(\s|$)/m, /^\s*(bind|server|default_backend|use_backend|mode|balance|timeout)\s/m],
 };
 
@@ -45,6 +48,7 @@ export function detectDialect(path: string, text: string): Dialect | undefined {
   if (name === '.htaccess' || name === 'httpd.conf' || name === 'apache2.conf' || name.endsWith('.htaccess')) return 'apache';
   if (name === 'server.xml' || name === 'setenv.sh' || name === 'catalina.sh' || name === 'java.security' || name.endsWith('.security')) return 'tomcat';
   if (name === 'haproxy.cfg' || name.endsWith('.cfg')) return 'haproxy';
+  if (codeLanguage(name)) return 'code';
   if (name === 'nginx.conf' || /\.(subdomain|subfolder)\.conf\.sample$/.test(name)) return 'nginx';
   let best: Dialect | undefined;
   let bestScore = 0;

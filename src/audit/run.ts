@@ -16,7 +16,8 @@ import { AUDIT_REPORT_VERSION, auditStatus, summarizeAudit, type AuditFinding, t
 import { apacheTarget, apacheUnits, arg as apacheArg, lookup as apacheLookup, type ApacheUnit } from './rules/apache/unit.ts';
 import { haproxyTarget, haproxyUnits, option, serverOption, tlsBinds, tlsServers, type HaproxyUnit } from './rules/haproxy/unit.ts';
 import { lookup as nginxLookup, nginxTarget, nginxUnits, TLS_SCHEMES, type NginxUnit } from './rules/nginx/unit.ts';
-import { APACHE_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
+import { APACHE_RULES, CODE_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
+import { codeUnit } from './rules/code/unit.ts';
 import { clientVerification, hostAt, hostAttr, tomcatTarget, tomcatUnits, type TomcatUnit } from './rules/tomcat/unit.ts';
 import type { AuditContext, CaReference, Edit, Rule, RuleSpec } from './rules/rule.ts';
 import { trustUnit } from './rules/trust/unit.ts';
@@ -148,6 +149,10 @@ export function runAudit(options: AuditOptions): AuditRun {
         runRules(TRUST_RULES, trustUnit(apacheRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
       }
+    } else if (config.dialect === 'code') {
+      const o = fresh(config.file.display, undefined);
+      runRules(CODE_RULES, codeUnit(config), ctx, o);
+      outcomes.push(o);
     } else if (config.dialect === 'tomcat') {
       const units = tomcatUnits(config);
       for (const u of units) {

@@ -3,16 +3,20 @@
  * must fire the rule, <rule-id>_fp.conf must not. The registry is checked
  * against the fixtures so a rule cannot be added without both.
  */
-import { test, describe } from 'node:test';
+import { after, test, describe } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runAudit } from '../../src/audit/run.ts';
-import { ALL_RULES, APACHE_RULES, HAPROXY_RULES, NGINX_RULES, TOMCAT_RULES } from '../../src/audit/rules/registry.ts';
+import { ALL_RULES, APACHE_RULES, CODE_RULES, HAPROXY_RULES, NGINX_RULES, TOMCAT_RULES } from '../../src/audit/rules/registry.ts';
 import type { Dialect } from '../../src/audit/dialects.ts';
+import { loadPolicy } from '../../src/policy/load.ts';
+import type { Policy } from '../../src/policy/types.ts';
+import { makeRoot, tempDir } from '../helpers/pki.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const EXT: Record<Dialect, string> = { nginx: 'conf', apache: 'conf', haproxy: 'cfg', tomcat: 'xml' };
+const EXT: Record<Dialect, string> = { nginx: 'conf', apache: 'conf', haproxy: 'cfg', tomcat: 'xml', code: 'ts' };
 
 /** A fixture is `<name>.<ext>`; dialects whose rules read several files (Tomcat: server.xml and bin/setenv.sh) may use `<name>.<other ext>` or a folder `<name>/`. */
 function fixture(dialect: Dialect, name: string): string {
@@ -23,21 +27,35 @@ function fixture(dialect: Dialect, name: string): string {
   return other ? join(dir, other) : preferred;
 }
 
+/** A policy that trusts only the organisation's CA (`system: false`): code-client-default-trust judges against it. */
+let internal: Policy | undefined;
+const tmp = tempDir('certwarden-audit-rules-');
+after(() => tmp.cleanup());
+function internalPolicy(): Policy {
+  if (!internal) {
+    tmp.write('org.pem', makeRoot('CN=Org Root').certificate.toPem());
+    internal = loadPolicy(tmp.write('policy.yaml', 'version: 1\ntrust:\n  cas: [org.pem]\n  system: false\n'));
+  }
+  return internal;
+}
+const hasPython = spawnSync('python3', ['-c', ''], { stdio: 'ignore' }).status === 0;
+
 function ids(file: string, dialect: Dialect): string[] {
-  const { report } = runAudit({ paths: [file], dialect });
+  const { report } = runAudit({ paths: [file], dialect, ...(dialect === 'code' ? { policy: internalPolicy() } : {}) });
   return report.results.flatMap((r) => Object.values(r.requirements).flatMap((q) => q.findings.map((f) => f.id)));
 }
 
 describe('audit rules fire on their fixture and stay silent on the _fp one', () => {
-  for (const [dialect, rules] of [['nginx', NGINX_RULES], ['apache', APACHE_RULES], ['haproxy', HAPROXY_RULES], ['tomcat', TOMCAT_RULES]] as const) {
+  for (const [dialect, rules] of [['nginx', NGINX_RULES], ['apache', APACHE_RULES], ['haproxy', HAPROXY_RULES], ['tomcat', TOMCAT_RULES], ['code', CODE_RULES]] as const) {
     for (const rule of rules) {
       const fires = fixture(dialect, rule.id);
       const silent = fixture(dialect, `${rule.id}_fp`);
-      test(`${rule.id} fires on ${basename(fires)}`, () => {
+      const skip = !hasPython && (fires.endsWith('.py') || silent.endsWith('.py')) ? 'python3 not installed' : false;
+      test(`${rule.id} fires on ${basename(fires)}`, { skip }, () => {
         assert.ok(existsSync(fires), `missing fixture ${fires}`);
         assert.ok(ids(fires, dialect).includes(rule.id), `${rule.id} did not fire`);
       });
-      test(`${rule.id} is silent on ${basename(silent)}`, () => {
+      test(`${rule.id} is silent on ${basename(silent)}`, { skip }, () => {
         assert.ok(existsSync(silent), `missing fixture ${silent}`);
         assert.ok(!ids(silent, dialect).includes(rule.id), `${rule.id} fired on a false-positive fixture`);
       });
