@@ -8,7 +8,7 @@ import { codeLanguage } from './config/code/index.ts';
 
 export const DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'caddy', 'envoy', 'aws-elb', 'code'] as const;
 export type DialectName = (typeof DIALECTS)[number];
-export const SUPPORTED_DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'code'] as const;
+export const SUPPORTED_DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'code', 'envoy'] as const;
 export type Dialect = (typeof SUPPORTED_DIALECTS)[number];
 
 export function isSupported(d: DialectName): d is Dialect {
@@ -39,8 +39,13 @@ const MARKERS: Readonly<Record<Dialect, readonly RegExp[]>> = {
   tomcat: [/^\s*<(Server|Service|Connector|SSLHostConfig|Engine)\b/m, /<Connector\b[^>]*\bport\s*=/],
   // Source and deployment files are recognised by name only (src/audit/config/code/index.ts).
   code: [],
+  // Envoy YAML/JSON is recognised by content (before code: both are .yaml).
+  envoy: [],
   haproxy: [/^\s*(frontend|backend|listen|defaults|global)(\s|$)/m, /^\s*(bind|server|default_backend|use_backend|mode|balance|timeout)\s/m],
 };
+
+/** An Envoy bootstrap or discovery file: its top-level resources or its TLS transport socket types. */
+const ENVOY_MARKER = /^\s*"?static_resources"?\s*:|envoy\.extensions\.transport_sockets\.tls\.v3\.|^\s*"?resources"?\s*:[\s\S]*envoy\.config\.(listener|cluster)\.v3\./m;
 
 /** The dialect a file is in, from its name and then its content; undefined when nothing matches. */
 export function detectDialect(path: string, text: string): Dialect | undefined {
@@ -48,6 +53,7 @@ export function detectDialect(path: string, text: string): Dialect | undefined {
   if (name === '.htaccess' || name === 'httpd.conf' || name === 'apache2.conf' || name.endsWith('.htaccess')) return 'apache';
   if (name === 'server.xml' || name === 'setenv.sh' || name === 'catalina.sh' || name === 'java.security' || name.endsWith('.security')) return 'tomcat';
   if (name === 'haproxy.cfg' || name.endsWith('.cfg')) return 'haproxy';
+  if (/\.(ya?ml|json)$/.test(name) && ENVOY_MARKER.test(text)) return 'envoy';
   if (codeLanguage(name)) return 'code';
   if (name === 'nginx.conf' || /\.(subdomain|subfolder)\.conf\.sample$/.test(name)) return 'nginx';
   let best: Dialect | undefined;

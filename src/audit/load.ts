@@ -16,6 +16,7 @@ import { MAX_CONFIG_FILE_BYTES, parseError, walk, type Directive, type ParsedFil
 import { isNginxDump, parseNginx, splitNginxDump } from './config/nginx.ts';
 import { parseTomcat } from './config/tomcat.ts';
 import { codeLanguage, parseCode } from './config/code/index.ts';
+import { parseStructured } from './config/structured.ts';
 
 /** Nested includes followed at most: Apache stops at 128; real trees stay under 5, and a cycle is caught before this. */
 export const MAX_INCLUDE_DEPTH = 32;
@@ -63,6 +64,7 @@ function parseAs(dialect: Dialect, text: string, display: string): Directive[] {
   if (dialect === 'apache') return parseApache(text, display);
   if (dialect === 'tomcat') return parseTomcat(text, display);
   if (dialect === 'code') return parseCode(text, display);
+  if (dialect === 'envoy') return parseStructured(text, display);
   return parseHaproxy(text, display);
 }
 
@@ -72,7 +74,10 @@ const SKIP_NAMES = /^(LICENSE|COPYING|NOTICE|README)(\..*)?$|\.(md|txt|pem|crt|k
 /** Folders a `--dialect code` walk never enters: dependencies and build output are not the project's code. */
 const CODE_SKIP_DIRS = new Set(['node_modules', '.git', 'vendor', 'dist', 'build', '__pycache__', '.venv', 'venv', 'target']);
 
-function walkFolder(dir: string, display: string, input: Candidate['input'], out: Candidate[], code = false): void {
+/** Names a walk with `--dialect` of a YAML/JSON dialect reads. */
+const STRUCTURED_NAMES = /\.(ya?ml|json)$/i;
+
+function walkFolder(dir: string, display: string, input: Candidate['input'], out: Candidate[], code = false, structured = false): void {
   let names: string[];
   try {
     names = readdirSync(dir).sort();
@@ -85,14 +90,14 @@ function walkFolder(dir: string, display: string, input: Candidate['input'], out
     const st = lstatSync(p);
     // Symbolic links are not followed in a walk: a link to a parent folder is a cycle.
     if (st.isDirectory()) {
-      if (!(code && CODE_SKIP_DIRS.has(name))) walkFolder(p, join(display, name), input, out, code);
-    } else if (st.isFile() && (code ? codeLanguage(name) !== undefined : !SKIP_NAMES.test(name))) out.push({ path: p, display: join(display, name), input });
+      if (!(code && CODE_SKIP_DIRS.has(name))) walkFolder(p, join(display, name), input, out, code, structured);
+    } else if (st.isFile() && (code ? codeLanguage(name) !== undefined : structured ? STRUCTURED_NAMES.test(name) : !SKIP_NAMES.test(name))) out.push({ path: p, display: join(display, name), input });
     if (out.length > MAX_FILES) throw new CertwardenError(ErrorCode.USAGE, `more than ${MAX_FILES} files under ${input.path}; audit a smaller folder`);
   }
 }
 
 /** The main file whose folder is the include root of every file below it: nginx's conf prefix, Apache's default ServerRoot. */
-const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [], tomcat: [], code: [] };
+const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [], tomcat: [], code: [], envoy: [] };
 
 /**
  * Where relative includes and paths of a file resolve from. nginx resolves
@@ -208,7 +213,7 @@ export function loadInputs(paths: readonly string[], options: LoadOptions = {}):
     } catch (cause) {
       throw new CertwardenError(ErrorCode.IO, `cannot read ${given}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
     }
-    if (st.isDirectory()) walkFolder(given, given, { path: given, isDir: true }, candidates, options.dialect === 'code');
+    if (st.isDirectory()) walkFolder(given, given, { path: given, isDir: true }, candidates, options.dialect === 'code', options.dialect === 'envoy');
     else candidates.push({ path: given, display: given, input: { path: given, isDir: false } });
   }
   const configs: LoadedConfig[] = [];

@@ -16,8 +16,10 @@ import { AUDIT_REPORT_VERSION, auditStatus, summarizeAudit, type AuditFinding, t
 import { apacheTarget, apacheUnits, arg as apacheArg, lookup as apacheLookup, type ApacheUnit } from './rules/apache/unit.ts';
 import { haproxyTarget, haproxyUnits, option, serverOption, tlsBinds, tlsServers, type HaproxyUnit } from './rules/haproxy/unit.ts';
 import { lookup as nginxLookup, nginxTarget, nginxUnits, TLS_SCHEMES, type NginxUnit } from './rules/nginx/unit.ts';
-import { APACHE_RULES, CODE_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
+import { APACHE_RULES, CODE_RULES, ENVOY_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
 import { codeUnit } from './rules/code/unit.ts';
+import { envoyTarget, envoyUnits, validation, type EnvoyUnit } from './rules/envoy/unit.ts';
+import { value as structuredValue } from './config/structured.ts';
 import { clientVerification, hostAt, hostAttr, tomcatTarget, tomcatUnits, type TomcatUnit } from './rules/tomcat/unit.ts';
 import type { AuditContext, CaReference, Edit, Rule, RuleSpec } from './rules/rule.ts';
 import { trustUnit } from './rules/trust/unit.ts';
@@ -93,6 +95,12 @@ function tomcatRefs(u: TomcatUnit): CaReference[] {
   return out;
 }
 
+function envoyRefs(u: EnvoyUnit): CaReference[] {
+  const v = validation(u)?.static;
+  const file = structuredValue(v, 'trusted_ca.filename');
+  return ref(u.config, u.side === 'downstream' ? 'client' : 'upstream', v, file);
+}
+
 function dedupe(refs: CaReference[]): CaReference[] {
   const seen = new Set<string>();
   return refs.filter((r) => {
@@ -149,6 +157,15 @@ export function runAudit(options: AuditOptions): AuditRun {
         runRules(TRUST_RULES, trustUnit(apacheRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
       }
+    } else if (config.dialect === 'envoy') {
+      const units = envoyUnits(config);
+      for (const u of units) {
+        const o = fresh(envoyTarget(u), u.context);
+        runRules(ENVOY_RULES, u, ctx, o);
+        runRules(TRUST_RULES, trustUnit(envoyRefs(u), reader, policy), ctx, o);
+        outcomes.push(o);
+      }
+      if (units.length === 0) outcomes.push(fresh(config.file.display, undefined));
     } else if (config.dialect === 'code') {
       const o = fresh(config.file.display, undefined);
       runRules(CODE_RULES, codeUnit(config), ctx, o);

@@ -15,6 +15,7 @@ import { parseApache } from '../../src/audit/config/apache.ts';
 import { parseCrtList, parseHaproxy } from '../../src/audit/config/haproxy.ts';
 import { parseTomcat } from '../../src/audit/config/tomcat.ts';
 import { parseCode } from '../../src/audit/config/code/index.ts';
+import { parseStructured } from '../../src/audit/config/structured.ts';
 import { runAudit } from '../../src/audit/run.ts';
 import { tempDir } from '../helpers/pki.ts';
 import { apply, mutation } from './mutate.ts';
@@ -49,7 +50,7 @@ const parseTomcatEveryWay = (text: string, file: string): void => {
   void file;
 };
 
-for (const [dialect, parse] of [['nginx', parseNginx], ['apache', parseApache], ['haproxy', parseHaproxy], ['tomcat', parseTomcatEveryWay]] as const) {
+for (const [dialect, parse] of [['nginx', parseNginx], ['apache', parseApache], ['haproxy', parseHaproxy], ['tomcat', parseTomcatEveryWay], ['envoy', parseStructured]] as const) {
   test(`${dialect} parser: mutated configurations parse or fail with a typed error with file and line`, () => {
     const inputs = seeds(dialect);
     fc.assert(
@@ -114,7 +115,7 @@ test('deep nesting and long inputs stay bounded (no stack exhaustion)', () => {
 });
 
 test('the whole audit of a mutated file returns a report (rules never throw on odd trees)', () => {
-  const all = (['nginx', 'apache', 'haproxy', 'tomcat'] as const).flatMap((d) => seeds(d).map((s) => ({ d, s })));
+  const all = (['nginx', 'apache', 'haproxy', 'tomcat', 'envoy'] as const).flatMap((d) => seeds(d).map((s) => ({ d, s })));
   fc.assert(
     fc.property(fc.nat({ max: all.length - 1 }), fc.array(mutation(), { minLength: 1, maxLength: 3 }), (i, mutations) => {
       const { d, s } = all[i]!;
