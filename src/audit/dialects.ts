@@ -5,10 +5,11 @@
  */
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { codeLanguage } from './config/code/index.ts';
+import { isCaddyfile } from './config/caddy.ts';
 
 export const DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'caddy', 'envoy', 'aws-elb', 'code'] as const;
 export type DialectName = (typeof DIALECTS)[number];
-export const SUPPORTED_DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'code', 'envoy'] as const;
+export const SUPPORTED_DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'code', 'envoy', 'caddy'] as const;
 export type Dialect = (typeof SUPPORTED_DIALECTS)[number];
 
 export function isSupported(d: DialectName): d is Dialect {
@@ -41,11 +42,16 @@ const MARKERS: Readonly<Record<Dialect, readonly RegExp[]>> = {
   code: [],
   // Envoy YAML/JSON is recognised by content (before code: both are .yaml).
   envoy: [],
+  // Caddyfile by name, Caddy JSON by its `apps` object.
+  caddy: [],
   haproxy: [/^\s*(frontend|backend|listen|defaults|global)(\s|$)/m, /^\s*(bind|server|default_backend|use_backend|mode|balance|timeout)\s/m],
 };
 
 /** An Envoy bootstrap or discovery file: its top-level resources or its TLS transport socket types. */
 const ENVOY_MARKER = /^\s*"?static_resources"?\s*:|envoy\.extensions\.transport_sockets\.tls\.v3\.|^\s*"?resources"?\s*:[\s\S]*envoy\.config\.(listener|cluster)\.v3\./m;
+
+/** Caddy's native JSON: a top-level `apps` object with the http or tls app. */
+const CADDY_JSON_MARKER = /^\s*\{\s*("admin"[\s\S]*)?"apps"\s*:\s*\{[\s\S]*"(http|tls)"\s*:/;
 
 /** The dialect a file is in, from its name and then its content; undefined when nothing matches. */
 export function detectDialect(path: string, text: string): Dialect | undefined {
@@ -54,6 +60,7 @@ export function detectDialect(path: string, text: string): Dialect | undefined {
   if (name === 'server.xml' || name === 'setenv.sh' || name === 'catalina.sh' || name === 'java.security' || name.endsWith('.security')) return 'tomcat';
   if (name === 'haproxy.cfg' || name.endsWith('.cfg')) return 'haproxy';
   if (/\.(ya?ml|json)$/.test(name) && ENVOY_MARKER.test(text)) return 'envoy';
+  if (isCaddyfile(name) || (name.endsWith('.json') && CADDY_JSON_MARKER.test(text))) return 'caddy';
   if (codeLanguage(name)) return 'code';
   if (name === 'nginx.conf' || /\.(subdomain|subfolder)\.conf\.sample$/.test(name)) return 'nginx';
   let best: Dialect | undefined;

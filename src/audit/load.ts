@@ -17,6 +17,7 @@ import { isNginxDump, parseNginx, splitNginxDump } from './config/nginx.ts';
 import { parseTomcat } from './config/tomcat.ts';
 import { codeLanguage, parseCode } from './config/code/index.ts';
 import { parseStructured } from './config/structured.ts';
+import { parseCaddy } from './config/caddy.ts';
 
 /** Nested includes followed at most: Apache stops at 128; real trees stay under 5, and a cycle is caught before this. */
 export const MAX_INCLUDE_DEPTH = 32;
@@ -65,6 +66,7 @@ function parseAs(dialect: Dialect, text: string, display: string): Directive[] {
   if (dialect === 'tomcat') return parseTomcat(text, display);
   if (dialect === 'code') return parseCode(text, display);
   if (dialect === 'envoy') return parseStructured(text, display);
+  if (dialect === 'caddy') return parseCaddy(text, display);
   return parseHaproxy(text, display);
 }
 
@@ -75,7 +77,7 @@ const SKIP_NAMES = /^(LICENSE|COPYING|NOTICE|README)(\..*)?$|\.(md|txt|pem|crt|k
 const CODE_SKIP_DIRS = new Set(['node_modules', '.git', 'vendor', 'dist', 'build', '__pycache__', '.venv', 'venv', 'target']);
 
 /** Names a walk with `--dialect` of a YAML/JSON dialect reads. */
-const STRUCTURED_NAMES = /\.(ya?ml|json)$/i;
+const STRUCTURED_NAMES = /\.(ya?ml|json)$|(^|\.)caddyfile(\.|$)/i;
 
 function walkFolder(dir: string, display: string, input: Candidate['input'], out: Candidate[], code = false, structured = false): void {
   let names: string[];
@@ -97,7 +99,7 @@ function walkFolder(dir: string, display: string, input: Candidate['input'], out
 }
 
 /** The main file whose folder is the include root of every file below it: nginx's conf prefix, Apache's default ServerRoot. */
-const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [], tomcat: [], code: [], envoy: [] };
+const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [], tomcat: [], code: [], envoy: [], caddy: [] };
 
 /**
  * Where relative includes and paths of a file resolve from. nginx resolves
@@ -213,7 +215,7 @@ export function loadInputs(paths: readonly string[], options: LoadOptions = {}):
     } catch (cause) {
       throw new CertwardenError(ErrorCode.IO, `cannot read ${given}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
     }
-    if (st.isDirectory()) walkFolder(given, given, { path: given, isDir: true }, candidates, options.dialect === 'code', options.dialect === 'envoy');
+    if (st.isDirectory()) walkFolder(given, given, { path: given, isDir: true }, candidates, options.dialect === 'code', options.dialect === 'envoy' || options.dialect === 'caddy');
     else candidates.push({ path: given, display: given, input: { path: given, isDir: false } });
   }
   const configs: LoadedConfig[] = [];

@@ -16,8 +16,10 @@ import { AUDIT_REPORT_VERSION, auditStatus, summarizeAudit, type AuditFinding, t
 import { apacheTarget, apacheUnits, arg as apacheArg, lookup as apacheLookup, type ApacheUnit } from './rules/apache/unit.ts';
 import { haproxyTarget, haproxyUnits, option, serverOption, tlsBinds, tlsServers, type HaproxyUnit } from './rules/haproxy/unit.ts';
 import { lookup as nginxLookup, nginxTarget, nginxUnits, TLS_SCHEMES, type NginxUnit } from './rules/nginx/unit.ts';
-import { APACHE_RULES, CODE_RULES, ENVOY_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
+import { APACHE_RULES, CADDY_RULES, CODE_RULES, ENVOY_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
 import { codeUnit } from './rules/code/unit.ts';
+import { caddyUnit, clientAuths, clientMode, proxyTransports, type CaddyUnit } from './rules/caddy/unit.ts';
+import { child as structuredChild } from './config/structured.ts';
 import { envoyTarget, envoyUnits, validation, type EnvoyUnit } from './rules/envoy/unit.ts';
 import { value as structuredValue } from './config/structured.ts';
 import { clientVerification, hostAt, hostAttr, tomcatTarget, tomcatUnits, type TomcatUnit } from './rules/tomcat/unit.ts';
@@ -95,6 +97,14 @@ function tomcatRefs(u: TomcatUnit): CaReference[] {
   return out;
 }
 
+function caddyRefs(u: CaddyUnit): CaReference[] {
+  const files = (d: Directive | undefined): string[] => (d?.children ?? []).map((c) => c.args[0]).filter((v): v is string => v !== undefined && v !== '');
+  const out: CaReference[] = [];
+  for (const c of clientAuths(u)) if (!['request', 'require'].includes(clientMode(c))) for (const f of files(structuredChild(c, 'trusted_ca_certs_pem_files'))) out.push(...ref(u.config, 'client', c, f));
+  for (const t of proxyTransports(u)) for (const f of files(structuredChild(t, 'root_ca_pem_files'))) out.push(...ref(u.config, 'upstream', t, f));
+  return out;
+}
+
 function envoyRefs(u: EnvoyUnit): CaReference[] {
   const v = validation(u)?.static;
   const file = structuredValue(v, 'trusted_ca.filename');
@@ -157,6 +167,12 @@ export function runAudit(options: AuditOptions): AuditRun {
         runRules(TRUST_RULES, trustUnit(apacheRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
       }
+    } else if (config.dialect === 'caddy') {
+      const u = caddyUnit(config);
+      const o = fresh(config.file.display, undefined);
+      runRules(CADDY_RULES, u, ctx, o);
+      runRules(TRUST_RULES, trustUnit(caddyRefs(u), reader, policy), ctx, o);
+      outcomes.push(o);
     } else if (config.dialect === 'envoy') {
       const units = envoyUnits(config);
       for (const u of units) {

@@ -44,7 +44,7 @@ describe('certwarden audit CLI', () => {
   });
 
   test('--dialect with a later dialect is a clear "not yet supported" CW_ERR_USAGE (exit 2)', async () => {
-    const r = await runCli(['audit', join(FIX, 'nginx'), '--dialect', 'caddy']);
+    const r = await runCli(['audit', join(FIX, 'nginx'), '--dialect', 'aws-elb']);
     assertOneLineError(r, 'CW_ERR_USAGE');
     assert.match(r.stderr, /not yet supported/);
     assertOneLineError(await runCli(['audit', join(FIX, 'nginx'), '--dialect', 'iis']), 'CW_ERR_USAGE');
