@@ -9,7 +9,7 @@ import { isCaddyfile } from './config/caddy.ts';
 
 export const DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'caddy', 'envoy', 'aws-elb', 'code'] as const;
 export type DialectName = (typeof DIALECTS)[number];
-export const SUPPORTED_DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'code', 'envoy', 'caddy'] as const;
+export const SUPPORTED_DIALECTS = ['nginx', 'apache', 'haproxy', 'tomcat', 'code', 'envoy', 'caddy', 'aws-elb'] as const;
 export type Dialect = (typeof SUPPORTED_DIALECTS)[number];
 
 export function isSupported(d: DialectName): d is Dialect {
@@ -44,11 +44,16 @@ const MARKERS: Readonly<Record<Dialect, readonly RegExp[]>> = {
   envoy: [],
   // Caddyfile by name, Caddy JSON by its `apps` object.
   caddy: [],
+  // AWS CLI exports are recognised by their top-level keys.
+  'aws-elb': [],
   haproxy: [/^\s*(frontend|backend|listen|defaults|global)(\s|$)/m, /^\s*(bind|server|default_backend|use_backend|mode|balance|timeout)\s/m],
 };
 
 /** An Envoy bootstrap or discovery file: its top-level resources or its TLS transport socket types. */
 const ENVOY_MARKER = /^\s*"?static_resources"?\s*:|envoy\.extensions\.transport_sockets\.tls\.v3\.|^\s*"?resources"?\s*:[\s\S]*envoy\.config\.(listener|cluster)\.v3\./m;
+
+/** `aws elbv2 describe-listeners` / `describe-trust-stores` / `describe-trust-store-revocations` output. */
+const AWS_ELB_MARKER = /^\s*\{\s*"(Listeners|TrustStores|TrustStoreRevocations)"\s*:/;
 
 /** Caddy's native JSON: a top-level `apps` object with the http or tls app. */
 const CADDY_JSON_MARKER = /^\s*\{\s*("admin"[\s\S]*)?"apps"\s*:\s*\{[\s\S]*"(http|tls)"\s*:/;
@@ -60,6 +65,7 @@ export function detectDialect(path: string, text: string): Dialect | undefined {
   if (name === 'server.xml' || name === 'setenv.sh' || name === 'catalina.sh' || name === 'java.security' || name.endsWith('.security')) return 'tomcat';
   if (name === 'haproxy.cfg' || name.endsWith('.cfg')) return 'haproxy';
   if (/\.(ya?ml|json)$/.test(name) && ENVOY_MARKER.test(text)) return 'envoy';
+  if (name.endsWith('.json') && AWS_ELB_MARKER.test(text)) return 'aws-elb';
   if (isCaddyfile(name) || (name.endsWith('.json') && CADDY_JSON_MARKER.test(text))) return 'caddy';
   if (codeLanguage(name)) return 'code';
   if (name === 'nginx.conf' || /\.(subdomain|subfolder)\.conf\.sample$/.test(name)) return 'nginx';

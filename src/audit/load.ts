@@ -67,6 +67,7 @@ function parseAs(dialect: Dialect, text: string, display: string): Directive[] {
   if (dialect === 'code') return parseCode(text, display);
   if (dialect === 'envoy') return parseStructured(text, display);
   if (dialect === 'caddy') return parseCaddy(text, display);
+  if (dialect === 'aws-elb') return parseStructured(text, display);
   return parseHaproxy(text, display);
 }
 
@@ -99,7 +100,7 @@ function walkFolder(dir: string, display: string, input: Candidate['input'], out
 }
 
 /** The main file whose folder is the include root of every file below it: nginx's conf prefix, Apache's default ServerRoot. */
-const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [], tomcat: [], code: [], envoy: [], caddy: [] };
+const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [], tomcat: [], code: [], envoy: [], caddy: [], 'aws-elb': [] };
 
 /**
  * Where relative includes and paths of a file resolve from. nginx resolves
@@ -215,7 +216,7 @@ export function loadInputs(paths: readonly string[], options: LoadOptions = {}):
     } catch (cause) {
       throw new CertwardenError(ErrorCode.IO, `cannot read ${given}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
     }
-    if (st.isDirectory()) walkFolder(given, given, { path: given, isDir: true }, candidates, options.dialect === 'code', options.dialect === 'envoy' || options.dialect === 'caddy');
+    if (st.isDirectory()) walkFolder(given, given, { path: given, isDir: true }, candidates, options.dialect === 'code', options.dialect === 'envoy' || options.dialect === 'caddy' || options.dialect === 'aws-elb');
     else candidates.push({ path: given, display: given, input: { path: given, isDir: false } });
   }
   const configs: LoadedConfig[] = [];

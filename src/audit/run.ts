@@ -16,8 +16,9 @@ import { AUDIT_REPORT_VERSION, auditStatus, summarizeAudit, type AuditFinding, t
 import { apacheTarget, apacheUnits, arg as apacheArg, lookup as apacheLookup, type ApacheUnit } from './rules/apache/unit.ts';
 import { haproxyTarget, haproxyUnits, option, serverOption, tlsBinds, tlsServers, type HaproxyUnit } from './rules/haproxy/unit.ts';
 import { lookup as nginxLookup, nginxTarget, nginxUnits, TLS_SCHEMES, type NginxUnit } from './rules/nginx/unit.ts';
-import { APACHE_RULES, CADDY_RULES, CODE_RULES, ENVOY_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
+import { APACHE_RULES, AWS_ELB_RULES, CADDY_RULES, CODE_RULES, ENVOY_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
 import { codeUnit } from './rules/code/unit.ts';
+import { collectExports, elbTarget, elbUnits } from './rules/aws-elb/unit.ts';
 import { caddyUnit, clientAuths, clientMode, proxyTransports, type CaddyUnit } from './rules/caddy/unit.ts';
 import { child as structuredChild } from './config/structured.ts';
 import { envoyTarget, envoyUnits, validation, type EnvoyUnit } from './rules/envoy/unit.ts';
@@ -150,6 +151,8 @@ export function runAudit(options: AuditOptions): AuditRun {
     return l;
   };
   const outcomes: UnitOutcome[] = [];
+  // AWS exports are joined by ARN across the files of one audit (listeners, trust stores, revocations).
+  const elbExports = collectExports(load.configs.filter((c) => c.dialect === 'aws-elb'));
   for (const config of load.configs) {
     const start = outcomes.length;
     const fresh = (target: string, at: Directive | undefined): UnitOutcome => ({ target, file: at?.file ?? config.file.display, line: at?.line ?? 1, dialect: config.dialect, ...(at ? { block: at } : {}), findings: [], applied: { 'V9.2.1': 0, 'V9.2.4': 0 } });
@@ -167,6 +170,14 @@ export function runAudit(options: AuditOptions): AuditRun {
         runRules(TRUST_RULES, trustUnit(apacheRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
       }
+    } else if (config.dialect === 'aws-elb') {
+      const units = elbUnits(config, elbExports);
+      for (const u of units) {
+        const o = fresh(elbTarget(u), u.listener);
+        runRules(AWS_ELB_RULES, u, ctx, o);
+        outcomes.push(o);
+      }
+      if (units.length === 0) outcomes.push(fresh(config.file.display, undefined));
     } else if (config.dialect === 'caddy') {
       const u = caddyUnit(config);
       const o = fresh(config.file.display, undefined);

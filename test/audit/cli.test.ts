@@ -43,8 +43,8 @@ describe('certwarden audit CLI', () => {
     assert.deepEqual(schema.properties.results.items.properties.dialect.enum, [...SUPPORTED_DIALECTS, 'unknown']);
   });
 
-  test('--dialect with a later dialect is a clear "not yet supported" CW_ERR_USAGE (exit 2)', async () => {
-    const r = await runCli(['audit', join(FIX, 'nginx'), '--dialect', 'aws-elb']);
+  test('--live is a clear "not yet supported" CW_ERR_USAGE (exit 2); an unknown dialect is a usage error', async () => {
+    const r = await runCli(['audit', join(FIX, 'nginx'), '--live']);
     assertOneLineError(r, 'CW_ERR_USAGE');
     assert.match(r.stderr, /not yet supported/);
     assertOneLineError(await runCli(['audit', join(FIX, 'nginx'), '--dialect', 'iis']), 'CW_ERR_USAGE');

@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runAudit } from '../../src/audit/run.ts';
-import { ALL_RULES, APACHE_RULES, CADDY_RULES, CODE_RULES, ENVOY_RULES, HAPROXY_RULES, NGINX_RULES, TOMCAT_RULES } from '../../src/audit/rules/registry.ts';
+import { ALL_RULES, APACHE_RULES, AWS_ELB_RULES, CADDY_RULES, CODE_RULES, ENVOY_RULES, HAPROXY_RULES, NGINX_RULES, TOMCAT_RULES } from '../../src/audit/rules/registry.ts';
 import type { Dialect } from '../../src/audit/dialects.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import type { Policy } from '../../src/policy/types.ts';
 import { makeRoot, tempDir } from '../helpers/pki.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const EXT: Record<Dialect, string> = { nginx: 'conf', apache: 'conf', haproxy: 'cfg', tomcat: 'xml', code: 'ts', envoy: 'yaml', caddy: 'json' };
+const EXT: Record<Dialect, string> = { nginx: 'conf', apache: 'conf', haproxy: 'cfg', tomcat: 'xml', code: 'ts', envoy: 'yaml', caddy: 'json', 'aws-elb': 'json' };
 
 /** A fixture is `<name>.<ext>`; dialects whose rules read several files (Tomcat: server.xml and bin/setenv.sh) may use `<name>.<other ext>` or a folder `<name>/`. */
 function fixture(dialect: Dialect, name: string): string {
@@ -47,7 +47,7 @@ function ids(file: string, dialect: Dialect): string[] {
 }
 
 describe('audit rules fire on their fixture and stay silent on the _fp one', () => {
-  for (const [dialect, rules] of [['nginx', NGINX_RULES], ['apache', APACHE_RULES], ['haproxy', HAPROXY_RULES], ['tomcat', TOMCAT_RULES], ['code', CODE_RULES], ['envoy', ENVOY_RULES], ['caddy', CADDY_RULES]] as const) {
+  for (const [dialect, rules] of [['nginx', NGINX_RULES], ['apache', APACHE_RULES], ['haproxy', HAPROXY_RULES], ['tomcat', TOMCAT_RULES], ['code', CODE_RULES], ['envoy', ENVOY_RULES], ['caddy', CADDY_RULES], ['aws-elb', AWS_ELB_RULES]] as const) {
     for (const rule of rules) {
       const fires = fixture(dialect, rule.id);
       const silent = fixture(dialect, `${rule.id}_fp`);
