@@ -92,9 +92,11 @@ function tomcatRefs(u: TomcatUnit): CaReference[] {
   const store = hostAttr(u, 'truststoreFile');
   const type = hostAttr(u, 'truststoreType');
   const password = hostAttr(u, 'truststorePassword', 'truststorePass');
-  const out = [...ref(u.config, 'client', at, hostAttr(u, 'caCertificateFile')), ...ref(u.config, 'client', at, hostAttr(u, 'caCertificatePath'))];
-  // Tomcat resolves relative store paths against CATALINA_BASE: the folder above conf/.
-  if (store) out.push({ role: 'client', value: store, path: isAbsolute(store) ? store : join(u.config.baseDir, '..', store), at, keystore: { ...(type ? { type } : {}), ...(password !== undefined ? { password } : {}) } });
+  // Tomcat resolves relative file paths against CATALINA_BASE: the folder above conf/.
+  const base = (v: string): string => (isAbsolute(v) ? v : join(u.config.baseDir, '..', v));
+  const out: CaReference[] = [];
+  for (const v of [hostAttr(u, 'caCertificateFile'), hostAttr(u, 'caCertificatePath')]) if (v) out.push({ role: 'client', value: v, path: base(v), at });
+  if (store) out.push({ role: 'client', value: store, path: base(store), at, keystore: { ...(type ? { type } : {}), ...(password !== undefined ? { password } : {}) } });
   return out;
 }
 

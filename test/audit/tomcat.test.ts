@@ -64,6 +64,11 @@ describe('audit tomcat', () => {
     assert.ok(ids.includes('trust-store-foreign-ca'), ids.join(' '));
   });
 
+  test('caCertificateFile resolves from CATALINA_BASE (the folder above conf/), as Tomcat does', () => {
+    const ids = findings(audit('pem.xml', serverXml('caCertificateFile="org.pem"'))).map((f) => f.id);
+    assert.ok(!ids.some((i) => i.startsWith('trust-store-')), ids.join(' '));
+  });
+
   test('without keytool a keystore is trust-store-unreadable "could not be classified", never a pass', () => {
     const f = findings(audit('nokeytool.xml', serverXml('truststoreFile="conf/foreign.jks"'), '/nonexistent')).find((x) => x.id === 'trust-store-unreadable');
     assert.ok(f, 'trust-store-unreadable expected');
