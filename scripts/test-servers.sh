@@ -5,6 +5,7 @@
 # outbound clients `certwarden probe` is tested against: curl, wget, Python
 # (with requests), Java (javac, keytool), gnutls-cli; Prometheus (promtool
 # checks `certwarden watch` metrics and alert rules, prometheus scrapes it);
+# Caddy (`caddy adapt` reads Caddyfiles for `certwarden audit`);
 # and PostgreSQL (the CA's shared store; its server binaries live in
 # /usr/lib/postgresql/VERSION/bin, not on PATH).
 # Run before `npm test` (its pretest step) and by .ci/run.
@@ -18,7 +19,7 @@ set -euo pipefail
 # command → Debian package
 peers=(openssl:openssl nginx:nginx apache2:apache2 haproxy:haproxy redis-server:redis-server chromium:chromium
   curl:curl wget:wget python3:python3 javac:default-jdk-headless keytool:default-jdk-headless gnutls-cli:gnutls-bin
-  promtool:prometheus prometheus:prometheus)
+  promtool:prometheus prometheus:prometheus caddy:caddy)
 if [ "${1:-}" = "--bench" ]; then peers+=(testssl:testssl.sh wrk:wrk); fi
 
 missing=()

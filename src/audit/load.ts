@@ -14,6 +14,10 @@ import { globFiles, globToRegExp, hasGlob } from './config/glob.ts';
 import { parseCrtList, parseHaproxy } from './config/haproxy.ts';
 import { MAX_CONFIG_FILE_BYTES, parseError, walk, type Directive, type ParsedFile } from './config/model.ts';
 import { isNginxDump, parseNginx, splitNginxDump } from './config/nginx.ts';
+import { parseTomcat } from './config/tomcat.ts';
+import { codeLanguage, parseCode } from './config/code/index.ts';
+import { parseStructured } from './config/structured.ts';
+import { parseCaddy } from './config/caddy.ts';
 
 /** Nested includes followed at most: Apache stops at 128; real trees stay under 5, and a cycle is caught before this. */
 export const MAX_INCLUDE_DEPTH = 32;
@@ -59,13 +63,24 @@ interface Candidate {
 function parseAs(dialect: Dialect, text: string, display: string): Directive[] {
   if (dialect === 'nginx') return parseNginx(text, display);
   if (dialect === 'apache') return parseApache(text, display);
+  if (dialect === 'tomcat') return parseTomcat(text, display);
+  if (dialect === 'code') return parseCode(text, display);
+  if (dialect === 'envoy') return parseStructured(text, display);
+  if (dialect === 'caddy') return parseCaddy(text, display);
+  if (dialect === 'aws-elb') return parseStructured(text, display);
   return parseHaproxy(text, display);
 }
 
 /** Names in a walked folder that are never configurations. */
 const SKIP_NAMES = /^(LICENSE|COPYING|NOTICE|README)(\..*)?$|\.(md|txt|pem|crt|key|der|ocsp|png|jpg|gif|ico|svg|gz|zip|json|ya?ml|js|ts|html|css|bak)$/i;
 
-function walkFolder(dir: string, display: string, input: Candidate['input'], out: Candidate[]): void {
+/** Folders a `--dialect code` walk never enters: dependencies and build output are not the project's code. */
+const CODE_SKIP_DIRS = new Set(['node_modules', '.git', 'vendor', 'dist', 'build', '__pycache__', '.venv', 'venv', 'target']);
+
+/** Names a walk with `--dialect` of a YAML/JSON dialect reads. */
+const STRUCTURED_NAMES = /\.(ya?ml|json)$|(^|\.)caddyfile(\.|$)/i;
+
+function walkFolder(dir: string, display: string, input: Candidate['input'], out: Candidate[], code = false, structured = false): void {
   let names: string[];
   try {
     names = readdirSync(dir).sort();
@@ -73,18 +88,19 @@ function walkFolder(dir: string, display: string, input: Candidate['input'], out
     throw new CertwardenError(ErrorCode.IO, `cannot read folder ${display}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
   }
   for (const name of names) {
-    if (name.startsWith('.') && name !== '.htaccess') continue;
+    if (name.startsWith('.') && name !== '.htaccess' && !(code && codeLanguage(name) === 'env')) continue;
     const p = join(dir, name);
     const st = lstatSync(p);
     // Symbolic links are not followed in a walk: a link to a parent folder is a cycle.
-    if (st.isDirectory()) walkFolder(p, join(display, name), input, out);
-    else if (st.isFile() && !SKIP_NAMES.test(name)) out.push({ path: p, display: join(display, name), input });
+    if (st.isDirectory()) {
+      if (!(code && CODE_SKIP_DIRS.has(name))) walkFolder(p, join(display, name), input, out, code, structured);
+    } else if (st.isFile() && (code ? codeLanguage(name) !== undefined : structured ? STRUCTURED_NAMES.test(name) : !SKIP_NAMES.test(name))) out.push({ path: p, display: join(display, name), input });
     if (out.length > MAX_FILES) throw new CertwardenError(ErrorCode.USAGE, `more than ${MAX_FILES} files under ${input.path}; audit a smaller folder`);
   }
 }
 
 /** The main file whose folder is the include root of every file below it: nginx's conf prefix, Apache's default ServerRoot. */
-const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [] };
+const MAIN_FILES: Readonly<Record<Dialect, readonly string[]>> = { nginx: ['nginx.conf'], apache: ['httpd.conf', 'apache2.conf'], haproxy: [], tomcat: [], code: [], envoy: [], caddy: [], 'aws-elb': [] };
 
 /**
  * Where relative includes and paths of a file resolve from. nginx resolves
@@ -137,6 +153,9 @@ class Loader {
       const isInclude = (dialect === 'nginx' && d.key === 'include') || (dialect === 'apache' && (d.key === 'include' || d.key === 'includeoptional'));
       if (isInclude && d.args[0] !== undefined) {
         this.include(dialect, d, d.args[0], dialect === 'apache' ? serverRoot : ctx, chain, dialect === 'apache' && d.key === 'includeoptional');
+      } else if (dialect === 'tomcat' && d.key === 'java.security.properties' && d.args[0]) {
+        // `-Djava.security.properties==FILE` replaces java.security instead of adding to it; both name a properties file.
+        this.include('tomcat', d, d.args[0].replace(/^=/, ''), ctx, chain, false, false, 'properties');
       } else if (dialect === 'haproxy' && d.key === 'bind') {
         const i = d.args.indexOf('crt-list');
         if (i >= 0 && d.args[i + 1]) this.include('haproxy', d, d.args[i + 1]!, ctx, chain, false, true);
@@ -144,7 +163,7 @@ class Loader {
     }
   }
 
-  include(dialect: Dialect, d: Directive, arg: string, ctx: { baseDir: string; displayBase: string }, chain: string[], optional: boolean, crtList = false): void {
+  include(dialect: Dialect, d: Directive, arg: string, ctx: { baseDir: string; displayBase: string }, chain: string[], optional: boolean, crtList = false, tomcatKind?: 'properties'): void {
     if (chain.length >= MAX_INCLUDE_DEPTH) {
       d.includeProblem = `includes nested deeper than ${MAX_INCLUDE_DEPTH}`;
       return;
@@ -167,7 +186,7 @@ class Loader {
       const shown = hasGlob(arg) ? join(dirname(display), relative(dirname(target), p)) : display;
       try {
         const file = this.virtual.get(p) ?? { path: p, display: shown, text: this.read(p, shown), directives: [] };
-        const list = crtList ? parseCrtList(file.text, file.display) : parseAs(dialect, file.text, file.display);
+        const list = crtList ? parseCrtList(file.text, file.display) : tomcatKind ? parseTomcat(file.text, file.display, tomcatKind) : parseAs(dialect, file.text, file.display);
         if (!crtList) this.resolveIncludes(dialect, list, ctx, [...chain, p]);
         included.push(...list);
       } catch (err) {
@@ -197,7 +216,7 @@ export function loadInputs(paths: readonly string[], options: LoadOptions = {}):
     } catch (cause) {
       throw new CertwardenError(ErrorCode.IO, `cannot read ${given}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
     }
-    if (st.isDirectory()) walkFolder(given, given, { path: given, isDir: true }, candidates);
+    if (st.isDirectory()) walkFolder(given, given, { path: given, isDir: true }, candidates, options.dialect === 'code', options.dialect === 'envoy' || options.dialect === 'caddy' || options.dialect === 'aws-elb');
     else candidates.push({ path: given, display: given, input: { path: given, isDir: false } });
   }
   const configs: LoadedConfig[] = [];
@@ -220,6 +239,8 @@ export function loadInputs(paths: readonly string[], options: LoadOptions = {}):
       continue;
     }
     const dialect = options.dialect ?? detectDialect(c.path, text);
+    // Source files met in a walk are audited only with --dialect code: a server's folder holds scripts that are not its configuration.
+    if (dialect === 'code' && c.input.isDir && !options.dialect) continue;
     if (!dialect) {
       if (!c.input.isDir) failures.push({ file: c.display, error: new CertwardenError(ErrorCode.USAGE, `${c.display}: cannot tell which server this configuration is for; name it with --dialect`), input: c.input });
       continue;

@@ -16,7 +16,14 @@ import { AUDIT_REPORT_VERSION, auditStatus, summarizeAudit, type AuditFinding, t
 import { apacheTarget, apacheUnits, arg as apacheArg, lookup as apacheLookup, type ApacheUnit } from './rules/apache/unit.ts';
 import { haproxyTarget, haproxyUnits, option, serverOption, tlsBinds, tlsServers, type HaproxyUnit } from './rules/haproxy/unit.ts';
 import { lookup as nginxLookup, nginxTarget, nginxUnits, TLS_SCHEMES, type NginxUnit } from './rules/nginx/unit.ts';
-import { APACHE_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TRUST_RULES } from './rules/registry.ts';
+import { APACHE_RULES, AWS_ELB_RULES, CADDY_RULES, CODE_RULES, ENVOY_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
+import { codeUnit } from './rules/code/unit.ts';
+import { collectExports, elbTarget, elbUnits } from './rules/aws-elb/unit.ts';
+import { caddyUnit, clientAuths, clientMode, proxyTransports, type CaddyUnit } from './rules/caddy/unit.ts';
+import { child as structuredChild } from './config/structured.ts';
+import { envoyTarget, envoyUnits, validation, type EnvoyUnit } from './rules/envoy/unit.ts';
+import { value as structuredValue } from './config/structured.ts';
+import { clientVerification, hostAt, hostAttr, tomcatTarget, tomcatUnits, type TomcatUnit } from './rules/tomcat/unit.ts';
 import type { AuditContext, CaReference, Edit, Rule, RuleSpec } from './rules/rule.ts';
 import { trustUnit } from './rules/trust/unit.ts';
 import { TrustStoreReader } from './trust-store.ts';
@@ -77,6 +84,36 @@ function haproxyRefs(u: HaproxyUnit): CaReference[] {
   return dedupe(out);
 }
 
+function tomcatRefs(u: TomcatUnit): CaReference[] {
+  if (u.kind !== 'host') return [];
+  const v = clientVerification(u);
+  if (v === 'none' || v === 'optionalNoCA') return [];
+  const at = hostAt(u);
+  const store = hostAttr(u, 'truststoreFile');
+  const type = hostAttr(u, 'truststoreType');
+  const password = hostAttr(u, 'truststorePassword', 'truststorePass');
+  // Tomcat resolves relative file paths against CATALINA_BASE: the folder above conf/.
+  const base = (v: string): string => (isAbsolute(v) ? v : join(u.config.baseDir, '..', v));
+  const out: CaReference[] = [];
+  for (const v of [hostAttr(u, 'caCertificateFile'), hostAttr(u, 'caCertificatePath')]) if (v) out.push({ role: 'client', value: v, path: base(v), at });
+  if (store) out.push({ role: 'client', value: store, path: base(store), at, keystore: { ...(type ? { type } : {}), ...(password !== undefined ? { password } : {}) } });
+  return out;
+}
+
+function caddyRefs(u: CaddyUnit): CaReference[] {
+  const files = (d: Directive | undefined): string[] => (d?.children ?? []).map((c) => c.args[0]).filter((v): v is string => v !== undefined && v !== '');
+  const out: CaReference[] = [];
+  for (const c of clientAuths(u)) if (!['request', 'require'].includes(clientMode(c))) for (const f of files(structuredChild(c, 'trusted_ca_certs_pem_files'))) out.push(...ref(u.config, 'client', c, f));
+  for (const t of proxyTransports(u)) for (const f of files(structuredChild(t, 'root_ca_pem_files'))) out.push(...ref(u.config, 'upstream', t, f));
+  return out;
+}
+
+function envoyRefs(u: EnvoyUnit): CaReference[] {
+  const v = validation(u)?.static;
+  const file = structuredValue(v, 'trusted_ca.filename');
+  return ref(u.config, u.side === 'downstream' ? 'client' : 'upstream', v, file);
+}
+
 function dedupe(refs: CaReference[]): CaReference[] {
   const seen = new Set<string>();
   return refs.filter((r) => {
@@ -116,6 +153,8 @@ export function runAudit(options: AuditOptions): AuditRun {
     return l;
   };
   const outcomes: UnitOutcome[] = [];
+  // AWS exports are joined by ARN across the files of one audit (listeners, trust stores, revocations).
+  const elbExports = collectExports(load.configs.filter((c) => c.dialect === 'aws-elb'));
   for (const config of load.configs) {
     const start = outcomes.length;
     const fresh = (target: string, at: Directive | undefined): UnitOutcome => ({ target, file: at?.file ?? config.file.display, line: at?.line ?? 1, dialect: config.dialect, ...(at ? { block: at } : {}), findings: [], applied: { 'V9.2.1': 0, 'V9.2.4': 0 } });
@@ -133,6 +172,42 @@ export function runAudit(options: AuditOptions): AuditRun {
         runRules(TRUST_RULES, trustUnit(apacheRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
       }
+    } else if (config.dialect === 'aws-elb') {
+      const units = elbUnits(config, elbExports);
+      for (const u of units) {
+        const o = fresh(elbTarget(u), u.listener);
+        runRules(AWS_ELB_RULES, u, ctx, o);
+        outcomes.push(o);
+      }
+      if (units.length === 0) outcomes.push(fresh(config.file.display, undefined));
+    } else if (config.dialect === 'caddy') {
+      const u = caddyUnit(config);
+      const o = fresh(config.file.display, undefined);
+      runRules(CADDY_RULES, u, ctx, o);
+      runRules(TRUST_RULES, trustUnit(caddyRefs(u), reader, policy), ctx, o);
+      outcomes.push(o);
+    } else if (config.dialect === 'envoy') {
+      const units = envoyUnits(config);
+      for (const u of units) {
+        const o = fresh(envoyTarget(u), u.context);
+        runRules(ENVOY_RULES, u, ctx, o);
+        runRules(TRUST_RULES, trustUnit(envoyRefs(u), reader, policy), ctx, o);
+        outcomes.push(o);
+      }
+      if (units.length === 0) outcomes.push(fresh(config.file.display, undefined));
+    } else if (config.dialect === 'code') {
+      const o = fresh(config.file.display, undefined);
+      runRules(CODE_RULES, codeUnit(config), ctx, o);
+      outcomes.push(o);
+    } else if (config.dialect === 'tomcat') {
+      const units = tomcatUnits(config);
+      for (const u of units) {
+        const o = fresh(tomcatTarget(u), u.kind === 'host' ? (u.host ?? u.connector) : undefined);
+        runRules(TOMCAT_RULES, u, ctx, o);
+        runRules(TRUST_RULES, trustUnit(tomcatRefs(u), reader, policy), ctx, o);
+        outcomes.push(o);
+      }
+      if (units.length === 0) outcomes.push(fresh(config.file.display, undefined));
     } else {
       const units = haproxyUnits(config, lines);
       for (const u of units) {

@@ -4,6 +4,7 @@
  * public root (Node's `tls.rootCertificates`), or unknown. Unknown is never
  * taken for the organisation's own.
  */
+import { spawnSync } from 'node:child_process';
 import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemAnchors } from '../policy/match.ts';
@@ -42,6 +43,13 @@ function policyAnchors(policy: Policy): { fingerprints: Set<string>; spkis: Set<
   return { fingerprints, spkis };
 }
 
+/** keytool starts a JVM (about a second on a loaded machine); a store that takes longer than this is not read. */
+export const KEYTOOL_TIMEOUT_MS = 30_000;
+/** keytool's PEM listing of a store of MAX_FOLDER_CERTIFICATES certificates is about 4 MB. */
+export const MAX_KEYTOOL_OUTPUT_BYTES = 8 * 1024 * 1024;
+/** Environment variable that hands keytool the store password (`-storepass:env`): never on the command line, where `ps` shows it. */
+const KEYTOOL_PASSWORD_ENV = 'CERTWARDEN_KEYSTORE_PASS';
+
 export class TrustStoreReader {
   readonly #cache = new Map<string, TrustStore>();
   readonly #policy: ReturnType<typeof policyAnchors> | undefined;
@@ -71,6 +79,51 @@ export class TrustStoreReader {
     return store;
   }
 
+  /**
+   * A JKS or PKCS#12 store, listed with the JDK's `keytool -list -rfc`.
+   * Without keytool, or when it cannot open the store, the store is not
+   * classified (a finding), never taken as good.
+   */
+  readKeystore(path: string, options: { type?: string; password?: string } = {}): TrustStore {
+    const key = `keystore\u0000${path}\u0000${options.type ?? ''}\u0000${options.password ?? ''}`;
+    const cached = this.#cache.get(key);
+    if (cached) return cached;
+    const store = this.#readKeystore(path, options);
+    this.#cache.set(key, store);
+    return store;
+  }
+
+  #readKeystore(path: string, options: { type?: string; password?: string }): TrustStore {
+    try {
+      if (!statSync(path).isFile()) return { ok: false, reason: 'not a regular file' };
+      // Bounded like a PEM store: keytool is not handed a file larger than any trust store.
+      readFileBounded(path, { maxBytes: MAX_TRUST_STORE_BYTES, what: 'keystore' });
+    } catch (err) {
+      return { ok: false, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message };
+    }
+    const args = ['-list', '-rfc', '-keystore', path, ...(options.type ? ['-storetype', options.type] : []), ...(options.password !== undefined ? ['-storepass:env', KEYTOOL_PASSWORD_ENV] : [])];
+    const run = spawnSync('keytool', args, {
+      // Without a password keytool asks for one on stdin: an empty answer lists a JKS store without checking its integrity.
+      input: '\n',
+      timeout: KEYTOOL_TIMEOUT_MS,
+      maxBuffer: MAX_KEYTOOL_OUTPUT_BYTES,
+      env: { ...process.env, ...(options.password !== undefined ? { [KEYTOOL_PASSWORD_ENV]: options.password } : {}), LC_ALL: 'C' },
+    });
+    if (run.error) {
+      const code = (run.error as NodeJS.ErrnoException).code;
+      return { ok: false, reason: code === 'ENOENT' ? 'keytool (JDK) is not installed: the keystore could not be classified' : `keytool failed (${code ?? run.error.message}): the keystore could not be classified` };
+    }
+    if (run.status !== 0) return { ok: false, reason: `keytool could not list it (${firstLine(run.stdout.toString('utf8') + run.stderr.toString('utf8'))}): the keystore could not be classified` };
+    let certs: Certificate[];
+    try {
+      certs = Certificate.parseAll(run.stdout.toString('utf8'));
+    } catch (err) {
+      return { ok: false, reason: `keytool's listing did not parse: ${(err as Error).message}` };
+    }
+    if (certs.length === 0) return { ok: false, reason: 'it holds no certificate' };
+    return { ok: true, certificates: certs.slice(0, MAX_FOLDER_CERTIFICATES).map((c) => ({ subject: c.subject, sha256: c.fingerprint256, class: this.classify(c) })) };
+  }
+
   #read(path: string): TrustStore {
     try {
       let certs: Certificate[];
@@ -91,4 +144,8 @@ export class TrustStoreReader {
       return { ok: false, reason: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message };
     }
   }
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n').find((l) => /error|exception/i.test(l)) ?? text.split('\n')[0] ?? '').trim().slice(0, 200);
 }

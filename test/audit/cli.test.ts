@@ -13,6 +13,7 @@ import { tempDir } from '../helpers/pki.ts';
 import { projectRoot } from '../helpers/shared.ts';
 import { ALL_RULES } from '../../src/audit/rules/registry.ts';
 import { runAudit } from '../../src/audit/run.ts';
+import { SUPPORTED_DIALECTS } from '../../src/audit/dialects.ts';
 import type { AuditReport } from '../../src/audit/report.ts';
 
 const FIX = join(import.meta.dirname, 'fixtures');
@@ -38,8 +39,12 @@ describe('certwarden audit CLI', () => {
     assert.deepEqual([...schema.definitions.finding.properties.id.enum].sort(), ALL_RULES.map((r) => r.id).sort());
   });
 
-  test('--dialect with a later dialect is a clear "not yet supported" CW_ERR_USAGE (exit 2)', async () => {
-    const r = await runCli(['audit', join(FIX, 'nginx'), '--dialect', 'tomcat']);
+  test('the schema\'s dialect enum is exactly the audited dialects (and unknown)', () => {
+    assert.deepEqual(schema.properties.results.items.properties.dialect.enum, [...SUPPORTED_DIALECTS, 'unknown']);
+  });
+
+  test('--live is a clear "not yet supported" CW_ERR_USAGE (exit 2); an unknown dialect is a usage error', async () => {
+    const r = await runCli(['audit', join(FIX, 'nginx'), '--live']);
     assertOneLineError(r, 'CW_ERR_USAGE');
     assert.match(r.stderr, /not yet supported/);
     assertOneLineError(await runCli(['audit', join(FIX, 'nginx'), '--dialect', 'iis']), 'CW_ERR_USAGE');

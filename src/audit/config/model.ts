@@ -18,7 +18,9 @@ export interface Directive {
   line: number;
   /** 1-based line it ends on (the closing brace or `</Section>` for blocks). */
   endLine: number;
-  /** Block contents (nginx `{}`, Apache `<Section>`, HAProxy section lines). */
+  /** XML attributes as written (Tomcat `server.xml` elements); absent for other dialects. */
+  attrs?: Readonly<Record<string, string>>;
+  /** Block contents (nginx `{}`, Apache `<Section>`, HAProxy section lines, XML child elements). */
   children?: Directive[];
   /** Set by the include resolver on include directives: the included files' top-level directives. */
   included?: Directive[];

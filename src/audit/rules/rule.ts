@@ -50,6 +50,8 @@ export interface CaReference {
   /** Resolved path on disk. */
   path: string;
   at: Directive;
+  /** A Java keystore (JKS, PKCS#12) rather than PEM/DER: read with the JDK's keytool. */
+  keystore?: { type?: string; password?: string };
 }
 
 export interface AuditContext {

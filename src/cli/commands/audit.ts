@@ -45,7 +45,7 @@ export function auditExitCode(report: AuditReport, failOn: Severity): ExitCode {
 }
 
 const command: Command = {
-  summary: 'audit server configurations (nginx, Apache, HAProxy) and trust stores for V9.2.1 and V9.2.4, with fixes',
+  summary: 'audit server configurations (nginx, Apache, HAProxy, Tomcat, Envoy, Caddy, AWS ELB exports), code and trust stores for V9.2.1 and V9.2.4, with fixes',
   usage: `Usage: certwarden audit PATH... [--policy FILE] [--dialect ${DIALECTS.join('|')}]
                         [--format text|json|sarif|junit|html] [--output FILE]
                         [--fix DIR | --diff | --write] [--live] [--fail-on critical|high|medium|low|info]

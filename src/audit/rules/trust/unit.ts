@@ -9,7 +9,7 @@ export interface TrustUnit {
 }
 
 export function trustUnit(refs: readonly CaReference[], reader: TrustStoreReader, policy?: Policy): TrustUnit {
-  return { refs: refs.map((ref) => ({ ref, store: ref.value === SYSTEM_CA ? reader.system() : ref.path.includes('$') ? { ok: false, reason: 'the path has a variable' } : reader.read(ref.path) })), ...(policy ? { policy } : {}) };
+  return { refs: refs.map((ref) => ({ ref, store: ref.value === SYSTEM_CA ? reader.system() : ref.path.includes('$') ? { ok: false, reason: 'the path has a variable' } : ref.keystore ? reader.readKeystore(ref.path, ref.keystore) : reader.read(ref.path) })), ...(policy ? { policy } : {}) };
 }
 
 /** HAProxy 2.6+: `ca-file @system-ca` loads the OS trust store. */

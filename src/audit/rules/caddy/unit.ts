@@ -1,0 +1,49 @@
+/**
+ * The Caddy unit: the whole configuration (one per file). Caddy serves
+ * HTTPS and staples OCSP by default, so the rules look for what turns that
+ * off, and at the client-authentication and proxy-transport settings.
+ */
+import { isCaddyfile, caddyfileLine } from '../../config/caddy.ts';
+import type { Directive } from '../../config/model.ts';
+import { child, descendants, value } from '../../config/structured.ts';
+import type { LoadedConfig } from '../../load.ts';
+
+export interface CaddyUnit {
+  config: LoadedConfig;
+  root: Directive | undefined;
+}
+
+export function caddyUnit(config: LoadedConfig): CaddyUnit {
+  return { config, root: config.file.directives[0] };
+}
+
+/** Where a finding points: the JSON node's line, or in a Caddyfile the line of the matching keyword. */
+export function locate(u: CaddyUnit, d: Directive, keyword: RegExp): { file: string; line: number } {
+  return { file: u.config.file.display, line: isCaddyfile(u.config.file.display) ? caddyfileLine(u.config.file.text, keyword) : d.line };
+}
+
+/** Every `client_authentication` of the HTTP servers' TLS connection policies. */
+export function clientAuths(u: CaddyUnit): Directive[] {
+  const servers = child(child(child(u.root, 'apps'), 'http'), 'servers')?.children ?? [];
+  return servers.flatMap((s) => (child(s, 'tls_connection_policies')?.children ?? []).map((p) => child(p, 'client_authentication')).filter((c): c is Directive => c !== undefined));
+}
+
+/** Caddy 2.6: without `mode`, trusted CAs or leaves mean require_and_verify; none means require (no verification). */
+export function clientMode(ca: Directive): string {
+  const mode = value(ca, 'mode');
+  if (mode) return mode;
+  const trusted = ['trusted_ca_certs', 'trusted_ca_certs_pem_files', 'trusted_leaf_certs'].some((k) => (child(ca, k)?.children?.length ?? 0) > 0);
+  return trusted ? 'require_and_verify' : 'require';
+}
+
+/** reverse_proxy handlers' transport TLS blocks, anywhere in the routes. */
+export function proxyTransports(u: CaddyUnit): Directive[] {
+  return [...descendants(u.root ? [u.root] : [])].filter((d) => value(d, 'handler') === 'reverse_proxy').map((d) => child(child(d, 'transport'), 'tls')).filter((t): t is Directive => t !== undefined);
+}
+
+export const CADDY_DOCS = {
+  tls: 'https://caddyserver.com/docs/json/apps/tls/',
+  automation: 'https://caddyserver.com/docs/json/apps/tls/automation/policies/disable_ocsp_stapling/',
+  clientAuth: 'https://caddyserver.com/docs/json/apps/http/servers/tls_connection_policies/client_authentication/mode/',
+  transport: 'https://caddyserver.com/docs/json/apps/http/servers/routes/handle/reverse_proxy/transport/http/tls/insecure_skip_verify/',
+} as const;
