@@ -31,8 +31,10 @@ import { endpointLabel, type ScanTarget } from './target.ts';
 import type { Endpoint } from './connect.ts';
 import type { ObservationLog } from './observations.ts';
 import { targetLocation } from './location.ts';
+import { TOOL_VERSION } from '../core/version.ts';
 
-export const TOOL_VERSION = '0.1.0';
+/** Re-exported for callers that imported it from here; the one definition is in core/version.ts. */
+export { TOOL_VERSION };
 
 /**
  * Targets scanned at once. A fleet scan is mostly waiting (handshake round

@@ -1,5 +1,5 @@
 /** JSON output: the report model as is (schema/audit-report.schema.json). */
-import { toJson } from '../../cli/output.ts';
+import { toJson } from '../../core/json.ts';
 import type { AuditReport } from '../report.ts';
 
 export function renderAuditJson(report: AuditReport): string {

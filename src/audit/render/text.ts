@@ -3,7 +3,7 @@
  * and fix. Every value that came from a configuration goes through
  * escapeControl: a crafted server_name must not forge output lines.
  */
-import type { Palette } from '../../cli/output.ts';
+import type { Palette } from '../../core/io.ts';
 import { REQUIREMENTS, REQUIREMENT_TITLES } from '../../scan/findings.ts';
 import type { RequirementStatus } from '../../scan/report.ts';
 import { escapeControl } from '../../util/terminal.ts';

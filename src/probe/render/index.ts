@@ -1,5 +1,5 @@
 /** The probe's renderers, by format (loaded on demand, as scan's). */
-import type { Palette } from '../../cli/output.ts';
+import type { Palette } from '../../core/io.ts';
 import type { ProbeReport } from '../report.ts';
 
 export const PROBE_FORMATS = ['text', 'json', 'sarif', 'junit', 'html'] as const;

@@ -3,7 +3,7 @@
  * Everything the client or the command line chose (stderr, the command) goes
  * through escapeControl: a client's stderr is untrusted text.
  */
-import type { Palette } from '../../cli/output.ts';
+import type { Palette } from '../../core/io.ts';
 import { REQUIREMENTS, REQUIREMENT_TITLES } from '../../scan/findings.ts';
 import type { RequirementStatus } from '../../scan/report.ts';
 import { escapeControl } from '../../util/terminal.ts';

@@ -6,7 +6,7 @@
  * hostile CN with a newline must not forge a line, an ESC must not reach the
  * terminal.
  */
-import type { Palette } from '../../cli/output.ts';
+import type { Palette } from '../../core/io.ts';
 import { escapeControl as safe } from '../../util/terminal.ts';
 import { REQUIREMENTS, REQUIREMENT_TITLES } from '../findings.ts';
 import type { RequirementStatus, ScanReport } from '../report.ts';
