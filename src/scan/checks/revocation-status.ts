@@ -174,6 +174,8 @@ export const revocationStatusCheck: Check<RevocationDetails> = {
       } else if (c.softFailed) {
         findings.push(finding(ID, 'revocation-soft-failed', `${describe(c)}: no source could be reached (${sourcesNote}); admitted only because the policy is soft-fail`, { index: c.certificate.index, sources: l.sources }));
       }
+      const noNumber = c.warnings?.find((x) => x.code === 'crl-number-missing');
+      if (noNumber) findings.push(finding(ID, 'crl-number-missing', `${describe(c)}: ${noNumber.message}`, { index: c.certificate.index }));
       for (const e of c.evidence) {
         if (e.source !== 'crl' || e.status === 'error' || !e.thisUpdate || !e.nextUpdate) continue;
         if (insideRemainingWindow(ctx.policy.expiry.crl, e.thisUpdate, e.nextUpdate, ctx.at)) {
