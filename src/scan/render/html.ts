@@ -12,8 +12,7 @@
  */
 import { REQUIREMENTS, REQUIREMENT_TITLES, SEVERITY_RANK, type Finding } from '../findings.ts';
 import type { RequirementStatus, ScanReport, TargetResult } from '../report.ts';
-import type { TrustChainDetails } from '../checks/trust-chain.ts';
-import type { StaplingDetails } from '../checks/stapling.ts';
+import { CHECKS, type RegisteredCheck } from '../registry.ts';
 
 /** Where a finding id's explanation lives (the same anchors as the SARIF rules' helpUri). */
 export const FINDING_DOCS_URL = 'https://github.com/certwarden/certwarden/blob/main/docs/scan.md';
@@ -61,9 +60,14 @@ function findingLine(f: Finding): string {
   return `<div><span class="sev-${f.severity}">${htmlEscape(f.severity)}</span> ${findingLink(f.id)} ${htmlEscape(f.message)}</div>`;
 }
 
+/** A check's own HTML section; the details are the check's own (the runner stores each check's details under its id). */
+function sectionOf(check: RegisteredCheck, details: unknown): string[] {
+  const html = check.html as ((d: unknown, escape: (s: string) => string) => string) | undefined;
+  const section = html?.call(check, details, htmlEscape);
+  return section ? [section] : [];
+}
+
 function target(r: TargetResult, open: boolean): string {
-  const chain = r.evidence.checks['trust-chain'] as TrustChainDetails | undefined;
-  const stapling = r.evidence.checks.stapling as StaplingDetails | undefined;
   const status = targetStatus(r);
   const actionable = [...new Set(REQUIREMENTS.flatMap((q) => r.requirements[q].findings.filter((f) => f.severity !== 'info').map((f) => f.id)))];
   const verdicts = REQUIREMENTS.map((q) => `${q} ${badge(r.requirements[q].status)}`).join(' ');
@@ -79,17 +83,10 @@ function target(r: TargetResult, open: boolean): string {
     parts.push(`<tr><td><b>${q}</b><br><small>${htmlEscape(REQUIREMENT_TITLES[q])}</small></td><td>${badge(rr.status)}</td><td>${items}${why}</td></tr>`);
   }
   parts.push('</table>');
-  if (chain) {
-    parts.push('<table><tr><th>#</th><th>served certificate</th><th>issuer</th><th>valid</th><th>SHA-256</th></tr>');
-    chain.served.forEach((c, i) => parts.push(`<tr><td>${i}</td><td>${htmlEscape(c.subject)}</td><td>${htmlEscape(c.issuer)}</td><td>${htmlEscape(c.notBefore)}<br>${htmlEscape(c.notAfter)}</td><td><code>${htmlEscape(c.sha256)}</code></td></tr>`));
-    parts.push('</table>');
-  }
-  if (stapling && stapling.versions.length > 0) {
-    parts.push('<table><tr><th>TLS</th><th>staple</th><th>status</th><th>thisUpdate</th><th>nextUpdate</th><th>signer</th></tr>');
-    for (const v of stapling.versions) {
-      parts.push(`<tr><td>${htmlEscape(v.version)}</td><td>${!v.offered ? 'version not offered' : v.stapled ? 'stapled' : `none (${v.attempts} handshakes)`}</td><td>${htmlEscape(v.status ?? '')}</td><td>${htmlEscape(v.thisUpdate ?? '')}</td><td>${htmlEscape(v.nextUpdate ?? '')}</td><td>${htmlEscape(v.signer ?? '')}</td></tr>`);
-    }
-    parts.push('</table>');
+  // Each check may add a section for its details (Check.html), in registry order.
+  for (const check of CHECKS) {
+    const details = r.evidence.checks[check.id];
+    if (details !== undefined && check.html) parts.push(...sectionOf(check, details));
   }
   parts.push('</details>');
   return parts.join('\n');
