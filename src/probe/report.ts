@@ -15,8 +15,7 @@
  * - a client that rejects the control is misconfigured: both requirements
  *   are `error` unless a finding already fails them.
  */
-import { failsRequirement, REQUIREMENTS, SEVERITY_RANK, warnsRequirement, type Requirement, type Severity } from '../scan/findings.ts';
-import type { RequirementStatus, ScanSummary } from '../scan/report.ts';
+import { failsRequirement, SEVERITY_RANK, summarize, warnsRequirement, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
 import { CONTROL_CASE, expectedFor, REJECTED_PIN_SEVERITY, type CaseId, type CaseSpec } from './cases.ts';
 import type { ServerObservation } from './farm.ts';
 
@@ -98,7 +97,7 @@ export interface ProbeReport {
   tool: { name: 'certwarden'; version: string };
   at: string;
   results: ProbeResult[];
-  summary: ScanSummary;
+  summary: Summary;
 }
 
 /** Judge one client run against its case. */
@@ -153,17 +152,7 @@ export function requirementResult(requirement: Requirement, specs: ReadonlyMap<s
   return { status: 'pass', findings };
 }
 
-/** Scan's summary shape, counted over the probe's results. */
-export function summarizeProbe(results: readonly ProbeResult[]): ScanSummary {
-  const zero = (): Record<RequirementStatus, number> => ({ pass: 0, fail: 0, warn: 0, na: 0, error: 0 });
-  const s: ScanSummary = { targets: results.length, requirements: { 'V9.2.1': zero(), 'V9.2.4': zero() }, findings: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, failed: 0, errors: 0 };
-  for (const r of results) {
-    for (const q of REQUIREMENTS) {
-      s.requirements[q][r.requirements[q].status]++;
-      for (const f of r.requirements[q].findings) s.findings[f.severity]++;
-    }
-    if (REQUIREMENTS.some((q) => r.requirements[q].status === 'fail')) s.failed++;
-    if (REQUIREMENTS.some((q) => r.requirements[q].status === 'error')) s.errors++;
-  }
-  return s;
+/** The shared summary (report/model.ts), counted over the probe's results. */
+export function summarizeProbe(results: readonly ProbeResult[]): Summary {
+  return summarize(results);
 }

@@ -44,3 +44,69 @@ export interface FindingSpec {
 }
 
 export const findingSpec = (requirement: Requirement, severity: Severity, title: string): FindingSpec => ({ requirement, severity, title });
+
+/** What every finding of every report carries (scan adds check and details, audit file:line and fix, probe the case). */
+export interface ReportFinding {
+  id: string;
+  severity: Severity;
+  message: string;
+}
+
+/** One requirement of one result: its status, the findings behind it, and why when `na` or `error`. */
+export interface RequirementOutcome<F extends ReportFinding = ReportFinding> {
+  status: RequirementStatus;
+  findings: F[];
+  reason?: string;
+}
+
+/** One result of any report (a scanned endpoint, an audited server block, a probed client). */
+export interface Result<F extends ReportFinding = ReportFinding> {
+  target: string;
+  requirements: Record<Requirement, RequirementOutcome<F>>;
+}
+
+/** The summary every report carries (schema: `summary`). */
+export interface Summary {
+  targets: number;
+  requirements: Record<Requirement, Record<RequirementStatus, number>>;
+  findings: Record<Severity, number>;
+  /** Results with at least one requirement in `fail`. */
+  failed: number;
+  /** Results with at least one requirement in `error`. */
+  errors: number;
+}
+
+/** Counts per requirement status and per severity over any report's results. */
+export function summarize(results: readonly Result[]): Summary {
+  const zero = (): Record<RequirementStatus, number> => ({ pass: 0, fail: 0, warn: 0, na: 0, error: 0 });
+  const s: Summary = {
+    targets: results.length,
+    requirements: { 'V9.2.1': zero(), 'V9.2.4': zero() },
+    findings: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+    failed: 0,
+    errors: 0,
+  };
+  for (const r of results) {
+    for (const q of REQUIREMENTS) {
+      const rr = r.requirements[q];
+      s.requirements[q][rr.status]++;
+      for (const f of rr.findings) s.findings[f.severity]++;
+    }
+    if (REQUIREMENTS.some((q) => r.requirements[q].status === 'fail')) s.failed++;
+    if (REQUIREMENTS.some((q) => r.requirements[q].status === 'error')) s.errors++;
+  }
+  return s;
+}
+
+/** Whether any finding of any result is at or above `threshold` (--fail-on). */
+export function hasFindingAtOrAbove(results: readonly Result[], threshold: Severity): boolean {
+  return results.some((r) => REQUIREMENTS.some((q) => r.requirements[q].findings.some((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[threshold])));
+}
+
+/** Worst first: how results are ordered and a report's overall verdict is ranked. */
+export const STATUS_RANK: Readonly<Record<RequirementStatus, number>> = { fail: 0, error: 1, warn: 2, pass: 3, na: 4 };
+
+/** A result's worst requirement status. */
+export function resultStatus(r: Result): RequirementStatus {
+  return REQUIREMENTS.map((q) => r.requirements[q].status).reduce((a, b) => (STATUS_RANK[b] < STATUS_RANK[a] ? b : a), 'na' as RequirementStatus);
+}

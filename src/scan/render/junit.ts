@@ -3,12 +3,11 @@
  * fail → <failure>, error → <error>, na → <skipped>, warn passes with the
  * findings in <system-out>.
  */
-import { REQUIREMENTS, REQUIREMENT_TITLES, failsRequirement } from '../findings.ts';
+import { REQUIREMENTS, REQUIREMENT_TITLES, failsRequirement } from '../../report/model.ts';
+import { xmlEscape } from '../../report/render/junit.ts';
 import type { ScanReport } from '../report.ts';
 
-export function xmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
-}
+export { xmlEscape };
 
 export function renderJunit(report: ScanReport): string {
   const s = report.summary;
