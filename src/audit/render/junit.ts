@@ -1,6 +1,6 @@
 /** JUnit XML: one testsuite per result, one testcase per requirement (as scan: fail → failure, error → error, na → skipped). */
-import { REQUIREMENTS, REQUIREMENT_TITLES, failsRequirement } from '../../scan/findings.ts';
-import { xmlEscape } from '../../scan/render/junit.ts';
+import { REQUIREMENTS, REQUIREMENT_TITLES, failsRequirement } from '../../report/model.ts';
+import { xmlEscape } from '../../report/render/junit.ts';
 import type { AuditReport } from '../report.ts';
 
 export function renderAuditJunit(report: AuditReport): string {

@@ -4,18 +4,10 @@
  * escapeControl: a crafted server_name must not forge output lines.
  */
 import type { Palette } from '../../core/io.ts';
-import { REQUIREMENTS, REQUIREMENT_TITLES } from '../../scan/findings.ts';
-import type { RequirementStatus } from '../../scan/report.ts';
+import { REQUIREMENTS, REQUIREMENT_TITLES } from '../../report/model.ts';
+import { severityText, statusBadge as badge, summaryCounts } from '../../report/render/text.ts';
 import { escapeControl } from '../../util/terminal.ts';
 import type { AuditReport } from '../report.ts';
-
-function badge(status: RequirementStatus, p: Palette): string {
-  const label = status.toUpperCase().padEnd(5);
-  if (status === 'pass') return p.ok(label);
-  if (status === 'fail' || status === 'error') return p.bad(label);
-  if (status === 'warn') return p.warn(label);
-  return p.dim(label);
-}
 
 export function renderAuditText(report: AuditReport, p: Palette, options: { showFix?: boolean } = {}): string {
   const out: string[] = [];
@@ -25,7 +17,7 @@ export function renderAuditText(report: AuditReport, p: Palette, options: { show
       const rr = r.requirements[q];
       out.push(`  ${badge(rr.status, p)} ${q} ${p.dim(REQUIREMENT_TITLES[q])}`);
       for (const f of rr.findings) {
-        const sev = f.severity === 'critical' || f.severity === 'high' ? p.bad(f.severity) : p.warn(f.severity);
+        const sev = severityText(f.severity, p);
         out.push(`        ${sev} ${f.id} ${p.dim(`${escapeControl(f.file)}:${f.line}`)}: ${escapeControl(f.message)}`);
         if (options.showFix !== false) out.push(`          ${p.dim(`fix: ${f.fix}`)}`);
       }
@@ -33,7 +25,7 @@ export function renderAuditText(report: AuditReport, p: Palette, options: { show
     }
   }
   const s = report.summary;
-  const line = REQUIREMENTS.map((q) => `${q}: ${s.requirements[q].pass} pass, ${s.requirements[q].fail} fail, ${s.requirements[q].warn} warn, ${s.requirements[q].na} na, ${s.requirements[q].error} error`).join(' | ');
+  const line = summaryCounts(s);
   out.push('', `${s.targets} result(s) from ${s.files} file(s). ${line}`);
   return `${out.join('\n')}\n`;
 }
