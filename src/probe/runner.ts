@@ -11,7 +11,7 @@ import { escapeControl } from '../util/terminal.ts';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
-import { REQUIREMENTS, type Requirement } from '../scan/findings.ts';
+import { REQUIREMENTS, type Requirement } from '../report/model.ts';
 import { CASES, caseSpec, CONTROL_CASE, type CaseId, type CaseSpec } from './cases.ts';
 import { Farm, type CaseEndpoint } from './farm.ts';
 import { judgeCase, PROBE_REPORT_VERSION, requirementResult, summarizeProbe, type CaseResult, type ClientRun, type NotServableCase, type ProbeReport, type ProbeResult } from './report.ts';
