@@ -7,7 +7,6 @@
  */
 import type { FindingSpec, Severity } from '../report/model.ts';
 import { CHECKS, type RegisteredCheck } from './registry.ts';
-import type { Check } from './check.ts';
 
 export { REQUIREMENTS, REQUIREMENT_TITLES, SEVERITIES, SEVERITY_RANK, failsRequirement, warnsRequirement, parseSeverity, type Requirement, type Severity, type FindingSpec } from '../report/model.ts';
 
