@@ -2,18 +2,12 @@
 
 const CSS = `${BASE_CSS}${SECTION_CSS}
 .fix{color:#5b6475}`;
-import { REQUIREMENTS, REQUIREMENT_TITLES } from '../../report/model.ts';
-import { BASE_CSS, SECTION_CSS, badge, htmlEscape, summaryRows } from '../../report/render/html.ts';
-import type { AuditReport, AuditResult } from '../report.ts';
+import { BASE_CSS, SECTION_CSS, htmlEscape, requirementTable, summaryRows } from '../../report/render/html.ts';
+import type { AuditFinding, AuditReport, AuditResult } from '../report.ts';
 
 function result(r: AuditResult): string {
-  const rows = REQUIREMENTS.map((q) => {
-    const rr = r.requirements[q];
-    const items = rr.findings.map((f) => `<div><span class="sev-${f.severity}">${htmlEscape(f.severity)}</span> <code>${htmlEscape(f.id)}</code> <code>${htmlEscape(`${f.file}:${f.line}`)}</code> ${htmlEscape(f.message)}<div class="fix">fix: ${htmlEscape(f.fix)}</div></div>`).join('');
-    const why = rr.status === 'error' && rr.reason ? `<div>${htmlEscape(rr.reason)}</div>` : '';
-    return `<tr><td><b>${q}</b><br><small>${htmlEscape(REQUIREMENT_TITLES[q])}</small></td><td>${badge(rr.status)}</td><td>${items}${why}</td></tr>`;
-  });
-  return `<section class="target"><h2>${htmlEscape(r.target)}</h2><div class="meta">${htmlEscape(r.dialect)}</div><table><tr><th>requirement</th><th>verdict</th><th>findings</th></tr>${rows.join('')}</table></section>`;
+  const finding = (f: AuditFinding): string => `<div><span class="sev-${f.severity}">${htmlEscape(f.severity)}</span> <code>${htmlEscape(f.id)}</code> <code>${htmlEscape(`${f.file}:${f.line}`)}</code> ${htmlEscape(f.message)}<div class="fix">fix: ${htmlEscape(f.fix)}</div></div>`;
+  return `<section class="target"><h2>${htmlEscape(r.target)}</h2><div class="meta">${htmlEscape(r.dialect)}</div>${requirementTable(r, finding, ['error']).join('')}</section>`;
 }
 
 export function renderAuditHtml(report: AuditReport): string {

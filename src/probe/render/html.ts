@@ -3,8 +3,7 @@
  * styled like scan's: per client, the requirement verdicts and findings,
  * then the case table with the client's stderr tail (HTML-escaped).
  */
-import { REQUIREMENTS, REQUIREMENT_TITLES } from '../../report/model.ts';
-import { BASE_CSS, SECTION_CSS, badge, htmlEscape, summaryRows } from '../../report/render/html.ts';
+import { BASE_CSS, SECTION_CSS, badge, htmlEscape, requirementTable, summaryRows } from '../../report/render/html.ts';
 import type { ProbeReport, ProbeResult } from '../report.ts';
 
 /** Scan's stylesheet, plus the case verdicts' badges and the stderr block. */
@@ -13,14 +12,7 @@ const CSS = `${BASE_CSS}${SECTION_CSS}
 
 function client(r: ProbeResult): string {
   const parts = [`<section class="target"><h2><code>${htmlEscape(r.target)}</code></h2><div class="meta">${r.profile ? `profile ${htmlEscape(r.profile)} &middot; ` : ''}suites ${htmlEscape(r.suites.join(', '))}${r.pinning ? ' &middot; pinning' : ''} &middot; ${r.durationMs} ms</div>`];
-  parts.push('<table><tr><th>requirement</th><th>verdict</th><th>findings</th></tr>');
-  for (const q of REQUIREMENTS) {
-    const rr = r.requirements[q];
-    const items = rr.findings.map((f) => `<div><span class="sev-${f.severity}">${htmlEscape(f.severity)}</span> <code>${htmlEscape(f.id)}</code></div>`).join('');
-    const why = rr.reason && (rr.status === 'error' || rr.status === 'na') ? `<div class="sev-info">${htmlEscape(rr.reason)}</div>` : '';
-    parts.push(`<tr><td><b>${q}</b><br><small>${htmlEscape(REQUIREMENT_TITLES[q])}</small></td><td>${badge(rr.status)}</td><td>${items}${why}</td></tr>`);
-  }
-  parts.push('</table>');
+  parts.push(...requirementTable(r, (f) => `<div><span class="sev-${f.severity}">${htmlEscape(f.severity)}</span> <code>${htmlEscape(f.id)}</code></div>`));
   parts.push('<table><tr><th>case</th><th>requirement</th><th>expected</th><th>got</th><th>verdict</th><th>exit</th><th>ms</th><th>stderr (tail)</th></tr>');
   for (const c of r.cases) {
     const exit = c.exitStatus !== null ? String(c.exitStatus) : (c.signal ?? '');

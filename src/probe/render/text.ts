@@ -4,8 +4,7 @@
  * through escapeControl: a client's stderr is untrusted text.
  */
 import type { Palette } from '../../core/io.ts';
-import { REQUIREMENTS, REQUIREMENT_TITLES } from '../../report/model.ts';
-import { severityText, statusBadge as badge, summaryCounts } from '../../report/render/text.ts';
+import { requirementLines, severityText, summaryCounts } from '../../report/render/text.ts';
 import { escapeControl } from '../../util/terminal.ts';
 import type { CaseResult, ProbeReport } from '../report.ts';
 
@@ -40,15 +39,7 @@ export function renderProbeText(report: ProbeReport, p: Palette, options: { verb
   const out: string[] = [];
   for (const r of report.results) {
     out.push(`${p.bold(escapeControl(r.target))}${r.profile ? p.dim(` profile=${escapeControl(r.profile)}`) : ''}${r.pinning ? p.dim(' pinning') : ''}${r.proxy ? p.dim(' via-proxy') : ''}`);
-    for (const q of REQUIREMENTS) {
-      const rr = r.requirements[q];
-      out.push(`  ${badge(rr.status, p)} ${q} ${p.dim(REQUIREMENT_TITLES[q])}`);
-      for (const f of rr.findings) {
-        const sev = severityText(f.severity, p);
-        out.push(`        ${sev} ${f.id}`);
-      }
-      if ((rr.status === 'error' || rr.status === 'na') && rr.reason) out.push(`        ${p.dim(escapeControl(rr.reason))}`);
-    }
+    out.push(...requirementLines(r, p, (f) => [`        ${severityText(f.severity, p)} ${f.id}`]));
     out.push('  cases:');
     for (const c of r.cases) out.push(caseLine(c, p, options.verbose === true));
     const ok = r.cases.filter((c) => c.verdict === 'ok').length;

@@ -1,10 +1,10 @@
 /**
  * What the HTML renderers share: escaping, the stylesheet (one palette for
  * every report; a capability appends only the rules of its own sections), the
- * badge and the per-requirement count table. Reports are single files: inline
+ * badge, the per-requirement count table and a result's requirement table. Reports are single files: inline
  * CSS, no script, no external resource.
  */
-import { REQUIREMENT_STATUSES, REQUIREMENTS, type Summary } from '../model.ts';
+import { REQUIREMENT_STATUSES, REQUIREMENT_TITLES, REQUIREMENTS, type ReportFinding, type RequirementStatus, type Result, type Summary } from '../model.ts';
 
 export function htmlEscape(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -33,4 +33,19 @@ export function badge(status: string): string {
 /** One row per requirement: a badge and the count of results per status. */
 export function summaryRows(s: Summary): string {
   return REQUIREMENTS.map((q) => `<tr><td><b>${q}</b></td>${REQUIREMENT_STATUSES.map((k) => `<td>${badge(k)} ${s.requirements[q][k]}</td>`).join('')}</tr>`).join('');
+}
+
+/**
+ * A result's requirement table, as lines: per requirement its title, badge,
+ * the capability's HTML for each finding (scan: linked id and message;
+ * audit: file:line and fix; probe: the finding id) and the reason when the
+ * status is one of `reasonWhen`.
+ */
+export function requirementTable<F extends ReportFinding>(r: Result<F>, findingHtml: (f: F) => string, reasonWhen: readonly RequirementStatus[] = ['error', 'na']): string[] {
+  const rows = REQUIREMENTS.map((q) => {
+    const rr = r.requirements[q];
+    const why = rr.reason && reasonWhen.includes(rr.status) ? `<div class="sev-info">${htmlEscape(rr.reason)}</div>` : '';
+    return `<tr><td><b>${q}</b><br><small>${htmlEscape(REQUIREMENT_TITLES[q])}</small></td><td>${badge(rr.status)}</td><td>${rr.findings.map(findingHtml).join('')}${why}</td></tr>`;
+  });
+  return ['<table><tr><th>requirement</th><th>verdict</th><th>findings</th></tr>', ...rows, '</table>'];
 }

@@ -10,8 +10,8 @@
  * finding ids; only failing targets of a small report start open. Every
  * string from a certificate, a server or a policy goes through htmlEscape.
  */
-import { REQUIREMENTS, REQUIREMENT_TITLES, SEVERITY_RANK, STATUS_RANK, resultStatus, type RequirementStatus } from '../../report/model.ts';
-import { BASE_CSS, badge, htmlEscape, summaryRows } from '../../report/render/html.ts';
+import { REQUIREMENTS, SEVERITY_RANK, STATUS_RANK, resultStatus, type RequirementStatus } from '../../report/model.ts';
+import { BASE_CSS, badge, htmlEscape, requirementTable, summaryRows } from '../../report/render/html.ts';
 import type { Finding } from '../findings.ts';
 import type { ScanReport, TargetResult } from '../report.ts';
 import { CHECKS, type RegisteredCheck } from '../registry.ts';
@@ -56,14 +56,9 @@ function target(r: TargetResult, open: boolean): string {
     `<details class="target" data-status="${status}"${open ? ' open' : ''}><summary>${badge(status)} ${htmlEscape(r.target)} &middot; ${verdicts}${actionable.length ? ` <span class="ids">${actionable.map(htmlEscape).join(', ')}</span>` : ''}</summary>`,
     `<div class="meta">${htmlEscape(`${r.serverName}:${r.port}`)}${r.address ? ` &middot; ${htmlEscape(r.address)}` : ''}${r.starttls ? ` &middot; STARTTLS ${htmlEscape(r.starttls)}` : ''}</div>`,
   ];
-  parts.push('<table><tr><th>requirement</th><th>verdict</th><th>findings</th></tr>');
-  for (const q of REQUIREMENTS) {
-    const rr = r.requirements[q];
-    const items = [...rr.findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]).map(findingLine).join('');
-    const why = rr.reason && (rr.status === 'error' || rr.status === 'na') ? `<div class="sev-info">${htmlEscape(rr.reason)}</div>` : '';
-    parts.push(`<tr><td><b>${q}</b><br><small>${htmlEscape(REQUIREMENT_TITLES[q])}</small></td><td>${badge(rr.status)}</td><td>${items}${why}</td></tr>`);
-  }
-  parts.push('</table>');
+  // Worst finding first in each cell (a stable sort keeps the checks' order within a severity).
+  const bySeverity = { ...r, requirements: Object.fromEntries(REQUIREMENTS.map((q) => [q, { ...r.requirements[q], findings: [...r.requirements[q].findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]) }])) as TargetResult['requirements'] };
+  parts.push(...requirementTable(bySeverity, findingLine));
   // Each check may add a section for its details (Check.html), in registry order.
   for (const check of CHECKS) {
     const details = r.evidence.checks[check.id];

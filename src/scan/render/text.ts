@@ -8,8 +8,7 @@
  */
 import type { Palette } from '../../core/io.ts';
 import { escapeControl as safe } from '../../util/terminal.ts';
-import { REQUIREMENTS, REQUIREMENT_TITLES } from '../../report/model.ts';
-import { severityText, statusBadge as badge, summaryCounts } from '../../report/render/text.ts';
+import { requirementLines, severityText, summaryCounts } from '../../report/render/text.ts';
 import type { ScanReport } from '../report.ts';
 
 export function renderText(report: ScanReport, p: Palette, options: { showInfo?: boolean } = {}): string {
@@ -17,16 +16,7 @@ export function renderText(report: ScanReport, p: Palette, options: { showInfo?:
   for (const r of report.results) {
     const where = r.address && r.address !== r.serverName ? ` ${p.dim(`(${safe(r.address)})`)}` : '';
     out.push(`${p.bold(safe(r.target))}${where}${r.starttls ? p.dim(` starttls=${safe(r.starttls)}`) : ''}`);
-    for (const req of REQUIREMENTS) {
-      const rr = r.requirements[req];
-      out.push(`  ${badge(rr.status, p)} ${req} ${p.dim(REQUIREMENT_TITLES[req])}`);
-      for (const f of rr.findings) {
-        if (f.severity === 'info' && !options.showInfo) continue;
-        const sev = severityText(f.severity, p);
-        out.push(`        ${sev} ${safe(f.id)}: ${safe(f.message)}`);
-      }
-      if ((rr.status === 'error' || rr.status === 'na') && rr.reason) out.push(`        ${p.dim(safe(rr.reason))}`);
-    }
+    out.push(...requirementLines(r, p, (f) => (f.severity === 'info' && !options.showInfo ? [] : [`        ${severityText(f.severity, p)} ${safe(f.id)}: ${safe(f.message)}`])));
   }
   const s = report.summary;
   const line = summaryCounts(s);
