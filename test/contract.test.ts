@@ -5,6 +5,7 @@
  * rules), both ways: nothing missing from the publication, nothing published
  * that the code does not have.
  *  - scan: finding ids (declared by the checks), check ids, attempt reasons;
+ *  - path-validation reason codes (src/x509/path/reasons.ts) in docs/path-validation.md;
  *  - error codes (src/errors.ts) and docs/architecture.md's error table;
  *  - audit rule ids (src/audit/rules/registry.ts);
  *  - probe case and finding ids (src/probe/cases.ts), profiles and suites;
@@ -21,6 +22,7 @@ import { ErrorCode } from '../src/errors.ts';
 import { FINDINGS, FINDING_OWNERS } from '../src/scan/findings.ts';
 import { CHECKS } from '../src/scan/registry.ts';
 import { AttemptReason } from '../src/scan/failure.ts';
+import { PathReason } from '../src/x509/path/reasons.ts';
 import { ALL_RULES } from '../src/audit/rules/registry.ts';
 import { CASES, probeFindingIds, type CaseSpec } from '../src/probe/cases.ts';
 import { SUITES } from '../src/probe/suites.ts';
@@ -68,6 +70,13 @@ describe('scan: finding ids, check ids and attempt reasons', () => {
     const reasons = Object.values(AttemptReason);
     assert.deepEqual(scanSchema.properties.results.items.properties.attempts.items.properties.reason.enum, reasons);
     for (const r of reasons) assert.ok(scanDocs.includes(`\`${r}\``), `docs/scan.md does not name attempt reason ${r}`);
+  });
+});
+
+describe('path-validation reason codes', () => {
+  test('every PathReason code is named in docs/path-validation.md', () => {
+    const doc = read('docs', 'path-validation.md');
+    assert.deepEqual(Object.values(PathReason).filter((code) => !doc.includes(`\`${code}\``)), []);
   });
 });
 
