@@ -3,7 +3,7 @@
  * scan report's shape and vocabulary (requirements, severities, statuses,
  * summary) with one result per server block, virtual host, section or file.
  */
-import { failsRequirement, hasFindingAtOrAbove, REQUIREMENTS, summarize, warnsRequirement, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
+import { hasFindingAtOrAbove, judgeRequirement, REQUIREMENTS, summarize, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
 import type { Dialect } from './dialects.ts';
 
 export const AUDIT_REPORT_VERSION = 1;
@@ -52,11 +52,7 @@ export interface AuditReport {
 
 /** As scan's requirementStatus: fail beats error beats warn; pass needs at least one rule that applied. */
 export function auditStatus(findings: readonly AuditFinding[], applied: number, error?: string): { status: RequirementStatus; reason?: string } {
-  if (findings.some((f) => failsRequirement(f.severity))) return { status: 'fail' };
-  if (error !== undefined) return { status: 'error', reason: error };
-  if (findings.some((f) => warnsRequirement(f.severity))) return { status: 'warn' };
-  if (applied === 0) return { status: 'na', reason: 'no rule applies (no TLS listener, client verification or TLS upstream here)' };
-  return { status: 'pass' };
+  return judgeRequirement(findings, error, applied === 0 ? 'no rule applies (no TLS listener, client verification or TLS upstream here)' : undefined);
 }
 
 export function summarizeAudit(results: readonly AuditResult[], files: number): AuditSummary {

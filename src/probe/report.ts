@@ -15,7 +15,7 @@
  * - a client that rejects the control is misconfigured: both requirements
  *   are `error` unless a finding already fails them.
  */
-import { failsRequirement, SEVERITY_RANK, summarize, warnsRequirement, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
+import { judgeRequirement, SEVERITY_RANK, summarize, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
 import { CONTROL_CASE, expectedFor, REJECTED_PIN_SEVERITY, type CaseId, type CaseSpec } from './cases.ts';
 import type { ServerObservation } from './farm.ts';
 
@@ -141,15 +141,13 @@ export function requirementResult(requirement: Requirement, specs: ReadonlyMap<s
   const own = results.filter((r) => r.requirement === requirement);
   const findings = own.filter((r) => r.verdict === 'wrong').map((r) => findingFor(specs.get(r.id)!, r));
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
-  if (findings.some((f) => failsRequirement(f.severity))) return { status: 'fail', findings };
   const control = results.find((r) => r.id === CONTROL_CASE);
   const errors: string[] = [];
   if (!control) errors.push('the control case did not run');
   else if (control.verdict !== 'ok') errors.push(`control: ${control.reason ?? 'no verdict'}; so the client's rejections prove nothing`);
   for (const r of own) if (r.verdict === 'error') errors.push(`${r.id}: ${r.reason ?? 'no verdict'}`);
-  if (errors.length > 0) return { status: 'error', findings, reason: errors.join('; ') };
-  if (findings.some((f) => warnsRequirement(f.severity))) return { status: 'warn', findings };
-  return { status: 'pass', findings };
+  const judged = judgeRequirement(findings, errors.length > 0 ? errors.join('; ') : undefined);
+  return { status: judged.status, findings, ...(judged.reason !== undefined ? { reason: judged.reason } : {}) };
 }
 
 /** The shared summary (report/model.ts), counted over the probe's results. */

@@ -103,6 +103,21 @@ export function hasFindingAtOrAbove(results: readonly Result[], threshold: Sever
   return results.some((r) => REQUIREMENTS.some((q) => r.requirements[q].findings.some((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[threshold])));
 }
 
+/**
+ * The one ranking of what a requirement's status is, for every report: a
+ * finding that fails it beats an error (a failure is proven even when
+ * another part could not run), an error beats a warning (a requirement
+ * not fully checked is never a pass, nor merely a warning), a warning beats
+ * `na`, and `na` (nothing applied, with why) beats pass.
+ */
+export function judgeRequirement(findings: readonly ReportFinding[], error?: string, notApplicable?: string): { status: RequirementStatus; reason?: string } {
+  if (findings.some((f) => failsRequirement(f.severity))) return { status: 'fail' };
+  if (error !== undefined) return { status: 'error', reason: error };
+  if (findings.some((f) => warnsRequirement(f.severity))) return { status: 'warn' };
+  if (notApplicable !== undefined) return { status: 'na', reason: notApplicable };
+  return { status: 'pass' };
+}
+
 /** Worst first: how results are ordered and a report's overall verdict is ranked. */
 export const STATUS_RANK: Readonly<Record<RequirementStatus, number>> = { fail: 0, error: 1, warn: 2, pass: 3, na: 4 };
 

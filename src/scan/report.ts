@@ -4,7 +4,7 @@
  * findings; per check, an attempt (sslyze style) saying whether it completed.
  */
 import type { AttemptReason } from './failure.ts';
-import { failsRequirement, hasFindingAtOrAbove as anyFindingAtOrAbove, summarize as summarizeResults, warnsRequirement, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
+import { hasFindingAtOrAbove as anyFindingAtOrAbove, judgeRequirement, summarize as summarizeResults, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
 import type { Finding } from './findings.ts';
 
 export type { RequirementStatus } from '../report/model.ts';
@@ -73,12 +73,10 @@ export interface ScanReport {
 
 /** A requirement's status from its checks' attempts and findings: fail beats error beats warn; na only when nothing applied. */
 export function requirementStatus(attempts: readonly CheckAttempt[], findings: readonly Finding[]): { status: RequirementStatus; reason?: string } {
-  if (findings.some((f) => failsRequirement(f.severity))) return { status: 'fail' };
   const errors = attempts.filter((a) => a.status === 'error');
-  if (errors.length > 0) return { status: 'error', reason: [...new Set(errors.map((e) => `${e.reason}: ${e.message}`))].map((why) => `${errors.filter((e) => `${e.reason}: ${e.message}` === why).map((e) => e.check).join(', ')}: ${why}`).join('; ') };
-  if (findings.some((f) => warnsRequirement(f.severity))) return { status: 'warn' };
-  if (attempts.length > 0 && attempts.every((a) => a.status === 'not-applicable')) return { status: 'na', reason: attempts.map((a) => `${a.check}: ${a.message}`).join('; ') };
-  return { status: 'pass' };
+  const error = errors.length > 0 ? [...new Set(errors.map((e) => `${e.reason}: ${e.message}`))].map((why) => `${errors.filter((e) => `${e.reason}: ${e.message}` === why).map((e) => e.check).join(', ')}: ${why}`).join('; ') : undefined;
+  const notApplicable = attempts.length > 0 && attempts.every((a) => a.status === 'not-applicable') ? attempts.map((a) => `${a.check}: ${a.message}`).join('; ') : undefined;
+  return judgeRequirement(findings, error, notApplicable);
 }
 
 export function summarize(results: readonly TargetResult[]): ScanSummary {
