@@ -3,8 +3,7 @@
  * scan report's shape and vocabulary (requirements, severities, statuses,
  * summary) with one result per server block, virtual host, section or file.
  */
-import { failsRequirement, REQUIREMENTS, SEVERITY_RANK, warnsRequirement, type Requirement, type Severity } from '../scan/findings.ts';
-import type { RequirementStatus, ScanSummary } from '../scan/report.ts';
+import { hasFindingAtOrAbove, judgeRequirement, REQUIREMENTS, summarize, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
 import type { Dialect } from './dialects.ts';
 
 export const AUDIT_REPORT_VERSION = 1;
@@ -34,7 +33,7 @@ export interface AuditResult {
   requirements: Record<Requirement, AuditRequirementResult>;
 }
 
-export interface AuditSummary extends ScanSummary {
+export interface AuditSummary extends Summary {
   /** Findings per rule id. */
   rules: Record<string, number>;
   /** Configuration files read (walked and included). */
@@ -53,31 +52,15 @@ export interface AuditReport {
 
 /** As scan's requirementStatus: fail beats error beats warn; pass needs at least one rule that applied. */
 export function auditStatus(findings: readonly AuditFinding[], applied: number, error?: string): { status: RequirementStatus; reason?: string } {
-  if (findings.some((f) => failsRequirement(f.severity))) return { status: 'fail' };
-  if (error !== undefined) return { status: 'error', reason: error };
-  if (findings.some((f) => warnsRequirement(f.severity))) return { status: 'warn' };
-  if (applied === 0) return { status: 'na', reason: 'no rule applies (no TLS listener, client verification or TLS upstream here)' };
-  return { status: 'pass' };
+  return judgeRequirement(findings, error, applied === 0 ? 'no rule applies (no TLS listener, client verification or TLS upstream here)' : undefined);
 }
 
 export function summarizeAudit(results: readonly AuditResult[], files: number): AuditSummary {
-  const zero = (): Record<RequirementStatus, number> => ({ pass: 0, fail: 0, warn: 0, na: 0, error: 0 });
-  const s: AuditSummary = { targets: results.length, requirements: { 'V9.2.1': zero(), 'V9.2.4': zero() }, findings: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, failed: 0, errors: 0, rules: {}, files };
-  for (const r of results) {
-    for (const q of REQUIREMENTS) {
-      const rr = r.requirements[q];
-      s.requirements[q][rr.status]++;
-      for (const f of rr.findings) {
-        s.findings[f.severity]++;
-        s.rules[f.id] = (s.rules[f.id] ?? 0) + 1;
-      }
-    }
-    if (REQUIREMENTS.some((q) => r.requirements[q].status === 'fail')) s.failed++;
-    if (REQUIREMENTS.some((q) => r.requirements[q].status === 'error')) s.errors++;
-  }
-  return s;
+  const rules: Record<string, number> = {};
+  for (const r of results) for (const q of REQUIREMENTS) for (const f of r.requirements[q].findings) rules[f.id] = (rules[f.id] ?? 0) + 1;
+  return { ...summarize(results), rules, files };
 }
 
 export function auditHasFindingAtOrAbove(report: AuditReport, threshold: Severity): boolean {
-  return report.results.some((r) => REQUIREMENTS.some((q) => r.requirements[q].findings.some((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[threshold])));
+  return hasFindingAtOrAbove(report.results, threshold);
 }

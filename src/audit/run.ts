@@ -7,8 +7,8 @@
 import { isAbsolute, join } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { Policy } from '../policy/types.ts';
-import { TOOL_VERSION } from '../scan/runner.ts';
-import { REQUIREMENTS, type Requirement } from '../scan/findings.ts';
+import { TOOL_VERSION } from '../core/version.ts';
+import { REQUIREMENTS, type Requirement } from '../report/model.ts';
 import { includeProblems, type Directive } from './config/model.ts';
 import type { Dialect } from './dialects.ts';
 import { loadInputs, type LoadedConfig, type LoadResult } from './load.ts';

@@ -11,6 +11,7 @@ import type { Command } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
 import { escapeControl } from '../util/terminal.ts';
 import type { Io } from './output.ts';
+import { TOOL_VERSION } from '../core/version.ts';
 
 type Loader = () => Promise<{ default: Command }>;
 
@@ -44,7 +45,8 @@ const GROUPS: Readonly<Record<string, string>> = {
 
 const isHelpFlag = (arg: string | undefined): boolean => arg === '--help' || arg === '-h' || arg === 'help';
 
-export const VERSION = '0.1.0';
+/** `certwarden --version`: the one version string (core/version.ts). */
+export const VERSION = TOOL_VERSION;
 
 async function commandLines(prefix: string): Promise<string[]> {
   const lines: string[] = [];

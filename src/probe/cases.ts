@@ -7,7 +7,7 @@
  * Ids are stable: renaming one is a breaking change (finding ids, SARIF rules
  * and suppressions key on them).
  */
-import type { Requirement, Severity } from '../scan/findings.ts';
+import type { Requirement, Severity } from '../report/model.ts';
 
 /**
  * What a client must do with the case:

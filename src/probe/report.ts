@@ -15,8 +15,7 @@
  * - a client that rejects the control is misconfigured: both requirements
  *   are `error` unless a finding already fails them.
  */
-import { failsRequirement, REQUIREMENTS, SEVERITY_RANK, warnsRequirement, type Requirement, type Severity } from '../scan/findings.ts';
-import type { RequirementStatus, ScanSummary } from '../scan/report.ts';
+import { judgeRequirement, SEVERITY_RANK, summarize, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
 import { CONTROL_CASE, expectedFor, REJECTED_PIN_SEVERITY, type CaseId, type CaseSpec } from './cases.ts';
 import type { ServerObservation } from './farm.ts';
 
@@ -98,7 +97,7 @@ export interface ProbeReport {
   tool: { name: 'certwarden'; version: string };
   at: string;
   results: ProbeResult[];
-  summary: ScanSummary;
+  summary: Summary;
 }
 
 /** Judge one client run against its case. */
@@ -142,28 +141,16 @@ export function requirementResult(requirement: Requirement, specs: ReadonlyMap<s
   const own = results.filter((r) => r.requirement === requirement);
   const findings = own.filter((r) => r.verdict === 'wrong').map((r) => findingFor(specs.get(r.id)!, r));
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
-  if (findings.some((f) => failsRequirement(f.severity))) return { status: 'fail', findings };
   const control = results.find((r) => r.id === CONTROL_CASE);
   const errors: string[] = [];
   if (!control) errors.push('the control case did not run');
   else if (control.verdict !== 'ok') errors.push(`control: ${control.reason ?? 'no verdict'}; so the client's rejections prove nothing`);
   for (const r of own) if (r.verdict === 'error') errors.push(`${r.id}: ${r.reason ?? 'no verdict'}`);
-  if (errors.length > 0) return { status: 'error', findings, reason: errors.join('; ') };
-  if (findings.some((f) => warnsRequirement(f.severity))) return { status: 'warn', findings };
-  return { status: 'pass', findings };
+  const judged = judgeRequirement(findings, errors.length > 0 ? errors.join('; ') : undefined);
+  return { status: judged.status, findings, ...(judged.reason !== undefined ? { reason: judged.reason } : {}) };
 }
 
-/** Scan's summary shape, counted over the probe's results. */
-export function summarizeProbe(results: readonly ProbeResult[]): ScanSummary {
-  const zero = (): Record<RequirementStatus, number> => ({ pass: 0, fail: 0, warn: 0, na: 0, error: 0 });
-  const s: ScanSummary = { targets: results.length, requirements: { 'V9.2.1': zero(), 'V9.2.4': zero() }, findings: { critical: 0, high: 0, medium: 0, low: 0, info: 0 }, failed: 0, errors: 0 };
-  for (const r of results) {
-    for (const q of REQUIREMENTS) {
-      s.requirements[q][r.requirements[q].status]++;
-      for (const f of r.requirements[q].findings) s.findings[f.severity]++;
-    }
-    if (REQUIREMENTS.some((q) => r.requirements[q].status === 'fail')) s.failed++;
-    if (REQUIREMENTS.some((q) => r.requirements[q].status === 'error')) s.errors++;
-  }
-  return s;
+/** The shared summary (report/model.ts), counted over the probe's results. */
+export function summarizeProbe(results: readonly ProbeResult[]): Summary {
+  return summarize(results);
 }

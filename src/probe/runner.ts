@@ -11,13 +11,13 @@ import { escapeControl } from '../util/terminal.ts';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
-import { REQUIREMENTS, type Requirement } from '../scan/findings.ts';
+import { REQUIREMENTS, type Requirement } from '../report/model.ts';
 import { CASES, caseSpec, CONTROL_CASE, type CaseId, type CaseSpec } from './cases.ts';
 import { Farm, type CaseEndpoint } from './farm.ts';
 import { judgeCase, PROBE_REPORT_VERSION, requirementResult, summarizeProbe, type CaseResult, type ClientRun, type NotServableCase, type ProbeReport, type ProbeResult } from './report.ts';
 import { resolveSuites } from './suites.ts';
 import { ConnectProxy } from './connect-proxy.ts';
-import { TOOL_VERSION } from '../scan/runner.ts';
+import { TOOL_VERSION } from '../core/version.ts';
 
 /** A client that has not finished its TLS and HTTP exchange with a loopback server in this long is hanging. */
 export const DEFAULT_CASE_TIMEOUT_MS = 20_000;

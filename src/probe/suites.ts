@@ -5,7 +5,7 @@
  */
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { CASES, CONTROL_CASE, type CaseId, type CaseSpec } from './cases.ts';
-import type { Requirement } from '../scan/findings.ts';
+import type { Requirement } from '../report/model.ts';
 
 export interface SuiteSpec {
   readonly description: string;

@@ -1,5 +1,5 @@
 /** A progress bar on stderr, only on a TTY and only when there are enough targets to be worth it. */
-import type { Io } from '../cli/output.ts';
+import type { Io } from '../core/io.ts';
 
 export const PROGRESS_MIN_TARGETS = 5;
 const WIDTH = 30;

@@ -4,12 +4,13 @@
  * findings; per check, an attempt (sslyze style) saying whether it completed.
  */
 import type { AttemptReason } from './failure.ts';
-import { failsRequirement, REQUIREMENTS, SEVERITY_RANK, warnsRequirement, type Finding, type Requirement, type Severity } from './findings.ts';
+import { hasFindingAtOrAbove as anyFindingAtOrAbove, judgeRequirement, summarize as summarizeResults, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
+import type { Finding } from './findings.ts';
+
+export type { RequirementStatus } from '../report/model.ts';
 
 export const REPORT_VERSION = 1;
 
-/** `error`: the scan could not complete; it is never a pass. */
-export type RequirementStatus = 'pass' | 'fail' | 'warn' | 'na' | 'error';
 
 export interface CheckAttempt {
   check: string;
@@ -57,15 +58,8 @@ export interface TargetResult {
   durationMs: number;
 }
 
-export interface ScanSummary {
-  targets: number;
-  requirements: Record<Requirement, Record<RequirementStatus, number>>;
-  findings: Record<Severity, number>;
-  /** Targets with at least one requirement in `fail`. */
-  failed: number;
-  /** Targets with at least one requirement in `error`. */
-  errors: number;
-}
+/** The shared summary (report/model.ts); the name stays for the public API. */
+export type ScanSummary = Summary;
 
 export interface ScanReport {
   version: typeof REPORT_VERSION;
@@ -79,36 +73,17 @@ export interface ScanReport {
 
 /** A requirement's status from its checks' attempts and findings: fail beats error beats warn; na only when nothing applied. */
 export function requirementStatus(attempts: readonly CheckAttempt[], findings: readonly Finding[]): { status: RequirementStatus; reason?: string } {
-  if (findings.some((f) => failsRequirement(f.severity))) return { status: 'fail' };
   const errors = attempts.filter((a) => a.status === 'error');
-  if (errors.length > 0) return { status: 'error', reason: [...new Set(errors.map((e) => `${e.reason}: ${e.message}`))].map((why) => `${errors.filter((e) => `${e.reason}: ${e.message}` === why).map((e) => e.check).join(', ')}: ${why}`).join('; ') };
-  if (findings.some((f) => warnsRequirement(f.severity))) return { status: 'warn' };
-  if (attempts.length > 0 && attempts.every((a) => a.status === 'not-applicable')) return { status: 'na', reason: attempts.map((a) => `${a.check}: ${a.message}`).join('; ') };
-  return { status: 'pass' };
+  const error = errors.length > 0 ? [...new Set(errors.map((e) => `${e.reason}: ${e.message}`))].map((why) => `${errors.filter((e) => `${e.reason}: ${e.message}` === why).map((e) => e.check).join(', ')}: ${why}`).join('; ') : undefined;
+  const notApplicable = attempts.length > 0 && attempts.every((a) => a.status === 'not-applicable') ? attempts.map((a) => `${a.check}: ${a.message}`).join('; ') : undefined;
+  return judgeRequirement(findings, error, notApplicable);
 }
 
 export function summarize(results: readonly TargetResult[]): ScanSummary {
-  const zero = (): Record<RequirementStatus, number> => ({ pass: 0, fail: 0, warn: 0, na: 0, error: 0 });
-  const s: ScanSummary = {
-    targets: results.length,
-    requirements: { 'V9.2.1': zero(), 'V9.2.4': zero() },
-    findings: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
-    failed: 0,
-    errors: 0,
-  };
-  for (const r of results) {
-    for (const req of REQUIREMENTS) {
-      const rr = r.requirements[req];
-      s.requirements[req][rr.status]++;
-      for (const f of rr.findings) s.findings[f.severity]++;
-    }
-    if (REQUIREMENTS.some((q) => r.requirements[q].status === 'fail')) s.failed++;
-    if (REQUIREMENTS.some((q) => r.requirements[q].status === 'error')) s.errors++;
-  }
-  return s;
+  return summarizeResults(results);
 }
 
 /** Whether any finding is at or above `threshold`. */
 export function hasFindingAtOrAbove(report: ScanReport, threshold: Severity): boolean {
-  return report.results.some((r) => REQUIREMENTS.some((q) => r.requirements[q].findings.some((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[threshold])));
+  return anyFindingAtOrAbove(report.results, threshold);
 }

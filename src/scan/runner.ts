@@ -13,8 +13,7 @@ import type { Policy } from '../policy/types.ts';
 import { OcspCache } from '../ocsp/cache.ts';
 import { CrlCache } from '../crl/cache.ts';
 import { resolveDestination } from '../policy/match.ts';
-import { CHECKS } from './registry.ts';
-import type { Check } from './check.ts';
+import { CHECKS, type RegisteredCheck } from './registry.ts';
 import { LiveSource, RecordedSource, ScanContext, type ObservationSource, type ScanSettings } from './context.ts';
 import { EndpointLimiter, DEFAULT_CONNECTIONS_PER_ENDPOINT } from './limiter.ts';
 import { DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS, stapleRetryDelays } from './staple-retry.ts';
@@ -31,8 +30,10 @@ import { endpointLabel, type ScanTarget } from './target.ts';
 import type { Endpoint } from './connect.ts';
 import type { ObservationLog } from './observations.ts';
 import { targetLocation } from './location.ts';
+import { TOOL_VERSION } from '../core/version.ts';
 
-export const TOOL_VERSION = '0.1.0';
+/** Re-exported for callers that imported it from here; the one definition is in core/version.ts. */
+export { TOOL_VERSION };
 
 /**
  * Targets scanned at once. A fleet scan is mostly waiting (handshake round
@@ -69,7 +70,7 @@ export interface ScanOptions {
   evidenceDir?: string;
   /** Called as targets finish (progress). */
   onProgress?: (done: number, total: number, result: TargetResult) => void;
-  checks?: readonly Check<unknown>[];
+  checks?: readonly RegisteredCheck[];
   /** The scan's time: every validity, freshness and expiry judgement is made at it (default: now). */
   at?: Date;
 }
@@ -107,7 +108,7 @@ function emptyRequirements(): Record<Requirement, RequirementResult> {
 }
 
 /** Run every check on one target within its budget. */
-async function runTarget(policy: Policy, job: TargetJob, settings: ScanSettings, timeoutMs: number, checks: readonly Check<unknown>[], credentials: (() => ReturnType<typeof mintProbeCredentials>) | undefined): Promise<TargetResult> {
+async function runTarget(policy: Policy, job: TargetJob, settings: ScanSettings, timeoutMs: number, checks: readonly RegisteredCheck[], credentials: (() => ReturnType<typeof mintProbeCredentials>) | undefined): Promise<TargetResult> {
   const started = performance.now();
   const controller = new AbortController();
   const t = job.target;
@@ -182,7 +183,7 @@ async function resolveAddress(t: ScanTarget, timeoutMs: number): Promise<string>
   return (await Promise.race([lookup(t.host), timeout])).address;
 }
 
-function failedTarget(policy: Policy, t: ScanTarget, at: Date, reason: AttemptReason, message: string, checks: readonly Check<unknown>[]): TargetResult {
+function failedTarget(policy: Policy, t: ScanTarget, at: Date, reason: AttemptReason, message: string, checks: readonly RegisteredCheck[]): TargetResult {
   const attempts: CheckAttempt[] = checks.map((c) => ({ check: c.id, requirement: c.requirement, status: 'error', reason, message, durationMs: 0 }));
   const requirements = emptyRequirements();
   for (const req of REQUIREMENTS) requirements[req] = { status: 'error', findings: [], reason: message };
@@ -265,7 +266,7 @@ export async function runScan(o: ScanOptions): Promise<ScanReport> {
 }
 
 /** Reproduce a recorded scan offline, at the recorded time, under `policy`. */
-export async function replayScan(dir: string, policy: Policy, options: { checks?: readonly Check<unknown>[]; settings?: Partial<ScanSettings> } = {}): Promise<ScanReport> {
+export async function replayScan(dir: string, policy: Policy, options: { checks?: readonly RegisteredCheck[]; settings?: Partial<ScanSettings> } = {}): Promise<ScanReport> {
   validateScanOptions(options);
   const run = await readRunManifest(dir);
   const checks = options.checks ?? CHECKS;

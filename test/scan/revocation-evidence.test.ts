@@ -184,6 +184,13 @@ describe('scan: which revocation evidence counts', () => {
     assert.equal((r.evidence.checks['revocation-status'] as RevocationDetails).certificates.length, 0, 'nothing fetched for an unanchored chain');
   });
 
+  test('an unanchored chain gets revocation-unanchored once, from the revocation-status check (not again from stapling)', () => {
+    const r = results.get('rogue')!;
+    const unanchored = r.requirements['V9.2.4'].findings.filter((f) => f.id === 'revocation-unanchored');
+    assert.deepEqual(unanchored.map((f) => f.check), ['revocation-status'], show(r));
+    assert.equal(r.requirements['V9.2.4'].status, 'fail');
+  });
+
   test('10.4, silent side: a chain anchored in the policy but for another name still has authentic revocation evidence: V9.2.4 passes', () => {
     const r = results.get('wronghost')!;
     assert.equal(r.requirements['V9.2.1'].status, 'fail');

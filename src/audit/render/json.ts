@@ -1,7 +1,7 @@
 /** JSON output: the report model as is (schema/audit-report.schema.json). */
-import { toJson } from '../../cli/output.ts';
+import { renderReportJson } from '../../report/render/json.ts';
 import type { AuditReport } from '../report.ts';
 
 export function renderAuditJson(report: AuditReport): string {
-  return `${toJson(report)}\n`;
+  return renderReportJson(report);
 }

@@ -6,18 +6,12 @@
  * parsed is an `audit-error` result, so an error is never silently green.
  */
 import { createHash } from 'node:crypto';
-import { REQUIREMENTS, type Severity } from '../../scan/findings.ts';
-import { SARIF_SCHEMA } from '../../scan/render/sarif.ts';
+import { REQUIREMENTS } from '../../report/model.ts';
+import { SARIF_SCHEMA, SECURITY_SEVERITY, sarifLevel as level } from '../../report/render/sarif.ts';
 import type { AuditReport } from '../report.ts';
 import { ALL_RULES } from '../rules/registry.ts';
 
 const AUDIT_ERROR_RULE = 'audit-error';
-
-// The same mapping as scan's SARIF renderer (not exported there yet).
-function level(s: Severity): 'error' | 'warning' | 'note' {
-  return s === 'critical' || s === 'high' ? 'error' : s === 'info' ? 'note' : 'warning';
-}
-const SECURITY_SEVERITY: Readonly<Record<Severity, string>> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
 
 /** Lines of each reported file, for fingerprints (optional: without them the line number is used). */
 export type LineSource = (file: string) => string[] | undefined;

@@ -3,37 +3,23 @@
  * and fix. Every value that came from a configuration goes through
  * escapeControl: a crafted server_name must not forge output lines.
  */
-import type { Palette } from '../../cli/output.ts';
-import { REQUIREMENTS, REQUIREMENT_TITLES } from '../../scan/findings.ts';
-import type { RequirementStatus } from '../../scan/report.ts';
+import type { Palette } from '../../core/io.ts';
+import { requirementLines, severityText, summaryCounts } from '../../report/render/text.ts';
 import { escapeControl } from '../../util/terminal.ts';
-import type { AuditReport } from '../report.ts';
-
-function badge(status: RequirementStatus, p: Palette): string {
-  const label = status.toUpperCase().padEnd(5);
-  if (status === 'pass') return p.ok(label);
-  if (status === 'fail' || status === 'error') return p.bad(label);
-  if (status === 'warn') return p.warn(label);
-  return p.dim(label);
-}
+import type { AuditFinding, AuditReport } from '../report.ts';
 
 export function renderAuditText(report: AuditReport, p: Palette, options: { showFix?: boolean } = {}): string {
   const out: string[] = [];
   for (const r of report.results) {
     out.push(`${p.bold(escapeControl(r.target))} ${p.dim(`[${r.dialect}]`)}`);
-    for (const q of REQUIREMENTS) {
-      const rr = r.requirements[q];
-      out.push(`  ${badge(rr.status, p)} ${q} ${p.dim(REQUIREMENT_TITLES[q])}`);
-      for (const f of rr.findings) {
-        const sev = f.severity === 'critical' || f.severity === 'high' ? p.bad(f.severity) : p.warn(f.severity);
-        out.push(`        ${sev} ${f.id} ${p.dim(`${escapeControl(f.file)}:${f.line}`)}: ${escapeControl(f.message)}`);
-        if (options.showFix !== false) out.push(`          ${p.dim(`fix: ${f.fix}`)}`);
-      }
-      if (rr.status === 'error' && rr.reason) out.push(`        ${p.dim(escapeControl(rr.reason))}`);
-    }
+    const lines = (f: AuditFinding): string[] => [
+      `        ${severityText(f.severity, p)} ${f.id} ${p.dim(`${escapeControl(f.file)}:${f.line}`)}: ${escapeControl(f.message)}`,
+      ...(options.showFix !== false ? [`          ${p.dim(`fix: ${f.fix}`)}`] : []),
+    ];
+    out.push(...requirementLines(r, p, lines, ['error']));
   }
   const s = report.summary;
-  const line = REQUIREMENTS.map((q) => `${q}: ${s.requirements[q].pass} pass, ${s.requirements[q].fail} fail, ${s.requirements[q].warn} warn, ${s.requirements[q].na} na, ${s.requirements[q].error} error`).join(' | ');
+  const line = summaryCounts(s);
   out.push('', `${s.targets} result(s) from ${s.files} file(s). ${line}`);
   return `${out.join('\n')}\n`;
 }

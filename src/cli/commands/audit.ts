@@ -14,27 +14,18 @@ import { palette, type Io } from '../output.ts';
 import { DIALECTS, parseDialect } from '../../audit/dialects.ts';
 import { auditHasFindingAtOrAbove, type AuditReport } from '../../audit/report.ts';
 import { runAudit } from '../../audit/run.ts';
+import { RENDERERS } from '../../audit/render/index.ts';
+import { FORMATS, type Format } from '../../report/render/registry.ts';
 import { applyEdits, unifiedDiff, writeFixes, writeInPlace } from '../../audit/fix.ts';
 
-export const AUDIT_FORMATS = ['text', 'json', 'sarif', 'junit', 'html'] as const;
-export type AuditFormat = (typeof AUDIT_FORMATS)[number];
+export const AUDIT_FORMATS = FORMATS;
+export type AuditFormat = Format;
 
 /** As scan: `high`, i.e. any finding that fails a requirement. */
 export const DEFAULT_FAIL_ON: Severity = 'high';
 
 export async function renderAuditReport(report: AuditReport, format: AuditFormat, io: Io, lines?: (file: string) => string[] | undefined): Promise<string> {
-  switch (format) {
-    case 'json':
-      return (await import('../../audit/render/json.ts')).renderAuditJson(report);
-    case 'sarif':
-      return (await import('../../audit/render/sarif.ts')).renderAuditSarif(report, lines);
-    case 'junit':
-      return (await import('../../audit/render/junit.ts')).renderAuditJunit(report);
-    case 'html':
-      return (await import('../../audit/render/html.ts')).renderAuditHtml(report);
-    default:
-      return (await import('../../audit/render/text.ts')).renderAuditText(report, palette(io));
-  }
+  return RENDERERS[format](report, { palette: palette(io), verbose: false, ...(lines ? { lines } : {}) });
 }
 
 /** 1 when a finding reaches the threshold; else 2 when a configuration could not be audited; else 0. */

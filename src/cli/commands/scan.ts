@@ -15,10 +15,12 @@ import { runScan, replayScan, DEFAULT_CONCURRENCY, DEFAULT_STAPLE_ATTEMPTS, DEFA
 import { hasFindingAtOrAbove, type ScanReport } from '../../scan/report.ts';
 import { SEVERITIES, type Severity } from '../../scan/findings.ts';
 import { progressReporter } from '../../scan/progress.ts';
+import { RENDERERS } from '../../scan/render/index.ts';
+import { FORMATS, type Format } from '../../report/render/registry.ts';
 import { parseOptionText, type ScanOptionName } from '../../scan/options.ts';
 
-export const SCAN_FORMATS = ['text', 'json', 'sarif', 'junit', 'html'] as const;
-export type ScanFormat = (typeof SCAN_FORMATS)[number];
+export const SCAN_FORMATS = FORMATS;
+export type ScanFormat = Format;
 
 /** Default --fail-on: `high`, i.e. any finding that fails a requirement. */
 export const DEFAULT_FAIL_ON: Severity = 'high';
@@ -30,18 +32,7 @@ function numeric(args: ParsedArgs, name: string, option: ScanOptionName): number
 }
 
 export async function renderReport(report: ScanReport, format: ScanFormat, io: Io, verbose: boolean): Promise<string> {
-  switch (format) {
-    case 'json':
-      return (await import('../../scan/render/json.ts')).renderJson(report);
-    case 'sarif':
-      return (await import('../../scan/render/sarif.ts')).renderSarif(report);
-    case 'junit':
-      return (await import('../../scan/render/junit.ts')).renderJunit(report);
-    case 'html':
-      return (await import('../../scan/render/html.ts')).renderHtml(report);
-    default:
-      return (await import('../../scan/render/text.ts')).renderText(report, palette(io), { showInfo: verbose });
-  }
+  return RENDERERS[format](report, { palette: palette(io), verbose });
 }
 
 /** 1 when a finding reaches the threshold; else 2 when a target could not be scanned; else 0. */

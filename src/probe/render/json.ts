@@ -1,7 +1,7 @@
 /** JSON output: the report model as is (schema/probe-report.schema.json). */
-import { toJson } from '../../cli/output.ts';
+import { renderReportJson } from '../../report/render/json.ts';
 import type { ProbeReport } from '../report.ts';
 
 export function renderProbeJson(report: ProbeReport): string {
-  return `${toJson(report)}\n`;
+  return renderReportJson(report);
 }

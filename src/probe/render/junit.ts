@@ -4,7 +4,7 @@
  * wrong. wrong → <failure>, error → <error>, a case the farm cannot serve →
  * <skipped>; the client's stderr tail goes to <system-err>.
  */
-import { xmlEscape } from '../../scan/render/junit.ts';
+import { xmlEscape } from '../../report/render/junit.ts';
 import type { ProbeReport } from '../report.ts';
 
 export function renderProbeJunit(report: ProbeReport): string {

@@ -4,19 +4,13 @@
  * is a `probe-error` result, so an error is never silently green. Same
  * conventions as scan's SARIF (levels, security-severity, ASVS tags).
  */
-import { REQUIREMENTS, type Severity } from '../../scan/findings.ts';
-import { SARIF_SCHEMA } from '../../scan/render/sarif.ts';
+import { REQUIREMENTS, type Severity } from '../../report/model.ts';
+import { SARIF_SCHEMA, SECURITY_SEVERITY, sarifLevel as level } from '../../report/render/sarif.ts';
 import { CASES, REJECTED_PIN_SEVERITY, type CaseSpec } from '../cases.ts';
 import type { ProbeReport } from '../report.ts';
 
 const PROBE_ERROR_RULE = 'probe-error';
 const HELP = 'https://github.com/certwarden/certwarden/blob/main/docs/probe.md';
-
-// The two maps below repeat scan's (src/scan/render/sarif.ts keeps them private).
-function level(s: Severity): 'error' | 'warning' | 'note' {
-  return s === 'critical' || s === 'high' ? 'error' : s === 'info' ? 'note' : 'warning';
-}
-const SECURITY_SEVERITY: Readonly<Record<Severity, string>> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
 
 interface Rule {
   id: string;

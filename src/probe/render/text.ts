@@ -3,22 +3,13 @@
  * Everything the client or the command line chose (stderr, the command) goes
  * through escapeControl: a client's stderr is untrusted text.
  */
-import type { Palette } from '../../cli/output.ts';
-import { REQUIREMENTS, REQUIREMENT_TITLES } from '../../scan/findings.ts';
-import type { RequirementStatus } from '../../scan/report.ts';
+import type { Palette } from '../../core/io.ts';
+import { requirementLines, severityText, summaryCounts } from '../../report/render/text.ts';
 import { escapeControl } from '../../util/terminal.ts';
 import type { CaseResult, ProbeReport } from '../report.ts';
 
 /** Characters of stderr shown per case in text output (the JSON keeps the whole bounded tail). */
 export const TEXT_STDERR_CHARS = 200;
-
-function badge(status: RequirementStatus, p: Palette): string {
-  const label = status.toUpperCase().padEnd(5);
-  if (status === 'pass') return p.ok(label);
-  if (status === 'fail' || status === 'error') return p.bad(label);
-  if (status === 'warn') return p.warn(label);
-  return p.dim(label);
-}
 
 /** Words that mark a client's error line (curl, for one, ends with advice after it). */
 const ERROR_LINE = /error|fail|invalid|unable|refused|denied|revoked|expired|exception|problem|verify|untrusted|mismatch/i;
@@ -48,15 +39,7 @@ export function renderProbeText(report: ProbeReport, p: Palette, options: { verb
   const out: string[] = [];
   for (const r of report.results) {
     out.push(`${p.bold(escapeControl(r.target))}${r.profile ? p.dim(` profile=${escapeControl(r.profile)}`) : ''}${r.pinning ? p.dim(' pinning') : ''}${r.proxy ? p.dim(' via-proxy') : ''}`);
-    for (const q of REQUIREMENTS) {
-      const rr = r.requirements[q];
-      out.push(`  ${badge(rr.status, p)} ${q} ${p.dim(REQUIREMENT_TITLES[q])}`);
-      for (const f of rr.findings) {
-        const sev = f.severity === 'critical' || f.severity === 'high' ? p.bad(f.severity) : p.warn(f.severity);
-        out.push(`        ${sev} ${f.id}`);
-      }
-      if ((rr.status === 'error' || rr.status === 'na') && rr.reason) out.push(`        ${p.dim(escapeControl(rr.reason))}`);
-    }
+    out.push(...requirementLines(r, p, (f) => [`        ${severityText(f.severity, p)} ${f.id}`]));
     out.push('  cases:');
     for (const c of r.cases) out.push(caseLine(c, p, options.verbose === true));
     const ok = r.cases.filter((c) => c.verdict === 'ok').length;
@@ -64,6 +47,6 @@ export function renderProbeText(report: ProbeReport, p: Palette, options: { verb
     for (const n of r.notServable) out.push(`    ${p.dim(`not served: ${n.id}: ${n.reason}`)}`);
   }
   const s = report.summary;
-  out.push('', `${s.targets} client(s). ${REQUIREMENTS.map((q) => `${q}: ${s.requirements[q].pass} pass, ${s.requirements[q].fail} fail, ${s.requirements[q].warn} warn, ${s.requirements[q].na} na, ${s.requirements[q].error} error`).join(' | ')}`);
+  out.push('', `${s.targets} client(s). ${summaryCounts(s)}`);
   return `${out.join('\n')}\n`;
 }

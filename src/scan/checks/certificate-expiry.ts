@@ -8,28 +8,37 @@
  * the validated path (or of the served chain when it does not validate) get
  * the chain windows.
  */
-import type { Check } from '../check.ts';
-import { finding, type Finding } from '../findings.ts';
+import { findingsOf, type Check } from '../check.ts';
+import type { Finding } from '../findings.ts';
+import { findingSpec } from '../../report/model.ts';
 import { formatDuration } from '../../policy/values.ts';
 
 const ID = 'certificate-expiry';
+
+/** Every finding this check emits (docs/scan.md, schema/scan-report.schema.json). */
+export const EXPIRY_FINDINGS = {
+  'certificate-expiring-soon': findingSpec('V9.2.1', 'high', 'A certificate of the chain expires inside the policy\'s expiry fail window (expiry.leaf.fail / expiry.chain.fail)'),
+  'certificate-expiring': findingSpec('V9.2.1', 'medium', 'A certificate of the chain expires inside the policy\'s expiry warn window (expiry.leaf.warn / expiry.chain.warn)'),
+} as const;
+type ExpiryFindingId = keyof typeof EXPIRY_FINDINGS;
+const finding = findingsOf(ID, EXPIRY_FINDINGS);
 const DAY_MS = 86_400_000;
 
 export interface CertificateExpiryDetails {
   certificates: Array<{ index: number; subject: string; notAfter: string; daysLeft: number; window: 'leaf' | 'chain'; verdict: 'ok' | 'warn' | 'fail' | 'expired' }>;
 }
 
-export const certificateExpiryCheck: Check<CertificateExpiryDetails> = {
+export const certificateExpiryCheck: Check<typeof ID, ExpiryFindingId, CertificateExpiryDetails> = {
   id: ID,
+  findings: EXPIRY_FINDINGS,
   requirement: 'V9.2.1',
   title: 'Certificates are not close to expiry (policy expiry windows)',
-  needs: ['tls12-flight', 'handshakes'],
   async run(ctx) {
     const t = await ctx.trust();
     const expiry = ctx.policy.expiry;
     const chain = t.verdict.trusted ? t.verdict.path : t.revocationPath;
     const details: CertificateExpiryDetails = { certificates: [] };
-    const findings: Finding[] = [];
+    const findings: Finding<ExpiryFindingId>[] = [];
     chain.forEach((c, index) => {
       const window = index === 0 ? 'leaf' : 'chain';
       const w = expiry[window];
@@ -40,7 +49,7 @@ export const certificateExpiryCheck: Check<CertificateExpiryDetails> = {
       const limit = verdict === 'fail' ? w.failMs : w.warnMs;
       const what = index === 0 ? 'the server certificate' : `chain certificate #${index}`;
       findings.push(
-        finding(ID, verdict === 'fail' ? 'certificate-expiring-soon' : 'certificate-expiring', `${what} "${c.subject}" expires ${c.notAfter.toISOString()}, in ${(leftMs / DAY_MS).toFixed(1)} days: inside expiry.${window}.${verdict} (${formatDuration(limit)})`, {
+        finding(verdict === 'fail' ? 'certificate-expiring-soon' : 'certificate-expiring', `${what} "${c.subject}" expires ${c.notAfter.toISOString()}, in ${(leftMs / DAY_MS).toFixed(1)} days: inside expiry.${window}.${verdict} (${formatDuration(limit)})`, {
           index,
           notAfter: c.notAfter.toISOString(),
         }),

@@ -11,15 +11,26 @@
  * all cannot be seen (`client-auth-undetermined`).
  * Each probe is one connection per credential and per TLS version offered.
  */
-import type { Check } from '../check.ts';
+import { findingsOf, type Check } from '../check.ts';
 import { PROBE_CREDENTIALS, type ProbeCredential } from '../credentials.ts';
-import { finding, type Finding } from '../findings.ts';
+import type { Finding } from '../findings.ts';
+import { findingSpec } from '../../report/model.ts';
 import type { TlsVersion } from '../connect.ts';
 import type { ScanContext } from '../context.ts';
 import { unb64 } from '../observations.ts';
 import { formatName } from '../../x509/name.ts';
 
 const ID = 'client-auth';
+
+/** Every finding this check emits (docs/scan.md, schema/scan-report.schema.json). */
+export const CLIENT_AUTH_FINDINGS = {
+  'client-auth-accepts-untrusted': findingSpec('V9.2.1', 'high', 'The server asks for a client certificate but accepts a connection with none or with an untrusted, self-signed or expired one'),
+  'client-auth-enforced': findingSpec('V9.2.1', 'info', 'The server asks for a client certificate and refused every untrusted credential probed'),
+  'client-auth-not-requested': findingSpec('V9.2.1', 'info', 'The server does not ask for a client certificate'),
+  'client-auth-undetermined': findingSpec('V9.2.1', 'info', 'Whether the server asks for a client certificate cannot be seen (TLS 1.3 only)'),
+} as const;
+type ClientAuthFindingId = keyof typeof CLIENT_AUTH_FINDINGS;
+const finding = findingsOf(ID, CLIENT_AUTH_FINDINGS);
 
 /** How each probe credential reads in a finding. */
 const CREDENTIAL_WORDS: Record<ProbeCredential, string> = {
@@ -72,11 +83,11 @@ function names(ders: readonly string[]): string[] {
   });
 }
 
-export const clientAuthCheck: Check<ClientAuthDetails> = {
+export const clientAuthCheck: Check<typeof ID, ClientAuthFindingId, ClientAuthDetails> = {
   id: ID,
+  findings: CLIENT_AUTH_FINDINGS,
   requirement: 'V9.2.1',
   title: 'Client certificates: only trusted ones are accepted',
-  needs: ['tls12-flight', 'handshakes', 'client-auth-probes'],
   async run(ctx) {
     const flight = await ctx.flight().catch(() => undefined);
     const versions = await versionsOffered(ctx, flight?.supported === true);
@@ -92,20 +103,20 @@ export const clientAuthCheck: Check<ClientAuthDetails> = {
       requested = first.accepted ? 'unknown' : true;
     }
     const details: ClientAuthDetails = { requested, acceptableCaNames: names(flight?.acceptableCaNames ?? []), probes };
-    if (requested === false) return { findings: [finding(ID, 'client-auth-not-requested', 'the server does not send a CertificateRequest (TLS 1.2)')], details, notApplicable: 'the server does not ask for a client certificate' };
+    if (requested === false) return { findings: [finding('client-auth-not-requested', 'the server does not send a CertificateRequest (TLS 1.2)')], details, notApplicable: 'the server does not ask for a client certificate' };
     if (requested === 'unknown') {
-      return { findings: [finding(ID, 'client-auth-undetermined', 'TLS 1.3 only and a client without a certificate is accepted: whether a certificate is requested cannot be seen')], details, notApplicable: 'cannot tell whether a client certificate is requested' };
+      return { findings: [finding('client-auth-undetermined', 'TLS 1.3 only and a client without a certificate is accepted: whether a certificate is requested cannot be seen')], details, notApplicable: 'cannot tell whether a client certificate is requested' };
     }
     const jobs: Array<Promise<ProbeResult>> = [];
     for (const v of versions) for (const c of PROBE_CREDENTIALS) if (!probes.some((p) => p.version === v && p.credential === c)) jobs.push(probe(ctx, v, c));
     probes.push(...(await Promise.all(jobs)));
     const accepted = probes.filter((p) => p.accepted);
-    const findings: Finding[] = [];
+    const findings: Finding<ClientAuthFindingId>[] = [];
     if (accepted.length > 0) {
       const list = accepted.map((p) => `${CREDENTIAL_WORDS[p.credential]} (${p.version}: ${p.detail})`);
-      findings.push(finding(ID, 'client-auth-accepts-untrusted', `the server asks for a client certificate but accepted ${list.join('; ')}`, { accepted: accepted.map((p) => `${p.version}/${p.credential}`) }));
+      findings.push(finding('client-auth-accepts-untrusted', `the server asks for a client certificate but accepted ${list.join('; ')}`, { accepted: accepted.map((p) => `${p.version}/${p.credential}`) }));
     } else {
-      findings.push(finding(ID, 'client-auth-enforced', `the server refused every untrusted credential probed (${probes.length} probes)${details.acceptableCaNames.length ? `; acceptable CAs: ${details.acceptableCaNames.join(' | ')}` : ''}`));
+      findings.push(finding('client-auth-enforced', `the server refused every untrusted credential probed (${probes.length} probes)${details.acceptableCaNames.length ? `; acceptable CAs: ${details.acceptableCaNames.join(' | ')}` : ''}`));
     }
     return { findings, details };
   },

@@ -4,10 +4,18 @@
  * path validation (trust-chain); this check reports what is there so an
  * auditor can see it.
  */
-import type { Check } from '../check.ts';
-import { finding } from '../findings.ts';
+import { findingsOf, type Check } from '../check.ts';
+import { findingSpec } from '../../report/model.ts';
 
 const ID = 'key-strength';
+
+/** Every finding this check emits (docs/scan.md, schema/scan-report.schema.json). */
+export const KEY_STRENGTH_FINDINGS = {
+  'key-info': findingSpec('V9.2.1', 'info', 'Key type and size of the server certificate'),
+  'signature-info': findingSpec('V9.2.1', 'info', 'Signature algorithms in the chain'),
+} as const;
+type KeyStrengthFindingId = keyof typeof KEY_STRENGTH_FINDINGS;
+const finding = findingsOf(ID, KEY_STRENGTH_FINDINGS);
 
 export interface KeyStrengthDetails {
   keyType: string;
@@ -16,11 +24,11 @@ export interface KeyStrengthDetails {
   signatureAlgorithms: string[];
 }
 
-export const keyStrengthCheck: Check<KeyStrengthDetails> = {
+export const keyStrengthCheck: Check<typeof ID, KeyStrengthFindingId, KeyStrengthDetails> = {
   id: ID,
+  findings: KEY_STRENGTH_FINDINGS,
   requirement: 'V9.2.1',
   title: 'Key and signature strength (informational)',
-  needs: ['tls12-flight', 'handshakes'],
   async run(ctx) {
     const t = await ctx.trust();
     const leaf = t.served[0]!;
@@ -41,8 +49,8 @@ export const keyStrengthCheck: Check<KeyStrengthDetails> = {
     const size = details.keyBits ? `${details.keyBits}-bit` : details.curve ?? '';
     return {
       findings: [
-        finding(ID, 'key-info', `server key: ${details.keyType}${size ? ` ${size}` : ''}`, { ...details }),
-        finding(ID, 'signature-info', `signatures: ${details.signatureAlgorithms.join(', ')}`),
+        finding('key-info', `server key: ${details.keyType}${size ? ` ${size}` : ''}`, { ...details }),
+        finding('signature-info', `signatures: ${details.signatureAlgorithms.join(', ')}`),
       ],
       details,
     };

@@ -18,13 +18,30 @@
 import { checkChainRevocation, RevocationCheckReason, UNREACHABLE_CODES, type CertificateRevocation, type ChainRevocationResult } from '../../revocation/checker.ts';
 import type { RevocationSource } from '../../core/revocation-vocabulary.ts';
 import { describeRemainingWindow, insideRemainingWindow } from '../../policy/expiry.ts';
-import type { Check } from '../check.ts';
+import { findingsOf, type Check } from '../check.ts';
 import type { ScanContext } from '../context.ts';
-import { finding, type Finding } from '../findings.ts';
+import type { Finding } from '../findings.ts';
+import { findingSpec } from '../../report/model.ts';
 import { b64 } from '../observations.ts';
 import { revocationAnchoring } from '../anchoring.ts';
 
 const ID = 'revocation-status';
+
+/** Every finding this check emits (docs/scan.md, schema/scan-report.schema.json). */
+export const REVOCATION_FINDINGS = {
+  revoked: findingSpec('V9.2.4', 'critical', 'A certificate in the chain is revoked'),
+  'revocation-unknown': findingSpec('V9.2.4', 'high', 'The OCSP responder does not know a certificate of the chain'),
+  'revocation-unavailable': findingSpec('V9.2.4', 'high', 'Revocation status could not be established (sources unreachable) under hard-fail'),
+  'revocation-invalid': findingSpec('V9.2.4', 'high', 'A revocation source answered with a response that cannot be trusted'),
+  'no-revocation-source': findingSpec('V9.2.4', 'high', 'A certificate names no OCSP responder and no CRL distribution point'),
+  'revocation-unanchored': findingSpec('V9.2.4', 'high', 'The chain does not validate to an anchor or pin of the policy, so no staple, OCSP answer or CRL signed by its issuer can prove anything about revocation'),
+  'crl-expiring': findingSpec('V9.2.4', 'medium', 'A CRL consulted for the chain is close to its nextUpdate (expiry.crl.warn): the CA has not published a newer one'),
+  'revocation-soft-failed': findingSpec('V9.2.4', 'medium', 'Revocation status could not be established; admitted only because the policy is soft-fail'),
+  'revocation-not-applicable': findingSpec('V9.2.4', 'info', 'The certificate is itself the anchor (pinned self-signed): it has no revocation source'),
+  'crl-number-missing': findingSpec('V9.2.4', 'low', 'A CRL relied on has no cRLNumber (RFC 5280 §5.2.3 requires it); used because the policy allows it (revocation.crl-number: optional)'),
+} as const;
+type RevocationFindingId = keyof typeof REVOCATION_FINDINGS;
+const finding = findingsOf(ID, REVOCATION_FINDINGS);
 
 /** The sources a client queries itself; the stapling check owns the staple. */
 const LIVE_SOURCES: readonly RevocationSource[] = ['ocsp', 'crl'];
@@ -120,11 +137,11 @@ function describe(c: CertificateRevocation): string {
   return `"${c.certificate.subject}" (serial ${c.certificate.serial})`;
 }
 
-export const revocationStatusCheck: Check<RevocationDetails> = {
+export const revocationStatusCheck: Check<typeof ID, RevocationFindingId, RevocationDetails> = {
   id: ID,
+  findings: REVOCATION_FINDINGS,
   requirement: 'V9.2.4',
   title: 'Live OCSP / CRL status of the chain, from the policy\'s sources, under its fail mode',
-  needs: ['handshakes', 'ocsp-crl-fetch'],
   async run(ctx) {
     const t = await ctx.trust();
     const settings = t.resolved.revocation;
@@ -132,10 +149,10 @@ export const revocationStatusCheck: Check<RevocationDetails> = {
     const anchoring = revocationAnchoring(t);
     if (t.revocationPath.length < 2 && t.verdict.trusted) {
       const why = 'the certificate is itself the trust anchor (pinned self-signed): there is no issuer to revoke it; trust ends when its pin is removed from the policy';
-      return { findings: [finding(ID, 'revocation-not-applicable', why)], details, notApplicable: why };
+      return { findings: [finding('revocation-not-applicable', why)], details, notApplicable: why };
     }
     if (!anchoring.anchored) {
-      return { findings: [finding(ID, 'revocation-unanchored', `${anchoring.why}: OCSP answers and CRLs for this chain would be signed by an issuer the policy does not vouch for, so they were not fetched and cannot prove anything`)], details };
+      return { findings: [finding('revocation-unanchored', `${anchoring.why}: staples, OCSP answers and CRLs for this chain would be signed by an issuer the policy does not vouch for (whoever made the chain can sign a good one), so no staple counts and OCSP and CRLs were not fetched: none can prove anything`)], details };
     }
     const l = await liveRevocation(ctx);
     if (!l) {
@@ -159,29 +176,29 @@ export const revocationStatusCheck: Check<RevocationDetails> = {
         ...(e.nextUpdate ? { nextUpdate: e.nextUpdate.toISOString() } : {}),
       })),
     }));
-    const findings: Finding[] = [];
+    const findings: Finding<RevocationFindingId>[] = [];
     const sourcesNote = `consulted ${l.sources.consulted.join(', ')}${l.sources.skippedByPolicy.length ? `; skipped by policy: ${l.sources.skippedByPolicy.join(', ')}` : ''}${l.sources.unreachable.length ? `; unreachable: ${l.sources.unreachable.join(', ')}` : ''}`;
     for (const c of r.certificates) {
       const codes = c.reasons.map((x) => x.code);
       const text = c.reasons.map((x) => x.message).join('; ');
       if (c.status === 'revoked') {
-        findings.push(finding(ID, 'revoked', `${describe(c)} is revoked${c.revocationTime ? ` since ${c.revocationTime.toISOString()}` : ''}${c.revocationReason ? ` (${c.revocationReason})` : ''}`, { index: c.certificate.index }));
+        findings.push(finding('revoked', `${describe(c)} is revoked${c.revocationTime ? ` since ${c.revocationTime.toISOString()}` : ''}${c.revocationReason ? ` (${c.revocationReason})` : ''}`, { index: c.certificate.index }));
       } else if (c.status === 'unknown') {
-        findings.push(finding(ID, 'revocation-unknown', `the responder does not know ${describe(c)}: ${text}`, { index: c.certificate.index }));
+        findings.push(finding('revocation-unknown', `the responder does not know ${describe(c)}: ${text}`, { index: c.certificate.index }));
       } else if (c.status === 'error') {
         const id = codes.includes(RevocationCheckReason.NO_SOURCE) ? 'no-revocation-source' : codes.includes(RevocationCheckReason.UNAVAILABLE) ? 'revocation-unavailable' : 'revocation-invalid';
-        findings.push(finding(ID, id, `${describe(c)}: ${text} (${sourcesNote})`, { index: c.certificate.index, codes, sources: l.sources }));
+        findings.push(finding(id, `${describe(c)}: ${text} (${sourcesNote})`, { index: c.certificate.index, codes, sources: l.sources }));
       } else if (c.softFailed) {
-        findings.push(finding(ID, 'revocation-soft-failed', `${describe(c)}: no source could be reached (${sourcesNote}); admitted only because the policy is soft-fail`, { index: c.certificate.index, sources: l.sources }));
+        findings.push(finding('revocation-soft-failed', `${describe(c)}: no source could be reached (${sourcesNote}); admitted only because the policy is soft-fail`, { index: c.certificate.index, sources: l.sources }));
       }
+      const noNumber = c.warnings?.find((x) => x.code === 'crl-number-missing');
+      if (noNumber) findings.push(finding('crl-number-missing', `${describe(c)}: ${noNumber.message}`, { index: c.certificate.index }));
       for (const e of c.evidence) {
         if (e.source !== 'crl' || e.status === 'error' || !e.thisUpdate || !e.nextUpdate) continue;
         if (insideRemainingWindow(ctx.policy.expiry.crl, e.thisUpdate, e.nextUpdate, ctx.at)) {
-          findings.push(finding(ID, 'crl-expiring', `the CRL ${e.url ?? ''} consulted for ${describe(c)} is valid until ${e.nextUpdate.toISOString()}: less than ${describeRemainingWindow(ctx.policy.expiry.crl)} left (expiry.crl.warn)`, { index: c.certificate.index, ...(e.url ? { url: e.url } : {}), nextUpdate: e.nextUpdate.toISOString() }));
+          findings.push(finding('crl-expiring', `the CRL ${e.url ?? ''} consulted for ${describe(c)} is valid until ${e.nextUpdate.toISOString()}: less than ${describeRemainingWindow(ctx.policy.expiry.crl)} left (expiry.crl.warn)`, { index: c.certificate.index, ...(e.url ? { url: e.url } : {}), nextUpdate: e.nextUpdate.toISOString() }));
         }
       }
-      const noNumber = c.warnings?.find((x) => x.code === 'crl-number-missing');
-      if (noNumber) findings.push(finding(ID, 'crl-number-missing', `${describe(c)}: ${noNumber.message}`, { index: c.certificate.index }));
     }
     return { findings, details };
   },

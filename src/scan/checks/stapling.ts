@@ -10,7 +10,8 @@
  * The policy decides what counts (docs/policy.md#revocation):
  *  - a staple is evidence only when the chain is anchored in the policy
  *    (anchoring.ts): whoever made an unanchored chain can sign a `good` for
- *    it, so such a chain gets `revocation-unanchored` and no staple verdict;
+ *    it, so such a chain gets no staple verdict (the revocation-status check
+ *    reports it as `revocation-unanchored`, once);
  *  - when `revocation.sources` leaves out `staple`, a missing staple is not a
  *    finding (a bad or revoked one still is, and Must-Staple still applies);
  *  - a good staple while the live OCSP responder or CRL (the revocation-status
@@ -20,8 +21,9 @@
  */
 import { verifyOcspResponse, type OcspVerification } from '../../ocsp/verify.ts';
 import { OcspReason } from '../../ocsp/reasons.ts';
-import type { Check } from '../check.ts';
-import { finding, type Finding, type FindingId } from '../findings.ts';
+import { findingsOf, type Check } from '../check.ts';
+import type { Finding } from '../findings.ts';
+import { findingSpec } from '../../report/model.ts';
 import { TLS_VERSIONS, type TlsVersion } from '../connect.ts';
 import { flightKey, handshakeKey, unb64 } from '../observations.ts';
 import { AttemptReason, scanFailure } from '../failure.ts';
@@ -32,8 +34,27 @@ import { describeRemainingWindow, insideRemainingWindow } from '../../policy/exp
 
 const ID = 'stapling';
 
+/** Every finding this check emits (docs/scan.md, schema/scan-report.schema.json). */
+export const STAPLING_FINDINGS = {
+  'staple-missing': findingSpec('V9.2.4', 'high', 'The server does not staple an OCSP response'),
+  'staple-bad-signature': findingSpec('V9.2.4', 'high', 'The stapled OCSP response\'s signature does not verify'),
+  'staple-unauthorized-responder': findingSpec('V9.2.4', 'high', 'The stapled OCSP response is signed by a responder without authority for the issuer (RFC 6960 §4.2.2.2)'),
+  'staple-wrong-certificate': findingSpec('V9.2.4', 'high', 'The stapled OCSP response is about another certificate'),
+  'staple-stale': findingSpec('V9.2.4', 'high', 'The stapled OCSP response has expired or is too old'),
+  'staple-future': findingSpec('V9.2.4', 'high', 'The stapled OCSP response is dated in the future'),
+  'staple-unknown': findingSpec('V9.2.4', 'high', 'The stapled OCSP response says the certificate is unknown'),
+  'staple-revoked': findingSpec('V9.2.4', 'critical', 'The stapled OCSP response says the certificate is revoked'),
+  'staple-invalid': findingSpec('V9.2.4', 'high', 'The stapled OCSP response cannot be trusted'),
+  'staple-contradicts-responder': findingSpec('V9.2.4', 'critical', 'The server staples a good OCSP response while the live OCSP responder or CRL says the certificate is revoked (a cached staple outliving a revocation)'),
+  'staple-expiring': findingSpec('V9.2.4', 'medium', 'The stapled OCSP response is close to its nextUpdate (expiry.staple.warn): the server has missed a refresh'),
+  'must-staple-violated': findingSpec('V9.2.4', 'critical', 'A Must-Staple certificate (RFC 7633) is served without a valid staple'),
+  'staple-info': findingSpec('V9.2.4', 'info', 'The stapled OCSP response and its validity window'),
+} as const;
+type StaplingFindingId = keyof typeof STAPLING_FINDINGS;
+const finding = findingsOf(ID, STAPLING_FINDINGS);
+
 /** OCSP reason code → staple finding; anything else is `staple-invalid`. */
-export const STAPLE_REASON_FINDINGS: Readonly<Record<string, FindingId>> = {
+export const STAPLE_REASON_FINDINGS: Readonly<Record<string, StaplingFindingId>> = {
   [OcspReason.BAD_SIGNATURE]: 'staple-bad-signature',
   [OcspReason.SIGNATURE_ALGORITHM_MISMATCH]: 'staple-bad-signature',
   [OcspReason.UNSUPPORTED_SIGNATURE_ALGORITHM]: 'staple-bad-signature',
@@ -78,7 +99,7 @@ export interface StaplingDetails {
 }
 
 /** The finding for a verified staple, or undefined when it is good. */
-function stapleFinding(v: OcspVerification): { id: FindingId; code?: string } | undefined {
+function stapleFinding(v: OcspVerification): { id: StaplingFindingId; code?: string } | undefined {
   if (v.status === 'good') return undefined;
   if (v.status === 'revoked') return { id: 'staple-revoked' };
   if (v.status === 'unknown') return { id: 'staple-unknown' };
@@ -89,11 +110,16 @@ function stapleFinding(v: OcspVerification): { id: FindingId; code?: string } | 
   return { id: 'staple-invalid', ...(v.reasons[0] ? { code: v.reasons[0].code } : {}) };
 }
 
-export const staplingCheck: Check<StaplingDetails> = {
+export const staplingCheck: Check<typeof ID, StaplingFindingId, StaplingDetails> = {
   id: ID,
+  findings: STAPLING_FINDINGS,
+  html(stapling, e) {
+    if (stapling.versions.length === 0) return '';
+    const rows = stapling.versions.map((v) => `<tr><td>${e(v.version)}</td><td>${!v.offered ? 'version not offered' : v.stapled ? 'stapled' : `none (${v.attempts} handshakes)`}</td><td>${e(v.status ?? '')}</td><td>${e(v.thisUpdate ?? '')}</td><td>${e(v.nextUpdate ?? '')}</td><td>${e(v.signer ?? '')}</td></tr>`);
+    return ['<table><tr><th>TLS</th><th>staple</th><th>status</th><th>thisUpdate</th><th>nextUpdate</th><th>signer</th></tr>', ...rows, '</table>'].join('\n');
+  },
   requirement: 'V9.2.4',
   title: 'OCSP stapling on TLS 1.2 and TLS 1.3, with a valid staple',
-  needs: ['handshakes', 'stapling-retries'],
   async run(ctx) {
     const t = await ctx.trust();
     const leaf = t.served[0]!;
@@ -110,9 +136,9 @@ export const staplingCheck: Check<StaplingDetails> = {
     if (!issuer && t.verdict.trusted) {
       return { findings: [], details, notApplicable: 'the certificate is its own anchor (pinned self-signed): no issuer can sign an OCSP response for it' };
     }
-    const findings: Finding[] = [];
-    const byId = new Map<FindingId, { versions: string[]; message: string; code?: string }>();
-    const note = (id: FindingId, version: string, message: string, code?: string): void => {
+    const findings: Finding<StaplingFindingId>[] = [];
+    const byId = new Map<StaplingFindingId, { versions: string[]; message: string; code?: string }>();
+    const note = (id: StaplingFindingId, version: string, message: string, code?: string): void => {
       const e = byId.get(id);
       if (e) e.versions.push(version);
       else byId.set(id, { versions: [version], message, ...(code ? { code } : {}) });
@@ -189,28 +215,21 @@ export const staplingCheck: Check<StaplingDetails> = {
     }
     if (!anyOffered) throw scanFailure(AttemptReason.USAGE, 'no TLS 1.2 or TLS 1.3 handshake completed, so stapling cannot be observed');
     if (!anchoring.anchored) {
-      // No staple verdict counts; a missing staple is still a fact about the server.
-      const stapled = details.versions.filter((d) => d.stapled).map((d) => `${d.version}: ${d.status ?? 'unverified'}`);
+      // No staple verdict counts (revocation-status reports the chain as revocation-unanchored, once); a missing staple is still a fact about the server.
       const missing = byId.get('staple-missing');
-      return {
-        findings: [
-          finding(ID, 'revocation-unanchored', `${anchoring.why}: no staple can be evidence (whoever made the chain can sign a good answer for it)${stapled.length ? `; stapled: ${stapled.join(', ')}` : ''}`),
-          ...(missing ? [finding(ID, 'staple-missing', `${missing.versions.join(' and ')}: ${missing.message}`, { versions: missing.versions })] : []),
-        ],
-        details,
-      };
+      return { findings: missing ? [finding('staple-missing', `${missing.versions.join(' and ')}: ${missing.message}`, { versions: missing.versions })] : [], details };
     }
     if (goodVersions.length > 0) {
       // A failure of the live check is the revocation-status check's to report.
       const leafLive = (await liveRevocation(ctx).catch(() => undefined))?.result.certificates.find((c) => c.certificate.index === 0);
       if (leafLive?.status === 'revoked') {
         const said = leafLive.evidence.filter((e) => e.status === 'revoked').map((e) => `${e.source}${e.url ? ` ${e.url}` : ''}`);
-        findings.push(finding(ID, 'staple-contradicts-responder', `${goodVersions.join(' and ')}: the server staples a good response but ${said.join(' and ') || 'the live check'} says the certificate is revoked${leafLive.revocationTime ? ` since ${leafLive.revocationTime.toISOString()}` : ''}: clients that trust the staple accept a revoked certificate until the server refreshes it`, { versions: goodVersions, sources: said }));
+        findings.push(finding('staple-contradicts-responder', `${goodVersions.join(' and ')}: the server staples a good response but ${said.join(' and ') || 'the live check'} says the certificate is revoked${leafLive.revocationTime ? ` since ${leafLive.revocationTime.toISOString()}` : ''}: clients that trust the staple accept a revoked certificate until the server refreshes it`, { versions: goodVersions, sources: said }));
       }
     }
-    for (const [id, e] of byId) findings.push(finding(ID, id, `${e.versions.join(' and ')}: ${e.message}`, { versions: e.versions, ...(e.code ? { code: e.code } : {}) }));
+    for (const [id, e] of byId) findings.push(finding(id, `${e.versions.join(' and ')}: ${e.message}`, { versions: e.versions, ...(e.code ? { code: e.code } : {}) }));
     if (mustStaple && !validEverywhere) {
-      findings.push(finding(ID, 'must-staple-violated', 'the certificate carries the TLS Feature status_request (Must-Staple, RFC 7633) but the server does not staple a valid response on every TLS version it offers: clients that honour Must-Staple hard-fail'));
+      findings.push(finding('must-staple-violated', 'the certificate carries the TLS Feature status_request (Must-Staple, RFC 7633) but the server does not staple a valid response on every TLS version it offers: clients that honour Must-Staple hard-fail'));
     }
     if (!consultedByPolicy && findings.every((f) => f.severity === 'info')) {
       return { findings, details, notApplicable: `the policy's revocation.sources (${t.resolved.revocation.sources.join(', ')}) leave out staple` };

@@ -8,14 +8,33 @@
  */
 import { PathReason } from '../../x509/path/reasons.ts';
 import { TrustReason } from '../../trust/evaluate.ts';
-import type { Check } from '../check.ts';
-import { finding, type Finding, type FindingId } from '../findings.ts';
+import { findingsOf, type Check } from '../check.ts';
+import type { Finding } from '../findings.ts';
+import { findingSpec } from '../../report/model.ts';
 import type { Certificate } from '../../x509/certificate.ts';
 
 const ID = 'trust-chain';
 
+/** Every finding this check emits (docs/scan.md, schema/scan-report.schema.json). */
+export const TRUST_CHAIN_FINDINGS = {
+  'chain-untrusted': findingSpec('V9.2.1', 'high', 'The chain does not validate to a trust anchor or pin of the policy'),
+  'chain-incomplete': findingSpec('V9.2.1', 'high', 'The server does not send an intermediate needed to reach the anchor'),
+  'chain-invalid': findingSpec('V9.2.1', 'high', 'The chain breaks an RFC 5280 rule (constraints, key usage, profile, signature)'),
+  'chain-order': findingSpec('V9.2.1', 'low', 'The server sends its chain out of order (RFC 8446 §4.4.2, RFC 5246 §7.4.2)'),
+  'hostname-mismatch': findingSpec('V9.2.1', 'high', 'The certificate does not cover the name the client connects to'),
+  'certificate-expired': findingSpec('V9.2.1', 'high', 'A certificate in the chain has expired'),
+  'certificate-not-yet-valid': findingSpec('V9.2.1', 'high', 'A certificate in the chain is not valid yet'),
+  'eku-mismatch': findingSpec('V9.2.1', 'high', 'The certificate is not for TLS server authentication (extendedKeyUsage)'),
+  'weak-key': findingSpec('V9.2.1', 'high', 'A key in the chain is below the required strength'),
+  'weak-signature': findingSpec('V9.2.1', 'high', 'A certificate is signed with a weak algorithm'),
+  'pin-mismatch': findingSpec('V9.2.1', 'high', 'No certificate in the chain matches the destination\'s pins'),
+  'pins-expired': findingSpec('V9.2.1', 'high', 'Every pin configured for the destination has expired'),
+} as const;
+type TrustChainFindingId = keyof typeof TRUST_CHAIN_FINDINGS;
+const finding = findingsOf(ID, TRUST_CHAIN_FINDINGS);
+
 /** Engine reason code → finding id; everything else is `chain-invalid`. */
-export const TRUST_REASON_FINDINGS: Readonly<Record<string, FindingId>> = {
+export const TRUST_REASON_FINDINGS: Readonly<Record<string, TrustChainFindingId>> = {
   [PathReason.NO_PATH_TO_ANCHOR]: 'chain-untrusted',
   [PathReason.UNTRUSTED_ROOT]: 'chain-untrusted',
   [TrustReason.NO_ANCHORS]: 'chain-untrusted',
@@ -62,19 +81,23 @@ function outOfOrder(served: readonly Certificate[]): number | undefined {
   return undefined;
 }
 
-export const trustChainCheck: Check<TrustChainDetails> = {
+export const trustChainCheck: Check<typeof ID, TrustChainFindingId, TrustChainDetails> = {
   id: ID,
+  findings: TRUST_CHAIN_FINDINGS,
+  html(chain, e) {
+    const rows = chain.served.map((c, i) => `<tr><td>${i}</td><td>${e(c.subject)}</td><td>${e(c.issuer)}</td><td>${e(c.notBefore)}<br>${e(c.notAfter)}</td><td><code>${e(c.sha256)}</code></td></tr>`);
+    return ['<table><tr><th>#</th><th>served certificate</th><th>issuer</th><th>valid</th><th>SHA-256</th></tr>', ...rows, '</table>'].join('\n');
+  },
   requirement: 'V9.2.1',
   title: 'Chain validates to the policy\'s anchors or pins only',
-  needs: ['tls12-flight', 'handshakes'],
   async run(ctx) {
     const t = await ctx.trust();
-    const findings: Finding[] = [];
-    const seen = new Set<FindingId>();
-    const add = (id: FindingId, message: string, details?: Record<string, unknown>): void => {
+    const findings: Finding<TrustChainFindingId>[] = [];
+    const seen = new Set<TrustChainFindingId>();
+    const add = (id: TrustChainFindingId, message: string, details?: Record<string, unknown>): void => {
       if (seen.has(id)) return;
       seen.add(id);
-      findings.push(finding(ID, id, message, details));
+      findings.push(finding(id, message, details));
     };
     for (const m of t.malformed) add('chain-invalid', `the server sent a certificate that does not parse: ${m}`);
     for (const r of t.verdict.reasons) {

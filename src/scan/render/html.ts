@@ -10,42 +10,22 @@
  * finding ids; only failing targets of a small report start open. Every
  * string from a certificate, a server or a policy goes through htmlEscape.
  */
-import { REQUIREMENTS, REQUIREMENT_TITLES, SEVERITY_RANK, type Finding } from '../findings.ts';
-import type { RequirementStatus, ScanReport, TargetResult } from '../report.ts';
-import type { TrustChainDetails } from '../checks/trust-chain.ts';
-import type { StaplingDetails } from '../checks/stapling.ts';
+import { REQUIREMENTS, SEVERITY_RANK, STATUS_RANK, resultStatus, type RequirementStatus } from '../../report/model.ts';
+import { BASE_CSS, badge, htmlEscape, requirementTable, summaryRows } from '../../report/render/html.ts';
+import type { Finding } from '../findings.ts';
+import type { ScanReport, TargetResult } from '../report.ts';
+import { CHECKS, type RegisteredCheck } from '../registry.ts';
 
 /** Where a finding id's explanation lives (the same anchors as the SARIF rules' helpUri). */
 export const FINDING_DOCS_URL = 'https://github.com/certwarden/certwarden/blob/main/docs/scan.md';
+export { htmlEscape };
+
 /** Up to this many targets, failing ones start expanded; beyond it everything starts collapsed so the page stays scannable. */
 export const OPEN_FAILURES_UP_TO_TARGETS = 50;
 
-export function htmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1d2330;background:#fafbfc}
-h1{font-size:1.5rem;margin:0 0 .25rem}.meta{color:#5b6475;margin-bottom:1rem}
-.verdict{font-size:1.1rem;margin:0 0 1rem}.verdict .badge{font-size:1rem;padding:.1rem .6rem}
-details.target{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:.5rem 1rem;margin:0 0 .5rem}
-details.target>summary{cursor:pointer;font-weight:600}details.target>summary .ids{font-weight:400;color:#5b6475;font-size:.85rem}
-.badge{display:inline-block;min-width:3.2rem;text-align:center;border-radius:4px;padding:0 .4rem;font-weight:600;font-size:.8rem;color:#fff}
-.pass{background:#1f883d}.fail{background:#cf222e}.error{background:#8250df}.warn{background:#bf8700}.na{background:#6e7781}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border-bottom:1px solid #eef0f3;text-align:left;padding:.25rem .5rem;vertical-align:top}
-th{font-weight:600;color:#5b6475;font-size:.85rem}code{font-size:.85em;word-break:break-all}.sev-critical,.sev-high{color:#cf222e;font-weight:600}
-.sev-medium,.sev-low{color:#9a6700}.sev-info{color:#6e7781}.summary td{border:none;padding:.1rem .75rem .1rem 0}`;
-
-/** Worst first: the order targets are listed in and the overall verdict's ranking. */
-const STATUS_RANK: Readonly<Record<RequirementStatus, number>> = { fail: 0, error: 1, warn: 2, pass: 3, na: 4 };
-
-function badge(status: string): string {
-  return `<span class="badge ${htmlEscape(status)}">${htmlEscape(status.toUpperCase())}</span>`;
-}
-
 /** A target's worst requirement status. */
 export function targetStatus(r: TargetResult): RequirementStatus {
-  return REQUIREMENTS.map((q) => r.requirements[q].status).reduce((a, b) => (STATUS_RANK[b] < STATUS_RANK[a] ? b : a), 'na' as RequirementStatus);
+  return resultStatus(r);
 }
 
 /** The report's verdict: the worst target's status (`na` when nothing applied anywhere). */
@@ -61,9 +41,14 @@ function findingLine(f: Finding): string {
   return `<div><span class="sev-${f.severity}">${htmlEscape(f.severity)}</span> ${findingLink(f.id)} ${htmlEscape(f.message)}</div>`;
 }
 
+/** A check's own HTML section; the details are the check's own (the runner stores each check's details under its id). */
+function sectionOf(check: RegisteredCheck, details: unknown): string[] {
+  const html = check.html as ((d: unknown, escape: (s: string) => string) => string) | undefined;
+  const section = html?.call(check, details, htmlEscape);
+  return section ? [section] : [];
+}
+
 function target(r: TargetResult, open: boolean): string {
-  const chain = r.evidence.checks['trust-chain'] as TrustChainDetails | undefined;
-  const stapling = r.evidence.checks.stapling as StaplingDetails | undefined;
   const status = targetStatus(r);
   const actionable = [...new Set(REQUIREMENTS.flatMap((q) => r.requirements[q].findings.filter((f) => f.severity !== 'info').map((f) => f.id)))];
   const verdicts = REQUIREMENTS.map((q) => `${q} ${badge(r.requirements[q].status)}`).join(' ');
@@ -71,25 +56,13 @@ function target(r: TargetResult, open: boolean): string {
     `<details class="target" data-status="${status}"${open ? ' open' : ''}><summary>${badge(status)} ${htmlEscape(r.target)} &middot; ${verdicts}${actionable.length ? ` <span class="ids">${actionable.map(htmlEscape).join(', ')}</span>` : ''}</summary>`,
     `<div class="meta">${htmlEscape(`${r.serverName}:${r.port}`)}${r.address ? ` &middot; ${htmlEscape(r.address)}` : ''}${r.starttls ? ` &middot; STARTTLS ${htmlEscape(r.starttls)}` : ''}</div>`,
   ];
-  parts.push('<table><tr><th>requirement</th><th>verdict</th><th>findings</th></tr>');
-  for (const q of REQUIREMENTS) {
-    const rr = r.requirements[q];
-    const items = [...rr.findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]).map(findingLine).join('');
-    const why = rr.reason && (rr.status === 'error' || rr.status === 'na') ? `<div class="sev-info">${htmlEscape(rr.reason)}</div>` : '';
-    parts.push(`<tr><td><b>${q}</b><br><small>${htmlEscape(REQUIREMENT_TITLES[q])}</small></td><td>${badge(rr.status)}</td><td>${items}${why}</td></tr>`);
-  }
-  parts.push('</table>');
-  if (chain) {
-    parts.push('<table><tr><th>#</th><th>served certificate</th><th>issuer</th><th>valid</th><th>SHA-256</th></tr>');
-    chain.served.forEach((c, i) => parts.push(`<tr><td>${i}</td><td>${htmlEscape(c.subject)}</td><td>${htmlEscape(c.issuer)}</td><td>${htmlEscape(c.notBefore)}<br>${htmlEscape(c.notAfter)}</td><td><code>${htmlEscape(c.sha256)}</code></td></tr>`));
-    parts.push('</table>');
-  }
-  if (stapling && stapling.versions.length > 0) {
-    parts.push('<table><tr><th>TLS</th><th>staple</th><th>status</th><th>thisUpdate</th><th>nextUpdate</th><th>signer</th></tr>');
-    for (const v of stapling.versions) {
-      parts.push(`<tr><td>${htmlEscape(v.version)}</td><td>${!v.offered ? 'version not offered' : v.stapled ? 'stapled' : `none (${v.attempts} handshakes)`}</td><td>${htmlEscape(v.status ?? '')}</td><td>${htmlEscape(v.thisUpdate ?? '')}</td><td>${htmlEscape(v.nextUpdate ?? '')}</td><td>${htmlEscape(v.signer ?? '')}</td></tr>`);
-    }
-    parts.push('</table>');
+  // Worst finding first in each cell (a stable sort keeps the checks' order within a severity).
+  const bySeverity = { ...r, requirements: Object.fromEntries(REQUIREMENTS.map((q) => [q, { ...r.requirements[q], findings: [...r.requirements[q].findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]) }])) as TargetResult['requirements'] };
+  parts.push(...requirementTable(bySeverity, findingLine));
+  // Each check may add a section for its details (Check.html), in registry order.
+  for (const check of CHECKS) {
+    const details = r.evidence.checks[check.id];
+    if (details !== undefined && check.html) parts.push(...sectionOf(check, details));
   }
   parts.push('</details>');
   return parts.join('\n');
@@ -98,7 +71,7 @@ function target(r: TargetResult, open: boolean): string {
 export function renderHtml(report: ScanReport): string {
   const s = report.summary;
   const overall = overallStatus(report);
-  const rows = REQUIREMENTS.map((q) => `<tr><td><b>${q}</b></td>${(['pass', 'fail', 'warn', 'na', 'error'] as const).map((k) => `<td>${badge(k)} ${s.requirements[q][k]}</td>`).join('')}</tr>`).join('');
+  const rows = summaryRows(s);
   // Stable sort: worst first, the given order within a status.
   const ordered = report.results.map((r, i) => ({ r, i, rank: STATUS_RANK[targetStatus(r)] })).sort((a, b) => a.rank - b.rank || a.i - b.i);
   const openFailures = report.results.length <= OPEN_FAILURES_UP_TO_TARGETS;
@@ -107,7 +80,7 @@ export function renderHtml(report: ScanReport): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="referrer" content="no-referrer">
-<title>certwarden scan: ${htmlEscape(overall.toUpperCase())}, ${s.targets} target(s)</title><style>${CSS}</style></head>
+<title>certwarden scan: ${htmlEscape(overall.toUpperCase())}, ${s.targets} target(s)</title><style>${BASE_CSS}</style></head>
 <body><h1>certwarden scan</h1>
 <div class="meta">${htmlEscape(report.at)} &middot; policy ${htmlEscape(report.policy.hash.slice(0, 16))}&hellip;${report.replay ? ` &middot; replayed from ${htmlEscape(report.replay.dir)}` : ''}</div>
 <p class="verdict" id="verdict">${badge(overall)} ${htmlEscape(verdictText)}</p>

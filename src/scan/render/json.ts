@@ -1,7 +1,7 @@
 /** JSON output: the report model as is (schema/scan-report.schema.json). */
-import { toJson } from '../../cli/output.ts';
+import { renderReportJson } from '../../report/render/json.ts';
 import type { ScanReport } from '../report.ts';
 
 export function renderJson(report: ScanReport): string {
-  return `${toJson(report)}\n`;
+  return renderReportJson(report);
 }

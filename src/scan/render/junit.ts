@@ -1,44 +1,21 @@
 /**
  * JUnit XML: one testsuite per target, one testcase per requirement.
  * fail → <failure>, error → <error>, na → <skipped>, warn passes with the
- * findings in <system-out>.
+ * findings in <system-out> (the shared layout, report/render/junit.ts).
  */
-import { REQUIREMENTS, REQUIREMENT_TITLES, failsRequirement } from '../findings.ts';
-import type { ScanReport } from '../report.ts';
+import { renderRequirementJunit, xmlEscape } from '../../report/render/junit.ts';
+import type { ScanReport, TargetResult } from '../report.ts';
+import type { Finding } from '../findings.ts';
 
-export function xmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
-}
+export { xmlEscape };
 
 export function renderJunit(report: ScanReport): string {
-  const s = report.summary;
-  const total = s.targets * REQUIREMENTS.length;
-  const failures = REQUIREMENTS.reduce((n, q) => n + s.requirements[q].fail, 0);
-  const errors = REQUIREMENTS.reduce((n, q) => n + s.requirements[q].error, 0);
-  const skipped = REQUIREMENTS.reduce((n, q) => n + s.requirements[q].na, 0);
-  const lines = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="certwarden scan" tests="${total}" failures="${failures}" errors="${errors}" skipped="${skipped}" timestamp="${report.at}">`];
-  for (const r of report.results) {
-    const f = REQUIREMENTS.filter((q) => r.requirements[q].status === 'fail').length;
-    const e = REQUIREMENTS.filter((q) => r.requirements[q].status === 'error').length;
-    const k = REQUIREMENTS.filter((q) => r.requirements[q].status === 'na').length;
-    lines.push(`  <testsuite name="${xmlEscape(r.target)}" tests="${REQUIREMENTS.length}" failures="${f}" errors="${e}" skipped="${k}" time="${(r.durationMs / 1000).toFixed(3)}" timestamp="${report.at}">`);
-    for (const q of REQUIREMENTS) {
-      const rr = r.requirements[q];
-      const detail = rr.findings.map((x) => `[${x.severity}] ${x.id}: ${x.message}`).join('\n');
-      lines.push(`    <testcase classname="${xmlEscape(r.target)}" name="${q} ${xmlEscape(REQUIREMENT_TITLES[q])}">`);
-      if (rr.status === 'fail') {
-        const first = rr.findings.find((x) => failsRequirement(x.severity));
-        lines.push(`      <failure type="${xmlEscape(first?.id ?? 'fail')}" message="${xmlEscape(first?.message ?? 'requirement failed')}">${xmlEscape(detail)}</failure>`);
-      } else if (rr.status === 'error') {
-        lines.push(`      <error type="scan-error" message="${xmlEscape(rr.reason ?? 'the scan could not complete')}"/>`);
-      } else if (rr.status === 'na') {
-        lines.push(`      <skipped message="${xmlEscape(rr.reason ?? 'not applicable')}"/>`);
-      }
-      if (detail) lines.push(`      <system-out>${xmlEscape(detail)}</system-out>`);
-      lines.push('    </testcase>');
-    }
-    lines.push('  </testsuite>');
-  }
-  lines.push('</testsuites>');
-  return `${lines.join('\n')}\n`;
+  return renderRequirementJunit<Finding, TargetResult>(report, {
+    suiteName: 'certwarden scan',
+    errorType: 'scan-error',
+    errorMessage: 'the scan could not complete',
+    suiteAttributes: (r) => ` time="${(r.durationMs / 1000).toFixed(3)}"`,
+    detail: (x) => `[${x.severity}] ${x.id}: ${x.message}`,
+    failureMessage: (x) => x.message,
+  });
 }

@@ -19,22 +19,17 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FINDINGS, REQUIREMENTS, type Finding, type FindingId, type Severity } from '../findings.ts';
+import { REQUIREMENTS } from '../../report/model.ts';
+import { SARIF_SCHEMA, SECURITY_SEVERITY, sarifLevel as level } from '../../report/render/sarif.ts';
+import { FINDINGS, type Finding, type FindingId } from '../findings.ts';
 import type { ScanReport, TargetResult } from '../report.ts';
 import { endpointLabel } from '../target.ts';
 
-export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+export { SARIF_SCHEMA };
 const SCAN_ERROR_RULE = 'scan-error';
 /** The key of our fingerprint; the version suffix changes if its inputs ever do. */
 export const FINGERPRINT_KEY = 'certwardenFinding/v1';
 const SRCROOT = 'SRCROOT';
-
-function level(s: Severity): 'error' | 'warning' | 'note' {
-  return s === 'critical' || s === 'high' ? 'error' : s === 'info' ? 'note' : 'warning';
-}
-
-/** GitHub code scanning reads a 0-10 security-severity. */
-const SECURITY_SEVERITY: Readonly<Record<Severity, string>> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
 
 interface RenderOptions {
   /** Base of relative artifact URIs (default: the working directory). */

@@ -6,37 +6,20 @@
  * hostile CN with a newline must not forge a line, an ESC must not reach the
  * terminal.
  */
-import type { Palette } from '../../cli/output.ts';
+import type { Palette } from '../../core/io.ts';
 import { escapeControl as safe } from '../../util/terminal.ts';
-import { REQUIREMENTS, REQUIREMENT_TITLES } from '../findings.ts';
-import type { RequirementStatus, ScanReport } from '../report.ts';
-
-function badge(status: RequirementStatus, p: Palette): string {
-  const label = status.toUpperCase().padEnd(5);
-  if (status === 'pass') return p.ok(label);
-  if (status === 'fail' || status === 'error') return p.bad(label);
-  if (status === 'warn') return p.warn(label);
-  return p.dim(label);
-}
+import { requirementLines, severityText, summaryCounts } from '../../report/render/text.ts';
+import type { ScanReport } from '../report.ts';
 
 export function renderText(report: ScanReport, p: Palette, options: { showInfo?: boolean } = {}): string {
   const out: string[] = [];
   for (const r of report.results) {
     const where = r.address && r.address !== r.serverName ? ` ${p.dim(`(${safe(r.address)})`)}` : '';
     out.push(`${p.bold(safe(r.target))}${where}${r.starttls ? p.dim(` starttls=${safe(r.starttls)}`) : ''}`);
-    for (const req of REQUIREMENTS) {
-      const rr = r.requirements[req];
-      out.push(`  ${badge(rr.status, p)} ${req} ${p.dim(REQUIREMENT_TITLES[req])}`);
-      for (const f of rr.findings) {
-        if (f.severity === 'info' && !options.showInfo) continue;
-        const sev = f.severity === 'critical' || f.severity === 'high' ? p.bad(f.severity) : f.severity === 'info' ? p.dim(f.severity) : p.warn(f.severity);
-        out.push(`        ${sev} ${safe(f.id)}: ${safe(f.message)}`);
-      }
-      if ((rr.status === 'error' || rr.status === 'na') && rr.reason) out.push(`        ${p.dim(safe(rr.reason))}`);
-    }
+    out.push(...requirementLines(r, p, (f) => (f.severity === 'info' && !options.showInfo ? [] : [`        ${severityText(f.severity, p)} ${safe(f.id)}: ${safe(f.message)}`])));
   }
   const s = report.summary;
-  const line = REQUIREMENTS.map((q) => `${q}: ${s.requirements[q].pass} pass, ${s.requirements[q].fail} fail, ${s.requirements[q].warn} warn, ${s.requirements[q].na} na, ${s.requirements[q].error} error`).join(' | ');
+  const line = summaryCounts(s);
   out.push('', `${s.targets} target(s). ${line}`);
   if (report.replay) out.push(p.dim(`replayed from ${safe(report.replay.dir)} at ${safe(report.at)}${report.replay.policyMatches ? '' : ' (policy differs from the recorded one)'}`));
   return `${out.join('\n')}\n`;
