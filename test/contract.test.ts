@@ -6,6 +6,7 @@
  * that the code does not have.
  *  - scan: finding ids (declared by the checks), check ids, attempt reasons;
  *  - path-validation reason codes (src/x509/path/reasons.ts) in docs/path-validation.md;
+ *  - OCSP, CRL, revocation-checker and trust reason codes in docs/ocsp.md, crl.md, enforce.md;
  *  - error codes (src/errors.ts) and docs/architecture.md's error table;
  *  - audit rule ids (src/audit/rules/registry.ts);
  *  - probe case and finding ids (src/probe/cases.ts), profiles and suites;
@@ -23,6 +24,10 @@ import { FINDINGS, FINDING_OWNERS } from '../src/scan/findings.ts';
 import { CHECKS } from '../src/scan/registry.ts';
 import { AttemptReason } from '../src/scan/failure.ts';
 import { PathReason } from '../src/x509/path/reasons.ts';
+import { OcspReason } from '../src/ocsp/reasons.ts';
+import { CRL_REASON } from '../src/crl/verify.ts';
+import { RevocationCheckReason } from '../src/revocation/reasons.ts';
+import { TrustReason } from '../src/trust/evaluate.ts';
 import { ALL_RULES } from '../src/audit/rules/registry.ts';
 import { CASES, probeFindingIds, type CaseSpec } from '../src/probe/cases.ts';
 import { SUITES } from '../src/probe/suites.ts';
@@ -71,6 +76,21 @@ describe('scan: finding ids, check ids and attempt reasons', () => {
     assert.deepEqual(scanSchema.properties.results.items.properties.attempts.items.properties.reason.enum, reasons);
     for (const r of reasons) assert.ok(scanDocs.includes(`\`${r}\``), `docs/scan.md does not name attempt reason ${r}`);
   });
+});
+
+describe('verdict reason codes: OCSP, CRL, the revocation checker and trust evaluation', () => {
+  const published: Array<[string, readonly string[], string]> = [
+    ['OcspReason', Object.values(OcspReason), 'ocsp.md'],
+    ['CRL_REASON', Object.values(CRL_REASON), 'crl.md'],
+    ['RevocationCheckReason', Object.values(RevocationCheckReason), 'enforce.md'],
+    ['TrustReason', Object.values(TrustReason), 'enforce.md'],
+  ];
+  for (const [name, codes, doc] of published) {
+    test(`every ${name} code is named in docs/${doc}`, () => {
+      const text = read('docs', doc);
+      assert.deepEqual(codes.filter((code) => !text.includes(`\`${code}\``)), []);
+    });
+  }
 });
 
 describe('path-validation reason codes', () => {
