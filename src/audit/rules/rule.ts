@@ -4,7 +4,7 @@
  * the SARIF rules, the JSON Schema's id list and the docs table are checked
  * against these declarations.
  */
-import type { Requirement, Severity } from '../../scan/findings.ts';
+import type { Requirement, Severity } from '../../report/model.ts';
 import type { Policy } from '../../policy/types.ts';
 import type { Directive } from '../config/model.ts';
 import type { Dialect } from '../dialects.ts';
