@@ -124,7 +124,7 @@ export const REVOKE_REASONS: readonly RevocationReasonName[] = REVOCATION_REASON
 
 export function parseReason(name: string): RevocationReasonName {
   const found = REVOKE_REASONS.find((r) => r.toLowerCase() === name.toLowerCase());
-  if (!found) throw new CertwardenError(ErrorCode.USAGE, `--reason must be one of ${REVOKE_REASONS.join(', ')} (got "${name}")`);
+  if (!found) throw new CertwardenError(ErrorCode.USAGE, `the revocation reason must be one of ${REVOKE_REASONS.join(', ')} (got "${name}")`);
   return found;
 }
 

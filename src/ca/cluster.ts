@@ -48,7 +48,7 @@ const isCrlMessage = (m: unknown): m is CrlRequest & CrlReply => typeof m === 'o
 
 /** Validate `--workers`. */
 export function validateWorkers(n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) throw new CertwardenError(ErrorCode.USAGE, `--workers must be a whole number from 1 to ${MAX_WORKERS} (got ${n})`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) throw new CertwardenError(ErrorCode.USAGE, `the number of workers must be a whole number from 1 to ${MAX_WORKERS} (got ${n})`);
   return n;
 }
 

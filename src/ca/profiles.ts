@@ -26,7 +26,7 @@ export const PROFILES: Readonly<Record<CertificateProfileName, CertificateProfil
 };
 
 export function profileByName(name: string): CertificateProfile {
-  if (name !== 'server' && name !== 'client') throw new CertwardenError(ErrorCode.USAGE, `--profile must be server or client (got "${name}")`);
+  if (name !== 'server' && name !== 'client') throw new CertwardenError(ErrorCode.USAGE, `the certificate profile must be server or client (got "${name}")`);
   return PROFILES[name];
 }
 
@@ -46,7 +46,7 @@ export function keySpecOf(name: string): KeySpec {
     case 'rsa-4096':
       return { type: 'rsa', bits: 4096 };
     default:
-      throw new CertwardenError(ErrorCode.USAGE, `--key must be one of ${KEY_ALGORITHMS.join(', ')} (got "${name}")`);
+      throw new CertwardenError(ErrorCode.USAGE, `the key algorithm must be one of ${KEY_ALGORITHMS.join(', ')} (got "${name}")`);
   }
 }
 
@@ -58,7 +58,7 @@ export const MAX_DNS_LABEL_LENGTH = 63;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i;
 
 function sanError(s: string, why: string): CertwardenError {
-  return new CertwardenError(ErrorCode.USAGE, `--san ${s}: ${why}`);
+  return new CertwardenError(ErrorCode.USAGE, `subject alternative name ${s}: ${why}`);
 }
 
 /** A DNS SAN: LDH labels (RFC 1035 §2.3.1), an optional leading "*." wildcard, RFC 1035 length limits. */
@@ -99,10 +99,10 @@ function expandIpv6(canonical: string): string {
  * peers match) and return them in canonical form. Anything else is CW_ERR_USAGE.
  */
 export function normaliseSans(sans: readonly string[]): string[] {
-  if (sans.length === 0) throw new CertwardenError(ErrorCode.USAGE, 'at least one --san DNS:NAME or IP:ADDR is required');
+  if (sans.length === 0) throw new CertwardenError(ErrorCode.USAGE, 'at least one subject alternative name (DNS:NAME or IP:ADDR) is required');
   return sans.map((s) => {
     const m = /^(DNS|IP):(.+)$/is.exec(s.trim());
-    if (!m) throw new CertwardenError(ErrorCode.USAGE, `--san must look like DNS:name or IP:address (got "${s}")`);
+    if (!m) throw new CertwardenError(ErrorCode.USAGE, `a subject alternative name must look like DNS:name or IP:address (got "${s}")`);
     const kind = m[1]!.toUpperCase();
     const val = m[2]!;
     return kind === 'DNS' ? `DNS:${normaliseDnsName(val)}` : `IP:${normaliseIpAddress(val)}`;
@@ -117,6 +117,6 @@ export function sanForBuilder(san: string): string {
 /** Validity in days: default per profile, capped. */
 export function validityDays(profile: CertificateProfile, days: number | undefined): number {
   const d = days ?? profile.defaultDays;
-  if (!Number.isInteger(d) || d < 1 || d > profile.maxDays) throw new CertwardenError(ErrorCode.USAGE, `--days must be a whole number from 1 to ${profile.maxDays} (got ${String(days)})`);
+  if (!Number.isInteger(d) || d < 1 || d > profile.maxDays) throw new CertwardenError(ErrorCode.USAGE, `the validity in days must be a whole number from 1 to ${profile.maxDays} (got ${String(days)})`);
   return d;
 }

@@ -30,7 +30,7 @@ export interface SafeWriteOptions {
 
 function ioError(path: string, cause: unknown): CertwardenError {
   const code = (cause as NodeJS.ErrnoException).code;
-  if (code === 'EEXIST') return new CertwardenError(ErrorCode.IO, `${path} already exists; refusing to overwrite it (use --force to replace it)`, { cause, details: { path } });
+  if (code === 'EEXIST') return new CertwardenError(ErrorCode.IO, `${path} already exists; refusing to overwrite it (replacing needs the force option)`, { cause, details: { path } });
   return new CertwardenError(ErrorCode.IO, `cannot write ${path}: ${code ?? (cause as Error).message}`, { cause, details: { path } });
 }
 

@@ -6,7 +6,9 @@ import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { CA_FILES, CertificateAuthority } from '../../src/ca/ca.ts';
+import { CA_FILES, CertificateAuthority, parseReason } from '../../src/ca/ca.ts';
+import { keySpecOf, profileByName } from '../../src/ca/profiles.ts';
+import { validateWorkers } from '../../src/ca/cluster.ts';
 import { parseCsr } from '../../src/ca/csr.ts';
 import { CrlPublisher } from '../../src/ca/crl-publisher.ts';
 import { resolvePassphrase } from '../../src/cli/commands/ca-passphrase.ts';
@@ -47,6 +49,14 @@ describe('ca init and key protection', () => {
     await assert.rejects(CertificateAuthority.init(`${f.dir}-y`, PASSPHRASE, { name: 'x', importCert: f.ca.issuing.certificate.toPem() }), noFlag(/both its certificate and its key/));
     const leaf = await f.ca.issue({ profile: 'server', sans: ['DNS:terms.test'] });
     await assert.rejects(f.ca.revoke(leaf.certificate, 'superseded', new Date('not a date')), noFlag(/invalidity date is not a valid time/));
+    // The validators the CLI shares with library callers (regression: they named --san, --days, --key, --profile, --reason, --workers).
+    await assert.rejects(f.ca.issue({ profile: 'server', sans: [] }), noFlag(/subject alternative name/));
+    await assert.rejects(f.ca.issue({ profile: 'server', sans: ['URI:x'] }), noFlag(/subject alternative name/));
+    await assert.rejects(f.ca.issue({ profile: 'server', sans: ['DNS:days.test'], days: 100_000 }), noFlag(/validity in days/));
+    assert.throws(() => profileByName('nope'), noFlag(/certificate profile/));
+    assert.throws(() => keySpecOf('nope'), noFlag(/key algorithm/));
+    assert.throws(() => parseReason('nope'), noFlag(/revocation reason/));
+    assert.throws(() => validateWorkers(0), noFlag(/number of workers/));
   });
 
   test('issued certificates carry profile, SANs, AIA, CRL DP, Must-Staple, and validate', async () => {

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDuration } from '../../src/ca/duration.ts';
+import { parseDuration } from '../../src/cli/duration-option.ts';
 import { DEFAULT_RESPONSE_VALIDITY_MS, OcspResponder } from '../../src/ca/ocsp-responder.ts';
 import { RESPONDER_FILE } from '../../src/ca/responder-cert.ts';
 import { startCaServer } from '../../src/ca/server.ts';

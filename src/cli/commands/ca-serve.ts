@@ -9,7 +9,7 @@ import { publishCaEvent } from '../../ca/events.ts';
 import { ErrorCode, isCertwardenError } from '../../errors.ts';
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, usageError, type ParsedArgs } from '../args.ts';
-import { parseDuration } from '../../ca/duration.ts';
+import { parseDuration } from '../duration-option.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { Io } from '../output.ts';
 import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, passphrase } from './ca-common.ts';
