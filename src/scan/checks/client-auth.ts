@@ -113,8 +113,11 @@ export const clientAuthCheck: Check<typeof ID, ClientAuthFindingId, ClientAuthDe
     const accepted = probes.filter((p) => p.accepted);
     const findings: Finding<ClientAuthFindingId>[] = [];
     if (accepted.length > 0) {
-      const list = accepted.map((p) => `${CREDENTIAL_WORDS[p.credential]} (${p.version}: ${p.detail})`);
-      findings.push(finding('client-auth-accepts-untrusted', `the server asks for a client certificate but accepted ${list.join('; ')}`, { accepted: accepted.map((p) => `${p.version}/${p.credential}`) }));
+      // One clause per credential, naming every version that accepted it; each distinct piece of evidence is said once.
+      const credentials = [...new Set(accepted.map((p) => p.credential))];
+      const how = [...new Set(accepted.map((p) => `${p.version}: ${p.detail}`))];
+      const list = credentials.map((c) => `${CREDENTIAL_WORDS[c]} (${accepted.filter((p) => p.credential === c).map((p) => p.version).join(', ')})`);
+      findings.push(finding('client-auth-accepts-untrusted', `the server asks for a client certificate but accepted ${list.join('; ')}. Evidence: ${how.join('; ')}`, { accepted: accepted.map((p) => `${p.version}/${p.credential}`) }));
     } else {
       findings.push(finding('client-auth-enforced', `the server refused every untrusted credential probed (${probes.length} probes)${details.acceptableCaNames.length ? `; acceptable CAs: ${details.acceptableCaNames.join(' | ')}` : ''}`));
     }
