@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, lstatSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
+import { schemaAjv } from '../helpers/ajv.ts';
 import { assertOneLineError, runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/pki.ts';
 import { projectRoot } from '../helpers/shared.ts';
@@ -18,7 +18,7 @@ import type { AuditReport } from '../../src/audit/report.ts';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 const schema = JSON.parse(readFileSync(join(projectRoot, 'schema', 'audit-report.schema.json'), 'utf8'));
-const validate = new Ajv({ strict: false, allErrors: true }).compile<AuditReport>(schema);
+const validate = schemaAjv({ allErrors: true }).compile<AuditReport>(schema);
 
 describe('certwarden audit CLI', () => {
   const tmp = tempDir('certwarden-audit-cli-');

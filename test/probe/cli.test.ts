@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
+import { schemaAjv } from '../helpers/ajv.ts';
 import { assertOneLineError, runCli } from '../helpers/cli.ts';
 import { projectRoot } from '../helpers/shared.ts';
 import { available } from './profiles.ts';
 import type { ProbeReport } from '../../src/probe/report.ts';
 
 const CURL = ['--', 'curl', '-sS', '--fail', '-o', '/dev/null', '--max-time', '10', '--cacert', '{ca}', '{url}'];
-const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(JSON.parse(readFileSync(join(projectRoot, 'schema', 'probe-report.schema.json'), 'utf8')));
+const validate = schemaAjv({ allErrors: true }).compile(JSON.parse(readFileSync(join(projectRoot, 'schema', 'probe-report.schema.json'), 'utf8')));
 const hasCurl = available('curl');
 
 describe('certwarden probe (CLI)', () => {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
+import { schemaAjv } from '../helpers/ajv.ts';
 import { assertOneLineError, runCli } from '../helpers/cli.ts';
 import { projectRoot } from '../helpers/shared.ts';
 import { FAST, makePki, startTlsServer, type Pki, type RunningServer } from './fleet.ts';
@@ -52,7 +52,7 @@ describe('certwarden scan (CLI)', () => {
     assert.equal(j.results[0].requirements['V9.2.4'].status, 'pass');
     assert.ok(j.summary);
     const schema = JSON.parse(readFileSync(join(projectRoot, 'schema', 'scan-report.schema.json'), 'utf8'));
-    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    const validate = schemaAjv({ allErrors: true }).compile(schema);
     assert.ok(validate(j), JSON.stringify(validate.errors));
   });
   test('findings exit 1; --fail-on critical ignores high findings (exit 0)', async () => {
@@ -136,7 +136,7 @@ describe('certwarden scan (CLI)', () => {
     assert.equal(replay.code, 1, replay.stderr + replay.stdout.slice(0, 3000));
     const a = JSON.parse(live.stdout);
     const b = JSON.parse(replay.stdout);
-    const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(join(projectRoot, 'schema', 'scan-report.schema.json'), 'utf8')));
+    const validate = schemaAjv().compile(JSON.parse(readFileSync(join(projectRoot, 'schema', 'scan-report.schema.json'), 'utf8')));
     assert.ok(validate(JSON.parse(live.stdout)) && validate(JSON.parse(replay.stdout)), JSON.stringify(validate.errors));
     const verdicts = (j: { results: Array<{ target: string; requirements: Record<string, { status: string; findings: Array<{ id: string }> }> }> }) =>
       j.results.map((x) => ({ target: x.target, v921: x.requirements['V9.2.1']!.status, v924: x.requirements['V9.2.4']!.status, ids: Object.values(x.requirements).flatMap((q) => q.findings.map((f) => f.id)).sort() }));

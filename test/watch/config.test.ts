@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
+import { schemaAjv } from '../helpers/ajv.ts';
 import { parse as parseYaml } from 'yaml';
 import { parseWatchConfig, loadWatchConfig, DEFAULT_EVERY_MS } from '../../src/watch/config.ts';
 import { WATCH_CONFIG_SCHEMA } from '../../src/watch/config-schema.ts';
@@ -46,7 +46,7 @@ test('examples/watch.yaml is valid against the published schema, and its fleet f
     assert.equal(c.alerts[0]!.secretFile, join(t.dir, 'hook.secret'));
     assert.equal(c.alerts[1]!.format, 'slack');
     assert.deepEqual(c.listen, { host: '127.0.0.1', port: 9464 });
-    const ajv = new Ajv({ strict: false });
+    const ajv = schemaAjv();
     assert.ok(ajv.validate(WATCH_CONFIG_SCHEMA, parseYaml(example)));
   } finally {
     t.cleanup();
