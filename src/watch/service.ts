@@ -10,6 +10,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import { readFileBounded } from '../util/bounded-read.ts';
 import { AlertDeliverer, MAX_SECRET_BYTES, type Sender } from './alerts.ts';
 import type { WatchConfig, WatchTarget } from './config.ts';
+import { EmailTransport } from './email.ts';
 import { WatchEngine } from './engine.ts';
 import { CaInventory } from './inventory.ts';
 import { Scheduler, systemClock, type Clock } from './scheduler.ts';
@@ -55,7 +56,13 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
   const policy = o.policy ?? loadPolicy(config.policyFile);
   const token = config.tokenFile ? readSecret(config.tokenFile, 'the watch token file').toString('utf8') : undefined;
   if (token !== undefined && token.length < MIN_TOKEN_CHARS) throw new CertwardenError(ErrorCode.WATCH_CONFIG, `the token in ${config.tokenFile} is shorter than ${MIN_TOKEN_CHARS} characters`);
-  const senders: Sender[] = config.alerts.map((a) => ({ name: a.name, format: a.format, url: a.url, ...(a.secretFile ? { secret: readSecret(a.secretFile, `the secret file of alert channel ${a.name}`) } : {}) }));
+  const senders: Sender[] = config.alerts.map((a): Sender => {
+    if ('email' in a) {
+      const password = a.email.passwordFile ? readSecret(a.email.passwordFile, `the password file of alert channel ${a.name}`).toString('utf8') : undefined;
+      return { name: a.name, email: new EmailTransport(a.email, password) };
+    }
+    return { name: a.name, format: a.format, url: a.url, ...(a.secretFile ? { secret: readSecret(a.secretFile, `the secret file of alert channel ${a.name}`) } : {}) };
+  });
   const store = new WatchStore(config.storeDir);
   let inventory: CaInventory | undefined;
   let server: WatchServer | undefined;
@@ -109,6 +116,7 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
         cancelPrune();
         await scheduler.stop();
         await deliverer.settled(); // what is not delivered stays in the outbox for the next start
+        deliverer.close();
         await running.close();
         await inv?.close();
         store.close();
