@@ -9,6 +9,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { SMTPServer } from 'smtp-server';
 import { parseWatchConfig, type WatchConfig } from '../../src/watch/config.ts';
 import { startWatch, type RunningWatch } from '../../src/watch/service.ts';
@@ -264,5 +266,24 @@ describe('email alerts', () => {
     }
     const ok = parseWatchConfig(`version: 1\npolicy: p.yaml\ntargets: [a.test:443]\nalerts:\n  - email: { to: [a@b.test], from: c@d.test, smtp: "smtp://mail.example.test:587", user: u, password-file: pw }\n  - email: { to: [a@b.test], from: c@d.test, smtp: "smtp://127.0.0.1:2525" }\n`, '/tmp/w.yaml');
     assert.deepEqual(ok.alerts.map((a) => [a.name, 'email' in a ? a.email.starttls : '']), [['email', 'required'], ['email-2', 'opportunistic']]);
+  });
+
+  test('nodemailer is imported on the first email, not by loading the service or building the transport', async () => {
+    const port = await freePort();
+    const src = (f: string): string => pathToFileURL(`${import.meta.dirname}/../../src/watch/${f}`).href;
+    const script = `
+      import { registerHooks } from 'node:module';
+      let loaded = false;
+      registerHooks({ resolve(spec, ctx, next) { if (spec === 'nodemailer') loaded = true; return next(spec, ctx); } });
+      await import(${JSON.stringify(src('service.ts'))});
+      const { EmailTransport } = await import(${JSON.stringify(src('email.ts'))});
+      const t = new EmailTransport({ to: ['a@b.test'], from: 'c@d.test', url: 'smtp://127.0.0.1:${port}', starttls: 'opportunistic' });
+      const before = loaded;
+      await t.send({ key: 'k', event: 'target-unreachable', severity: 'high', target: 't:1', at: 'x', message: 'm', evidence: {}, fix: 'f' }).catch(() => {});
+      t.close();
+      console.log(JSON.stringify({ before, after: loaded }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), { before: false, after: true });
   });
 });
