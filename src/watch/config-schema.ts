@@ -76,6 +76,7 @@ export const WATCH_CONFIG_SCHEMA = {
         starttls: { enum: ['required', 'opportunistic'], description: 'smtp: only. required: never send without STARTTLS (default off loopback); opportunistic: use it when offered (default on loopback).' },
         user: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\r\\n]+$', description: 'SMTP AUTH user; needs password-file.' },
         'password-file': { type: 'string', minLength: 1, description: 'File holding the SMTP AUTH password (read at start, never logged).' },
+        'ca-file': { type: 'string', minLength: 1, description: "PEM bundle of the CAs the relay's certificate must chain to (instead of the system's CAs), for a relay with a private certificate." },
       },
     },
   },

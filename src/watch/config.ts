@@ -288,6 +288,7 @@ function emailSettings(e: Record<string, unknown>, path: Path, rel: (p: string) 
     url: url.href,
     starttls,
     ...(e.user !== undefined ? { user: e.user as string, passwordFile: rel(e['password-file'] as string) } : {}),
+    ...(e['ca-file'] !== undefined ? { caFile: rel(e['ca-file'] as string) } : {}),
   };
 }
 

@@ -36,6 +36,15 @@ export interface EmailSettings {
   user?: string;
   /** Absolute path of the file holding the SMTP password (read at start, never logged). */
   passwordFile?: string;
+  /** Absolute path of a PEM bundle: the relay's certificate must chain to one of these instead of the system's CAs. */
+  caFile?: string;
+}
+
+/** What the service reads from the channel's files at start. */
+export interface EmailSecrets {
+  password?: string;
+  /** PEM certificates trusted for the relay (replacing the system's CAs). */
+  ca?: string;
 }
 
 export interface EmailMessage {
@@ -88,12 +97,12 @@ export function emailMessage(event: WatchEvent): EmailMessage {
 /** One email channel's transport, created (and nodemailer imported) on first use. */
 export class EmailTransport {
   readonly #settings: EmailSettings;
-  readonly #password: string | undefined;
+  readonly #secrets: EmailSecrets;
   #transporter: Promise<Transporter> | undefined;
 
-  constructor(settings: EmailSettings, password?: string) {
+  constructor(settings: EmailSettings, secrets: EmailSecrets = {}) {
     this.#settings = settings;
-    this.#password = password;
+    this.#secrets = secrets;
   }
 
   #transport(): Promise<Transporter> {
@@ -107,13 +116,13 @@ export class EmailTransport {
         secure: implicitTls,
         // required: the transaction stops when STARTTLS is not offered or fails; nothing is sent in clear.
         requireTLS: !implicitTls && this.#settings.starttls === 'required',
-        // The relay's certificate is verified against the system's trusted CAs (nodemailer's default, kept explicit).
-        tls: { rejectUnauthorized: true },
+        // The relay's certificate is always verified (nodemailer's default, kept explicit): against ca-file when given, else the system's CAs.
+        tls: { rejectUnauthorized: true, ...(this.#secrets.ca !== undefined ? { ca: this.#secrets.ca } : {}) },
         connectionTimeout: SMTP_TIMEOUT_MS,
         greetingTimeout: SMTP_TIMEOUT_MS,
         socketTimeout: SMTP_TIMEOUT_MS,
         dnsTimeout: SMTP_TIMEOUT_MS,
-        ...(this.#settings.user !== undefined ? { auth: { user: this.#settings.user, pass: this.#password ?? '' } } : {}),
+        ...(this.#settings.user !== undefined ? { auth: { user: this.#settings.user, pass: this.#secrets.password ?? '' } } : {}),
       });
     })();
     return this.#transporter;

@@ -19,6 +19,7 @@ import type { WatchEvent } from '../../src/watch/events.ts';
 import type { Clock } from '../../src/watch/scheduler.ts';
 import { isCertwardenError } from '../../src/errors.ts';
 import { freePort, makeWorld, startSink, type World } from './fixtures.ts';
+import { keyPem, makeLeaf, makeRoot } from '../helpers/pki.ts';
 
 /** Timers never fire: the test drives scans and deliveries itself. */
 class FrozenClock implements Clock {
@@ -61,15 +62,22 @@ interface Sink {
   mails: Mail[];
   /** An SMTP reply code to refuse every message with (e.g. 451), or 0 to accept. */
   refuse: number;
+  /** Whether each accepted message came over TLS, and who authenticated. */
+  secure: boolean[];
+  users: string[];
   close(): Promise<void>;
 }
 
-/** An SMTP relay on 127.0.0.1 (no STARTTLS, no AUTH) that records what it accepts. */
-async function startSmtpSink(port = 0): Promise<Sink> {
-  const sink: Sink = { port: 0, url: '', mails: [], refuse: 0, close: async () => {} };
+/** An SMTP relay on 127.0.0.1 that records what it accepts: plain (no STARTTLS, no AUTH), or with `tls` STARTTLS and AUTH (one account) over it. */
+async function startSmtpSink(port = 0, tls?: { key: string; cert: string; user: string; password: string }): Promise<Sink> {
+  const sink: Sink = { port: 0, url: '', mails: [], refuse: 0, secure: [], users: [], close: async () => {} };
   const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    ...(tls ? { key: tls.key, cert: tls.cert, authMethods: ['PLAIN', 'LOGIN'] } : { disabledCommands: ['STARTTLS', 'AUTH'] }),
     logger: false,
+    onAuth(auth, _session, cb) {
+      if (tls && auth.username === tls.user && auth.password === tls.password) return cb(null, { user: auth.username });
+      cb(Object.assign(new Error('bad credentials'), { responseCode: 535 }));
+    },
     onRcptTo(_address, _session, cb) {
       if (sink.refuse === 0) return cb();
       const err = Object.assign(new Error('try again later'), { responseCode: sink.refuse });
@@ -81,6 +89,8 @@ async function startSmtpSink(port = 0): Promise<Sink> {
       stream.on('end', () => {
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         sink.mails.push(parseMail(Buffer.concat(chunks).toString('utf8'), from, session.envelope.rcptTo.map((r) => r.address)));
+        sink.secure.push(session.secure);
+        sink.users.push(String(session.user ?? ''));
         cb();
       });
     },
@@ -102,8 +112,9 @@ describe('email alerts', () => {
 
   const configWith = (alerts: string, store: string): WatchConfig =>
     parseWatchConfig(`version: 1\npolicy: policy.yaml\nstore: ./${store}\ntargets:\n  - { target: dead.test:${deadPort}, resolve: 127.0.0.1 }\n  - { ca: ca }\nalerts:\n${alerts}`, `${world.dir}/watch.yaml`);
+  const logs: string[] = [];
   const start = async (c: WatchConfig): Promise<RunningWatch> => {
-    const r = await startWatch(c, { clock, port: 0, scan: { settings: { stapleAttempts: 1 } } });
+    const r = await startWatch(c, { clock, port: 0, scan: { settings: { stapleAttempts: 1 } }, log: (e) => logs.push(JSON.stringify(e)) });
     running.push(r);
     return r;
   };
@@ -285,5 +296,43 @@ describe('email alerts', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout.trim()), { before: false, after: true });
+  });
+
+  test('STARTTLS required with ca-file and AUTH: delivered over verified TLS; the relay certificate is refused without its CA; the password is never logged', async () => {
+    const root = makeRoot('CN=SMTP Test Root');
+    const leaf = makeLeaf(root, 'localhost');
+    const password = 'smtp-password-never-logged';
+    const tlsSink = await startSmtpSink(0, { key: keyPem(leaf.privateKey), cert: leaf.certificate.toPem(), user: 'alerts', password });
+    world.write('smtp-root.pem', root.certificate.toPem());
+    world.write('smtp.password', `${password}\n`);
+    const channel = (extra: string): string => `  - email: { to: [ops@example.test], from: certwarden@example.test, smtp: "${tlsSink.url}", starttls: required, user: alerts, password-file: smtp.password${extra} }\n`;
+    logs.length = 0;
+    try {
+      const untrusted = await start(configWith(channel(''), 'tls-untrusted'));
+      await untrusted.engine.scanTarget(untrusted.engine.targets[0]!, new Date(clock.t));
+      await untrusted.deliverer.deliverDue();
+      assert.equal(tlsSink.mails.length, 0, 'a relay certificate the system does not trust: nothing sent');
+      assert.equal(untrusted.store.pending(), 1);
+      assert.ok(logs.some((l) => /watch_alert_failed.*(certificate|issuer)/.test(l)), `refused for its certificate: ${logs.join('\n')}`);
+      await stop(untrusted);
+
+      const trusted = await start(configWith(channel(', ca-file: smtp-root.pem'), 'tls-trusted'));
+      await trusted.engine.scanTarget(trusted.engine.targets[0]!, new Date(clock.t));
+      await trusted.deliverer.deliverDue();
+      assert.equal(tlsSink.mails.length, 1);
+      assert.deepEqual(tlsSink.secure, [true]);
+      assert.deepEqual(tlsSink.users, ['alerts']);
+      assert.equal(trusted.store.pending(), 0);
+      await stop(trusted);
+      assert.ok(logs.some((l) => l.includes('watch_alert_failed')) && logs.some((l) => l.includes('watch_alert_sent')));
+      assert.ok(!logs.some((l) => l.includes(password)), 'no log line carries the password');
+    } finally {
+      await tlsSink.close();
+    }
+  });
+
+  test('a ca-file without a certificate is refused at start (it would trust nothing, silently)', async () => {
+    world.write('empty.pem', 'not a certificate\n');
+    await assert.rejects(start(configWith(`  - email: { to: [ops@example.test], from: certwarden@example.test, smtp: "${sink.url}", ca-file: empty.pem }\n`, 'bad-ca')), /holds no PEM certificate/);
   });
 });
