@@ -8,7 +8,8 @@
  * replays; `format: slack` sends a Slack-compatible `{ "text": ... }`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AlertChannel } from './config.ts';
+import type { WebhookChannel } from './config.ts';
+import type { EmailTransport } from './email.ts';
 import { EVENTS, type WatchEvent } from './events.ts';
 import type { OutboxItem, WatchStore } from './store.ts';
 
@@ -47,7 +48,7 @@ export function verifySignature(secret: Buffer, header: string | undefined, body
 /** Slack's mrkdwn reserves &, < and >. */
 const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function payloadOf(event: WatchEvent, format: AlertChannel['format']): string {
+export function payloadOf(event: WatchEvent, format: WebhookChannel['format']): string {
   if (format === 'slack') {
     const title = EVENTS[event.event].title;
     return JSON.stringify({
@@ -61,12 +62,20 @@ export interface DeliveryLog {
   (entry: Record<string, unknown>): void;
 }
 
-export interface Sender {
+export interface WebhookSender {
   name: string;
-  format: AlertChannel['format'];
+  format: WebhookChannel['format'];
   url: string;
   secret?: Buffer;
 }
+
+/** An email channel: its transport (nodemailer is imported on first use). */
+export interface EmailSender {
+  name: string;
+  email: EmailTransport;
+}
+
+export type Sender = WebhookSender | EmailSender;
 
 /** Delivers due outbox rows; never throws (a failure is recorded on the row and retried later). */
 export class AlertDeliverer {
@@ -106,6 +115,16 @@ export class AlertDeliverer {
     return this.#running ?? Promise.resolve();
   }
 
+  #sent(item: OutboxItem): void {
+    this.#store.markDelivered(item, this.#now());
+    this.#log({ msg: 'watch_alert_sent', channel: item.channel, event: item.event.event, target: item.event.target, key: item.eventKey });
+  }
+
+  /** Close the email transports (webhooks hold nothing open). */
+  close(): void {
+    for (const s of this.#senders.values()) if ('email' in s) s.email.close();
+  }
+
   async #deliver(item: OutboxItem): Promise<void> {
     const sender = this.#senders.get(item.channel);
     const fail = (why: string): void => {
@@ -115,18 +134,31 @@ export class AlertDeliverer {
     };
     // A channel removed from the configuration keeps its undelivered rows; they wait for it to come back.
     if (!sender) return fail('channel no longer configured');
+    if ('email' in sender) {
+      try {
+        await sender.email.send(item.event);
+      } catch (err) {
+        return fail(smtpError(err));
+      }
+      return this.#sent(item);
+    }
     const body = payloadOf(item.event, sender.format);
     const headers: Record<string, string> = { 'content-type': 'application/json', [EVENT_ID_HEADER]: item.eventKey, 'x-certwarden-event': item.event.event };
     if (sender.secret) headers[SIGNATURE_HEADER] = signBody(sender.secret, body, this.#now());
     try {
       const res = await fetch(sender.url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
       await res.body?.cancel();
-      if (res.status >= 200 && res.status < 300) {
-        this.#store.markDelivered(item, this.#now());
-        this.#log({ msg: 'watch_alert_sent', channel: item.channel, event: item.event.event, target: item.event.target, key: item.eventKey });
-      } else fail(`HTTP ${res.status}`);
+      if (res.status >= 200 && res.status < 300) this.#sent(item);
+      else fail(`HTTP ${res.status}`);
     } catch (err) {
       fail((err as Error).name === 'TimeoutError' ? `no answer in ${DELIVERY_TIMEOUT_MS} ms` : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message));
     }
   }
+}
+
+/** An SMTP failure for the log and the outbox row: the relay's reply code and line or the socket error, never credentials. */
+function smtpError(err: unknown): string {
+  const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
+  if (e.responseCode !== undefined) return `SMTP ${e.responseCode}: ${(e.response ?? '').slice(0, 200)}`;
+  return e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err));
 }

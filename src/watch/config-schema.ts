@@ -10,6 +10,9 @@ import { STARTTLS_PROTOCOLS } from '../scan/starttls/index.ts';
 
 const duration = (description: string) => ({ type: 'string', pattern: DURATION_PATTERN, description: `${description} A string of digits and a unit: "s", "m", "h" or "d" (e.g. "30s", "5m").` });
 
+/** A bare address (no display name, no whitespace or control character: nothing that could end a header). */
+const ADDRESS_PATTERN = '^[^\\s@<>()",;:\\\\]+@[A-Za-z0-9.-]+$';
+
 export const WATCH_CONFIG_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://github.com/certwarden/certwarden/schema/watch-config.schema.json',
@@ -50,14 +53,30 @@ export const WATCH_CONFIG_SCHEMA = {
       },
     },
     alert: {
+      description: 'One channel: a webhook or an email (exactly one of the two).',
       type: 'object',
       additionalProperties: false,
-      required: ['webhook'],
       properties: {
         webhook: { type: 'string', pattern: '^https?://', description: 'URL the alert is POSTed to.' },
-        'secret-file': { type: 'string', minLength: 1, description: 'File with the HMAC-SHA256 key; the signature goes in the X-Certwarden-Signature header.' },
-        format: { enum: ['certwarden', 'slack'], description: 'certwarden: the alert as JSON (default); slack: a Slack-compatible {"text": ...} payload.' },
-        name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'The channel name in metrics (default webhook, or webhook-2, ...).' },
+        'secret-file': { type: 'string', minLength: 1, description: 'File with the HMAC-SHA256 key; the signature goes in the X-Certwarden-Signature header (webhook only).' },
+        format: { enum: ['certwarden', 'slack'], description: 'certwarden: the alert as JSON (default); slack: a Slack-compatible {"text": ...} payload (webhook only).' },
+        email: { $ref: '#/definitions/email' },
+        name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'The channel name in metrics and logs (default webhook, webhook-2, ... or email, email-2, ...).' },
+      },
+    },
+    email: {
+      description: 'Send each alert as a text email over SMTP.',
+      type: 'object',
+      additionalProperties: false,
+      required: ['to', 'from', 'smtp'],
+      properties: {
+        to: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', pattern: ADDRESS_PATTERN }, description: 'Recipient addresses (bare addresses: name@domain).' },
+        from: { type: 'string', pattern: ADDRESS_PATTERN, description: 'Sender address (a bare address: name@domain).' },
+        smtp: { type: 'string', pattern: '^smtps?://[^/?#]+/?$', description: 'The relay: smtp://HOST:PORT (plain, then STARTTLS; default port 587) or smtps://HOST:PORT (TLS from the first byte; default port 465). No credentials in the URL.' },
+        starttls: { enum: ['required', 'opportunistic'], description: 'smtp: only. required: never send without STARTTLS (default off loopback); opportunistic: use it when offered (default on loopback).' },
+        user: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\r\\n]+$', description: 'SMTP AUTH user; needs password-file.' },
+        'password-file': { type: 'string', minLength: 1, description: 'File holding the SMTP AUTH password (read at start, never logged).' },
+        'ca-file': { type: 'string', minLength: 1, description: "PEM bundle of the CAs the relay's certificate must chain to (instead of the system's CAs), for a relay with a private certificate." },
       },
     },
   },

@@ -15,6 +15,7 @@ import { parseDuration } from '../policy/values.ts';
 import { parseTarget, type ScanTarget } from '../scan/target.ts';
 import type { StarttlsProtocol } from '../scan/starttls/index.ts';
 import { WATCH_CONFIG_SCHEMA } from './config-schema.ts';
+import type { EmailSettings } from './email.ts';
 
 /** A watch configuration names targets and files: 1 MiB is thousands of lines. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -43,13 +44,20 @@ export interface WatchTarget {
   zone?: string;
 }
 
-export interface AlertChannel {
+export interface WebhookChannel {
   name: string;
   url: string;
   format: 'certwarden' | 'slack';
   /** Absolute path of the HMAC key file (read at start, never logged). */
   secretFile?: string;
 }
+
+export interface EmailChannel {
+  name: string;
+  email: EmailSettings;
+}
+
+export type AlertChannel = WebhookChannel | EmailChannel;
 
 export interface WatchConfig {
   file: string;
@@ -212,18 +220,27 @@ export function parseWatchConfig(text: string, file: string): WatchConfig {
     if (seen.has(t.label)) fail(`target "${t.label}" is listed twice: a label names one target`, ['targets']);
     seen.add(t.label);
   }
-  const alerts = ((raw.alerts as Array<Record<string, string>> | undefined) ?? []).map((a, i): AlertChannel => ({
-    name: a.name ?? (i === 0 ? 'webhook' : `webhook-${i + 1}`),
-    url: a.webhook!,
-    format: (a.format as AlertChannel['format'] | undefined) ?? 'certwarden',
-    ...(a['secret-file'] ? { secretFile: rel(a['secret-file']) } : {}),
-  }));
-  alerts.forEach((a, i) => {
-    try {
-      new URL(a.url);
-    } catch {
-      fail(`alerts[${i}].webhook is not a URL`, ['alerts', i, 'webhook']);
+  const alerts = ((raw.alerts as Array<Record<string, unknown>> | undefined) ?? []).map((a, i): AlertChannel => {
+    const path: Path = ['alerts', i];
+    if ((a.webhook === undefined) === (a.email === undefined)) fail(`alerts[${i}] needs exactly one of webhook or email`, path);
+    if (a.email !== undefined) {
+      if (a.format !== undefined || a['secret-file'] !== undefined) fail(`alerts[${i}]: format and secret-file apply to a webhook, not to email`, path);
+      return { name: (a.name as string | undefined) ?? (i === 0 ? 'email' : `email-${i + 1}`), email: emailSettings(a.email as Record<string, unknown>, [...path, 'email'], rel, fail) };
     }
+    const url = a.webhook as string;
+    try {
+      new URL(url);
+    } catch {
+      fail(`alerts[${i}].webhook is not a URL`, [...path, 'webhook']);
+    }
+    return {
+      name: (a.name as string | undefined) ?? (i === 0 ? 'webhook' : `webhook-${i + 1}`),
+      url,
+      format: (a.format as WebhookChannel['format'] | undefined) ?? 'certwarden',
+      ...(a['secret-file'] ? { secretFile: rel(a['secret-file'] as string) } : {}),
+    };
+  });
+  alerts.forEach((a, i) => {
     if (alerts.findIndex((b) => b.name === a.name) !== i) fail(`alerts[${i}]: channel name "${a.name}" is used twice`, ['alerts', i]);
   });
   return {
@@ -240,6 +257,38 @@ export function parseWatchConfig(text: string, file: string): WatchConfig {
     targets,
     caHomes,
     alerts,
+  };
+}
+
+/**
+ * An email channel: what the schema cannot say. The relay URL carries no
+ * credentials (they go in password-file, never in a file that is shared or
+ * logged); STARTTLS defaults to required off loopback, and a password is
+ * never offered to a relay that might be reached without TLS.
+ */
+function emailSettings(e: Record<string, unknown>, path: Path, rel: (p: string) => string, fail: (m: string, p: Path) => never): EmailSettings {
+  const at = dotted(path);
+  let url: URL;
+  try {
+    url = new URL(e.smtp as string);
+  } catch {
+    return fail(`${at}.smtp is not a URL (smtp://HOST:PORT or smtps://HOST:PORT)`, [...path, 'smtp']);
+  }
+  if (url.username !== '' || url.password !== '') fail(`${at}.smtp must not carry credentials: give user and password-file`, [...path, 'smtp']);
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') fail(`${at}.smtp is smtp://HOST:PORT or smtps://HOST:PORT, with no path or query`, [...path, 'smtp']);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const implicitTls = url.protocol === 'smtps:';
+  if (implicitTls && e.starttls !== undefined) fail(`${at}.starttls applies to smtp: (smtps: is TLS from the first byte)`, [...path, 'starttls']);
+  const starttls = (e.starttls as EmailSettings['starttls'] | undefined) ?? (isLoopback(host) ? 'opportunistic' : 'required');
+  if ((e.user === undefined) !== (e['password-file'] === undefined)) fail(`${at}: user and password-file go together`, path);
+  if (e.user !== undefined && !implicitTls && starttls === 'opportunistic' && !isLoopback(host)) fail(`${at}: a password is not sent to ${host} without TLS: use starttls: required or smtps:`, [...path, 'starttls']);
+  return {
+    to: e.to as string[],
+    from: e.from as string,
+    url: url.href,
+    starttls,
+    ...(e.user !== undefined ? { user: e.user as string, passwordFile: rel(e['password-file'] as string) } : {}),
+    ...(e['ca-file'] !== undefined ? { caFile: rel(e['ca-file'] as string) } : {}),
   };
 }
 

@@ -8,8 +8,10 @@ import { loadPolicy } from '../policy/load.ts';
 import type { Policy } from '../policy/types.ts';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { readFileBounded } from '../util/bounded-read.ts';
+import { MAX_CA_FILE_BYTES } from '../policy/read-files.ts';
 import { AlertDeliverer, MAX_SECRET_BYTES, type Sender } from './alerts.ts';
 import type { WatchConfig, WatchTarget } from './config.ts';
+import { EmailTransport } from './email.ts';
 import { WatchEngine } from './engine.ts';
 import { CaInventory } from './inventory.ts';
 import { Scheduler, systemClock, type Clock } from './scheduler.ts';
@@ -49,13 +51,27 @@ function readSecret(path: string, what: string): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
+/** A PEM bundle of CAs; one without a certificate would trust nothing, silently: refused at start instead. */
+function readCaFile(path: string, what: string): string {
+  const text = readFileBounded(path, { maxBytes: MAX_CA_FILE_BYTES, what }).toString('utf8');
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new CertwardenError(ErrorCode.WATCH_CONFIG, `${what} ${path} holds no PEM certificate`);
+  return text;
+}
+
 export async function startWatch(config: WatchConfig, o: StartWatchOptions = {}): Promise<RunningWatch> {
   const log = o.log ?? (() => {});
   const clock = o.clock ?? systemClock;
   const policy = o.policy ?? loadPolicy(config.policyFile);
   const token = config.tokenFile ? readSecret(config.tokenFile, 'the watch token file').toString('utf8') : undefined;
   if (token !== undefined && token.length < MIN_TOKEN_CHARS) throw new CertwardenError(ErrorCode.WATCH_CONFIG, `the token in ${config.tokenFile} is shorter than ${MIN_TOKEN_CHARS} characters`);
-  const senders: Sender[] = config.alerts.map((a) => ({ name: a.name, format: a.format, url: a.url, ...(a.secretFile ? { secret: readSecret(a.secretFile, `the secret file of alert channel ${a.name}`) } : {}) }));
+  const senders: Sender[] = config.alerts.map((a): Sender => {
+    if ('email' in a) {
+      const password = a.email.passwordFile ? readSecret(a.email.passwordFile, `the password file of alert channel ${a.name}`).toString('utf8') : undefined;
+      const ca = a.email.caFile ? readCaFile(a.email.caFile, `the CA file of alert channel ${a.name}`) : undefined;
+      return { name: a.name, email: new EmailTransport(a.email, { ...(password !== undefined ? { password } : {}), ...(ca !== undefined ? { ca } : {}) }) };
+    }
+    return { name: a.name, format: a.format, url: a.url, ...(a.secretFile ? { secret: readSecret(a.secretFile, `the secret file of alert channel ${a.name}`) } : {}) };
+  });
   const store = new WatchStore(config.storeDir);
   let inventory: CaInventory | undefined;
   let server: WatchServer | undefined;
@@ -109,6 +125,7 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
         cancelPrune();
         await scheduler.stop();
         await deliverer.settled(); // what is not delivered stays in the outbox for the next start
+        deliverer.close();
         await running.close();
         await inv?.close();
         store.close();

@@ -34,12 +34,13 @@ import * as probeProxy from '../../src/probe/connect-proxy.ts';
 import * as watchConfig from '../../src/watch/config.ts';
 import * as watchAlerts from '../../src/watch/alerts.ts';
 import * as watchStore from '../../src/watch/store.ts';
+import * as watchEmail from '../../src/watch/email.ts';
 
 const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
   ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caPassphrase, ...caProfiles, ...caServer,
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
-  ...watchConfig, ...watchAlerts, ...watchStore,
+  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail,
 };
 
 test('every constant in docs/limits.md exists with the documented value', () => {
