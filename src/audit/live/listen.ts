@@ -8,7 +8,7 @@
  * machines the configuration names.
  */
 import { isIP } from 'node:net';
-import type { Directive } from '../config/model.ts';
+import { expand, type Directive } from '../config/model.ts';
 import { isOn, lookup, type NginxUnit } from '../rules/nginx/unit.ts';
 import type { ResolveOverride } from '../../scan/target.ts';
 
@@ -35,6 +35,13 @@ export interface LiveDeclaration {
   stapling?: Directive;
   /** `ssl_verify_client on` in effect (required, not optional). */
   clientAuthRequired?: Directive;
+  /**
+   * `http`: nginx completes the TLS handshake without a client certificate
+   * and refuses the request (400 "No required SSL certificate was sent"), so
+   * only a missing CertificateRequest shows the live server does not verify
+   * clients; `stream`: the handshake itself must fail.
+   */
+  context: 'http' | 'stream';
 }
 
 /** 127.0.0.0/8 and ::1 (RFC 1122 §3.2.1.3, RFC 4291 §2.5.3). */
@@ -76,6 +83,11 @@ function decide(address: string, port: number, serverName: string | undefined, o
   return { skip: `listens on ${address}:${port}, which is not a loopback address: not scanned (map it with --live-resolve ${serverName ?? address}:${port}:ADDR to scan it)` };
 }
 
+/** Whether the unit's server block sits directly in a `stream` block (includes expanded). */
+function inStream(u: NginxUnit): boolean {
+  return expand(u.config.file.directives).some((d) => d.key === 'stream' && d.children !== undefined && expand(d.children).includes(u.server!));
+}
+
 /** The live declaration of an nginx server block that terminates TLS; undefined for other units. */
 export function nginxDeclaration(u: NginxUnit, overrides: readonly ResolveOverride[]): LiveDeclaration | undefined {
   if (!u.server || !u.tls) return undefined;
@@ -93,5 +105,5 @@ export function nginxDeclaration(u: NginxUnit, overrides: readonly ResolveOverri
   }
   const stapling = lookup(u.scopes, 'ssl_stapling');
   const verify = lookup(u.scopes, 'ssl_verify_client');
-  return { listeners, ...(isOn(stapling) ? { stapling: stapling! } : {}), ...(isOn(verify) ? { clientAuthRequired: verify! } : {}) };
+  return { listeners, context: inStream(u) ? 'stream' : 'http', ...(isOn(stapling) ? { stapling: stapling! } : {}), ...(isOn(verify) ? { clientAuthRequired: verify! } : {}) };
 }

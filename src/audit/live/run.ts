@@ -57,11 +57,16 @@ function staplesNothing(r: TargetResult): boolean {
   return offered.length > 0 && offered.every((v) => !v.stapled);
 }
 
-/** True when the scan connected without a client certificate (or saw no CertificateRequest). */
-function acceptsWithoutClientCertificate(r: TargetResult): boolean {
+/**
+ * True when the live endpoint lets a client without a certificate in: it
+ * sends no CertificateRequest, or (stream) completes a handshake without one.
+ * An http server of nginx completes that handshake by design and refuses the
+ * request instead, so there only the missing request counts.
+ */
+function acceptsWithoutClientCertificate(r: TargetResult, context: LiveDeclaration['context']): boolean {
   const d = r.evidence.checks['client-auth'] as ClientAuthDetails | undefined;
   if (!d) return false;
-  return d.requested === false || d.probes.some((p) => p.credential === 'none' && p.accepted);
+  return d.requested === false || (context === 'stream' && d.probes.some((p) => p.credential === 'none' && p.accepted));
 }
 
 function add(result: AuditResult, spec: RuleSpec, message: string, file: string, line: number): void {
@@ -115,7 +120,7 @@ export async function auditLive(run: AuditRun, o: LiveOptions): Promise<AuditRun
     const s = p.declaration.stapling;
     if (s && staplesNothing(r)) add(p.result, LIVE_DISAGREES_STAPLING, `ssl_stapling is on here, but ${where} stapled no OCSP response in any TLS version it offers after the scan's retries`, s.file, s.line);
     const v = p.declaration.clientAuthRequired;
-    if (v && acceptsWithoutClientCertificate(r)) add(p.result, LIVE_DISAGREES_CLIENT_AUTH, `ssl_verify_client is on here, but ${where} accepts a connection without a client certificate`, v.file, v.line);
+    if (v && acceptsWithoutClientCertificate(r, p.declaration.context)) add(p.result, LIVE_DISAGREES_CLIENT_AUTH, `ssl_verify_client is on here, but ${where} ${p.declaration.context === 'stream' ? 'completes a handshake without a client certificate' : 'does not ask for a client certificate (no CertificateRequest): clients without one are served'}`, v.file, v.line);
   }
   run.report.summary = summarizeAudit(run.report.results, run.report.summary.files);
   return run.report;
