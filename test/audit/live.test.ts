@@ -17,6 +17,8 @@ import type { Policy } from '../../src/policy/types.ts';
 import { runAudit } from '../../src/audit/run.ts';
 import { auditLive, type LiveOptions } from '../../src/audit/live/run.ts';
 import { isLoopbackAddress } from '../../src/audit/live/listen.ts';
+import { renderAuditText } from '../../src/audit/render/text.ts';
+import { PLAIN_PALETTE } from '../../src/core/io.ts';
 import type { AuditReport, AuditResult } from '../../src/audit/report.ts';
 import { launch, readLog, type RunningServer } from '../helpers/servers/process.ts';
 import { startTestPki, type ServerIdentity, type TestPki } from '../helpers/servers/test-pki.ts';
@@ -98,10 +100,12 @@ describe('audit --live: declared listeners against the running nginx', { skip },
   });
 
   /** Audit `conf` and scan what it declares. */
+  let lastText = '';
   async function audit(conf: string, o: Partial<LiveOptions> = {}): Promise<AuditResult> {
     const run = runAudit({ paths: [conf], policy });
     const report = await auditLive(run, { policy, scan: SCAN, ...o });
     assert.ok(validate(report), JSON.stringify(validate.errors?.slice(0, 3)));
+    lastText = renderAuditText(report, PLAIN_PALETTE);
     assert.equal(report.results.length, 1);
     return report.results[0]!;
   }
@@ -176,6 +180,7 @@ describe('audit --live: declared listeners against the running nginx', { skip },
     assert.equal(r.live![0]!.status, 'na');
     assert.equal(r.live![0]!.address, null);
     assert.match(r.live![0]!.reason!, /10\.1\.2\.3:443.*not a loopback address.*--live-resolve/);
+    assert.match(lastText, /live 10\.1\.2\.3:443 \(SNI api\.live\.test\): na - .*not a loopback address/);
   });
 
   test('--live-resolve maps a non-loopback listen to a loopback address, which is then scanned', async () => {
