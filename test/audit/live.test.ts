@@ -25,6 +25,7 @@ import { startTestPki, type ServerIdentity, type TestPki } from '../helpers/serv
 import { freePort } from '../helpers/openssl-ocsp.ts';
 import { tempDir } from '../helpers/pki.ts';
 import { projectRoot } from '../helpers/shared.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const NGINX = '/usr/sbin/nginx';
 const skip = !existsSync(NGINX) && 'nginx not installed';
@@ -181,6 +182,18 @@ describe('audit --live: declared listeners against the running nginx', { skip },
     assert.equal(r.live![0]!.address, null);
     assert.match(r.live![0]!.reason!, /10\.1\.2\.3:443.*not a loopback address.*--live-resolve/);
     assert.match(lastText, /live 10\.1\.2\.3:443 \(SNI api\.live\.test\): na - .*not a loopback address/);
+  });
+
+  test('the CLI: --live --policy with --live-resolve scans the mapped listener; an unmapped one stays na (JSON report valid)', async () => {
+    const policyFile = tmp.write('policy.yaml', `version: 1\ntrust:\n  cas: [${tmp.write('root.pem', pki.rootPem)}]\nrevocation:\n  mode: hard-fail\n  check: leaf\n`);
+    const conf = audited('cli.conf', `listen 10.1.2.3:${stapling.port} ssl;`, STAPLING(join(stapling.dir, 'trusted.pem')));
+    const mapped = await runCli(['audit', conf, '--live', '--policy', policyFile, '--live-resolve', `${NAME}:${stapling.port}:127.0.0.1`, '--format', 'json']);
+    assert.notEqual(mapped.code, 2, mapped.stderr);
+    const j = JSON.parse(mapped.stdout) as AuditReport;
+    assert.ok(validate(j), JSON.stringify(validate.errors?.slice(0, 3)));
+    assert.equal(j.results[0]!.live![0]!.status, 'scanned');
+    const unmapped = JSON.parse((await runCli(['audit', conf, '--live', '--policy', policyFile, '--format', 'json'])).stdout) as AuditReport;
+    assert.equal(unmapped.results[0]!.live![0]!.status, 'na');
   });
 
   test('--live-resolve maps a non-loopback listen to a loopback address, which is then scanned', async () => {
