@@ -16,7 +16,7 @@ import { loadPolicy } from '../../src/policy/load.ts';
 import type { Policy } from '../../src/policy/types.ts';
 import { runAudit } from '../../src/audit/run.ts';
 import { auditLive, type LiveOptions } from '../../src/audit/live/run.ts';
-import { isLoopbackAddress } from '../../src/audit/live/listen.ts';
+import { isLoopbackAddress, nginxDeclaration } from '../../src/audit/live/listen.ts';
 import { renderAuditText } from '../../src/audit/render/text.ts';
 import { PLAIN_PALETTE } from '../../src/core/io.ts';
 import type { AuditReport, AuditResult } from '../../src/audit/report.ts';
@@ -209,5 +209,39 @@ describe('audit --live: what counts as loopback', () => {
   test('127.0.0.0/8 and ::1 only', () => {
     for (const a of ['127.0.0.1', '127.8.9.10', '::1', '0:0:0:0:0:0:0:1']) assert.ok(isLoopbackAddress(a), a);
     for (const a of ['10.1.2.3', '0.0.0.0', '::', '::ffff:10.0.0.1', 'localhost', '128.0.0.1', '::11']) assert.ok(!isLoopbackAddress(a), a);
+  });
+});
+
+describe('audit --live: listeners derived from nginx server blocks (no connection)', () => {
+  const tmp = tempDir('certwarden-audit-listen-');
+  after(() => tmp.cleanup());
+
+  test('address forms, SNI from the first plain server_name, quic/unix/plain listeners left out, names never resolved', () => {
+    const conf = tmp.write('nginx.conf', [
+      'http {',
+      '  server { listen [::]:8443 ssl; listen 8080; listen 443 quic; listen unix:/run/x.sock ssl; server_name _ *.wild.test ~^re$ api.one.test; ssl_certificate a.pem; }',
+      '  server { listen localhost:9443 ssl; listen [::1]:9444 ssl; server_name _; ssl_certificate a.pem; ssl_stapling on; ssl_verify_client optional; }',
+      '  server { listen db.internal.test:443 ssl; server_name api.two.test; ssl_certificate a.pem; ssl_verify_client on; }',
+      '  server { listen 127.0.0.1:80; server_name plain.test; }',
+      '}',
+      'stream { server { listen 127.0.0.1:5000 ssl; ssl_certificate a.pem; ssl_verify_client on; } }',
+      '',
+    ].join('\n'));
+    const run = runAudit({ paths: [conf] });
+    const decls = [...run.nginxUnits.values()].map((u) => nginxDeclaration(u, []));
+    assert.equal(decls.length, 5);
+    const [one, two, three, plain, stream] = decls;
+    assert.deepEqual(one!.listeners.map((l) => [l.declared, l.port, l.serverName, l.connect]), [['::', 8443, 'api.one.test', { address: '127.0.0.1' }]]);
+    assert.equal(one!.stapling, undefined);
+    assert.deepEqual(two!.listeners.map((l) => [l.port, l.serverName, l.connect]), [[9443, undefined, { address: '127.0.0.1' }], [9444, undefined, { address: '::1' }]]);
+    assert.ok(two!.stapling);
+    assert.equal(two!.clientAuthRequired, undefined, 'optional is not required');
+    assert.match((three!.listeners[0]!.connect as { skip: string }).skip, /db\.internal\.test:443.*not a loopback address/);
+    assert.equal(three!.context, 'http');
+    assert.ok(three!.clientAuthRequired);
+    assert.equal(plain, undefined, 'a server without TLS declares no live TLS listener');
+    assert.equal(stream!.context, 'stream');
+    const mapped = nginxDeclaration([...run.nginxUnits.values()][2]!, [{ host: 'api.two.test', port: 443, address: '127.0.0.2' }]);
+    assert.deepEqual(mapped!.listeners[0]!.connect, { address: '127.0.0.2' });
   });
 });
