@@ -31,6 +31,33 @@ export interface AuditResult {
   line: number;
   dialect: Dialect | 'unknown';
   requirements: Record<Requirement, AuditRequirementResult>;
+  /** `--live`: what a scan of each TLS listener the block declares found (live/run.ts). */
+  live?: AuditLiveResult[];
+}
+
+/** A live finding as the scan reported it (docs/scan.md), without its check details. */
+export interface AuditLiveFinding {
+  id: string;
+  severity: Severity;
+  message: string;
+}
+
+/** One declared listener and what `--live` saw there. */
+export interface AuditLiveResult {
+  /** The listen address and port as declared (`*` when none is written). */
+  listen: string;
+  /** The line of the `listen` directive. */
+  line: number;
+  /** Sent as SNI and checked against the certificate (the first plain server_name). */
+  serverName?: string;
+  /** Where the scan connected; null when it did not (na). */
+  address: string | null;
+  port: number;
+  /** `na`: not loopback and not mapped with --live-resolve; `unreachable`: nothing answered. */
+  status: 'scanned' | 'unreachable' | 'na';
+  reason?: string;
+  /** The scan's V9.2.1 and V9.2.4 results (absent when not scanned). */
+  requirements?: Record<Requirement, { status: RequirementStatus; findings: AuditLiveFinding[]; reason?: string }>;
 }
 
 export interface AuditSummary extends Summary {

@@ -41,6 +41,8 @@ export interface AuditRun {
   /** Every line edit the fixes propose, by reported file. */
   edits: Edit[];
   load: LoadResult;
+  /** The nginx server block behind each result, by result index: what `--live` derives its listeners from (live/listen.ts). */
+  nginxUnits: ReadonlyMap<number, NginxUnit>;
 }
 
 interface UnitOutcome {
@@ -51,6 +53,7 @@ interface UnitOutcome {
   block?: Directive;
   findings: { spec: RuleSpec; finding: AuditFinding }[];
   applied: Record<Requirement, number>;
+  nginx?: NginxUnit;
 }
 
 function resolvePath(config: LoadedConfig, value: string): string {
@@ -160,7 +163,7 @@ export function runAudit(options: AuditOptions): AuditRun {
     const fresh = (target: string, at: Directive | undefined): UnitOutcome => ({ target, file: at?.file ?? config.file.display, line: at?.line ?? 1, dialect: config.dialect, ...(at ? { block: at } : {}), findings: [], applied: { 'V9.2.1': 0, 'V9.2.4': 0 } });
     if (config.dialect === 'nginx') {
       for (const u of nginxUnits(config, lines)) {
-        const o = fresh(nginxTarget(u), u.server);
+        const o: UnitOutcome = { ...fresh(nginxTarget(u), u.server), nginx: u };
         runRules(NGINX_RULES, u, ctx, o);
         runRules(TRUST_RULES, trustUnit(nginxRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
@@ -247,7 +250,9 @@ export function runAudit(options: AuditOptions): AuditRun {
     results,
     summary: summarizeAudit(results, load.filesRead),
   };
-  return { report, edits, load };
+  const byResult = new Map<number, NginxUnit>();
+  outcomes.forEach((o, i) => o.nginx && byResult.set(i, o.nginx));
+  return { report, edits, load, nginxUnits: byResult };
 }
 
 /** An include that could not be followed is reported on the units it belongs to (all of them, when it sits outside every unit). */

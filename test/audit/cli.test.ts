@@ -43,10 +43,14 @@ describe('certwarden audit CLI', () => {
     assert.deepEqual(schema.properties.results.items.properties.dialect.enum, [...SUPPORTED_DIALECTS, 'unknown']);
   });
 
-  test('--live is a clear "not yet supported" CW_ERR_USAGE (exit 2); an unknown dialect is a usage error', async () => {
+  test('--live without --policy, --live-resolve without --live or malformed are clear CW_ERR_USAGE (exit 2); an unknown dialect is a usage error', async () => {
     const r = await runCli(['audit', join(FIX, 'nginx'), '--live']);
     assertOneLineError(r, 'CW_ERR_USAGE');
-    assert.match(r.stderr, /not yet supported/);
+    assert.match(r.stderr, /--live needs --policy/);
+    assert.match((await runCli(['audit', join(FIX, 'nginx'), '--live-resolve', 'a.test:443:127.0.0.1'])).stderr, /give --live too/);
+    const bad = await runCli(['audit', join(FIX, 'nginx'), '--live', '--policy', 'x.yaml', '--live-resolve', 'a.test:443:not-an-ip']);
+    assertOneLineError(bad, 'CW_ERR_USAGE');
+    assert.match(bad.stderr, /--live-resolve/);
     assertOneLineError(await runCli(['audit', join(FIX, 'nginx'), '--dialect', 'iis']), 'CW_ERR_USAGE');
     assertOneLineError(await runCli(['audit']), 'CW_ERR_USAGE');
     assertOneLineError(await runCli(['audit', join(FIX, 'nginx'), '--diff', '--write']), 'CW_ERR_USAGE');

@@ -13,6 +13,7 @@ import { ENVOY_RULES } from './envoy/index.ts';
 import { CADDY_RULES } from './caddy/index.ts';
 import { AWS_ELB_RULES } from './aws-elb/index.ts';
 import { TRUST_RULES } from './trust/index.ts';
+import { LIVE_RULES } from '../live/rules.ts';
 
 /** An include that names nothing readable: part of the configuration was not audited. */
 export const INCLUDE_MISSING: RuleSpec = {
@@ -25,8 +26,8 @@ export const INCLUDE_MISSING: RuleSpec = {
   source: 'https://nginx.org/en/docs/ngx_core_module.html#include',
 };
 
-export const ALL_RULES: readonly RuleSpec[] = [...NGINX_RULES, ...APACHE_RULES, ...HAPROXY_RULES, ...TOMCAT_RULES, ...CODE_RULES, ...ENVOY_RULES, ...CADDY_RULES, ...AWS_ELB_RULES, ...TRUST_RULES, INCLUDE_MISSING];
+export const ALL_RULES: readonly RuleSpec[] = [...NGINX_RULES, ...APACHE_RULES, ...HAPROXY_RULES, ...TOMCAT_RULES, ...CODE_RULES, ...ENVOY_RULES, ...CADDY_RULES, ...AWS_ELB_RULES, ...TRUST_RULES, INCLUDE_MISSING, ...LIVE_RULES];
 
 export const RULES_BY_ID: ReadonlyMap<string, RuleSpec> = new Map(ALL_RULES.map((r) => [r.id, r]));
 
-export { NGINX_RULES, APACHE_RULES, HAPROXY_RULES, TOMCAT_RULES, CODE_RULES, ENVOY_RULES, CADDY_RULES, AWS_ELB_RULES, TRUST_RULES };
+export { NGINX_RULES, APACHE_RULES, HAPROXY_RULES, TOMCAT_RULES, CODE_RULES, ENVOY_RULES, CADDY_RULES, AWS_ELB_RULES, TRUST_RULES, LIVE_RULES };

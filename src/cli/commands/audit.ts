@@ -14,6 +14,8 @@ import { palette, type Io } from '../output.ts';
 import { DIALECTS, parseDialect } from '../../audit/dialects.ts';
 import { auditHasFindingAtOrAbove, type AuditReport } from '../../audit/report.ts';
 import { runAudit } from '../../audit/run.ts';
+import { auditLive } from '../../audit/live/run.ts';
+import { parseResolve } from '../../scan/target.ts';
 import { RENDERERS } from '../../audit/render/index.ts';
 import { FORMATS, type Format } from '../../report/render/registry.ts';
 import { applyEdits, unifiedDiff, writeFixes, writeInPlace } from '../../audit/fix.ts';
@@ -39,7 +41,8 @@ const command: Command = {
   summary: 'audit server configurations (nginx, Apache, HAProxy, Tomcat, Envoy, Caddy, AWS ELB exports), code and trust stores for V9.2.1 and V9.2.4, with fixes',
   usage: `Usage: certwarden audit PATH... [--policy FILE] [--dialect ${DIALECTS.join('|')}]
                         [--format text|json|sarif|junit|html] [--output FILE]
-                        [--fix DIR | --diff | --write] [--live] [--fail-on critical|high|medium|low|info]
+                        [--fix DIR | --diff | --write] [--live [--live-resolve HOST:PORT:ADDR]...]
+                        [--fail-on critical|high|medium|low|info]
 
 PATH is a configuration file or a folder (walked; the dialect is detected from
 names and content, --dialect forces it); \`nginx -T\` output is one input.
@@ -47,6 +50,11 @@ Includes are followed; a missing include is a finding. --policy names the
 organisation's CAs and pins, against which every CA file a configuration names
 is classified. Fixes are line edits: --diff prints a unified diff, --fix DIR
 writes the changed files under DIR, --write edits in place keeping FILE.certwarden-bak.
+--live (needs --policy) also scans each TLS listener an nginx server block
+declares, with SNI = its first server_name, and reports where the running
+server disagrees (stapling, client certificates, nothing answering). Only
+loopback is contacted (a listen on all addresses is scanned on 127.0.0.1);
+any other address is skipped unless mapped with --live-resolve HOST:PORT:ADDR.
 Exit: 0 no finding at or above --fail-on (default high), 1 findings,
 2 usage error or a configuration that could not be audited. See docs/audit.md.`,
   async run(argv, io: Io) {
@@ -61,6 +69,7 @@ Exit: 0 no finding at or above --fail-on (default high), 1 findings,
         diff: { type: 'boolean' },
         write: { type: 'boolean' },
         live: { type: 'boolean' },
+        'live-resolve': { type: 'string', multiple: true },
         'fail-on': { type: 'string' },
       },
       true,
@@ -71,13 +80,23 @@ Exit: 0 no finding at or above --fail-on (default high), 1 findings,
     const fixDir = optionalString(args, 'fix');
     const modes = [fixDir !== undefined, args.values.diff === true, args.values.write === true].filter(Boolean).length;
     if (modes > 1) throw usageError('--fix DIR, --diff and --write exclude each other: pick one');
-    if (args.values.live === true) throw usageError('--live is not yet supported: audit reads configurations only (see docs/audit.md)');
+    const live = args.values.live === true;
+    const liveResolve = ((args.values['live-resolve'] as string[] | undefined) ?? []).map((t) => {
+      try {
+        return parseResolve(t);
+      } catch (e) {
+        throw usageError(`--live-resolve: ${(e as Error).message.replace(/^--resolve /, '')}`);
+      }
+    });
+    if (liveResolve.length > 0 && !live) throw usageError('--live-resolve maps listeners for --live: give --live too');
+    if (live && optionalString(args, 'policy') === undefined) throw usageError('--live needs --policy FILE: the live endpoints are judged against the organisation\'s CAs and revocation policy, as scan does');
     const dialectText = optionalString(args, 'dialect');
     const dialect = dialectText !== undefined ? parseDialect(dialectText) : undefined;
     if (args.positionals.length === 0) throw usageError('give at least one PATH (a configuration file or folder)');
     const policyFile = optionalString(args, 'policy');
     const policy = policyFile !== undefined ? loadCommandPolicy(policyFile, io) : undefined;
     const run = runAudit({ paths: args.positionals, ...(dialect ? { dialect } : {}), ...(policy ? { policy } : {}) });
+    if (live) await auditLive(run, { policy: policy!, resolve: liveResolve });
     const lines = (file: string): string[] | undefined => run.load.texts.get(file)?.split('\n');
     const text = await renderAuditReport(run.report, format, io, lines);
     const output = optionalString(args, 'output');
