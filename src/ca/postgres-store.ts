@@ -25,7 +25,7 @@ import type { Client, Pool, PoolClient, PoolConfig } from 'pg';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { sanMatcher } from './san-glob.ts';
-import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilter, RevocationInput, RevokedEntry } from './store.ts';
+import { recordFromRow, type CaStore, type CertificateRow, type CrlScope, type IssuedRecord, type ListFilter, type RevocationInput, type RevokedEntry } from './store.ts';
 
 /** The Postgres schema holding the CA's tables (its own, so a database shared with other applications is fine). */
 export const PG_SCHEMA = 'certwarden_ca';
@@ -90,28 +90,7 @@ export function redactUrl(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
-type Row = Record<string, unknown>;
 type Queryable = Pick<PoolClient, 'query'>;
-
-function toRecord(r: Row): IssuedRecord {
-  const rec: IssuedRecord = {
-    serial: r.serial as string,
-    der: r.der as Buffer,
-    subject: r.subject as string,
-    sans: JSON.parse(r.sans as string) as string[],
-    profile: r.profile as CertificateProfileName,
-    notBefore: new Date(Number(r.not_before)),
-    notAfter: new Date(Number(r.not_after)),
-    issuedAt: new Date(Number(r.issued_at)),
-    seq: Number(r.seq),
-  };
-  if (r.revoked_at !== null && r.revoked_at !== undefined) {
-    rec.revokedAt = new Date(Number(r.revoked_at));
-    rec.reason = r.reason as RevocationReasonName;
-    if (r.invalidity_date !== null && r.invalidity_date !== undefined) rec.invalidityDate = new Date(Number(r.invalidity_date));
-  }
-  return rec;
-}
 
 function storeError(what: string, description: string, cause: unknown): CertwardenError {
   if (cause instanceof CertwardenError) return cause;
@@ -132,7 +111,7 @@ export async function migrate(client: Queryable, description = 'postgres'): Prom
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${PG_SCHEMA}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${PG_SCHEMA}.schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query(`SELECT coalesce(max(version), 0) AS v FROM ${PG_SCHEMA}.schema_migrations`);
-    const from = Number((rows[0] as Row).v);
+    const from = Number((rows[0] as CertificateRow).v);
     if (from > SCHEMA_VERSION) {
       throw new CertwardenError(ErrorCode.STORE, `the CA store ${description} has schema version ${from}, newer than this version of certwarden knows (${SCHEMA_VERSION}); upgrade certwarden`, {
         details: { schemaVersion: from, knownVersion: SCHEMA_VERSION },
@@ -197,9 +176,9 @@ export class PostgresStore implements CaStore {
     return store;
   }
 
-  async #query(what: string, sql: string, params: unknown[] = []): Promise<Row[]> {
+  async #query(what: string, sql: string, params: unknown[] = []): Promise<CertificateRow[]> {
     try {
-      return (await this.#pool.query(sql, params)).rows as Row[];
+      return (await this.#pool.query(sql, params)).rows as CertificateRow[];
     } catch (err) {
       throw storeError(what, this.description, err);
     }
@@ -228,7 +207,7 @@ export class PostgresStore implements CaStore {
 
   async #bump(c: Queryable, counter: 'change_seq' | 'crl_number' | 'root_crl_number'): Promise<number> {
     const { rows } = await c.query(`UPDATE ${PG_SCHEMA}.counters SET value = value + 1 WHERE name = $1 RETURNING value`, [counter]);
-    return Number((rows[0] as Row).value);
+    return Number((rows[0] as CertificateRow).value);
   }
 
   async #changed(c: Queryable): Promise<number> {
@@ -273,7 +252,7 @@ export class PostgresStore implements CaStore {
   async revoke(input: RevocationInput): Promise<number> {
     return this.#tx('record a revocation', async (c) => {
       const { rows } = await c.query(`SELECT state, revoked_at FROM ${PG_SCHEMA}.certificates WHERE serial = $1 FOR UPDATE`, [input.serial]);
-      const row = rows[0] as Row | undefined;
+      const row = rows[0] as CertificateRow | undefined;
       if (!row || row.state !== 'issued') throw new CertwardenError(ErrorCode.USAGE, `no certificate with serial ${input.serial} was issued by this CA`);
       if (row.revoked_at !== null) throw new CertwardenError(ErrorCode.STATE, `certificate ${input.serial} is already revoked`);
       const seq = await this.#changed(c);
@@ -290,7 +269,7 @@ export class PostgresStore implements CaStore {
 
   async get(serial: string): Promise<IssuedRecord | undefined> {
     const rows = await this.#query('read a certificate', `SELECT * FROM ${PG_SCHEMA}.certificates WHERE serial = $1 AND state = 'issued'`, [serial]);
-    return rows[0] ? toRecord(rows[0]) : undefined;
+    return rows[0] ? recordFromRow(rows[0]) : undefined;
   }
 
   async isReserved(serial: string): Promise<boolean> {
@@ -305,7 +284,7 @@ export class PostgresStore implements CaStore {
     else if (filter.status === 'valid') (params.push(at), (sql += ' AND revoked_at IS NULL AND not_after >= $1'));
     else if (filter.status === 'expired') (params.push(at), (sql += ' AND revoked_at IS NULL AND not_after < $1'));
     sql += ' ORDER BY issued_at, serial';
-    let out = (await this.#query('list certificates', sql, params)).map(toRecord);
+    let out = (await this.#query('list certificates', sql, params)).map(recordFromRow);
     if (filter.san !== undefined) {
       const match = sanMatcher(filter.san);
       out = out.filter((r) => r.sans.some(match));
@@ -324,7 +303,7 @@ export class PostgresStore implements CaStore {
   }
 
   async changedSince(seq: number): Promise<IssuedRecord[]> {
-    return (await this.#query('read changes', `SELECT * FROM ${PG_SCHEMA}.certificates WHERE state = 'issued' AND seq > $1 ORDER BY seq`, [seq])).map(toRecord);
+    return (await this.#query('read changes', `SELECT * FROM ${PG_SCHEMA}.certificates WHERE state = 'issued' AND seq > $1 ORDER BY seq`, [seq])).map(recordFromRow);
   }
 
   async changeSeq(): Promise<number> {

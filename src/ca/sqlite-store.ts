@@ -13,7 +13,7 @@ import { loadSqlite } from '../util/runtime.ts';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { sanMatcher } from './san-glob.ts';
-import type { CaStore, CertificateProfileName, CrlScope, IssuedRecord, ListFilter, RevocationInput, RevokedEntry } from './store.ts';
+import { recordFromRow, type CaStore, type CertificateRow, type CrlScope, type IssuedRecord, type ListFilter, type RevocationInput, type RevokedEntry } from './store.ts';
 
 /** How long a writer waits for another process's transaction before failing. */
 export const BUSY_TIMEOUT_MS = 10_000;
@@ -36,28 +36,6 @@ CREATE TABLE IF NOT EXISTS certificates (
 CREATE INDEX IF NOT EXISTS certificates_seq ON certificates (seq);
 CREATE INDEX IF NOT EXISTS certificates_revoked ON certificates (revoked_at) WHERE revoked_at IS NOT NULL;
 `;
-
-type Row = Record<string, unknown>;
-
-function toRecord(r: Row): IssuedRecord {
-  const rec: IssuedRecord = {
-    serial: r.serial as string,
-    der: Buffer.from(r.der as Uint8Array),
-    subject: r.subject as string,
-    sans: JSON.parse(r.sans as string) as string[],
-    profile: r.profile as CertificateProfileName,
-    notBefore: new Date(Number(r.not_before)),
-    notAfter: new Date(Number(r.not_after)),
-    issuedAt: new Date(Number(r.issued_at)),
-    seq: Number(r.seq),
-  };
-  if (r.revoked_at !== null && r.revoked_at !== undefined) {
-    rec.revokedAt = new Date(Number(r.revoked_at));
-    rec.reason = r.reason as RevocationReasonName;
-    if (r.invalidity_date !== null && r.invalidity_date !== undefined) rec.invalidityDate = new Date(Number(r.invalidity_date));
-  }
-  return rec;
-}
 
 export class SqliteStore implements CaStore {
   readonly path: string;
@@ -108,12 +86,12 @@ export class SqliteStore implements CaStore {
   }
 
   #bump(counter: 'change_seq' | 'crl_number' | 'root_crl_number'): number {
-    const row = this.#stmt('UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value').get(counter) as Row;
+    const row = this.#stmt('UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value').get(counter) as CertificateRow;
     return Number(row.value);
   }
 
   async getMeta(key: string): Promise<string | undefined> {
-    const row = this.#stmt('SELECT value FROM meta WHERE key = ?').get(key) as Row | undefined;
+    const row = this.#stmt('SELECT value FROM meta WHERE key = ?').get(key) as CertificateRow | undefined;
     return row?.value as string | undefined;
   }
 
@@ -145,7 +123,7 @@ export class SqliteStore implements CaStore {
 
   async revoke(input: RevocationInput): Promise<number> {
     return this.#tx(() => {
-      const row = this.#stmt('SELECT state, revoked_at FROM certificates WHERE serial = ?').get(input.serial) as Row | undefined;
+      const row = this.#stmt('SELECT state, revoked_at FROM certificates WHERE serial = ?').get(input.serial) as CertificateRow | undefined;
       if (!row || row.state !== 'issued') throw new CertwardenError(ErrorCode.USAGE, `no certificate with serial ${input.serial} was issued by this CA`);
       if (row.revoked_at !== null) throw new CertwardenError(ErrorCode.STATE, `certificate ${input.serial} is already revoked`);
       const seq = this.#bump('change_seq');
@@ -161,8 +139,8 @@ export class SqliteStore implements CaStore {
   }
 
   async get(serial: string): Promise<IssuedRecord | undefined> {
-    const row = this.#stmt("SELECT * FROM certificates WHERE serial = ? AND state = 'issued'").get(serial) as Row | undefined;
-    return row ? toRecord(row) : undefined;
+    const row = this.#stmt("SELECT * FROM certificates WHERE serial = ? AND state = 'issued'").get(serial) as CertificateRow | undefined;
+    return row ? recordFromRow(row) : undefined;
   }
 
   async isReserved(serial: string): Promise<boolean> {
@@ -177,7 +155,7 @@ export class SqliteStore implements CaStore {
     else if (filter.status === 'valid') (sql += ' AND revoked_at IS NULL AND not_after >= ?'), params.push(at);
     else if (filter.status === 'expired') (sql += ' AND revoked_at IS NULL AND not_after < ?'), params.push(at);
     sql += ' ORDER BY issued_at, serial';
-    let out = (this.#stmt(sql).all(...params) as Row[]).map(toRecord);
+    let out = (this.#stmt(sql).all(...params) as CertificateRow[]).map(recordFromRow);
     if (filter.san !== undefined) {
       const match = sanMatcher(filter.san);
       out = out.filter((r) => r.sans.some(match));
@@ -203,11 +181,11 @@ export class SqliteStore implements CaStore {
   }
 
   async changedSince(seq: number): Promise<IssuedRecord[]> {
-    return (this.#stmt("SELECT * FROM certificates WHERE state = 'issued' AND seq > ? ORDER BY seq").all(seq) as Row[]).map(toRecord);
+    return (this.#stmt("SELECT * FROM certificates WHERE state = 'issued' AND seq > ? ORDER BY seq").all(seq) as CertificateRow[]).map(recordFromRow);
   }
 
   async changeSeq(): Promise<number> {
-    return Number((this.#stmt("SELECT value FROM counters WHERE name = 'change_seq'").get() as Row).value);
+    return Number((this.#stmt("SELECT value FROM counters WHERE name = 'change_seq'").get() as CertificateRow).value);
   }
 
   async withoutWaiting<T>(work: () => Promise<T>): Promise<T> {
@@ -229,7 +207,7 @@ export class SqliteStore implements CaStore {
 
   /** PRAGMA integrity_check: "ok" when the file is sound. */
   async integrityCheck(): Promise<string> {
-    return (this.#db.prepare('PRAGMA integrity_check').all() as Row[]).map((r) => String(Object.values(r)[0])).join('; ');
+    return (this.#db.prepare('PRAGMA integrity_check').all() as CertificateRow[]).map((r) => String(Object.values(r)[0])).join('; ');
   }
 
   /** Bulk-load revoked records (benchmarks and migrations): one transaction. */

@@ -99,3 +99,27 @@ export interface CaStore {
   subscribe?(onChange: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** A row of the `certificates` table as either SQL backend returns it (same column names in both schemas). */
+export type CertificateRow = Record<string, unknown>;
+
+/** The record a `certificates` row describes; one mapping for SQLite and Postgres, so the stores cannot drift. */
+export function recordFromRow(r: CertificateRow): IssuedRecord {
+  const rec: IssuedRecord = {
+    serial: r.serial as string,
+    der: Buffer.from(r.der as Uint8Array),
+    subject: r.subject as string,
+    sans: JSON.parse(r.sans as string) as string[],
+    profile: r.profile as CertificateProfileName,
+    notBefore: new Date(Number(r.not_before)),
+    notAfter: new Date(Number(r.not_after)),
+    issuedAt: new Date(Number(r.issued_at)),
+    seq: Number(r.seq),
+  };
+  if (r.revoked_at !== null && r.revoked_at !== undefined) {
+    rec.revokedAt = new Date(Number(r.revoked_at));
+    rec.reason = r.reason as RevocationReasonName;
+    if (r.invalidity_date !== null && r.invalidity_date !== undefined) rec.invalidityDate = new Date(Number(r.invalidity_date));
+  }
+  return rec;
+}

@@ -2,15 +2,13 @@
  * `certwarden audit`: server configurations and the trust stores they name,
  * checked for ASVS V9.2.1 and V9.2.4, with fixes as line edits. See docs/audit.md.
  */
-import { writeFile } from 'node:fs/promises';
-import { CertwardenError, ErrorCode } from '../../errors.ts';
 import { loadCommandPolicy } from '../policy.ts';
 import { SEVERITIES, type Severity } from '../../scan/findings.ts';
 import { escapeControl } from '../../util/terminal.ts';
 import { parseCommandArgs, parseFormat, optionalString, usageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { palette, type Io } from '../output.ts';
+import { palette, writeOutputFile, type Io } from '../output.ts';
 import { DIALECTS, parseDialect } from '../../audit/dialects.ts';
 import { auditHasFindingAtOrAbove, type AuditReport } from '../../audit/report.ts';
 import { runAudit } from '../../audit/run.ts';
@@ -105,11 +103,7 @@ Exit: 0 no finding at or above --fail-on (default high), 1 findings,
       io.stdout.write(fixed.map((f) => unifiedDiff(f.before, f.after, f.file)).join(''));
     } else if (output === undefined) io.stdout.write(text);
     if (output !== undefined) {
-      try {
-        await writeFile(output, text);
-      } catch (cause) {
-        throw new CertwardenError(ErrorCode.IO, `cannot write --output ${output}: ${(cause as Error).message}`, { cause });
-      }
+      await writeOutputFile(output, text);
     }
     const inputs = [...new Map(run.load.configs.map((c) => [c.input.path, c.input])).values()];
     if (fixDir !== undefined) {

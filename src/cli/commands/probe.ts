@@ -3,12 +3,10 @@
  * farm of bad servers minted at run time, and judge it on ASVS V9.2.1 and
  * V9.2.4 with scan's vocabulary. See docs/probe.md.
  */
-import { writeFile } from 'node:fs/promises';
-import { CertwardenError, ErrorCode } from '../../errors.ts';
 import { parseCommandArgs, parseFormat, optionalString, usageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { palette, type Io } from '../output.ts';
+import { palette, writeOutputFile, type Io } from '../output.ts';
 import { REQUIREMENTS } from '../../scan/findings.ts';
 import type { ProbeReport } from '../../probe/report.ts';
 import { PROBE_FORMATS, renderProbeReport } from '../../probe/render/index.ts';
@@ -110,11 +108,7 @@ Defaults: --timeout ${DEFAULT_CASE_TIMEOUT_MS / 1000} (per case), --concurrency 
     const text = await renderProbeReport(report, format, palette(io), args.values.verbose === true);
     const output = optionalString(args, 'output');
     if (output !== undefined) {
-      try {
-        await writeFile(output, text);
-      } catch (cause) {
-        throw new CertwardenError(ErrorCode.IO, `cannot write --output ${output}: ${(cause as Error).message}`, { cause });
-      }
+      await writeOutputFile(output, text);
     } else io.stdout.write(text);
     return probeExitCode(report);
   },

@@ -3,13 +3,11 @@
  * certificates only) and V9.2.4 (revocation enabled and configured), with
  * evidence that can be replayed offline. See docs/scan.md.
  */
-import { writeFile } from 'node:fs/promises';
-import { CertwardenError, ErrorCode } from '../../errors.ts';
 import { loadCommandPolicy } from '../policy.ts';
 import { parseCommandArgs, parseFormat, requireString, optionalString, usageError, type ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { palette, type Io } from '../output.ts';
+import { palette, writeOutputFile, type Io } from '../output.ts';
 import { applyResolve, parseResolve, parseStarttls, parseTarget, readTargetsFile, type ScanTarget } from '../../scan/target.ts';
 import { runScan, replayScan, DEFAULT_CONCURRENCY, DEFAULT_STAPLE_ATTEMPTS, DEFAULT_STAPLE_RETRY_DELAY_MS, DEFAULT_TARGET_TIMEOUT_MS } from '../../scan/runner.ts';
 import { hasFindingAtOrAbove, type ScanReport } from '../../scan/report.ts';
@@ -123,11 +121,7 @@ Defaults: --concurrency ${DEFAULT_CONCURRENCY}, --timeout ${DEFAULT_TARGET_TIMEO
     const text = await renderReport(report, format, io, verbose);
     const output = optionalString(args, 'output');
     if (output !== undefined) {
-      try {
-        await writeFile(output, text);
-      } catch (cause) {
-        throw new CertwardenError(ErrorCode.IO, `cannot write --output ${output}: ${(cause as Error).message}`, { cause });
-      }
+      await writeOutputFile(output, text);
     } else io.stdout.write(text);
     return exitCodeFor(report, failOn);
   },
