@@ -74,6 +74,8 @@ export interface HandshakeOptions extends ConnectOptions {
   after?: (socket: tls.TLSSocket) => Promise<AfterOutcome>;
   /** Read the peer's chain (default false: retries and probes need only the staple or the outcome). */
   peerChain?: boolean;
+  /** ALPN protocols to offer (RFC 7301); none by default. */
+  alpn?: string[];
 }
 
 export type AfterOutcome = { accepted: true; detail: string } | { accepted: false; detail: string };
@@ -149,6 +151,7 @@ export function tlsHandshake(endpoint: Endpoint, o: HandshakeOptions): Promise<H
           rejectUnauthorized: false,
           secureContext: clientContext(o.version, o.credential),
           requestOCSP: o.requestOCSP === true,
+          ...(o.alpn ? { ALPNProtocols: o.alpn } : {}),
         });
         tlsSocket = s;
         (s as NodeJS.EventEmitter).on('OCSPResponse', (r: Buffer | null) => {

@@ -117,6 +117,12 @@ export interface ContextInit {
 
 const HTTP_PROBE_PORTS = new Set([443, 8443, 4443, 9443]);
 
+/** What the client-auth probes offer by ALPN: HTTP/1.1 only, the one application protocol the probe can speak. */
+const PROBE_ALPN = ['http/1.1'] as const;
+
+/** OpenSSL's words for a peer's no_application_protocol alert (RFC 7301 §3.2, alert 120). */
+const ALPN_REFUSED = /no.application.protocol|alert number 120/i;
+
 export class ScanContext {
   readonly target: ScanTarget;
   readonly endpoint: Endpoint;
@@ -207,13 +213,22 @@ export class ScanContext {
     return this.#get(`probe:${version}:${credential}`, async () => {
       const cred = credential === 'none' ? undefined : this.#credentials?.()[credential];
       if (credential !== 'none' && !cred) throw scanFailure(AttemptReason.BUG, 'no probe credentials');
-      const http = !this.endpoint.starttls && HTTP_PROBE_PORTS.has(this.endpoint.port);
-      const r = await tlsHandshake(this.endpoint, {
-        ...this.#connect(),
-        version,
-        ...(cred ? { credential: cred } : {}),
-        after: (s) => watchAfterHandshake(s, this.settings.clientAuthSettleMs, http ? this.endpoint.serverName ?? this.endpoint.address : undefined),
-      });
+      const httpPort = !this.endpoint.starttls && HTTP_PROBE_PORTS.has(this.endpoint.port);
+      const host = this.endpoint.serverName ?? this.endpoint.address;
+      const attempt = (alpn: boolean) =>
+        tlsHandshake(this.endpoint, {
+          ...this.#connect(),
+          version,
+          ...(cred ? { credential: cred } : {}),
+          ...(alpn ? { alpn: [...PROBE_ALPN] } : {}),
+          // A server that selects http/1.1 by ALPN speaks HTTP whatever its port: ask it, so a check at the HTTP layer is seen.
+          after: (s) => watchAfterHandshake(s, this.settings.clientAuthSettleMs, httpPort || s.alpnProtocol === 'http/1.1' ? host : undefined),
+        });
+      // Off STARTTLS the probes offer ALPN http/1.1 (RFC 7301). A server that refuses the offer (alert 120,
+      // no_application_protocol) has not judged the credential: the probe is repeated without ALPN, so the
+      // refusal can never pass for a rejected certificate.
+      let r = await attempt(!this.endpoint.starttls);
+      if (!r.ok && r.error && ALPN_REFUSED.test(r.error)) r = await attempt(false);
       return toObservation(r);
     });
   }

@@ -58,4 +58,17 @@ const scenarios: Scenario[] = [
   },
 ];
 
+// Regression (ALPN in the client-auth probes): a lax server that accepts only h2 refuses the probes' http/1.1
+// offer with alert 120; that refusal is not a judgement of the certificate, so the probes repeat without ALPN
+// and the lax server is still caught (without the retry it would pass as client-auth-enforced).
+scenarios.push({
+  name: 'mtls-lax-h2.node.test',
+  about: 'Node TLS accepting only ALPN h2, asking for a client certificate without rejecting untrusted ones, good staple',
+  start: (pki) => {
+    const site = pki.leaf('mtls-lax-h2.node.test');
+    return startNodeTls({ certChain: site.certChain, key: site.key, staple: pki.staple(site.identity.certificate), verify: 'lax', clientCa: pki.rootPem, alpn: ['h2'] });
+  },
+  expect: { 'V9.2.1': { status: 'fail', ids: ['client-auth-accepts-untrusted'] }, 'V9.2.4': PASS },
+});
+
 scanSuite('certwarden scan against HAProxy and Node TLS', scenarios);

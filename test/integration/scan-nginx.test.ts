@@ -39,6 +39,28 @@ const scenarios: Scenario[] = [
     },
     expect: { 'V9.2.1': PASS, 'V9.2.4': { status: 'fail', ids: ['staple-missing', 'revoked'] } },
   },
+  {
+    // Regression: nginx checks the client certificate at the HTTP layer (the handshake completes, the answer is
+    // 400). On a port outside 443/8443/4443/9443 the probes used to judge the completed handshake alone and
+    // reported this strict server as accepting untrusted certificates; nginx selects ALPN http/1.1, so the
+    // probes now ask it over HTTP whatever the port.
+    name: 'mtls-on.nginx.test',
+    about: 'ssl_verify_client on with the policy CA as client CA, on a random port',
+    start: (pki) => {
+      const site = pki.leaf('mtls-on.nginx.test');
+      return startNginx({ certChain: site.certChain, key: site.key, stapling: true, staplingVerify: true, trustedCert: pki.rootPem, sslVerifyClient: 'on', clientCa: pki.rootPem });
+    },
+    expect: { 'V9.2.1': PASS, 'V9.2.4': PASS },
+  },
+  {
+    name: 'mtls-lax.nginx.test',
+    about: 'ssl_verify_client optional_no_ca: asks for a client certificate and accepts any (silent side of the same probe)',
+    start: (pki) => {
+      const site = pki.leaf('mtls-lax.nginx.test');
+      return startNginx({ certChain: site.certChain, key: site.key, stapling: true, staplingVerify: true, trustedCert: pki.rootPem, sslVerifyClient: 'optional_no_ca' });
+    },
+    expect: { 'V9.2.1': { status: 'fail', ids: ['client-auth-accepts-untrusted'] }, 'V9.2.4': PASS },
+  },
 ];
 
 scanSuite('certwarden scan against nginx', scenarios);

@@ -11,6 +11,8 @@ export interface NodeTlsOptions {
   /** Client certificates: `strict` requires one that chains to `clientCa`; `lax` asks but accepts anything, or nothing. */
   verify?: 'strict' | 'lax';
   clientCa?: string;
+  /** ALPN protocols the server accepts; Node refuses any other offer with alert 120 (no_application_protocol). */
+  alpn?: string[];
 }
 
 export interface NodeTlsServer {
@@ -25,6 +27,7 @@ export async function startNodeTls(o: NodeTlsOptions): Promise<NodeTlsServer> {
     key: o.key,
     ...(o.verify ? { requestCert: true, rejectUnauthorized: o.verify === 'strict' } : {}),
     ...(o.clientCa ? { ca: o.clientCa } : {}),
+    ...(o.alpn ? { ALPNProtocols: o.alpn } : {}),
   });
   if (o.staple) {
     const staple = Buffer.from(o.staple);
