@@ -7,39 +7,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CA_FILES, CertificateAuthority } from '../../src/ca/ca.ts';
 import { SqliteStore } from '../../src/ca/sqlite-store.ts';
 import { projectRoot } from '../helpers/shared.ts';
 import { freshCa, PASSPHRASE } from './fixtures.ts';
+import { runAndKill } from './kill-worker.ts';
 
 const KILLS = 20;
 /** After the child says READY, it runs for a random time in [0, this) before SIGKILL. */
 const MAX_RUN_MS = 150;
 
-function runAndKill(dir: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'test', 'ca', 'crash-worker.ts'), dir, PASSPHRASE], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let armed = false;
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!armed && out.includes('READY\n')) {
-        armed = true;
-        setTimeout(() => child.kill('SIGKILL'), Math.random() * MAX_RUN_MS);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (_code, signal) => {
-      if (signal !== 'SIGKILL') return reject(new Error(`worker exited on its own: ${err}`));
-      // Only complete lines were acknowledged; a torn last line was not.
-      resolve(out.split('\n').slice(0, -1).filter((l) => l !== 'READY'));
-    });
-  });
-}
 
 test(`SIGKILL ${KILLS} times during issue/revoke: nothing acknowledged is lost, no serial reused`, async () => {
   const f = await freshCa();
@@ -48,7 +26,7 @@ test(`SIGKILL ${KILLS} times during issue/revoke: nothing acknowledged is lost, 
     const issued = new Set<string>();
     const revoked = new Set<string>();
     for (let k = 0; k < KILLS; k++) {
-      for (const line of await runAndKill(f.dir)) {
+      for (const line of await runAndKill(join(projectRoot, 'test', 'ca', 'crash-worker.ts'), [f.dir, PASSPHRASE], MAX_RUN_MS)) {
         const [op, serial] = line.split(' ') as [string, string];
         if (op === 'I') {
           assert.ok(!issued.has(serial), `serial ${serial} acknowledged twice`);

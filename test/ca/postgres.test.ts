@@ -21,6 +21,7 @@ import { projectRoot } from '../helpers/shared.ts';
 import { freePort, runOpenssl, waitForPort } from '../helpers/openssl-ocsp.ts';
 import { postgresBinDir, startPostgres, type RunningPostgres } from '../helpers/servers/postgres.ts';
 import { freshCa, PASSPHRASE } from './fixtures.ts';
+import { runAndKill } from './kill-worker.ts';
 
 const skip = postgresBinDir() ? false : 'PostgreSQL is not installed (Debian: apt-get install postgresql; scripts/test-servers.sh installs it)';
 const CLI = join(projectRoot, 'src', 'cli', 'main.ts');
@@ -42,27 +43,6 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
 }
 
 /** Run the worker and SIGKILL it a random time after it is ready; resolves to the acknowledged lines. */
-function runAndKill(dir: string, url: string, maxRunMs: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, dir, PASSPHRASE, url, '0', 'revoke'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let armed = false;
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!armed && out.includes('READY\n')) {
-        armed = true;
-        setTimeout(() => child.kill('SIGKILL'), Math.random() * maxRunMs);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (_code, signal) => {
-      if (signal !== 'SIGKILL') return reject(new Error(`worker exited on its own: ${err}`));
-      resolve(out.split('\n').slice(0, -1).filter((l) => l !== 'READY'));
-    });
-  });
-}
 
 function stop(child: ChildProcess | undefined): Promise<void> {
   return new Promise((resolve) => {
@@ -204,7 +184,7 @@ describe('the CA on PostgreSQL', { skip }, () => {
       const issued = new Set<string>();
       const revoked = new Set<string>();
       for (let k = 0; k < 5; k++) {
-        for (const line of await runAndKill(f.dir, url, 300)) {
+        for (const line of await runAndKill(WORKER, [f.dir, PASSPHRASE, url, '0', 'revoke'], 300)) {
           const [op, serial] = line.split(' ') as [string, string];
           if (op === 'I') {
             assert.ok(!issued.has(serial), `serial ${serial} acknowledged twice`);
