@@ -48,6 +48,10 @@ export const ErrorCode = {
   IO: 'CW_ERR_IO',
   /** `certwarden watch`: the watch configuration file is missing or invalid (message has file:line:column). */
   WATCH_CONFIG: 'CW_ERR_WATCH_CONFIG',
+  /** `certwarden watch`: a silence request is invalid (unknown event id, end before start, text too long); details name the field. */
+  WATCH_SILENCE: 'CW_ERR_WATCH_SILENCE',
+  /** `certwarden watch`: the running service does not know that silence (or target). */
+  WATCH_NOT_FOUND: 'CW_ERR_WATCH_NOT_FOUND',
   /** The CA store is locked by another process's transaction (a write that was asked not to wait, or waited too long). */
   STORE_BUSY: 'CW_ERR_STORE_BUSY',
   /** The CA store cannot be used: unreachable, or its schema is newer than this version of certwarden knows. */

@@ -12,6 +12,7 @@ import type { WebhookChannel } from './config.ts';
 import type { EmailTransport } from './email.ts';
 import { EVENTS, type WatchEvent } from './events.ts';
 import type { OutboxItem, WatchStore } from './store.ts';
+import { releaseEndedSilences } from './silences.ts';
 
 export const SIGNATURE_HEADER = 'x-certwarden-signature';
 export const EVENT_ID_HEADER = 'x-certwarden-event-id';
@@ -102,7 +103,8 @@ export class AlertDeliverer {
     this.#running = (async () => {
       do {
         this.#again = false;
-        for (const item of this.#store.due(this.#now())) await this.#deliver(item);
+        await this.#releaseSilenced();
+        for (const item of await this.#store.due(this.#now())) await this.#deliver(item);
       } while (this.#again);
     })().finally(() => {
       this.#running = undefined;
@@ -113,6 +115,16 @@ export class AlertDeliverer {
   /** Resolves when the pass in flight (if any) is over; starts none (a stopping service must not wait on a dead receiver's whole backlog). */
   settled(): Promise<void> {
     return this.#running ?? Promise.resolve();
+  }
+
+  /** Silences that ended: what they held and is still open is queued now (once); a failure is logged and retried on the next pass. */
+  async #releaseSilenced(): Promise<void> {
+    try {
+      const n = await releaseEndedSilences(this.#store, this.#now(), [...this.#senders.keys()]);
+      if (n > 0) this.#log({ msg: 'watch_silence_released', events: n });
+    } catch (err) {
+      this.#log({ msg: 'watch_silence_release_failed', error: (err as Error).message });
+    }
   }
 
   #sent(item: OutboxItem): void {

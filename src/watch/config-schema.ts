@@ -30,6 +30,7 @@ export const WATCH_CONFIG_SCHEMA = {
     concurrency: { type: 'integer', minimum: 1, maximum: 1000, description: 'Targets scanned at once (default 20).' },
     listen: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$', description: 'HOST:PORT of /metrics, /healthz and /api (default 127.0.0.1:9464). Any address other than loopback requires token-file.' },
     'token-file': { type: 'string', minLength: 1, description: 'File holding the bearer token that /metrics and /api require (mandatory off loopback).' },
+    'admin-token-file': { type: 'string', minLength: 1, description: 'File holding the admin bearer token that writes (creating and expiring silences) require, on loopback too. Without it the API stays read-only.' },
     store: { type: 'string', minLength: 1, description: 'Folder of the history database (SQLite; default ./watch-data, relative to this file).' },
     retention: duration('How long scans are kept in the history (default 30d).'),
     repeat: duration('How often an alert is sent again while its condition lasts (default 24h).'),

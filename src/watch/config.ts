@@ -67,6 +67,8 @@ export interface WatchConfig {
   concurrency: number;
   listen: { host: string; port: number };
   tokenFile?: string;
+  /** Bearer token file for writes (silences); without it the API is read-only. */
+  adminTokenFile?: string;
   storeDir: string;
   retentionMs: number;
   repeatMs: number;
@@ -251,6 +253,7 @@ export function parseWatchConfig(text: string, file: string): WatchConfig {
     concurrency: (raw.concurrency as number | undefined) ?? DEFAULT_CONCURRENCY,
     listen,
     ...(tokenFile ? { tokenFile } : {}),
+    ...(typeof raw['admin-token-file'] === 'string' ? { adminTokenFile: rel(raw['admin-token-file']) } : {}),
     storeDir: rel((raw.store as string | undefined) ?? DEFAULT_STORE),
     retentionMs: duration(raw.retention, ['retention'], DEFAULT_RETENTION_MS),
     repeatMs: duration(raw.repeat, ['repeat'], DEFAULT_REPEAT_MS),

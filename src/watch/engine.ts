@@ -11,6 +11,7 @@ import type { WatchEvent } from './events.ts';
 import type { CaInventory } from './inventory.ts';
 import { DurationHistogram, renderMetrics } from './metrics.ts';
 import { snapshotOf, type Snapshot } from './snapshot.ts';
+import { heldBy } from './silences.ts';
 import type { WatchStore } from './store.ts';
 import type { WatchTarget } from './config.ts';
 
@@ -24,6 +25,8 @@ export interface EngineOptions {
   repeatMs: number;
   /** Passed to runScan (timeouts, staple retry settings). */
   scan?: Pick<ScanOptions, 'targetTimeoutMs' | 'settings' | 'connectionsPerEndpoint'>;
+  /** The service's clock (which silences are in effect, for metrics); default the system's. */
+  now?: () => number;
 }
 
 export class WatchEngine {
@@ -35,6 +38,8 @@ export class WatchEngine {
     this.#o = o;
     this.#targets = new Map(o.targets.map((t) => [t.label, t]));
   }
+
+  readonly #now = (): number => (this.#o.now ?? Date.now)();
 
   get targets(): readonly WatchTarget[] {
     return this.#o.targets;
@@ -51,7 +56,9 @@ export class WatchEngine {
     const snapshot = snapshotOf(report.results[0]!, t.label);
     const store = this.#o.store;
     const d = detect(snapshot, store.lastUp(t.label), store.openConditions(t.label), this.#o.inventory, this.#o.repeatMs);
-    store.recordScan(snapshot, d.open, d.events, this.#o.channels);
+    // Silences: an event one of them covers is recorded but not queued (silences.ts).
+    const held = d.events.length > 0 ? heldBy(await store.silences(at.getTime()), d.events) : new Map<string, string>();
+    store.recordScan(snapshot, d.open, d.events, this.#o.channels, held);
     this.durations.observe(snapshot.durationMs / 1000);
     return { snapshot, events: d.events };
   }
@@ -63,6 +70,8 @@ export class WatchEngine {
       durations: this.durations,
       alertCounts: store.alertCounts(),
       pending: store.pending(),
+      silenced: store.silencedCounts(),
+      activeSilences: store.silences(this.#now()).filter((s) => Date.parse(s.startsAt) <= this.#now()).length,
     });
   }
 

@@ -13,6 +13,7 @@ import { isLoopback } from './config.ts';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { WatchEngine } from './engine.ts';
 import type { WatchStore } from './store.ts';
+import { handleSilences } from './silence-api.ts';
 
 /** The API takes no bodies and short paths: 8 KiB of headers is plenty (Node's default is 16 KiB). */
 export const MAX_HEADER_BYTES = 8192;
@@ -31,6 +32,12 @@ export interface WatchServerOptions {
   /** Required bearer token (else none: loopback only, enforced by the config loader). */
   token?: string;
   log?: (entry: Record<string, unknown>) => void;
+  /** Bearer token for writes (silences), on every address; without it writes are refused (403). */
+  adminToken?: string;
+  /** The service's clock (silences start and end by it). */
+  now?: () => number;
+  /** A silence was expired: the service releases what it held. */
+  onSilenceEnded?: () => void;
 }
 
 export interface WatchServer {
@@ -55,17 +62,26 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
   // The config loader refuses this too; a library caller gets the same rule.
   if (!isLoopback(o.host) && o.token === undefined) throw new CertwardenError(ErrorCode.USAGE, `the watch service listens on ${o.host}, which is not loopback: a bearer token is required`);
   const log = o.log ?? (() => {});
+  const now = o.now ?? Date.now;
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://watch.invalid');
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.setHeader('allow', 'GET, HEAD');
-        return json(res, 405, { error: 'method not allowed' });
-      }
-      if (url.pathname === '/healthz') return json(res, 200, { ok: true });
-      if (o.token !== undefined && !tokenMatches(o.token, req.headers.authorization)) {
+      const read = req.method === 'GET' || req.method === 'HEAD';
+      if (read && url.pathname === '/healthz') return json(res, 200, { ok: true });
+      // The admin token (silences) reads too; the read token never writes.
+      const admin = o.adminToken === undefined ? 'not-configured' : tokenMatches(o.adminToken, req.headers.authorization);
+      if (o.token !== undefined && admin !== true && !tokenMatches(o.token, req.headers.authorization)) {
         res.setHeader('www-authenticate', 'Bearer');
         return json(res, 401, { error: 'a bearer token is required' });
+      }
+      const silences = handleSilences(req, url.pathname, admin, { store: o.store, now, ...(o.onSilenceEnded ? { onEnded: o.onSilenceEnded } : {}) }, (status, body) => json(res, status, body));
+      if (silences) {
+        silences.catch((err: unknown) => fail(err));
+        return;
+      }
+      if (!read) {
+        res.setHeader('allow', 'GET, HEAD');
+        return json(res, 405, { error: 'method not allowed' });
       }
       if (url.pathname === '/metrics') {
         res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(o.engine.metrics());
@@ -83,10 +99,15 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
         if (!o.engine.target(label)) return json(res, 404, { error: 'no such target' });
         const limit = Number(url.searchParams.get('limit') ?? DEFAULT_HISTORY_LIMIT);
         if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'limit must be a positive integer' });
-        return json(res, 200, { target: label, ...o.store.history(label, limit) });
+        const h = o.store.history(label, limit);
+        const silenced = o.store.silencedKeys(label);
+        return json(res, 200, { target: label, scans: h.scans, events: h.events.map((e) => (silenced.has(e.key) ? { ...e, silencedBy: silenced.get(e.key) } : e)) });
       }
       return json(res, 404, { error: 'not found' });
     } catch (err) {
+      fail(err);
+    }
+    function fail(err: unknown): void {
       log({ msg: 'watch_http_error', error: (err as Error).message });
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
       else res.destroy();

@@ -64,6 +64,9 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
   const policy = o.policy ?? loadPolicy(config.policyFile);
   const token = config.tokenFile ? readSecret(config.tokenFile, 'the watch token file').toString('utf8') : undefined;
   if (token !== undefined && token.length < MIN_TOKEN_CHARS) throw new CertwardenError(ErrorCode.WATCH_CONFIG, `the token in ${config.tokenFile} is shorter than ${MIN_TOKEN_CHARS} characters`);
+  const adminToken = config.adminTokenFile ? readSecret(config.adminTokenFile, 'the watch admin token file').toString('utf8') : undefined;
+  if (adminToken !== undefined && adminToken.length < MIN_TOKEN_CHARS) throw new CertwardenError(ErrorCode.WATCH_CONFIG, `the token in ${config.adminTokenFile} is shorter than ${MIN_TOKEN_CHARS} characters`);
+  if (adminToken !== undefined && adminToken === token) throw new CertwardenError(ErrorCode.WATCH_CONFIG, 'admin-token-file and token-file hold the same token: the admin token must differ, or every reader could silence alerts');
   const senders: Sender[] = config.alerts.map((a): Sender => {
     if ('email' in a) {
       const password = a.email.passwordFile ? readSecret(a.email.passwordFile, `the password file of alert channel ${a.name}`).toString('utf8') : undefined;
@@ -77,9 +80,9 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
   let server: WatchServer | undefined;
   try {
     inventory = config.caHomes.length > 0 ? await CaInventory.open(config.caHomes) : undefined;
-    const engine = new WatchEngine({ policy, targets: config.targets, store, ...(inventory ? { inventory } : {}), channels: senders.map((s) => s.name), repeatMs: config.repeatMs, ...(o.scan ? { scan: o.scan } : {}) });
+    const engine = new WatchEngine({ policy, targets: config.targets, store, ...(inventory ? { inventory } : {}), channels: senders.map((s) => s.name), repeatMs: config.repeatMs, now: () => clock.now(), ...(o.scan ? { scan: o.scan } : {}) });
     const deliverer = new AlertDeliverer(store, senders, log, () => clock.now());
-    server = await startWatchServer({ engine, store, host: config.listen.host, port: o.port ?? config.listen.port, ...(token !== undefined ? { token } : {}), log });
+    server = await startWatchServer({ engine, store, host: config.listen.host, port: o.port ?? config.listen.port, ...(token !== undefined ? { token } : {}), ...(adminToken !== undefined ? { adminToken } : {}), now: () => clock.now(), onSilenceEnded: () => void deliverer.deliverDue(), log });
     const scheduler = new Scheduler<WatchTarget & { id: string }>({
       jobs: config.targets.map((t) => ({ ...t, id: t.label })),
       concurrency: config.concurrency,
@@ -104,6 +107,7 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
     const prune = (): void => {
       try {
         const n = store.prune(clock.now() - config.retentionMs);
+        store.pruneSilences(clock.now() - config.retentionMs);
         if (n > 0) log({ msg: 'watch_pruned', scans: n });
       } catch (err) {
         log({ msg: 'watch_prune_failed', error: (err as Error).message });

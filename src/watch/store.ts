@@ -13,6 +13,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { EventId, WatchEvent } from './events.ts';
 import type { OpenCondition } from './detect.ts';
 import type { Snapshot } from './snapshot.ts';
+import type { HeldEvent, Silence } from './silences.ts';
 
 export const WATCH_DB_FILE = 'watch.db';
 /** Another process (a second watch on the same store, a backup) may hold the lock briefly. */
@@ -33,6 +34,11 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
 CREATE TABLE IF NOT EXISTS alert_counts (channel TEXT NOT NULL, event TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (channel, event));
+-- silences (watch-ui): the silences, the events they hold back (state held, then released or dropped), and a monotonic count per event
+CREATE TABLE IF NOT EXISTS silences (id TEXT PRIMARY KEY, body TEXT NOT NULL, ends_at INTEGER NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS silenced_events (event_key TEXT PRIMARY KEY, silence_id TEXT NOT NULL, target TEXT NOT NULL, at INTEGER NOT NULL, state TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS silenced_held ON silenced_events (state) WHERE state = 'held';
+CREATE TABLE IF NOT EXISTS silenced_counts (event TEXT PRIMARY KEY, n INTEGER NOT NULL);
 `;
 
 type Row = Record<string, unknown>;
@@ -85,8 +91,8 @@ export class WatchStore {
     }
   }
 
-  /** Record a scan, the target's open conditions after it, its events and one outbox row per event and channel: one transaction. */
-  recordScan(s: Snapshot, open: readonly OpenCondition[], events: readonly WatchEvent[], channels: readonly string[]): void {
+  /** Record a scan, the target's open conditions after it, its events and one outbox row per event and channel (none for an event a silence holds: `held` maps its key to the silence): one transaction. */
+  recordScan(s: Snapshot, open: readonly OpenCondition[], events: readonly WatchEvent[], channels: readonly string[], held: ReadonlyMap<string, string> = new Map()): void {
     const at = Date.parse(s.at);
     this.#tx(() => {
       this.#stmt('INSERT INTO scans (target, at, up, snapshot) VALUES (?, ?, ?, ?)').run(s.target, at, s.up ? 1 : 0, JSON.stringify(s));
@@ -95,6 +101,10 @@ export class WatchStore {
       for (const e of events) {
         const fresh = this.#stmt('INSERT OR IGNORE INTO events (key, target, event, at, body) VALUES (?, ?, ?, ?, ?)').run(e.key, e.target, e.event, at, JSON.stringify(e));
         if (Number(fresh.changes) === 0) continue; // already recorded: never queued twice
+        if (held.has(e.key)) {
+          this.#holdEvent(e, held.get(e.key)!, at); // silences: recorded, not queued
+          continue;
+        }
         for (const ch of channels) this.#stmt('INSERT OR IGNORE INTO outbox (channel, event_key, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)').run(ch, e.key, e.event, Date.now(), 0);
       }
     });
@@ -164,12 +174,76 @@ export class WatchStore {
     return this.#tx(() => {
       const r = this.#stmt('DELETE FROM scans WHERE at < ? AND id NOT IN (SELECT max(id) FROM scans GROUP BY target)').run(before);
       this.#stmt('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?').run(before);
-      this.#stmt('DELETE FROM events WHERE at < ? AND key NOT IN (SELECT event_key FROM outbox)').run(before);
+      this.#stmt("DELETE FROM events WHERE at < ? AND key NOT IN (SELECT event_key FROM outbox) AND key NOT IN (SELECT event_key FROM silenced_events WHERE state = 'held')").run(before);
       return Number(r.changes);
     });
   }
 
   close(): void {
     this.#db.close();
+  }
+
+  // ---- silences (watch-ui): port these to the async interface and to Postgres ----
+
+  #holdEvent(e: WatchEvent, silenceId: string, at: number): void {
+    this.#stmt('INSERT OR IGNORE INTO silenced_events (event_key, silence_id, target, at, state) VALUES (?, ?, ?, ?, ?)').run(e.key, silenceId, e.target, at, 'held');
+    this.#stmt('INSERT INTO silenced_counts (event, n) VALUES (?, 1) ON CONFLICT (event) DO UPDATE SET n = n + 1').run(e.event);
+  }
+
+  addSilence(s: Silence): void {
+    this.#stmt('INSERT INTO silences (id, body, ends_at, created_at) VALUES (?, ?, ?, ?)').run(s.id, JSON.stringify(s), Date.parse(s.endsAt), Date.parse(s.createdAt));
+  }
+
+  /** Every silence kept (newest first); `endingAfter`: only those whose end is later (pending and active ones). */
+  silences(endingAfter?: number): Silence[] {
+    const rows = endingAfter === undefined ? this.#stmt('SELECT body FROM silences ORDER BY created_at DESC, id').all() : this.#stmt('SELECT body FROM silences WHERE ends_at > ? ORDER BY created_at DESC, id').all(endingAfter);
+    return (rows as Row[]).map((r) => JSON.parse(r.body as string) as Silence);
+  }
+
+  silence(id: string): Silence | undefined {
+    const r = this.#stmt('SELECT body FROM silences WHERE id = ?').get(id) as Row | undefined;
+    return r ? (JSON.parse(r.body as string) as Silence) : undefined;
+  }
+
+  /** End a silence now (its held events are then released by `releaseHeld`). */
+  updateSilence(s: Silence): void {
+    this.#stmt('UPDATE silences SET body = ?, ends_at = ? WHERE id = ?').run(JSON.stringify(s), Date.parse(s.endsAt), s.id);
+  }
+
+  /** Events a silence holds back, oldest first. */
+  heldEvents(): HeldEvent[] {
+    return (this.#stmt("SELECT s.silence_id, e.body FROM silenced_events s JOIN events e ON e.key = s.event_key WHERE s.state = 'held' ORDER BY s.at, s.event_key").all() as Row[]).map((r) => ({ silenceId: r.silence_id as string, event: JSON.parse(r.body as string) as WatchEvent }));
+  }
+
+  /** Which of these event keys a silence held (event key → silence id), for history and the dashboard. */
+  silencedKeys(target: string): Map<string, string> {
+    return new Map((this.#stmt('SELECT event_key, silence_id FROM silenced_events WHERE target = ?').all(target) as Row[]).map((r) => [r.event_key as string, r.silence_id as string]));
+  }
+
+  /** One transaction: queue `send` on every channel, mark `done` (still held) as released or dropped. */
+  releaseHeld(send: readonly string[], done: readonly string[], channels: readonly string[], now: number): void {
+    const sending = new Set(send);
+    this.#tx(() => {
+      for (const key of done) {
+        const r = this.#stmt("UPDATE silenced_events SET state = ? WHERE event_key = ? AND state = 'held'").run(sending.has(key) ? 'released' : 'dropped', key);
+        if (Number(r.changes) === 0 || !sending.has(key)) continue; // released by another pass already
+        const e = this.#stmt('SELECT event FROM events WHERE key = ?').get(key) as Row | undefined;
+        if (!e) continue;
+        for (const ch of channels) this.#stmt('INSERT OR IGNORE INTO outbox (channel, event_key, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)').run(ch, key, e.event as string, now, 0);
+      }
+    });
+  }
+
+  /** Events held by a silence, per event (monotonic: pruning never lowers them). */
+  silencedCounts(): Array<{ event: string; n: number }> {
+    return (this.#stmt('SELECT event, n FROM silenced_counts ORDER BY event').all() as Row[]).map((r) => ({ event: r.event as string, n: Number(r.n) }));
+  }
+
+  /** Drop silences that ended before `before` and whose events are no longer held. */
+  pruneSilences(before: number): number {
+    return this.#tx(() => {
+      this.#stmt("DELETE FROM silenced_events WHERE state <> 'held' AND at < ?").run(before);
+      return Number(this.#stmt('DELETE FROM silences WHERE ends_at < ? AND id NOT IN (SELECT silence_id FROM silenced_events)').run(before).changes);
+    });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * `certwarden watch --config FILE` runs the service; `watch status` and
- * `watch history TARGET` read a running service's API (read-only).
+ * `watch history TARGET` read a running service's API; `watch silence ...`
+ * (watch-silence.ts) manages its silences.
  */
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, usageError } from '../args.ts';
@@ -21,11 +22,13 @@ export const MAX_API_RESPONSE_BYTES = 16 * 1024 * 1024;
 const USAGE = `Usage: certwarden watch --config FILE
        certwarden watch status [--config FILE | --url URL] [--token-file FILE] [--format text|json]
        certwarden watch history TARGET [--config FILE | --url URL] [--token-file FILE] [--limit N] [--format text|json]
+       certwarden watch silence add --target GLOB [--event ID]... [--requirement V9.2.x] --for 2h --comment TEXT [--start ISO] [--creator NAME] [--config FILE | --url URL] [--token-file FILE]
+       certwarden watch silence list|expire ID [--config FILE | --url URL] [--token-file FILE] [--format text|json]
 
 Runs the watch service (scheduled scans, history, events, alerts, /metrics),
 or asks a running one. Configuration reference: docs/watch.md.`;
 
-const OPTIONS = { config: { type: 'string' }, url: { type: 'string' }, 'token-file': { type: 'string' }, format: { type: 'string' }, limit: { type: 'string' } } as const;
+const OPTIONS = { config: { type: 'string' }, url: { type: 'string' }, 'token-file': { type: 'string' }, format: { type: 'string' }, limit: { type: 'string' }, target: { type: 'string' }, event: { type: 'string', multiple: true }, requirement: { type: 'string' }, for: { type: 'string' }, start: { type: 'string' }, comment: { type: 'string' }, creator: { type: 'string' } } as const;
 
 async function serve(configFile: string, io: Io): Promise<ExitCode> {
   const { startWatch } = await import('../../watch/service.ts');
@@ -42,7 +45,8 @@ async function serve(configFile: string, io: Io): Promise<ExitCode> {
   return ExitCode.OK;
 }
 
-function apiBase(args: ReturnType<typeof parseCommandArgs>): { url: string; tokenFile?: string } {
+/** `admin`: the request writes (silences), so the configuration's admin-token-file is the token to send. */
+function apiBase(args: ReturnType<typeof parseCommandArgs>, admin = false): { url: string; tokenFile?: string } {
   const url = optionalString(args, 'url');
   const configFile = optionalString(args, 'config');
   const tokenFile = optionalString(args, 'token-file');
@@ -56,7 +60,8 @@ function apiBase(args: ReturnType<typeof parseCommandArgs>): { url: string; toke
   const port = listen?.listen.port ?? Number(DEFAULT_LISTEN.split(':')[1]);
   // A service bound to every address is asked on loopback.
   const ask = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return { url: `http://${ask.includes(':') ? `[${ask}]` : ask}:${port}`, ...((tokenFile ?? listen?.tokenFile) ? { tokenFile: tokenFile ?? listen!.tokenFile! } : {}) };
+  const token = tokenFile ?? (admin ? (listen?.adminTokenFile ?? listen?.tokenFile) : listen?.tokenFile);
+  return { url: `http://${ask.includes(':') ? `[${ask}]` : ask}:${port}`, ...(token ? { tokenFile: token } : {}) };
 }
 
 async function getJson(base: { url: string; tokenFile?: string }, path: string): Promise<unknown> {
@@ -97,6 +102,10 @@ const command: Command = {
       return serve(config, io);
     }
     const format = parseFormat(args, ['text', 'json'], 'text');
+    if (sub === 'silence') {
+      const { runSilence } = await import('./watch-silence.ts');
+      return runSilence(rest, args, format, apiBase(args, true), io);
+    }
     const base = apiBase(args);
     if (sub === 'status') {
       if (rest.length > 0) throw usageError('watch status takes no arguments');
@@ -125,7 +134,7 @@ const command: Command = {
       }
       return ExitCode.OK;
     }
-    throw usageError(`unknown watch command "${escapeControl(sub)}" (watch --config FILE, watch status, watch history TARGET)`);
+    throw usageError(`unknown watch command "${escapeControl(sub)}" (watch --config FILE, watch status, watch history TARGET, watch silence add|list|expire)`);
   },
 };
 
