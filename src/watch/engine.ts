@@ -12,6 +12,7 @@ import type { CaInventory } from './inventory.ts';
 import { DurationHistogram, renderMetrics } from './metrics.ts';
 import { snapshotOf, type Snapshot } from './snapshot.ts';
 import { heldBy } from './silences.ts';
+import type { FleetInput } from './dashboard/api.ts';
 import type { WatchStore } from './store.ts';
 import type { WatchTarget } from './config.ts';
 
@@ -73,6 +74,12 @@ export class WatchEngine {
       silenced: store.silencedCounts(),
       activeSilences: store.silences(this.#now()).filter((s) => Date.parse(s.startsAt) <= this.#now()).length,
     });
+  }
+
+  /** What the dashboard's API pages through (dashboard/api.ts): per configured target its latest scan, last scan up and open conditions. */
+  fleet(): FleetInput[] {
+    const store = this.#o.store;
+    return this.#o.targets.map((t) => ({ target: t.label, ...(t.zone ? { zone: t.zone } : {}), latest: store.latest(t.label), lastUp: store.lastUp(t.label), conditions: store.openConditions(t.label).map((c) => ({ event: c.event, since: c.since })) }));
   }
 
   /** The read-only view behind /api/targets. */

@@ -1,6 +1,8 @@
 /**
- * The watch's HTTP face: GET /metrics (Prometheus), /healthz, and a read-only
- * API (/api/targets, /api/targets/:target/history). Loopback by default; any
+ * The watch's HTTP face: GET /metrics (Prometheus), /healthz, a read-only
+ * API (/api/targets, /api/targets/:target/history, the dashboard's
+ * /api/overview and /api/inventory), the dashboard at /, and the silences
+ * (silence-api.ts, the only writes). Loopback by default; any
  * other bind needs a bearer token (from a file), compared in constant time.
  * Nothing it answers carries a secret (webhook URLs and keys are never
  * exposed), and errors tell the client only the status.
@@ -10,10 +12,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { METRICS_CONTENT_TYPE } from './metrics.ts';
 import { isLoopback } from './config.ts';
-import { CertwardenError, ErrorCode } from '../errors.ts';
+import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { WatchEngine } from './engine.ts';
 import type { WatchStore } from './store.ts';
 import { handleSilences } from './silence-api.ts';
+import { DASHBOARD_ASSETS, DASHBOARD_SECURITY_HEADERS } from './dashboard/assets.ts';
+import { fleetPage, inventoryPage, parseFleetQuery, parseInventoryQuery } from './dashboard/api.ts';
 
 /** The API takes no bodies and short paths: 8 KiB of headers is plenty (Node's default is 16 KiB). */
 export const MAX_HEADER_BYTES = 8192;
@@ -68,6 +72,12 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
       const url = new URL(req.url ?? '/', 'http://watch.invalid');
       const read = req.method === 'GET' || req.method === 'HEAD';
       if (read && url.pathname === '/healthz') return json(res, 200, { ok: true });
+      // The dashboard's static files carry no data: open like /healthz; its data comes from /api/* below.
+      const asset = read ? DASHBOARD_ASSETS.get(url.pathname) : undefined;
+      if (asset) {
+        res.writeHead(200, { ...DASHBOARD_SECURITY_HEADERS, 'content-type': asset.type }).end(req.method === 'HEAD' ? undefined : asset.body);
+        return;
+      }
       // The admin token (silences) reads too; the read token never writes.
       const admin = o.adminToken === undefined ? 'not-configured' : tokenMatches(o.adminToken, req.headers.authorization);
       if (o.token !== undefined && admin !== true && !tokenMatches(o.token, req.headers.authorization)) {
@@ -88,6 +98,16 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
         return;
       }
       if (url.pathname === '/api/targets') return json(res, 200, { targets: o.engine.overview() });
+      if (url.pathname === '/api/overview' || url.pathname === '/api/inventory') {
+        let body: unknown;
+        try {
+          body = url.pathname === '/api/overview' ? fleetPage(o.engine.fleet(), parseFleetQuery(url.searchParams), now()) : inventoryPage(o.engine.fleet(), parseInventoryQuery(url.searchParams), now());
+        } catch (err) {
+          if (isCertwardenError(err) && err.code === ErrorCode.USAGE) return json(res, 400, { error: err.message });
+          throw err;
+        }
+        return json(res, 200, body);
+      }
       const m = /^\/api\/targets\/([^/]+)\/history$/.exec(url.pathname);
       if (m) {
         let label: string;
