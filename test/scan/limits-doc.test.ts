@@ -37,12 +37,13 @@ import * as watchStore from '../../src/watch/store.ts';
 import * as watchEmail from '../../src/watch/email.ts';
 import * as watchSilences from '../../src/watch/silences.ts';
 import * as watchSilenceCli from '../../src/cli/commands/watch-silence.ts';
+import * as watchDashboard from '../../src/watch/dashboard/api.ts';
 
 const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
   ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caPassphrase, ...caProfiles, ...caServer,
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
-  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail, ...watchSilences, ...watchSilenceCli,
+  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail, ...watchSilences, ...watchSilenceCli, ...watchDashboard,
 };
 
 test('every constant in docs/limits.md exists with the documented value', () => {
