@@ -77,9 +77,14 @@ export class WatchEngine {
   }
 
   /** What the dashboard's API pages through (dashboard/api.ts): per configured target its latest scan, last scan up and open conditions. */
-  fleet(): FleetInput[] {
+  async fleet(): Promise<FleetInput[]> {
     const store = this.#o.store;
-    return this.#o.targets.map((t) => ({ target: t.label, ...(t.zone ? { zone: t.zone } : {}), latest: store.latest(t.label), lastUp: store.lastUp(t.label), conditions: store.openConditions(t.label).map((c) => ({ event: c.event, since: c.since })) }));
+    const out: FleetInput[] = [];
+    for (const t of this.#o.targets) {
+      const [latest, lastUp, open] = [await store.latest(t.label), await store.lastUp(t.label), await store.openConditions(t.label)];
+      out.push({ target: t.label, ...(t.zone ? { zone: t.zone } : {}), latest, lastUp, conditions: open.map((c) => ({ event: c.event, since: c.since })) });
+    }
+    return out;
   }
 
   /** The read-only view behind /api/targets. */

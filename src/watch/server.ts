@@ -99,14 +99,19 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
       }
       if (url.pathname === '/api/targets') return json(res, 200, { targets: o.engine.overview() });
       if (url.pathname === '/api/overview' || url.pathname === '/api/inventory') {
-        let body: unknown;
-        try {
-          body = url.pathname === '/api/overview' ? fleetPage(o.engine.fleet(), parseFleetQuery(url.searchParams), now()) : inventoryPage(o.engine.fleet(), parseInventoryQuery(url.searchParams), now());
-        } catch (err) {
-          if (isCertwardenError(err) && err.code === ErrorCode.USAGE) return json(res, 400, { error: err.message });
-          throw err;
-        }
-        return json(res, 200, body);
+        const page = async (): Promise<unknown> => {
+          if (url.pathname === '/api/overview') {
+            const query = parseFleetQuery(url.searchParams);
+            return fleetPage(await o.engine.fleet(), query, now());
+          }
+          const query = parseInventoryQuery(url.searchParams);
+          return inventoryPage(await o.engine.fleet(), query, now());
+        };
+        page().then(
+          (body) => json(res, 200, body),
+          (err: unknown) => (isCertwardenError(err) && err.code === ErrorCode.USAGE ? json(res, 400, { error: err.message }) : fail(err)),
+        );
+        return;
       }
       const m = /^\/api\/targets\/([^/]+)\/history$/.exec(url.pathname);
       if (m) {

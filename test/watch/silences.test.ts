@@ -219,6 +219,23 @@ describe('silences in the service', () => {
     await stop();
   });
 
+  test('an admin token equal to the read token is refused at start; the CLI finds admin-token-file in the configuration', async () => {
+    world.write('same.token', `${READ_TOKEN}\n`);
+    await assert.rejects(start({ ...config, adminTokenFile: `${world.dir}/same.token`, storeDir: `${world.dir}/same` }), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_WATCH_CONFIG' && /must differ/.test(e.message));
+    clock.t = Date.now();
+    const w = await start({ ...config, storeDir: `${world.dir}/by-config` });
+    const cfg = world.write('cli.yaml', `version: 1\npolicy: policy.yaml\nlisten: 127.0.0.1:${w.server.port}\ntoken-file: read.token\nadmin-token-file: admin.token\ntargets: [a.test:443]\n`);
+    const o = io();
+    assert.equal(await main(['watch', 'silence', 'add', '--config', cfg, '--target', 'a.test:443', '--requirement', 'V9.2.4', '--for', '30m', '--comment', 'by config', '--format', 'json'], o), 0, o.err());
+    const created = (JSON.parse(o.out()) as { silence: { matchers: unknown; state: string } }).silence;
+    assert.deepEqual(created.matchers, { target: 'a.test:443', events: [], requirement: 'V9.2.4' });
+    assert.equal(created.state, 'active');
+    const ro = io();
+    assert.equal(await main(['watch', 'silence', 'add', '--url', w.server.url, '--token-file', `${world.dir}/read.token`, '--target', '*', '--for', '1h', '--comment', 'x'], ro), 2);
+    assert.match(ro.err(), /wants the admin token/);
+    await stop();
+  });
+
   test('bad input through the CLI is a typed error (exit 2) and creates nothing', async () => {
     clock.t = Date.now(); // the CLI sets times by the wall clock
     const w = await start({ ...config, storeDir: `${world.dir}/bad` });
