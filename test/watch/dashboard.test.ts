@@ -59,6 +59,8 @@ describe('dashboard', () => {
     world.write('token', `${TOKEN}\n`);
     config = parseWatchConfig(`version: 1\npolicy: policy.yaml\nstore: ./data\ntargets:\n${Object.values(labels).map((l) => `  - { target: "${l}", resolve: 127.0.0.1 }`).join('\n')}\n`, `${world.dir}/watch.yaml`);
     w = await startWatch(config, { clock, port: 0, scan: { settings: { stapleAttempts: 1 } } });
+    // The dead target's outage is silenced: recorded and shown all the same.
+    await w.store.addSilence({ id: 'abcdef0123456789', matchers: { target: labels.dead, events: ['target-unreachable'] }, startsAt: new Date(clock.t - 1000).toISOString(), endsAt: new Date(clock.t + 3_600_000).toISOString(), createdBy: 'test', comment: 'known outage', createdAt: new Date(clock.t).toISOString() });
     for (const t of w.engine.targets) await w.engine.scanTarget(t, new Date(clock.t));
     clock.t += 60_000;
     for (const t of w.engine.targets) await w.engine.scanTarget(t, new Date(clock.t));
@@ -168,6 +170,17 @@ describe('dashboard', () => {
     assert.deepEqual(reversed, [...expiries].reverse());
     assert.deepEqual(page.errors, []);
     assert.deepEqual(page.blocked, []);
+  });
+
+  test('Chromium: a silenced event is still on the target\'s timeline, marked silenced, and the target still counts as down', { skip: noChromium }, async () => {
+    const page = await browser!.newPage(new URL(w.server.url).origin);
+    await page.goto(`${w.server.url}/#/?status=down`);
+    assert.match(await page.evaluate<string>('document.querySelector("#summary").textContent'), /1 down/);
+    await page.andRender(() => page.click('a.target-link'));
+    const events = await page.evaluate<string[]>('[...document.querySelectorAll("#timeline li.event")].map((li) => li.textContent)');
+    assert.equal(events.length, 1, events.join('\n'));
+    assert.match(events[0]!, /target-unreachable.*silenced/);
+    assert.deepEqual(page.errors, []);
   });
 
   test('with token-file the data needs the token: the page asks for it, then renders', { skip: noChromium }, async () => {
