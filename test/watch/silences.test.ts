@@ -149,6 +149,14 @@ describe('silences in the service', () => {
     assert.equal(list.status, 200);
     assert.deepEqual(await list.json(), { silences: [] }, 'the refused writes changed nothing');
     assert.equal((await fetch(`${w.server.url}/api/targets`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 405, 'no other write exists');
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    assert.equal((await fetch(`${w.server.url}/api/silences`, { method: 'POST', body, headers: { ...admin, 'content-type': 'text/plain' } })).status, 415, 'JSON only');
+    const huge = await fetch(`${w.server.url}/api/silences`, { method: 'POST', body: JSON.stringify({ comment: 'x'.repeat(20_000) }), headers: { ...admin, 'content-type': 'application/json' } });
+    assert.equal(huge.status, 400);
+    assert.equal(((await huge.json()) as { field: string }).field, 'body', 'a body over MAX_SILENCE_BODY_BYTES is refused before it is read');
+    const notJson = await fetch(`${w.server.url}/api/silences`, { method: 'POST', body: '{', headers: { ...admin, 'content-type': 'application/json' } });
+    assert.deepEqual([notJson.status, ((await notJson.json()) as { code: string }).code], [400, 'CW_ERR_WATCH_SILENCE']);
+    assert.equal((await fetch(`${w.server.url}/api/silences`, { method: 'PUT', body, headers: admin })).status, 405);
     await stop();
     // Without admin-token-file, every write is refused, even on loopback without any token.
     const { tokenFile: _t, adminTokenFile: _a, ...plain } = config;
