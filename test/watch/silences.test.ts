@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { spawnSync } from 'node:child_process';
 import { parseWatchConfig, type WatchConfig } from '../../src/watch/config.ts';
 import { startWatch, type RunningWatch } from '../../src/watch/service.ts';
 import type { Clock } from '../../src/watch/scheduler.ts';
@@ -182,6 +183,10 @@ describe('silences in the service', () => {
     const metrics = await (await fetch(`${w.server.url}/metrics`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).text();
     assert.match(metrics, /^certwarden_silenced_events_total\{event="target-unreachable"\} 1$/m);
     assert.match(metrics, /^certwarden_silences_active 1$/m);
+    if (spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0) {
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+      assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}`);
+    }
     await stop();
 
     w = await start();
