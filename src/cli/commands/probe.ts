@@ -78,8 +78,8 @@ Defaults: --timeout ${DEFAULT_CASE_TIMEOUT_MS / 1000} (per case), --concurrency 
     const format = parseFormat(args, PROBE_FORMATS, 'text');
     const suites = (args.values.suite as string[] | undefined) ?? [];
     const profileName = optionalString(args, 'profile');
-    if (optionalString(args, 'limbo') !== undefined && !suites.includes('limbo')) throw usageError('--limbo FILE goes with --suite limbo');
-    const options: ProbeOptions = { command: client, suites };
+    const limboFile = optionalString(args, 'limbo');
+    const options: ProbeOptions = { command: client, suites, ...(limboFile !== undefined ? { limboFile } : {}) };
     if (profileName !== undefined) {
       if (client.length > 0) throw usageError('give either --profile NAME or -- COMMAND, not both');
       const profile = profiles()[profileName];
@@ -97,13 +97,13 @@ Defaults: --timeout ${DEFAULT_CASE_TIMEOUT_MS / 1000} (per case), --concurrency 
     if (args.values.pinning === true) options.pinning = true;
     if (args.values.proxy === true) options.proxy = true;
     options.env = io.env;
-    // Scan's progress bar (stderr, TTY only): a JVM client takes seconds per case.
-    const total = resolveSuites(suites).filter((id) => caseSpec(id).notServable === undefined).length;
-    const progress = progressReporter(io, total);
-    if (progress) {
+    // Scan's progress bar (stderr, TTY only): a JVM client takes seconds per case. Limbo vectors skipped at run time count as done.
+    options.onStart = (total) => {
+      const progress = progressReporter(io, total);
+      if (!progress) return;
       let done = 0;
-      options.onCase = () => progress(++done, total);
-    }
+      options.onCase = () => progress(Math.min(++done, total), total);
+    };
     const report = await runProbe(options);
     const text = await renderProbeReport(report, format, palette(io), args.values.verbose === true);
     const output = optionalString(args, 'output');
