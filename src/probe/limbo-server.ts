@@ -62,6 +62,7 @@ export async function startLimboServer(c: LimboCase, dir: string, index: number)
   }
   const sockets = new Set<Socket>();
   let selfTested: (() => void) | undefined;
+  let selfTestFailed: ((err: Error) => void) | undefined;
   server.on('secureConnection', (s: TLSSocket) => {
     s.on('error', () => {});
     if (selfTested) {
@@ -74,7 +75,7 @@ export async function startLimboServer(c: LimboCase, dir: string, index: number)
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.on('tlsClientError', () => {});
+  server.on('tlsClientError', (err: Error) => selfTestFailed?.(err));
   server.on('clientError', (_err, s) => s.destroy());
   const close = async (): Promise<void> => {
     for (const s of sockets) s.destroy();
@@ -104,6 +105,11 @@ export async function startLimboServer(c: LimboCase, dir: string, index: number)
         serverSide = true;
         done();
       };
+      selfTestFailed = (err) => {
+        clearTimeout(timer);
+        probe.destroy();
+        reject(new LimboUnservable(`the server cannot complete a handshake: ${err.message.trim()}`));
+      };
       probe.once('secureConnect', () => {
         clientSide = true;
         done();
@@ -118,6 +124,7 @@ export async function startLimboServer(c: LimboCase, dir: string, index: number)
     throw err instanceof LimboUnservable ? err : new LimboUnservable((err as Error).message);
   } finally {
     selfTested = undefined;
+    selfTestFailed = undefined;
   }
   return { url: `https://${c.urlHost}:${port}/`, port, caPath, seen: () => ({ ...seen }), close };
 }

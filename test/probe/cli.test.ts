@@ -78,9 +78,12 @@ describe('certwarden probe (CLI)', () => {
     assertOneLineError(await runCli(['probe']), 'CW_ERR_USAGE');
     assertOneLineError(await runCli(['probe', '--profile', 'nope']), 'CW_ERR_USAGE');
     assertOneLineError(await runCli(['probe', '--profile', 'curl', '--', 'curl', '{url}']), 'CW_ERR_USAGE');
-    const limbo = await runCli(['probe', '--suite', 'limbo', '--limbo', 'vectors.json', '--', 'curl', '{url}']);
-    assertOneLineError(limbo, 'CW_ERR_USAGE');
-    assert.match(limbo.stderr, /not implemented yet/);
+    const limboNoFile = await runCli(['probe', '--suite', 'limbo', '--', 'curl', '{url}']);
+    assertOneLineError(limboNoFile, 'CW_ERR_USAGE');
+    assert.match(limboNoFile.stderr, /--limbo FILE/);
+    assertOneLineError(await runCli(['probe', '--limbo', 'vectors.json', '--', 'curl', '{url}']), 'CW_ERR_USAGE');
+    const limboMissing = await runCli(['probe', '--suite', 'limbo', '--limbo', join(tmpdir(), 'certwarden-no-such-limbo.json'), '--', 'curl', '{url}']);
+    assertOneLineError(limboMissing, 'CW_ERR_LIMBO_FILE');
     const missing = await runCli(['probe', '--', 'certwarden-no-such-client', '{url}']);
     assertOneLineError(missing, 'CW_ERR_USAGE');
     assert.match(missing.stderr, /not found/);

@@ -36,8 +36,31 @@ export function probeRules(): Rule[] {
   return rules;
 }
 
+/**
+ * Rules for the limbo findings of this report: limbo vectors come from the
+ * user's file, so their rules are made from the findings themselves, one per
+ * finding id, after the fixed table's.
+ */
+export function limboRules(report: ProbeReport): Rule[] {
+  const seen = new Map<string, Rule>();
+  for (const r of report.results) {
+    for (const f of r.requirements['V9.2.1'].findings) {
+      if (!f.details.case.startsWith('limbo:') || seen.has(f.id)) continue;
+      const accepts = f.id.startsWith('client-accepts-');
+      seen.set(f.id, { id: f.id, name: f.id, shortDescription: { text: `The client ${accepts ? 'accepts' : 'rejects'} the x509-limbo vector ${f.details.case.slice('limbo:'.length)}, which limbo expects to ${accepts ? 'fail' : 'validate'}` }, helpUri: `${HELP}#the-limbo-suite`, defaultConfiguration: { level: level(f.severity) }, properties: { tags: ['security', 'tls', 'ASVS-V9.2.1', 'V9.2.1', 'x509-limbo'], 'security-severity': SECURITY_SEVERITY[f.severity], requirement: 'V9.2.1', severity: f.severity, case: f.details.case } });
+    }
+  }
+  return [...seen.values()];
+}
+
+/** The limbo tally per client (vectors run, skipped per reason), so a SARIF viewer shows what did not run. */
+function limboProperties(report: ProbeReport): { limbo?: unknown[] } {
+  const limbo = report.results.filter((r) => r.limbo).map((r) => ({ target: r.target, file: r.limbo!.file, testcases: r.limbo!.testcases, applied: r.limbo!.applied, skippedByReason: r.limbo!.skippedByReason.map((x) => ({ reason: x.reason, count: x.count })) }));
+  return limbo.length > 0 ? { limbo } : {};
+}
+
 export function renderProbeSarif(report: ProbeReport): string {
-  const rules = probeRules();
+  const rules = [...probeRules(), ...limboRules(report)];
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const results = report.results.flatMap((r) => {
     const location = [{ logicalLocations: [{ name: r.target, fullyQualifiedName: r.profile ?? r.target, kind: 'resource' }] }];
@@ -51,7 +74,7 @@ export function renderProbeSarif(report: ProbeReport): string {
   const sarif = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'certwarden probe', version: report.tool.version, informationUri: 'https://github.com/certwarden/certwarden', rules } }, invocations: [{ executionSuccessful: report.summary.errors === 0, endTimeUtc: report.at }], results, properties: { summary: report.summary } }],
+    runs: [{ tool: { driver: { name: 'certwarden probe', version: report.tool.version, informationUri: 'https://github.com/certwarden/certwarden', rules } }, invocations: [{ executionSuccessful: report.summary.errors === 0, endTimeUtc: report.at }], results, properties: { summary: report.summary, ...limboProperties(report) } }],
   };
   return `${JSON.stringify(sarif, null, 2)}\n`;
 }
