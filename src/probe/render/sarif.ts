@@ -5,21 +5,12 @@
  * conventions as scan's SARIF (levels, security-severity, ASVS tags).
  */
 import { REQUIREMENTS, type Severity } from '../../report/model.ts';
-import { SARIF_SCHEMA, SECURITY_SEVERITY, sarifLevel as level } from '../../report/render/sarif.ts';
+import { renderSarifRun, SECURITY_SEVERITY, sarifLevel as level, type SarifRule as Rule } from '../../report/render/sarif.ts';
 import { CASES, REJECTED_PIN_SEVERITY, type CaseSpec } from '../cases.ts';
-import type { ProbeReport } from '../report.ts';
+import type { ProbeFinding, ProbeReport, ProbeResult } from '../report.ts';
 
 const PROBE_ERROR_RULE = 'probe-error';
 const HELP = 'https://github.com/certwarden/certwarden/blob/main/docs/probe.md';
-
-interface Rule {
-  id: string;
-  name: string;
-  shortDescription: { text: string };
-  helpUri?: string;
-  defaultConfiguration: { level: string };
-  properties: Record<string, unknown>;
-}
 
 export function probeRules(): Rule[] {
   const rules: Rule[] = [];
@@ -60,21 +51,15 @@ function limboProperties(report: ProbeReport): { limbo?: unknown[] } {
 }
 
 export function renderProbeSarif(report: ProbeReport): string {
-  const rules = [...probeRules(), ...limboRules(report)];
-  const index = new Map(rules.map((r, i) => [r.id, i]));
-  const results = report.results.flatMap((r) => {
-    const location = [{ logicalLocations: [{ name: r.target, fullyQualifiedName: r.profile ?? r.target, kind: 'resource' }] }];
-    return REQUIREMENTS.flatMap((req) => {
-      const rr = r.requirements[req];
-      const out: Record<string, unknown>[] = rr.findings.map((f) => ({ ruleId: f.id, ruleIndex: index.get(f.id), level: level(f.severity), message: { text: `${r.target}: ${f.message}` }, locations: location, properties: { target: r.target, requirement: req, severity: f.severity, case: f.details.case, status: rr.status } }));
-      if (rr.status === 'error') out.push({ ruleId: PROBE_ERROR_RULE, ruleIndex: index.get(PROBE_ERROR_RULE), level: 'error', message: { text: `${r.target}: ${req} could not be judged: ${rr.reason ?? 'unknown reason'}` }, locations: location, properties: { target: r.target, requirement: req, severity: 'high', status: rr.status } });
-      return out;
-    });
+  const location = (r: ProbeResult): unknown[] => [{ logicalLocations: [{ name: r.target, fullyQualifiedName: r.profile ?? r.target, kind: 'resource' }] }];
+  return renderSarifRun<ProbeResult, ProbeFinding>({
+    driver: { name: 'certwarden probe', version: report.tool.version, informationUri: 'https://github.com/certwarden/certwarden' },
+    rules: [...probeRules(), ...limboRules(report)],
+    results: report.results,
+    finding: (r, req, f, status) => ({ ruleId: f.id, level: level(f.severity), message: { text: `${r.target}: ${f.message}` }, locations: location(r), properties: { target: r.target, requirement: req, severity: f.severity, case: f.details.case, status } }),
+    error: (r, req, reason, status) => ({ ruleId: PROBE_ERROR_RULE, level: 'error', message: { text: `${r.target}: ${req} could not be judged: ${reason}` }, locations: location(r), properties: { target: r.target, requirement: req, severity: 'high', status } }),
+    executionSuccessful: report.summary.errors === 0,
+    endTimeUtc: report.at,
+    properties: { summary: report.summary, ...limboProperties(report) },
   });
-  const sarif = {
-    $schema: SARIF_SCHEMA,
-    version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'certwarden probe', version: report.tool.version, informationUri: 'https://github.com/certwarden/certwarden', rules } }, invocations: [{ executionSuccessful: report.summary.errors === 0, endTimeUtc: report.at }], results, properties: { summary: report.summary, ...limboProperties(report) } }],
-  };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
 }
