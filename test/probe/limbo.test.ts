@@ -144,17 +144,19 @@ describe('probe --suite limbo (minted limbo-shaped suite)', () => {
 });
 
 /** Hand-picked vectors of the real suite, with the verdicts measured on this machine (docs/probe.md). */
-const REAL_SUBSET: Readonly<Record<string, { curl: string; node: string }>> = {
-  'webpki::san::exact-localhost-ip-san': { curl: 'ok/accepted', node: 'ok/accepted' },
-  'rfc5280::nc::invalid-ipv4-address': { curl: 'ok/rejected', node: 'ok/rejected' },
-  'webpki::ee-basicconstraints-ca': { curl: 'wrong/accepted', node: 'wrong/accepted' },
-  // Both fall back to the CN when the leaf has no SAN.
-  'webpki::san::no-san': { curl: 'wrong/accepted', node: 'wrong/accepted' },
-  'rfc5280::nc::nc-forbids-alternate-chain-ica': { curl: 'wrong/rejected', node: 'wrong/rejected' },
-  'rfc5280::validity::expired-leaf': { curl: 'skipped', node: 'skipped' },
-  'rfc5280::nc::permitted-dns-mismatch': { curl: 'ok/rejected', node: 'ok/rejected' },
-  // A cross-signed cycle resolved by a trusted self-signed A: system OpenSSL (curl) builds it; Node's TLS reports "unable to get issuer certificate".
-  'cve::cve-2024-0567': { curl: 'ok/accepted', node: 'wrong/rejected' },
+const REAL_SUBSET: Readonly<Record<string, { curl: string; openssl: string; node: string }>> = {
+  // openssl's -verify_hostname checks DNS names only: an IP peer needs -verify_ip.
+  'webpki::san::exact-localhost-ip-san': { curl: 'ok/accepted', openssl: 'wrong/rejected', node: 'ok/accepted' },
+  'rfc5280::nc::invalid-ipv4-address': { curl: 'ok/rejected', openssl: 'ok/rejected', node: 'ok/rejected' },
+  'webpki::ee-basicconstraints-ca': { curl: 'wrong/accepted', openssl: 'wrong/accepted', node: 'wrong/accepted' },
+  // All three fall back to the CN when the leaf has no SAN.
+  'webpki::san::no-san': { curl: 'wrong/accepted', openssl: 'wrong/accepted', node: 'wrong/accepted' },
+  'rfc5280::nc::nc-forbids-alternate-chain-ica': { curl: 'wrong/rejected', openssl: 'wrong/rejected', node: 'wrong/rejected' },
+  'rfc5280::validity::expired-leaf': { curl: 'skipped', openssl: 'skipped', node: 'skipped' },
+  'invalid::invalid-issuer-key': { curl: 'skipped', openssl: 'skipped', node: 'skipped' },
+  'rfc5280::nc::permitted-dns-mismatch': { curl: 'ok/rejected', openssl: 'ok/rejected', node: 'ok/rejected' },
+  // A cross-signed cycle resolved by a trusted self-signed A: curl builds it; openssl s_client and Node report "unable to get issuer certificate".
+  'cve::cve-2024-0567': { curl: 'ok/accepted', openssl: 'wrong/rejected', node: 'wrong/rejected' },
 };
 
 describe('probe --suite limbo (a subset of the real x509-limbo file)', () => {
@@ -179,6 +181,14 @@ describe('probe --suite limbo (a subset of the real x509-limbo file)', () => {
     const r = (await runProbe({ command: CURL, suites: ['limbo'], limboFile: file, farm, concurrency: 2 })).results[0]!;
     assert.deepEqual(measured(r), Object.fromEntries(Object.entries(REAL_SUBSET).map(([id, v]) => [id, v.curl])));
     assert.equal(skips(r)['rfc5280::validity::expired-leaf'], 'validation-time');
+    // The issuer's key cannot be decoded: the server's own handshake fails, so no client verdict would mean anything.
+    assert.equal(skips(r)['invalid::invalid-issuer-key'], 'unservable');
+    assert.match(r.limbo!.skipped.find((x) => x.id === 'limbo:invalid::invalid-issuer-key')!.detail!, /server cannot complete a handshake/);
+  });
+
+  test('openssl s_client -verify_return_error: exact verdicts', { skip: skip || (hasOpenssl ? false : 'openssl is not installed') }, async () => {
+    const r = (await runProbe({ command: OPENSSL, stdin: RAW_REQUEST, suites: ['limbo'], limboFile: file, farm, concurrency: 2 })).results[0]!;
+    assert.deepEqual(measured(r), Object.fromEntries(Object.entries(REAL_SUBSET).map(([id, v]) => [id, v.openssl])));
   });
 
   test('Node https: exact verdicts', { skip }, async () => {
