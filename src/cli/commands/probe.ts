@@ -61,7 +61,8 @@ Profiles: ${Object.keys(profiles()).join(', ')}.
 --proxy runs the client through a loopback HTTP CONNECT proxy ({proxy}, and
 HTTPS_PROXY, https_proxy, HTTP_PROXY... set to it) that tunnels only to the
 farm; without it, proxy variables are removed from the client's environment.
---keep DIR keeps the farm's files (ca.pem, each case's chain, the client's work folder).
+--keep DIR keeps the farm's files (ca.pem, each case's chain, the client's work folder,
+limbo/ with each vector's {ca} and chain).
 Exit: 0 both requirements pass (or warn), 1 a requirement fails, 2 usage or
 operational error (the control rejected, a timeout, a missing command).
 Defaults: --timeout ${DEFAULT_CASE_TIMEOUT_MS / 1000} (per case), --concurrency ${DEFAULT_CONCURRENCY}. See docs/probe.md.`,
