@@ -54,6 +54,8 @@ export const ErrorCode = {
   STORE: 'CW_ERR_STORE',
   /** A serial the CA drew was already in its store (reserved by this or another process); the CA draws another. */
   SERIAL_TAKEN: 'CW_ERR_SERIAL_TAKEN',
+  /** `probe --limbo FILE`: the file is missing, too large, not JSON or not x509-limbo-shaped (the message names the first bad field). */
+  LIMBO_FILE: 'CW_ERR_LIMBO_FILE',
   /** A certificate chain was rejected by policy (used by enforcement layers). */
   UNTRUSTED: 'CW_ERR_UNTRUSTED',
   /** A certificate was found revoked, or its status could not be established under hard-fail. */
