@@ -41,9 +41,12 @@ export interface AuditRun {
   /** Every line edit the fixes propose, by reported file. */
   edits: Edit[];
   load: LoadResult;
-  /** The nginx server block behind each result, by result index: what `--live` derives its listeners from (live/listen.ts). */
-  nginxUnits: ReadonlyMap<number, NginxUnit>;
+  /** The nginx server block, Apache virtual host or HAProxy section behind each result, by result index: what `--live` derives its listeners from (live/). */
+  liveUnits: ReadonlyMap<number, LiveUnit>;
 }
+
+/** A unit `--live` can derive listeners from. */
+export type LiveUnit = { dialect: 'nginx'; unit: NginxUnit } | { dialect: 'apache'; unit: ApacheUnit } | { dialect: 'haproxy'; unit: HaproxyUnit };
 
 interface UnitOutcome {
   target: string;
@@ -53,7 +56,7 @@ interface UnitOutcome {
   block?: Directive;
   findings: { spec: RuleSpec; finding: AuditFinding }[];
   applied: Record<Requirement, number>;
-  nginx?: NginxUnit;
+  live?: LiveUnit;
 }
 
 function resolvePath(config: LoadedConfig, value: string): string {
@@ -163,14 +166,14 @@ export function runAudit(options: AuditOptions): AuditRun {
     const fresh = (target: string, at: Directive | undefined): UnitOutcome => ({ target, file: at?.file ?? config.file.display, line: at?.line ?? 1, dialect: config.dialect, ...(at ? { block: at } : {}), findings: [], applied: { 'V9.2.1': 0, 'V9.2.4': 0 } });
     if (config.dialect === 'nginx') {
       for (const u of nginxUnits(config, lines)) {
-        const o: UnitOutcome = { ...fresh(nginxTarget(u), u.server), nginx: u };
+        const o: UnitOutcome = { ...fresh(nginxTarget(u), u.server), live: { dialect: 'nginx', unit: u } };
         runRules(NGINX_RULES, u, ctx, o);
         runRules(TRUST_RULES, trustUnit(nginxRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
       }
     } else if (config.dialect === 'apache') {
       for (const u of apacheUnits(config, lines)) {
-        const o = fresh(apacheTarget(u), u.vhost);
+        const o: UnitOutcome = { ...fresh(apacheTarget(u), u.vhost), live: { dialect: 'apache', unit: u } };
         runRules(APACHE_RULES, u, ctx, o);
         runRules(TRUST_RULES, trustUnit(apacheRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
@@ -214,7 +217,7 @@ export function runAudit(options: AuditOptions): AuditRun {
     } else {
       const units = haproxyUnits(config, lines);
       for (const u of units) {
-        const o = fresh(haproxyTarget(u), u.section);
+        const o: UnitOutcome = { ...fresh(haproxyTarget(u), u.section), live: { dialect: 'haproxy', unit: u } };
         runRules(HAPROXY_RULES, u, ctx, o);
         runRules(TRUST_RULES, trustUnit(haproxyRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
@@ -250,9 +253,9 @@ export function runAudit(options: AuditOptions): AuditRun {
     results,
     summary: summarizeAudit(results, load.filesRead),
   };
-  const byResult = new Map<number, NginxUnit>();
-  outcomes.forEach((o, i) => o.nginx && byResult.set(i, o.nginx));
-  return { report, edits, load, nginxUnits: byResult };
+  const byResult = new Map<number, LiveUnit>();
+  outcomes.forEach((o, i) => o.live && byResult.set(i, o.live));
+  return { report, edits, load, liveUnits: byResult };
 }
 
 /** An include that could not be followed is reported on the units it belongs to (all of them, when it sits outside every unit). */
