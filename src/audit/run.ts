@@ -14,7 +14,7 @@ import type { Dialect } from './dialects.ts';
 import { loadInputs, type LoadedConfig, type LoadResult } from './load.ts';
 import { AUDIT_REPORT_VERSION, auditStatus, summarizeAudit, type AuditFinding, type AuditReport, type AuditResult } from './report.ts';
 import { apacheTarget, apacheUnits, arg as apacheArg, lookup as apacheLookup, type ApacheUnit } from './rules/apache/unit.ts';
-import { haproxyTarget, haproxyUnits, option, serverOption, tlsBinds, tlsServers, type HaproxyUnit } from './rules/haproxy/unit.ts';
+import { haproxyTarget, haproxyUnits, serverOption, tlsServers, verifyContexts, type HaproxyUnit } from './rules/haproxy/unit.ts';
 import { lookup as nginxLookup, nginxTarget, nginxUnits, TLS_SCHEMES, type NginxUnit } from './rules/nginx/unit.ts';
 import { APACHE_RULES, AWS_ELB_RULES, CADDY_RULES, CODE_RULES, ENVOY_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
 import { codeUnit } from './rules/code/unit.ts';
@@ -85,7 +85,7 @@ function apacheRefs(u: ApacheUnit): CaReference[] {
 
 function haproxyRefs(u: HaproxyUnit): CaReference[] {
   const out: CaReference[] = [];
-  for (const b of tlsBinds(u)) if ((option(b, 'verify') ?? 'none') !== 'none') out.push(...ref(u.config, 'client', b, option(b, 'ca-file')));
+  for (const c of verifyContexts(u)) if (c.verify !== 'none') out.push(...ref(u.config, 'client', c.where['ca-file'], c.caFile));
   for (const s of tlsServers(u)) if (serverOption(s, 'verify') !== 'none') out.push(...ref(u.config, 'upstream', s.server, serverOption(s, 'ca-file')));
   return dedupe(out);
 }

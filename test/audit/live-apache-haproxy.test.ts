@@ -273,6 +273,11 @@ describe('audit --live: listeners derived from Apache and HAProxy (no connection
     assert.match((front!.listeners[2]!.connect as { skip: string }).skip, /not a loopback address/);
     assert.ok(front!.listeners[2]!.clientAuthRequired);
     assert.equal(front!.listeners[0]!.stapling, undefined, 'no .ocsp file: stapling not declared');
+    assert.ok(front!.listeners[0]!.clientAuthRequired, 'every crt-list line says verify required');
     assert.equal(back, undefined);
+    tmp.write('mixed.txt', ['site.pem', 'legacy.pem [verify none] legacy.list.test', ''].join('\n'));
+    const mixed = runAudit({ paths: [tmp.write('mixed.cfg', 'frontend m\n  bind 127.0.0.1:8443 ssl crt-list mixed.txt verify required\n')] });
+    const decl = haproxyDeclaration([...mixed.liveUnits.values()][0]!.unit as HaproxyUnit, []);
+    assert.equal(decl!.listeners[0]!.clientAuthRequired, undefined, 'a [verify none] crt-list line: not every certificate requires one, so no disagreement can be claimed');
   });
 });

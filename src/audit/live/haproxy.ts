@@ -4,8 +4,8 @@
  * name among the crt-list lines' SNI filters, else the first DNS name of the
  * `crt` certificate (read, bounded; never resolved). Stapling is declared
  * when every certificate of the bind has its `.ocsp` response (or the bind
- * says `ocsp-update on`); client certificates are required by `verify
- * required`. HAProxy refuses a client without a certificate in the handshake.
+ * says `ocsp-update on`); client certificates are required when `verify
+ * required` holds for every certificate (crt-list lines may override it). HAProxy refuses a client without a certificate in the handshake.
  */
 import { X509Certificate } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Directive } from '../config/model.ts';
 import { readTextFileBounded } from '../../util/bounded-read.ts';
 import { MAX_TRUST_STORE_BYTES } from '../trust-store.ts';
-import { ocspFileFor, option, tlsBinds, type HaproxyUnit } from '../rules/haproxy/unit.ts';
+import { ocspFileFor, option, tlsBinds, verifyContexts, type HaproxyUnit } from '../rules/haproxy/unit.ts';
 import type { ResolveOverride } from '../../scan/target.ts';
 import { decide, plainHostName, tcpPort, type DeclaredListener, type LiveDeclaration } from './listen.ts';
 
@@ -81,12 +81,16 @@ export function haproxyDeclaration(u: HaproxyUnit, overrides: readonly ResolveOv
   const binds = tlsBinds(u);
   if (binds.length === 0) return undefined;
   const listeners: DeclaredListener[] = [];
+  const contexts = verifyContexts(u);
   for (const b of binds) {
+    // crt-list lines may override `verify` per certificate: required only when every certificate of the bind requires it.
+    const mine = contexts.filter((c) => c.bind === b);
+    const required = mine.length > 0 && mine.every((c) => c.verify === 'required');
     const name = sniName(u, b);
     const settings = {
       refusal: 'handshake',
       ...(staples(u, b) ? { stapling: { at: b, says: 'every certificate of this bind has its .ocsp response' } } : {}),
-      ...(option(b, 'verify') === 'required' ? { clientAuthRequired: { at: b, says: 'this bind says `verify required`' } } : {}),
+      ...(required ? { clientAuthRequired: { at: b, says: 'this bind requires client certificates (`verify required`)' } } : {}),
     } as const;
     for (const text of (b.args[0] ?? '').split(',')) {
       const a = parseBindAddress(text);
