@@ -23,7 +23,7 @@ import { caddyUnit, clientAuths, clientMode, proxyTransports, type CaddyUnit } f
 import { child as structuredChild } from './config/structured.ts';
 import { envoyTarget, envoyUnits, validation, type EnvoyUnit } from './rules/envoy/unit.ts';
 import { value as structuredValue } from './config/structured.ts';
-import { clientVerification, hostAt, hostAttr, tomcatTarget, tomcatUnits, type TomcatUnit } from './rules/tomcat/unit.ts';
+import { clientVerification, hostAt, hostAttr, tomcatTarget, tomcatUnits, usesOpenSsl, type TomcatUnit } from './rules/tomcat/unit.ts';
 import type { AuditContext, CaReference, Edit, Rule, RuleSpec } from './rules/rule.ts';
 import { trustUnit } from './rules/trust/unit.ts';
 import { TrustStoreReader } from './trust-store.ts';
@@ -101,7 +101,8 @@ function tomcatRefs(u: TomcatUnit): CaReference[] {
   // Tomcat resolves relative file paths against CATALINA_BASE: the folder above conf/.
   const base = (v: string): string => (isAbsolute(v) ? v : join(u.config.baseDir, '..', v));
   const out: CaReference[] = [];
-  for (const v of [hostAttr(u, 'caCertificateFile'), hostAttr(u, 'caCertificatePath')]) if (v) out.push({ role: 'client', value: v, path: base(v), at });
+  // JSSE ignores caCertificateFile/Path (only the OpenSSL implementation reads them): there they are not the client trust store.
+  if (usesOpenSsl(u)) for (const v of [hostAttr(u, 'caCertificateFile'), hostAttr(u, 'caCertificatePath')]) if (v) out.push({ role: 'client', value: v, path: base(v), at });
   if (store) out.push({ role: 'client', value: store, path: base(store), at, keystore: { ...(type ? { type } : {}), ...(password !== undefined ? { password } : {}) } });
   return out;
 }

@@ -103,6 +103,17 @@ export function requireClientCertificates(u: Extract<TomcatUnit, { kind: 'host' 
   return setAttribute(text, u.connector, ['clientAuth'], 'true');
 }
 
+/**
+ * The connector runs Tomcat's OpenSSL implementation: `sslImplementationName`
+ * names it, or the APR protocol. Otherwise it is JSSE as far as the file
+ * shows (with an AprLifecycleListener and tcnative installed Tomcat may pick
+ * OpenSSL itself; that cannot be seen here, so JSSE's rules apply: fail closed).
+ */
+export function usesOpenSsl(u: Extract<TomcatUnit, { kind: 'host' }>): boolean {
+  const impl = hostAttr(u, 'sslImplementationName') ?? u.connector.attrs?.sslImplementationName ?? '';
+  return /openssl/i.test(impl) || /Apr/.test(u.connector.attrs?.protocol ?? '');
+}
+
 /** The element a host finding points at. */
 export function hostAt(u: Extract<TomcatUnit, { kind: 'host' }>): Directive {
   return u.host ?? u.connector;
