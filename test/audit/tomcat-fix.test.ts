@@ -147,6 +147,13 @@ describe('Tomcat server.xml fixes: attribute edits that Tomcat 10 starts with, c
     assert.match(line, /<SSLHostConfig certificateVerification="required" ciphers="certificateVerification=&quot;none&quot;"/);
   });
 
+  test('ocspEnabled="true" (Tomcat 10.1.60 SSLUtilBase: a PKIXRevocationChecker) is revocation checking; with ocspSoftFail="true" tomcat-client-revocation-missing fires', () => {
+    const revocation = (extra: string): string[] => ids(writeConf(`ocsp-${extra.length}`, weak.replace('protocols="TLSv1.2+TLSv1.3"', `protocols="TLSv1.2+TLSv1.3" ${extra}`)), policy);
+    assert.ok(revocation('').includes('tomcat-client-revocation-missing'));
+    assert.ok(!revocation('ocspEnabled="true"').includes('tomcat-client-revocation-missing'));
+    assert.ok(revocation('ocspEnabled="true" ocspSoftFail="true"').includes('tomcat-client-revocation-missing'));
+  });
+
   async function clientAuth(port: number): Promise<ClientAuthDetails> {
     const report = await runScan({ policy, targets: [{ input: `${NAME}:${port}`, host: NAME, port, address: '127.0.0.1' }], targetTimeoutMs: SCAN_TIMEOUT_MS });
     const d = report.results[0]!.evidence.checks['client-auth'] as ClientAuthDetails | undefined;
