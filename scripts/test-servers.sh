@@ -36,7 +36,9 @@ done
 # Debian keeps postgres off PATH: look where test/helpers/servers/postgres.ts looks.
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 # Tomcat 10 is not on PATH either: test/audit/tomcat-fix.test.ts runs /usr/share/tomcat10/bin/catalina.sh.
-[ -x /usr/share/tomcat10/bin/catalina.sh ] || missing+=(tomcat10)
+# tomcat10-common holds catalina.sh and the jars; the `tomcat10` package adds a
+# system service that would start a Tomcat on *:8080 wherever systemd runs.
+[ -x /usr/share/tomcat10/bin/catalina.sh ] || missing+=(tomcat10-common)
 # One package can provide several commands (javac, keytool): name it once.
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk 'NF && !seen[$0]++')
 [ "${#missing[@]}" -eq 0 ] && exit 0

@@ -161,7 +161,7 @@ describe('Tomcat server.xml fixes: attribute edits that Tomcat 10 starts with, c
     return d;
   }
 
-  test('closed loop: the weak server.xml lets a client without a certificate in; the fixed one starts, asks for a certificate from the policy CA only and refuses every untrusted credential', { skip: !hasTomcat() && 'tomcat10 not installed (apt-get install tomcat10)', timeout: 60_000 }, async () => {
+  test('closed loop: the weak server.xml lets a client without a certificate in; the fixed one starts, asks for a certificate from the policy CA only and refuses every untrusted credential', { skip: !hasTomcat() && 'Tomcat 10 not installed (apt-get install tomcat10-common)', timeout: 60_000 }, async () => {
     assert.ok(fixedXml, 'the fix test ran first');
     const [before, after] = await Promise.all([startTomcat({ serverXml: weak }), startTomcat({ serverXml: fixedXml })]);
     try {
@@ -177,7 +177,7 @@ describe('Tomcat server.xml fixes: attribute edits that Tomcat 10 starts with, c
     }
   });
 
-  test('Tomcat proves the JSSE rule: certificateVerification="required" with only caCertificateFile verifies clients against the JVM\'s public roots', { skip: !hasTomcat() && 'tomcat10 not installed (apt-get install tomcat10)', timeout: 60_000 }, async () => {
+  test('Tomcat proves the JSSE rule: certificateVerification="required" with only caCertificateFile verifies clients against the JVM\'s public roots', { skip: !hasTomcat() && 'Tomcat 10 not installed (apt-get install tomcat10-common)', timeout: 60_000 }, async () => {
     const pemOnly = fixedXml.replace(/\n\s+truststoreFile="[^"]+" truststoreType="PKCS12" truststorePassword="changeit"/, ` caCertificateFile="${caFile}"`);
     assert.match(pemOnly, /certificateVerification="required" protocols="TLSv1.2\+TLSv1.3" caCertificateFile=/);
     const server = await startTomcat({ serverXml: pemOnly });

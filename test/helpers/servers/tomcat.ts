@@ -1,5 +1,6 @@
 /**
- * Apache Tomcat 10 (Debian's `tomcat10`: CATALINA_HOME /usr/share/tomcat10)
+ * Apache Tomcat 10 (Debian's `tomcat10-common`, which `tomcat10` depends on:
+ * CATALINA_HOME /usr/share/tomcat10)
  * in the foreground with a temporary CATALINA_BASE, for the audit's server.xml
  * fixes: the given server.xml is written to CATALINA_BASE/conf with `@PORT@`
  * and `@BASE@` replaced, and `catalina.sh run` is started. The caller's
