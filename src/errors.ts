@@ -54,6 +54,10 @@ export const ErrorCode = {
   STORE: 'CW_ERR_STORE',
   /** A serial the CA drew was already in its store (reserved by this or another process); the CA draws another. */
   SERIAL_TAKEN: 'CW_ERR_SERIAL_TAKEN',
+  /** `certwarden incident`: the certificate named in an incident was not issued by this CA (not in its inventory, or different bytes under that serial). */
+  INCIDENT_NOT_ISSUED: 'CW_ERR_INCIDENT_NOT_ISSUED',
+  /** `certwarden incident key-compromise`: the replacement would reuse a key that is compromised (the revoked certificate's, or any revoked with keyCompromise). */
+  INCIDENT_KEY_REUSE: 'CW_ERR_INCIDENT_KEY_REUSE',
   /** A certificate chain was rejected by policy (used by enforcement layers). */
   UNTRUSTED: 'CW_ERR_UNTRUSTED',
   /** A certificate was found revoked, or its status could not be established under hard-fail. */
