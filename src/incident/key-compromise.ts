@@ -202,7 +202,7 @@ export async function runKeyCompromise(o: KeyCompromiseOptions): Promise<KeyComp
 
 /** Base64 SHA-256 of a public key's SubjectPublicKeyInfo (as Certificate.spkiSha256). */
 function spkiSha256(key: KeyObject): string {
-  return createHash('sha256').update(spkiOf(createPublicKey(key))).digest('base64');
+  return createHash('sha256').update(spkiOf(key.type === 'public' ? key : createPublicKey(key))).digest('base64');
 }
 
 /** Endpoints still affected: the served leaf is the compromised certificate. */
