@@ -35,6 +35,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   'ca serve': () => import('./commands/ca-serve.ts'),
   watch: () => import('./commands/watch.ts'),
   'incident key-compromise': () => import('./commands/incident-key-compromise.ts'),
+  'incident ca-compromise': () => import('./commands/incident-ca-compromise.ts'),
   'incident unexpected-certificate': () => import('./commands/incident-unexpected-certificate.ts'),
 };
 
