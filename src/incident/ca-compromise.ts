@@ -173,6 +173,7 @@ export async function runCaCompromise(o: CaCompromiseOptions): Promise<CaComprom
     `Publish the root CRL (${revocation.rootCrl?.file ?? 'from the root operator'}) where the issuing CA certificate points (${(ca.config.rootCrlUrls ?? []).join(', ') || 'its CRL distribution point'}) if the old server does not serve it any more.`,
     ...(o.newCa ? [] : ['Create the new CA with the commands below (the CA code cannot re-key an issuing CA under the same root, and the root key shared the compromised CA home).']),
     `Deploy each reissued certificate${o.reissue ? ' (files under the output folder)' : ''} on its endpoints and reload them; then remove the old root from trust stores and from the policy's trust.cas.`,
+    `Once the sweep is clean, revoke the old certificates too, for clients that check only the leaf: \`certwarden ca revoke SERIAL --reason cACompromise --dir ${ca.dir}\` for each serial listed above.`,
     'Find out how the key was exposed (who had the passphrase and the CA home, backups, hosts) before trusting the new CA with the same setup.',
   ];
   return {
