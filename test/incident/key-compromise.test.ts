@@ -124,6 +124,20 @@ describe('certwarden incident key-compromise', () => {
     assert.match(r.stdout, new RegExp(`AFFECTED +${server.target.replace(/\./g, '\\.')}`));
   });
 
+  test('--watch-config sweeps the watch\'s targets (labels as written) under its policy', async () => {
+    const policy = join(tmp.dir, 'watch-policy.yaml');
+    writeFileSync(policy, `version: 1\ntrust:\n  cas: [${join(ca.dir, 'root.pem')}]\n`);
+    const config = join(tmp.dir, 'watch.yaml');
+    writeFileSync(config, `version: 1\npolicy: watch-policy.yaml\ntargets:\n  - { target: "web.test:${server.port}", resolve: 127.0.0.1 }\n  - { ca: ca }\n`);
+    const r = await ca.cli(['incident', 'key-compromise', '--cert', `${web.prefix}.pem`, '--watch-config', config, '--out', out, '--format', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const j = JSON.parse(r.stdout) as KeyCompromiseJson;
+    assert.deepEqual(j.fleet?.endpoints.map((x) => [x.target, x.state]), [[`web.test:${server.port}`, 'affected']]);
+    const bad = join(tmp.dir, 'bad-watch.yaml');
+    writeFileSync(bad, 'version: 1\npolicy: watch-policy.yaml\ntargets: []\nbogus: 1\n');
+    assertOneLineError(await ca.cli(['incident', 'key-compromise', '--cert', `${web.prefix}.pem`, '--watch-config', bad, '--out', out]), 'CW_ERR_WATCH_CONFIG');
+  });
+
   test('an endpoint that cannot be reached is never reported clean (exit 2)', async () => {
     const dead = writeTargets(join(tmp.dir, 'dead.txt'), ['127.0.0.1:9']);
     const r = await ca.cli(['incident', 'key-compromise', '--cert', `${web.prefix}.pem`, '--targets', dead, '--out', out]);
