@@ -59,7 +59,8 @@ export interface UnexpectedOptions {
   target: ScanTarget;
   policy: Policy;
   outDir: string;
-  orgCa?: OrgCa;
+  /** The organisation's CA homes (--dir, or the watch configuration's `ca:` entries); empty: the verdict is `unknown`. */
+  orgCas: readonly OrgCa[];
   /** The scan's time budget for the target. */
   targetTimeoutMs?: number;
 }
@@ -93,15 +94,18 @@ function signedBy(cert: Certificate, issuer: Certificate): boolean {
   }
 }
 
-async function orgCaVerdict(leaf: Certificate | undefined, ca: OrgCa | undefined): Promise<UnexpectedResult['orgCa']> {
-  if (!ca) return { verdict: 'unknown' };
-  if (!leaf) return { verdict: 'unknown', dir: ca.dir };
-  const rec = await ca.store.get(leaf.serialHex);
-  if (rec && rec.der.equals(leaf.der)) {
-    const base = { dir: ca.dir, serial: rec.serial, issuedAt: rec.issuedAt.toISOString(), profile: rec.profile };
-    return rec.revokedAt ? { verdict: 'issued-revoked', ...base, revokedAt: rec.revokedAt.toISOString(), reason: rec.reason ?? 'unspecified' } : { verdict: 'issued', ...base };
+/** The first CA home that issued the leaf decides; else one whose key signed it anyway; else not issued. */
+async function orgCaVerdict(leaf: Certificate | undefined, cas: readonly OrgCa[]): Promise<UnexpectedResult['orgCa']> {
+  if (cas.length === 0 || !leaf) return { verdict: 'unknown' };
+  for (const ca of cas) {
+    const rec = await ca.store.get(leaf.serialHex);
+    if (rec && rec.der.equals(leaf.der)) {
+      const base = { dir: ca.dir, serial: rec.serial, issuedAt: rec.issuedAt.toISOString(), profile: rec.profile };
+      return rec.revokedAt ? { verdict: 'issued-revoked', ...base, revokedAt: rec.revokedAt.toISOString(), reason: rec.reason ?? 'unspecified' } : { verdict: 'issued', ...base };
+    }
   }
-  return { verdict: signedBy(leaf, ca.issuing) ? 'signed-not-recorded' : 'not-issued', dir: ca.dir };
+  const signer = cas.find((ca) => signedBy(leaf, ca.issuing));
+  return signer ? { verdict: 'signed-not-recorded', dir: signer.dir } : { verdict: 'not-issued' };
 }
 
 /** The questions a person answers for this incident; the bundle's facts are quoted where they help. */
@@ -158,7 +162,7 @@ export async function runUnexpectedCertificate(o: UnexpectedOptions): Promise<{ 
     put(BUNDLE_FILES.leaf, chain[0]!.toPem());
   }
   const facts = chain.map(certificateFacts);
-  const orgCa = await orgCaVerdict(chain[0], o.orgCa);
+  const orgCa = await orgCaVerdict(chain[0], o.orgCas);
   const base = { target: o.target.input, chain: facts, orgCa, trusted: snap.trusted, reached: snap.up && chain.length > 0 };
   const result: UnexpectedResult = {
     ...base,

@@ -157,6 +157,17 @@ describe('certwarden incident unexpected-certificate', () => {
     }
   });
 
+  test('with --watch-config and no --dir, the watch\'s ca: inventories decide (and its targets are swept)', async () => {
+    writeFileSync(join(tmp.dir, 'uc-policy.yaml'), `version: 1\ntrust:\n  cas: [${join(ca.dir, 'root.pem')}]\n`);
+    const config = join(tmp.dir, 'uc-watch.yaml');
+    writeFileSync(config, `version: 1\npolicy: uc-policy.yaml\ntargets:\n  - "${server.target}"\n  - { ca: ca }\n`);
+    const r = await ca.cli(['incident', 'unexpected-certificate', server.target, '--watch-config', config, '--out', out(), '--format', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const j = JSON.parse(r.stdout) as BundleJson;
+    assert.equal(j.orgCa.verdict, 'not-issued', 'the CA inventory was consulted (not unknown)');
+    assert.deepEqual(j.fleet?.endpoints.map((x) => [x.target, x.state]), [[server.target, 'affected']]);
+  });
+
   test('an unreachable target exits 2 and still leaves the scan report in the bundle', async () => {
     const dir = out();
     const r = await ca.cli(['incident', 'unexpected-certificate', '127.0.0.1:9', '--dir', ca.dir, '--out', dir, '--format', 'json']);

@@ -5,6 +5,7 @@ import { anchorPolicy } from '../../incident/fleet.ts';
 import { numbered, renderSweep } from '../../incident/render.ts';
 import { runUnexpectedCertificate, type OrgCa, type UnexpectedResult } from '../../incident/unexpected-certificate.ts';
 import { loadPolicy } from '../../policy/load.ts';
+import { loadWatchConfig } from '../../watch/config.ts';
 import type { Policy } from '../../policy/types.ts';
 import { applyResolve, parseResolve, parseStarttls, parseTarget } from '../../scan/target.ts';
 import { readFileBounded } from '../../util/bounded-read.ts';
@@ -25,7 +26,7 @@ const VERDICT_TEXT: Record<UnexpectedResult['orgCa']['verdict'], string> = {
   'issued-revoked': 'issued by the organisation\'s CA and REVOKED: the endpoint serves a revoked certificate',
   'signed-not-recorded': 'SIGNED BY THE ORGANISATION\'S ISSUING CA KEY BUT NOT IN ITS INVENTORY: treat the CA key as compromised',
   'not-issued': 'NOT issued by the organisation\'s CA',
-  unknown: 'unknown (no CA inventory given: --dir CADIR)',
+  unknown: 'unknown (no CA inventory given: --dir CADIR, or a watch configuration with a ca: entry)',
 };
 
 function renderText(r: UnexpectedResult, fleet: FleetOutcome | undefined): string {
@@ -53,6 +54,10 @@ function openOrgCa(dir: string): OrgCa {
   return { dir, store: CertificateAuthority.openStore(dir), issuing };
 }
 
+function watchCaHomes(file: string | undefined): string[] {
+  return file === undefined ? [] : loadWatchConfig(file).caHomes;
+}
+
 function policyFor(file: string | undefined, dir: string | undefined, io: Io): Policy {
   if (file !== undefined) {
     const p = loadPolicy(file);
@@ -75,9 +80,10 @@ evidence bundle to DIR (a new folder, created 0700; default
 report (scan-report.json), each certificate's fingerprints, SPKI pin, issuer
 and Certificate Transparency fields (certificates.json), the scan evidence
 (scan-evidence/, replayable with \`scan --replay\`) and a summary (bundle.json).
-With --dir CADIR (read only; no passphrase needed) it says whether the
-organisation's CA issued the leaf, and whether its key signed a certificate
-the CA has no record of. --targets/--watch-config also sweep the fleet for
+With --dir CADIR (read only; no passphrase needed; default: the watch
+configuration's \`ca:\` entries) it says whether the organisation's CA
+issued the leaf, and whether its key signed a certificate the CA has no
+record of. --targets/--watch-config also sweep the fleet for
 other endpoints serving the same certificate. Nothing is revoked or changed.
 Without --policy the verdict is against the CA's root (--dir), else the public roots.
 Exit: 0 the organisation's CA issued it and has not revoked it, 1 anything
@@ -98,12 +104,15 @@ reached.`,
     const policy = policyFor(policyFile, dir, io);
     const fleet = await fleetArgs(args, () => policy.trust.anchors);
     const outDir = optionalString(args, 'out') ?? `incident-evidence-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
-    const orgCa = dir !== undefined ? openOrgCa(dir) : undefined;
+    // The CA inventories: --dir, else the watch configuration's `ca:` entries (what its served-unknown events compare with).
+    const homes = dir !== undefined ? [dir] : watchCaHomes(optionalString(args, 'watch-config'));
+    const orgCas: OrgCa[] = [];
     let result: UnexpectedResult;
     try {
-      ({ result } = await runUnexpectedCertificate({ target, policy, outDir, ...(orgCa ? { orgCa } : {}) }));
+      for (const home of homes) orgCas.push(openOrgCa(home));
+      ({ result } = await runUnexpectedCertificate({ target, policy, outDir, orgCas }));
     } finally {
-      await orgCa?.store.close();
+      for (const c of orgCas) await c.store.close();
     }
     const leaf = result.chain[0];
     const outcome = leaf ? await runFleet(fleet, (chain) => (chain[0]?.sha256 === leaf.sha256 ? 'serves this certificate' : undefined), io) : undefined;
