@@ -3,9 +3,8 @@
  * store, matched by serial AND by the exact DER (a certificate that merely
  * reuses a serial of ours is not ours).
  */
-import { createHash } from 'node:crypto';
 import type { CertificateAuthority } from '../ca/ca.ts';
-import type { CaStore, IssuedRecord } from '../ca/store.ts';
+import type { IssuedRecord } from '../ca/store.ts';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { escapeControl } from '../util/terminal.ts';
 import type { Certificate } from '../x509/certificate.ts';
@@ -21,10 +20,4 @@ export async function findIssued(ca: CertificateAuthority, certificate: Certific
     );
   }
   return rec;
-}
-
-/** The record of the certificate whose DER hashes to `sha256` (hex), looked up without any CA key. */
-export async function lookupBySha256(store: CaStore, sha256: string): Promise<IssuedRecord | undefined> {
-  for (const r of await store.list()) if (createHash('sha256').update(r.der).digest('hex') === sha256) return r;
-  return undefined;
 }

@@ -90,7 +90,8 @@ async function recordedReplacement(ca: CertificateAuthority, serial: string): Pr
   if (raw === undefined) return undefined;
   const m = JSON.parse(raw) as { serial: string; files: ReplacementFiles };
   const record = await ca.get(m.serial);
-  return record ? { record, files: m.files } : undefined;
+  // A replacement revoked since (its key exposed too) is no replacement: the files must be moved away and the playbook run again.
+  return record && !record.revokedAt ? { record, files: m.files } : undefined;
 }
 
 /**
@@ -167,7 +168,7 @@ export async function runKeyCompromise(o: KeyCompromiseOptions): Promise<KeyComp
   } else {
     const files = filesOf(prefix, o.replacementKey === undefined);
     const taken = Object.values(files).filter(pathExists);
-    if (taken.length > 0) throw new CertwardenError(ErrorCode.IO, `${taken.join(', ')} already exist${taken.length === 1 ? 's' : ''} and hold no replacement of ${old.serial} this CA issued; move them away and run again`, { details: { paths: taken } });
+    if (taken.length > 0) throw new CertwardenError(ErrorCode.IO, `${taken.join(', ')} already exist${taken.length === 1 ? 's' : ''} and hold no valid replacement of ${old.serial} from this CA (none, or one revoked since); move them away and run again`, { details: { paths: taken } });
     const banned = await compromisedKeys(ca);
     banned.add(oldSpki);
     if (o.replacementKey && banned.has(spkiSha256(o.replacementKey))) {

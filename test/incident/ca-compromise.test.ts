@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { parseCrl } from '../../src/crl/parse.ts';
 import { Certificate } from '../../src/x509/certificate.ts';
 import { assertOneLineError } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/pki.ts';
+import { keyPem, makeRoot, tempDir } from '../helpers/pki.ts';
+import { runCli } from '../helpers/cli.ts';
+import { PASSPHRASE } from './helpers.ts';
 import { initCa, startSwappable, writeTargets, type CaHome, type SwappableServer } from './helpers.ts';
 
 interface CaCompromiseJson {
@@ -128,6 +130,21 @@ describe('certwarden incident ca-compromise', () => {
     } finally {
       await mixed.stop();
     }
+  });
+
+  test('an imported CA (no root key in its home) is not revoked here: the note says who must, and the exit is 1', async () => {
+    const external = makeRoot('CN=External Issuing CA');
+    const certFile = join(tmp.dir, 'ext.pem');
+    const keyFile = join(tmp.dir, 'ext.key');
+    writeFileSync(certFile, external.certificate.toPem());
+    writeFileSync(keyFile, keyPem(external.privateKey));
+    const env = { CERTWARDEN_CA_PASSPHRASE: PASSPHRASE, CERTWARDEN_CA_DIR: join(tmp.dir, 'imported') };
+    assert.equal((await runCli(['ca', 'init', '--name', 'Imported', '--import-cert', certFile, '--import-key', keyFile], env)).code, 0);
+    const r = await runCli(['incident', 'ca-compromise', '--out', join(tmp.dir, 'imported-out'), '--format', 'json'], env);
+    assert.equal(r.code, 1, r.stderr);
+    const j = JSON.parse(r.stdout) as CaCompromiseJson & { revocation: { note?: string } };
+    assert.equal(j.revocation.state, 'manual');
+    assert.match(j.revocation.note!, /ask whoever operates its root to revoke/);
   });
 
   test('the policy\'s pins of the compromised issuing CA and of the keys being replaced are listed', async () => {

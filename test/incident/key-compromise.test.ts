@@ -173,6 +173,22 @@ describe('certwarden incident key-compromise', () => {
     assertOneLineError(await ca.cli(['incident', 'key-compromise', '--cert', `${web.prefix}.pem`, '--targets', targets, '--watch-config', targets]), 'CW_ERR_USAGE');
   });
 
+  test('a replacement revoked since is not reported as the replacement: files must move, then a new one is issued', async () => {
+    const third = await ca.issue('third', ['DNS:third.test']);
+    const dir = join(tmp.dir, 'third-incident');
+    const first = JSON.parse((await ca.cli(['incident', 'key-compromise', '--cert', `${third.prefix}.pem`, '--out', dir, '--format', 'json'])).stdout) as KeyCompromiseJson;
+    assert.equal((await ca.cli(['ca', 'revoke', first.replacement.serial, '--reason', 'keyCompromise'])).code, 0);
+    const refused = await ca.cli(['incident', 'key-compromise', '--cert', `${third.prefix}.pem`, '--out', dir]);
+    assertOneLineError(refused, 'CW_ERR_IO');
+    assert.match(refused.stderr, /no valid replacement/);
+    const moved = await ca.cli(['incident', 'key-compromise', '--cert', `${third.prefix}.pem`, '--out', join(tmp.dir, 'third-incident-2'), '--format', 'json']);
+    assert.equal(moved.code, 0, moved.stderr);
+    const second = JSON.parse(moved.stdout) as KeyCompromiseJson;
+    assert.equal(second.replacement.state, 'issued-now');
+    assert.notEqual(second.replacement.serial, first.replacement.serial);
+    assert.notEqual(second.replacement.spkiPin, first.replacement.spkiPin);
+  });
+
   test('a CSR with the compromised key is refused (CW_ERR_INCIDENT_KEY_REUSE) before anything is issued', async () => {
     const other = await ca.issue('other', ['DNS:other.test']);
     const csr = join(tmp.dir, 'reuse.csr');

@@ -7,6 +7,7 @@ import { loadPolicy } from '../../policy/load.ts';
 import { escapeControl } from '../../util/terminal.ts';
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, usageError } from '../args.ts';
+import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
 import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, passphrase, withPassphraseHint } from './ca-common.ts';
 import { resolvePassphrase } from './ca-passphrase.ts';
@@ -107,7 +108,8 @@ ${CA_COMMON_USAGE}`,
       else lines.push('Fleet: not swept (give --targets FILE or --watch-config FILE to find endpoints still chaining to the compromised CA).');
       io.stdout.write(`${lines.join('\n')}\n`);
     }
-    return fleetExitCode(outcome, fleet.untilClean);
+    // Not revoked here (an imported CA: its root is operated elsewhere): the incident is not handled yet, whatever the fleet shows.
+    return result.revocation.state === 'manual' ? Math.max(ExitCode.REJECTED, fleetExitCode(outcome, fleet.untilClean)) as ExitCode : fleetExitCode(outcome, fleet.untilClean);
   },
 };
 
