@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { parseCrl } from '../../src/crl/parse.ts';
 import { Certificate } from '../../src/x509/certificate.ts';
 import { assertOneLineError } from '../helpers/cli.ts';
+import { schemaAjv } from '../helpers/ajv.ts';
+import { projectRoot } from '../helpers/shared.ts';
 import { runOpenssl } from '../helpers/openssl-ocsp.ts';
 import { keyPem, makeLeaf, makeRoot, tempDir } from '../helpers/pki.ts';
 import { initCa, runCliStreaming, startSwappable, writeTargets, type CaHome, type SwappableServer } from './helpers.ts';
@@ -75,6 +77,8 @@ describe('certwarden incident key-compromise', () => {
     assert.equal(j.fleet?.endpoints[0]?.state, 'affected');
     assert.equal(j.fleet?.endpoints[0]?.leafSha256, old.fingerprint256);
     assert.equal(j.fleet?.scan.results.length, 1, 'the sweep carries the scan report it came from');
+    const validate = schemaAjv().compile(JSON.parse(readFileSync(join(projectRoot, 'schema', 'scan-report.schema.json'), 'utf8')));
+    assert.ok(validate(j.fleet?.scan), `scan's report shape: ${JSON.stringify(validate.errors)}`);
     assert.ok(j.deploySteps.some((s) => s.includes(j.replacement.files.chain)));
   });
 

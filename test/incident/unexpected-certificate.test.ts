@@ -16,6 +16,8 @@ import { createCertificate } from '../../src/x509/builder.ts';
 import { Certificate } from '../../src/x509/certificate.ts';
 import { generateKeyPair } from '../../src/x509/sign.ts';
 import { assertOneLineError } from '../helpers/cli.ts';
+import { schemaAjv } from '../helpers/ajv.ts';
+import { projectRoot } from '../helpers/shared.ts';
 import { keyPem, makeLeaf, makeRoot, tempDir } from '../helpers/pki.ts';
 import { initCa, PASSPHRASE, startSwappable, writeTargets, type CaHome, type SwappableServer } from './helpers.ts';
 
@@ -85,6 +87,8 @@ describe('certwarden incident unexpected-certificate', () => {
     ]);
     const report = JSON.parse(readFileSync(join(dir, 'scan-report.json'), 'utf8')) as { results: Array<{ target: string }> };
     assert.equal(report.results[0]!.target, server.target);
+    const validate = schemaAjv().compile(JSON.parse(readFileSync(join(projectRoot, 'schema', 'scan-report.schema.json'), 'utf8')));
+    assert.ok(validate(report), `scan-report.json has scan's report shape: ${JSON.stringify(validate.errors)}`);
     assert.ok(j.questions.some((q) => /Who requested this certificate/.test(q)));
     assert.ok(j.questions.some((q) => /Which CA issued it \("CN=Stranger Root"\)/.test(q)));
     assert.ok(j.questions.some((q) => /Revoke it\? Ask the issuing CA/.test(q)));
