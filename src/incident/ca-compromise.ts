@@ -33,7 +33,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { Policy } from '../policy/types.ts';
 import { Certificate } from '../x509/certificate.ts';
 import type { AffectedTest } from './fleet.ts';
-import { stalePins, type StalePin } from './pins.ts';
+import { staleAnchors, stalePins, type StaleAnchor, type StalePin } from './pins.ts';
 
 /** The OLD CA store's metadata key recording a certificate's reissue under the new CA. */
 export const reissueMetaKey = (serial: string): string => `incident:ca-compromise:${serial}`;
@@ -66,6 +66,8 @@ export interface CaCompromiseResult {
   newCa: { state: 'given' | 'to-create'; dir?: string; subject?: string; rootSha256?: string; commands: string[] };
   stillValid: StillValid[];
   stalePins: StalePin[];
+  /** The policy's anchor entries holding the compromised issuing CA or its root: replaced by the new root. */
+  staleAnchors: StaleAnchor[];
   humanSteps: string[];
 }
 
@@ -164,6 +166,12 @@ export async function runCaCompromise(o: CaCompromiseOptions): Promise<CaComprom
   ]);
   for (const rec of valid) retired.set(new Certificate(rec.der).spkiSha256, `the key of ${rec.serial} (${rec.sans.join(', ')}), replaced on reissue`);
   const pins = o.policy ? stalePins(o.policy, retired) : [];
+  const anchors = o.policy
+    ? staleAnchors(o.policy, new Map([
+        [issuing.fingerprint256, `the compromised issuing CA ${issuing.subject}`],
+        [ca.root.fingerprint256, `the root ${ca.root.subject} of the compromised CA`],
+      ]))
+    : [];
 
   const newCa: CaCompromiseResult['newCa'] = o.newCa
     ? { state: 'given', dir: o.newCa.dir, subject: o.newCa.issuing.certificate.subject, rootSha256: o.newCa.root.fingerprint256, commands: newCaCommands(ca, o.newCa.dir) }
@@ -182,6 +190,7 @@ export async function runCaCompromise(o: CaCompromiseOptions): Promise<CaComprom
     newCa,
     stillValid,
     stalePins: pins,
+    staleAnchors: anchors,
     humanSteps,
   };
 }

@@ -5,7 +5,7 @@
  * must be added before the new certificate is deployed, or every pinned
  * client refuses the endpoint (RFC 7469 §4.3: keep a backup pin).
  */
-import type { InboundSettings, Pin, Policy } from '../policy/types.ts';
+import type { CaSource, InboundSettings, Pin, Policy } from '../policy/types.ts';
 
 export interface StalePin {
   /** As written: `sha256/<base64>`. */
@@ -49,6 +49,44 @@ export function stalePins(policy: Policy, keys: ReadonlyMap<string, string>): St
     if (seen.has(key)) continue;
     seen.add(key);
     out.push({ pin: pin.value, where, scope, names });
+  }
+  return out;
+}
+
+export interface StaleAnchor {
+  /** The `trust.cas` / `client-cas` entry as written (absolute path, or `inline`). */
+  source: string;
+  where: string;
+  scope: string;
+  names: string;
+}
+
+function* anchorSources(policy: Policy): Generator<{ scope: string; source: CaSource }> {
+  for (const source of policy.trust.caSources) yield { scope: 'trust.cas', source };
+  for (const rule of policy.destinations) if (rule.overrides.includes('trust.cas')) for (const source of rule.trust.caSources) yield { scope: `destinations[${rule.name}].trust.cas`, source };
+  if (policy.inbound) {
+    for (const source of policy.inbound.trust.caSources) yield { scope: 'inbound.client-cas', source };
+    for (const [name, s] of policy.inbound.listeners ?? []) for (const source of s.trust.caSources) yield { scope: `inbound.listeners[${name}].client-cas`, source };
+  }
+}
+
+/**
+ * The policy's anchor entries (`trust.cas`, a destination's, `client-cas`)
+ * holding any of `certificates` (lowercase hex SHA-256 of the DER): what must
+ * be replaced in the policy when those CAs are retired.
+ */
+export function staleAnchors(policy: Policy, certificates: ReadonlyMap<string, string>): StaleAnchor[] {
+  const out: StaleAnchor[] = [];
+  const seen = new Set<string>();
+  for (const { scope, source } of anchorSources(policy)) {
+    const hit = source.certificates.map((c) => certificates.get(c.fingerprint256)).find((n) => n !== undefined);
+    if (hit === undefined) continue;
+    const l = source.location;
+    const where = l.file !== undefined && l.line !== undefined ? `${l.file}:${l.line}` : l.path;
+    const key = `${where}|${source.source}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ source: source.source, where, scope, names: hit });
   }
   return out;
 }

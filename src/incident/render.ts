@@ -5,7 +5,7 @@
  */
 import { escapeControl } from '../util/terminal.ts';
 import type { Sweep } from './fleet.ts';
-import type { StalePin } from './pins.ts';
+import type { StaleAnchor, StalePin } from './pins.ts';
 
 const e = escapeControl;
 
@@ -31,4 +31,9 @@ export function renderPins(pins: readonly StalePin[], replacement?: string): str
 
 export function numbered(title: string, items: readonly string[]): string[] {
   return items.length === 0 ? [] : [title, ...items.map((s, i) => `  ${i + 1}. ${s}`)];
+}
+
+export function renderAnchors(anchors: readonly StaleAnchor[]): string[] {
+  if (anchors.length === 0) return [];
+  return ['Trust anchors to replace (add the new root first, remove these after the sweep is clean):', ...anchors.map((a) => `  ${e(a.where)} (${e(a.scope)}): ${e(a.source)} holds ${e(a.names)}`)];
 }

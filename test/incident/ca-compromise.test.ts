@@ -24,6 +24,7 @@ interface CaCompromiseJson {
   newCa: { state: string; commands: string[]; dir?: string };
   stillValid: Array<{ serial: string; sans: string[]; reissue?: { state: string; serial: string; files: { certificate: string; chain: string; key: string } } }>;
   stalePins: Array<{ pin: string; names: string }>;
+  staleAnchors: Array<{ scope: string; source: string; where: string }>;
   fleet: { affected: number; endpoints: Array<{ target: string; state: string; detail?: string }> } | null;
 }
 
@@ -158,5 +159,7 @@ describe('certwarden incident ca-compromise', () => {
     assert.deepEqual(j.stalePins.map((p) => p.pin), [`sha256/${issuing.spkiSha256}`, `sha256/${webCert.spkiSha256}`]);
     assert.match(j.stalePins[0]!.names, /compromised issuing CA/);
     assert.match(j.stalePins[1]!.names, new RegExp(`key of ${web.serial}`));
+    assert.deepEqual(j.staleAnchors.map((a) => [a.scope, a.source]), [['trust.cas', join(old.dir, 'root.pem')]], 'the old root is an anchor to replace');
+    assert.match(j.staleAnchors[0]!.where, /pinned\.yaml:3$/);
   });
 });

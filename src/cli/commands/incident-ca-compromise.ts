@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { CertificateAuthority } from '../../ca/ca.ts';
 import { chainsToCompromisedCa, runCaCompromise, type CaCompromiseResult } from '../../incident/ca-compromise.ts';
-import { numbered, renderPins, renderSweep } from '../../incident/render.ts';
+import { numbered, renderAnchors, renderPins, renderSweep } from '../../incident/render.ts';
 import { loadPolicy } from '../../policy/load.ts';
 import { escapeControl } from '../../util/terminal.ts';
 import type { Command } from '../command.ts';
@@ -31,7 +31,7 @@ function renderText(r: CaCompromiseResult): string[] {
     const re = v.reissue ? (v.reissue.state === 'reissued-now' ? `reissued now as ${v.reissue.serial}: ${e(v.reissue.files.chain)}, ${e(v.reissue.files.key)} (0600)` : `already reissued as ${v.reissue.serial} (not again): ${e(v.reissue.files.chain)}`) : 'to reissue (--new-dir NEWDIR --reissue)';
     lines.push(`  ${v.serial} ${e(v.sans.join(', '))} (${v.profile}, until ${v.notAfter}): ${re}`);
   }
-  lines.push(...renderPins(r.stalePins));
+  lines.push(...renderPins(r.stalePins), ...renderAnchors(r.staleAnchors));
   lines.push(...numbered('Steps for people:', r.humanSteps.map(e)));
   return lines;
 }
