@@ -142,6 +142,20 @@ describe('certwarden incident key-compromise', () => {
     assertOneLineError(await ca.cli(['incident', 'key-compromise', '--cert', `${web.prefix}.pem`, '--watch-config', bad, '--out', out]), 'CW_ERR_WATCH_CONFIG');
   });
 
+  test('a swept endpoint\'s hostile subject is printed escaped', async () => {
+    const hostile = makeLeaf(makeRoot('CN=Evil'), 'evil.test', { subject: 'CN=evil\x1b]52;c;AAAA\x07\nAFFECTED  nothing' });
+    const evil = await startSwappable(hostile.certificate.toPem(), keyPem(hostile.privateKey));
+    try {
+      const r = await ca.cli(['incident', 'key-compromise', '--cert', `${web.prefix}.pem`, '--targets', writeTargets(join(tmp.dir, 'evil.txt'), [evil.target]), '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, /[\x1b\x07]/);
+      assert.doesNotMatch(r.stdout, /^AFFECTED/m);
+      assert.match(r.stdout, /clean +127\.0\.0\.1:\d+: serves CN=evil\\e\]52.*AAAA\\x07\\nAFFECTED/);
+    } finally {
+      await evil.stop();
+    }
+  });
+
   test('an endpoint that cannot be reached is never reported clean (exit 2)', async () => {
     const dead = writeTargets(join(tmp.dir, 'dead.txt'), ['127.0.0.1:9']);
     const r = await ca.cli(['incident', 'key-compromise', '--cert', `${web.prefix}.pem`, '--targets', dead, '--out', out]);
