@@ -185,6 +185,15 @@ describe('certwarden incident key-compromise', () => {
     assert.equal((await ca.cli(['ca', 'list', '--format', 'json'])).stdout, before);
   });
 
+  test('a chain file names its leaf; a CA certificate first is refused (CW_ERR_USAGE)', async () => {
+    const r = await ca.cli(['incident', 'key-compromise', '--cert', `${web.prefix}.chain.pem`, '--out', out, '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as KeyCompromiseJson).compromised.serial, web.serial);
+    const refused = await ca.cli(['incident', 'key-compromise', '--cert', join(ca.dir, 'issuing.pem'), '--out', out]);
+    assertOneLineError(refused, 'CW_ERR_USAGE');
+    assert.match(refused.stderr, /incident ca-compromise/);
+  });
+
   test('a missing certificate file is CW_ERR_IO; no --cert is CW_ERR_USAGE; --targets with --watch-config is CW_ERR_USAGE', async () => {
     assertOneLineError(await ca.cli(['incident', 'key-compromise', '--cert', join(tmp.dir, 'nope.pem')]), 'CW_ERR_IO');
     assertOneLineError(await ca.cli(['incident', 'key-compromise']), 'CW_ERR_USAGE');

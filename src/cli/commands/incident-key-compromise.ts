@@ -29,13 +29,22 @@ function renderText(r: KeyCompromiseResult): string[] {
   return lines;
 }
 
+/** The certificate file as deployed: the certificate alone, or a chain file whose first certificate is the leaf. */
+function compromisedCertificate(file: string): Certificate {
+  const all = Certificate.parseAll(readCaInput(file, 'the compromised certificate'));
+  const leaf = all[0];
+  if (!leaf) throw usageError(`${e(file)} holds no certificate`);
+  if (leaf.isCA) throw usageError(`the first certificate in ${e(file)} is a CA certificate (${e(leaf.subject)}): give the end-entity certificate, or use \`certwarden incident ca-compromise\` for a CA`);
+  return leaf;
+}
+
 const command: Command = {
   summary: 'a key is compromised: revoke, new CRL, replace with a new key, sweep the fleet',
   usage: `Usage: certwarden incident key-compromise --cert FILE --dir CADIR [--out DIR] [--csr FILE]
        [--invalidity-date ISO-8601] [--crl-out FILE] [--targets FILE | --watch-config FILE] [--policy FILE]
        [--until-clean [--interval D] [--timeout D]] [--format text|json]
 
-Revokes the certificate in FILE in the CA with reason keyCompromise (RFC 5280
+Revokes the certificate in FILE (or the first of a chain file) in the CA with reason keyCompromise (RFC 5280
 §5.3.1), signs a new CRL at once (--crl-out, default OUT/ca.crl), issues a
 replacement for the same names and profile with a NEW key (OUT/replacement-SERIAL.*,
 the key 0600; --csr uses a CSR's key instead, refused if it is a compromised key),
@@ -53,7 +62,7 @@ ${CA_COMMON_USAGE}`,
   async run(argv, io: Io) {
     const args = parseCommandArgs(argv, { ...CA_COMMON_OPTIONS, ...FLEET_OPTIONS, cert: { type: 'string' }, out: { type: 'string' }, csr: { type: 'string' }, 'crl-out': { type: 'string' }, 'invalidity-date': { type: 'string' }, format: { type: 'string' } });
     const format = parseFormat(args, ['text', 'json'], 'text');
-    const certificate = Certificate.parse(readCaInput(requireString(args, 'cert'), 'the compromised certificate'));
+    const certificate = compromisedCertificate(requireString(args, 'cert'));
     const inv = optionalString(args, 'invalidity-date');
     const invalidityDate = inv === undefined ? undefined : new Date(inv);
     if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw usageError(`--invalidity-date must be an ISO-8601 time (got "${e(inv!)}")`);
