@@ -137,8 +137,14 @@ export async function runKeyCompromise(o: KeyCompromiseOptions): Promise<KeyComp
   const old = await findIssued(ca, certificate);
   if (old.profile === 'ocsp-responder') throw new CertwardenError(ErrorCode.USAGE, 'an OCSP responder certificate is rotated by `ca serve` (restart it with a fresh responder key), not by this playbook');
   const oldSpki = certificate.spkiSha256;
+  // Checked before anything changes: a CSR with a compromised key is a mistake to fix first.
+  const banned = await compromisedKeys(ca);
+  banned.add(oldSpki);
   if (o.replacementKey && spkiSha256(o.replacementKey) === oldSpki) {
     throw new CertwardenError(ErrorCode.INCIDENT_KEY_REUSE, `the replacement key is the compromised key of ${old.serial}: make a new key pair (and a new CSR) on the server`);
+  }
+  if (o.replacementKey && banned.has(spkiSha256(o.replacementKey))) {
+    throw new CertwardenError(ErrorCode.INCIDENT_KEY_REUSE, 'the replacement key belongs to a certificate this CA revoked for keyCompromise: make a new key pair on the server');
   }
 
   // 1. Revoke (or find the revocation an earlier run made).
@@ -169,11 +175,6 @@ export async function runKeyCompromise(o: KeyCompromiseOptions): Promise<KeyComp
     const files = filesOf(prefix, o.replacementKey === undefined);
     const taken = Object.values(files).filter(pathExists);
     if (taken.length > 0) throw new CertwardenError(ErrorCode.IO, `${taken.join(', ')} already exist${taken.length === 1 ? 's' : ''} and hold no valid replacement of ${old.serial} from this CA (none, or one revoked since); move them away and run again`, { details: { paths: taken } });
-    const banned = await compromisedKeys(ca);
-    banned.add(oldSpki);
-    if (o.replacementKey && banned.has(spkiSha256(o.replacementKey))) {
-      throw new CertwardenError(ErrorCode.INCIDENT_KEY_REUSE, 'the replacement key belongs to a certificate this CA revoked for keyCompromise: make a new key pair on the server');
-    }
     const r = await ca.issue({ profile: old.profile as 'server' | 'client', sans: old.sans, mustStaple: certificate.mustStaple, ...(o.replacementKey ? { publicKey: o.replacementKey } : {}) });
     // The CA generated the key, or it came from a CSR checked above; checked again, as the one rule this playbook must not break.
     if (banned.has(r.certificate.spkiSha256)) throw new CertwardenError(ErrorCode.INTERNAL, `the replacement ${r.certificate.serialHex} got a compromised key; revoke it`);

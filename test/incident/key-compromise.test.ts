@@ -223,6 +223,12 @@ describe('certwarden incident key-compromise', () => {
     assert.equal(made.code, 0, made.stderr);
     const r = await ca.cli(['incident', 'key-compromise', '--cert', `${other.prefix}.pem`, '--csr', csr, '--out', join(tmp.dir, 'reuse')]);
     assertOneLineError(r, 'CW_ERR_INCIDENT_KEY_REUSE');
+    // The key of another certificate this CA revoked for keyCompromise (web's, revoked above) is refused too.
+    const webCsr = join(tmp.dir, 'web-key.csr');
+    assert.equal((await runOpenssl(['req', '-new', '-key', `${web.prefix}.key`, '-subj', '/CN=other.test', '-out', webCsr])).code, 0);
+    const banned = await ca.cli(['incident', 'key-compromise', '--cert', `${other.prefix}.pem`, '--csr', webCsr, '--out', join(tmp.dir, 'reuse')]);
+    assertOneLineError(banned, 'CW_ERR_INCIDENT_KEY_REUSE');
+    assert.match(banned.stderr, /revoked for keyCompromise/);
     const valid = JSON.parse((await ca.cli(['ca', 'list', '--status', 'valid', '--san', 'other.test', '--format', 'json'])).stdout) as Array<{ serial: string }>;
     assert.deepEqual(valid.map((x) => x.serial), [other.serial], 'not revoked, nothing issued');
     // A fresh key from a CSR is accepted; the key stays with whoever made the CSR.
