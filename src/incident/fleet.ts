@@ -6,6 +6,7 @@
  * that cannot be reached is `unreachable`, never clean (a sweep that could
  * not look has not shown anything is gone).
  */
+import { CertwardenError, ErrorCode } from '../errors.ts';
 import { loadPolicy } from '../policy/load.ts';
 import type { Policy } from '../policy/types.ts';
 import { runScan } from '../scan/runner.ts';
@@ -80,17 +81,18 @@ export function anchorPolicy(anchors: readonly Certificate[]): Policy {
  * Undefined when neither source of targets was given.
  */
 export async function loadFleet(o: { targetsFile?: string; watchConfig?: string; policyFile?: string; fallback: () => Policy }): Promise<Fleet | undefined> {
-  if (o.targetsFile !== undefined && o.watchConfig !== undefined) return undefined;
+  let fleet: Fleet | undefined;
   if (o.targetsFile !== undefined) {
     const targets = await readTargetsFile(o.targetsFile);
-    return { source: o.targetsFile, targets, policy: o.policyFile !== undefined ? loadPolicy(o.policyFile) : o.fallback() };
-  }
-  if (o.watchConfig !== undefined) {
+    fleet = { source: o.targetsFile, targets, policy: o.policyFile !== undefined ? loadPolicy(o.policyFile) : o.fallback() };
+  } else if (o.watchConfig !== undefined) {
     const config = loadWatchConfig(o.watchConfig);
     const targets = config.targets.map((t) => ({ ...t.scan, input: t.label }));
-    return { source: o.watchConfig, targets, policy: loadPolicy(o.policyFile ?? config.policyFile) };
+    fleet = { source: o.watchConfig, targets, policy: loadPolicy(o.policyFile ?? config.policyFile) };
   }
-  return undefined;
+  // A fleet of nobody would sweep "clean": refused instead.
+  if (fleet && fleet.targets.length === 0) throw new CertwardenError(ErrorCode.USAGE, `${fleet.source} names no target to sweep`);
+  return fleet;
 }
 
 /** Look at every endpoint once. Never throws for an endpoint's failure: it is `unreachable`. */

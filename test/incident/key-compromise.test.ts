@@ -194,10 +194,13 @@ describe('certwarden incident key-compromise', () => {
     assert.match(refused.stderr, /incident ca-compromise/);
   });
 
-  test('a missing certificate file is CW_ERR_IO; no --cert is CW_ERR_USAGE; --targets with --watch-config is CW_ERR_USAGE', async () => {
+  test('a missing certificate file is CW_ERR_IO; no --cert, --targets with --watch-config, and an empty fleet are CW_ERR_USAGE', async () => {
     assertOneLineError(await ca.cli(['incident', 'key-compromise', '--cert', join(tmp.dir, 'nope.pem')]), 'CW_ERR_IO');
     assertOneLineError(await ca.cli(['incident', 'key-compromise']), 'CW_ERR_USAGE');
     assertOneLineError(await ca.cli(['incident', 'key-compromise', '--cert', `${web.prefix}.pem`, '--targets', targets, '--watch-config', targets]), 'CW_ERR_USAGE');
+    const empty = await ca.cli(['incident', 'key-compromise', '--cert', `${web.prefix}.pem`, '--targets', writeTargets(join(tmp.dir, 'empty.txt'), []), '--out', out]);
+    assertOneLineError(empty, 'CW_ERR_USAGE');
+    assert.match(empty.stderr, /names no target/);
   });
 
   test('a replacement revoked since is not reported as the replacement: files must move, then a new one is issued', async () => {
