@@ -82,7 +82,7 @@ export function newCaCommands(ca: CertificateAuthority, newDir: string | undefin
   const init = ['certwarden ca init', `--dir ${shellQuote(dir)}`, `--name ${shellQuote(`${c.name} (reissued)`)}`, `--key ${c.key}`, ...c.ocspUrls.map((u) => `--ocsp-url ${shellQuote(u)}`), ...c.crlUrls.map((u) => `--crl-url ${shellQuote(u)}`), ...(c.rootCrlUrls ?? []).map((u) => `--root-crl-url ${shellQuote(u)}`)].join(' ');
   return [
     ...(newDir ? [] : [`${init}   # with a NEW passphrase (--passphrase-file), kept apart from the old one`]),
-    `Add ${shellQuote(join(dir, CA_FILES.rootCert))} to every trust store and to the policy's trust.cas, beside the old root, and roll that out first`,
+    `# add ${shellQuote(join(dir, CA_FILES.rootCert))} to every trust store and to the policy's trust.cas, beside the old root, and roll that out first`,
     `certwarden incident ca-compromise --dir ${shellQuote(ca.dir)} --new-dir ${shellQuote(dir)} --reissue --out DIR   # reissue every still-valid certificate there`,
     `certwarden ca serve --dir ${shellQuote(dir)} ...   # in place of the old CA's server, at the same URLs`,
   ];
@@ -179,7 +179,7 @@ export async function runCaCompromise(o: CaCompromiseOptions): Promise<CaComprom
   const humanSteps = [
     'Stop the old CA: stop every `certwarden ca serve` of the old CA home (and its workers), and take its keys and passphrase out of use; keep a copy of the CA home for the investigation.',
     `Publish the root CRL (${revocation.rootCrl?.file ?? 'from the root operator'}) where the issuing CA certificate points (${(ca.config.rootCrlUrls ?? []).join(', ') || 'its CRL distribution point'}) if the old server does not serve it any more.`,
-    ...(o.newCa ? [] : ['Create the new CA with the commands below (the CA code cannot re-key an issuing CA under the same root, and the root key shared the compromised CA home).']),
+    ...(o.newCa ? [] : ['Create the new CA with the commands above (the CA code cannot re-key an issuing CA under the same root, and the root key shared the compromised CA home).']),
     `Deploy each reissued certificate${o.reissue ? ' (files under the output folder)' : ''} on its endpoints and reload them; then remove the old root from trust stores and from the policy's trust.cas.`,
     `Once the sweep is clean, revoke the old certificates too, for clients that check only the leaf: \`certwarden ca revoke SERIAL --reason cACompromise --dir ${ca.dir}\` for each serial listed above.`,
     'Find out how the key was exposed (who had the passphrase and the CA home, backups, hosts) before trusting the new CA with the same setup.',

@@ -136,6 +136,11 @@ export async function runKeyCompromise(o: KeyCompromiseOptions): Promise<KeyComp
   const { ca, certificate } = o;
   const old = await findIssued(ca, certificate);
   if (old.profile === 'ocsp-responder') throw new CertwardenError(ErrorCode.USAGE, 'an OCSP responder certificate is rotated by `ca serve` (restart it with a fresh responder key), not by this playbook');
+  const caRevoked = await ca.issuingRevocation();
+  if (caRevoked) {
+    // A replacement cannot come from a revoked CA; refuse before changing anything, and say what works instead.
+    throw new CertwardenError(ErrorCode.STATE, `the issuing CA of ${ca.dir} was revoked at ${caRevoked.revokedAt.toISOString()} (${caRevoked.reason}) and issues nothing: ${old.revokedAt ? `the certificate is revoked (${old.reason ?? 'unspecified'})` : `revoke the certificate with \`certwarden ca revoke ${old.serial} --reason keyCompromise\``}, and get its replacement from the new CA (\`certwarden incident ca-compromise --new-dir NEWDIR --reissue\`)`);
+  }
   const oldSpki = certificate.spkiSha256;
   // Checked before anything changes: a CSR with a compromised key is a mistake to fix first.
   const banned = await compromisedKeys(ca);

@@ -80,6 +80,15 @@ describe('certwarden incident ca-compromise', () => {
     assertOneLineError(await old.cli(['ca', 'issue', '--profile', 'server', '--san', 'DNS:x.test', '--out', join(tmp.dir, 'x')]), 'CW_ERR_USAGE');
   });
 
+  test('key-compromise under the revoked CA is refused before anything changes (CW_ERR_STATE), naming what to do', async () => {
+    const r = await old.cli(['incident', 'key-compromise', '--cert', `${api.prefix}.pem`, '--out', join(tmp.dir, 'kc')]);
+    assertOneLineError(r, 'CW_ERR_STATE');
+    assert.match(r.stderr, new RegExp(`certwarden ca revoke ${api.serial} --reason keyCompromise`));
+    assert.match(r.stderr, /--new-dir NEWDIR --reissue/);
+    const valid = JSON.parse((await old.cli(['ca', 'list', '--status', 'valid', '--format', 'json'])).stdout) as unknown[];
+    assert.equal(valid.length, 2, 'nothing revoked');
+  });
+
   test('with --new-dir and --reissue: every still-valid certificate reissued under the new CA with a new key; a second run does neither again', async () => {
     const r = await old.cli(['incident', 'ca-compromise', '--new-dir', neu.dir, '--reissue', '--out', out, '--format', 'json']);
     assert.equal(r.code, 0, r.stderr);

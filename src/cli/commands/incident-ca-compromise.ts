@@ -25,7 +25,7 @@ function renderText(r: CaCompromiseResult): string[] {
   if (rv.note) lines.push(`  note: ${e(rv.note)}`);
   if (rv.rootCrl) lines.push(`  root CRL #${rv.rootCrl.number} signed now: ${e(rv.rootCrl.file)}`);
   lines.push(r.newCa.state === 'given' ? `New CA: ${e(r.newCa.subject ?? '')} in ${e(r.newCa.dir ?? '')} (root sha256 ${r.newCa.rootSha256})` : 'New CA: to be created (the CA cannot re-key an issuing CA under the same root; the root key shared the compromised CA home):');
-  lines.push(...r.newCa.commands.map((s) => `  $ ${e(s)}`));
+  lines.push(...r.newCa.commands.map((s) => (s.startsWith('#') ? `  ${e(s)}` : `  $ ${e(s)}`)));
   lines.push(`Still valid under the compromised CA: ${r.stillValid.length}`);
   for (const v of r.stillValid) {
     const re = v.reissue ? (v.reissue.state === 'reissued-now' ? `reissued now as ${v.reissue.serial}: ${e(v.reissue.files.chain)}, ${e(v.reissue.files.key)} (0600)` : `already reissued as ${v.reissue.serial} (not again): ${e(v.reissue.files.chain)}`) : 'to reissue (--new-dir NEWDIR --reissue)';
