@@ -12,7 +12,7 @@
  * the CA key is out of the CA's control). Then it lists the questions a
  * person must answer.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../ca/keys.ts';
 import { PUBLIC_FILE_MODE, writeFileSafely } from '../ca/safe-write.ts';
@@ -83,6 +83,9 @@ export interface UnexpectedResult {
 /** A fresh folder for the bundle: created 0700, or an existing empty one (evidence is never mixed with older files). */
 function bundleDir(dir: string): void {
   ensurePrivateDir(dir);
+  // Evidence names hosts, keys' pins and findings: only its owner reads it. An existing folder's mode is not changed, it is refused.
+  const mode = statSync(dir).mode & 0o777;
+  if (mode & 0o077) throw new CertwardenError(ErrorCode.IO, `${dir} is readable by others (mode ${mode.toString(8).padStart(4, '0')}): an evidence bundle goes into a 0700 folder (chmod 700 it, or name a new one)`, { details: { path: dir } });
   if (readdirSync(dir).length > 0) throw new CertwardenError(ErrorCode.IO, `${dir} is not empty: an evidence bundle goes into a new folder, never over older evidence`, { details: { path: dir } });
 }
 

@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEncryptedKey } from '../../src/ca/keys.ts';
 import { parseSctList, OID_EMBEDDED_SCT_LIST } from '../../src/incident/certificate-facts.ts';
@@ -182,11 +182,21 @@ describe('certwarden incident unexpected-certificate', () => {
     assert.ok(j.questions[0]!.includes('could not be reached') || /not be reached/.test(j.questions[0]!));
   });
 
-  test('refusals: a non-empty --out (CW_ERR_IO), no TARGET (CW_ERR_USAGE), --dir that is not a CA home (CW_ERR_IO / CW_ERR_USAGE)', async () => {
+  test('refusals: a non-empty or world-readable --out (CW_ERR_IO), no TARGET (CW_ERR_USAGE), --dir that is not a CA home (CW_ERR_IO / CW_ERR_USAGE)', async () => {
     const full = join(tmp.dir, 'full');
     mkdirSync(full);
     writeFileSync(join(full, 'old.txt'), 'older evidence');
-    assertOneLineError(await ca.cli(['incident', 'unexpected-certificate', server.target, '--out', full]), 'CW_ERR_IO');
+    chmodSync(full, 0o700);
+    const notEmpty = await ca.cli(['incident', 'unexpected-certificate', server.target, '--out', full]);
+    assertOneLineError(notEmpty, 'CW_ERR_IO');
+    assert.match(notEmpty.stderr, /is not empty/);
+    const open = join(tmp.dir, 'world-readable');
+    mkdirSync(open, { mode: 0o755 });
+    chmodSync(open, 0o755);
+    const r0 = await ca.cli(['incident', 'unexpected-certificate', server.target, '--out', open]);
+    assertOneLineError(r0, 'CW_ERR_IO');
+    assert.match(r0.stderr, /readable by others/);
+    assert.equal(statSync(open).mode & 0o777, 0o755, 'its mode is not changed');
     assertOneLineError(await ca.cli(['incident', 'unexpected-certificate', '--out', out()]), 'CW_ERR_USAGE');
     const r = await ca.cli(['incident', 'unexpected-certificate', server.target, '--dir', join(tmp.dir, 'nowhere'), '--out', out()]);
     assert.equal(r.code, 2);
