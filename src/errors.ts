@@ -56,6 +56,10 @@ export const ErrorCode = {
   SERIAL_TAKEN: 'CW_ERR_SERIAL_TAKEN',
   /** `probe --limbo FILE`: the file is missing, too large, not JSON or not x509-limbo-shaped (the message names the first bad field). */
   LIMBO_FILE: 'CW_ERR_LIMBO_FILE',
+  /** `certwarden incident`: the certificate named in an incident was not issued by this CA (not in its inventory, or different bytes under that serial). */
+  INCIDENT_NOT_ISSUED: 'CW_ERR_INCIDENT_NOT_ISSUED',
+  /** `certwarden incident key-compromise`: the replacement would reuse a key that is compromised (the revoked certificate's, or any revoked with keyCompromise). */
+  INCIDENT_KEY_REUSE: 'CW_ERR_INCIDENT_KEY_REUSE',
   /** A certificate chain was rejected by policy (used by enforcement layers). */
   UNTRUSTED: 'CW_ERR_UNTRUSTED',
   /** A certificate was found revoked, or its status could not be established under hard-fail. */
