@@ -37,13 +37,16 @@ import * as watchStore from '../../src/watch/store.ts';
 import * as watchEmail from '../../src/watch/email.ts';
 import * as incidentFleet from '../../src/incident/fleet.ts';
 import * as incidentFacts from '../../src/incident/certificate-facts.ts';
+import * as limboFile from '../../src/probe/limbo-file.ts';
+import * as limboPlan from '../../src/probe/limbo-plan.ts';
+import * as limboServer from '../../src/probe/limbo-server.ts';
 
 const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
   ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caPassphrase, ...caProfiles, ...caServer,
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
   ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail,
-  ...incidentFleet, ...incidentFacts,
+  ...incidentFleet, ...incidentFacts, ...limboFile, ...limboPlan, ...limboServer,
 };
 
 test('every constant in docs/limits.md exists with the documented value', () => {
