@@ -16,7 +16,7 @@ import { WatchEngine } from './engine.ts';
 import { CaInventory } from './inventory.ts';
 import { Scheduler, systemClock, type Clock } from './scheduler.ts';
 import { startWatchServer, type WatchServer } from './server.ts';
-import { WatchStore } from './store.ts';
+import { openWatchStore, type WatchStore, type WatchStoreLocation } from './store.ts';
 import type { ScanOptions } from '../scan/runner.ts';
 
 /** The outbox is looked at this often for retries that became due. */
@@ -58,6 +58,11 @@ function readCaFile(path: string, what: string): string {
   return text;
 }
 
+/** Where the configuration keeps history. */
+export function storeLocation(config: Pick<WatchConfig, 'storeDir' | 'storeUrl'>): WatchStoreLocation {
+  return config.storeUrl !== undefined ? { kind: 'postgres', url: config.storeUrl } : { kind: 'sqlite', dir: config.storeDir };
+}
+
 export async function startWatch(config: WatchConfig, o: StartWatchOptions = {}): Promise<RunningWatch> {
   const log = o.log ?? (() => {});
   const clock = o.clock ?? systemClock;
@@ -72,7 +77,7 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
     }
     return { name: a.name, format: a.format, url: a.url, ...(a.secretFile ? { secret: readSecret(a.secretFile, `the secret file of alert channel ${a.name}`) } : {}) };
   });
-  const store = new WatchStore(config.storeDir);
+  const store = await openWatchStore(storeLocation(config));
   let inventory: CaInventory | undefined;
   let server: WatchServer | undefined;
   try {
@@ -102,16 +107,18 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
     };
     let cancelPoll = clock.setTimer(poll, 0); // a restart delivers what the last run left in the outbox
     const prune = (): void => {
-      try {
-        const n = store.prune(clock.now() - config.retentionMs);
-        if (n > 0) log({ msg: 'watch_pruned', scans: n });
-      } catch (err) {
-        log({ msg: 'watch_prune_failed', error: (err as Error).message });
-      }
-      if (!stopped) cancelPrune = clock.setTimer(prune, PRUNE_EVERY_MS);
+      void store
+        .prune(clock.now() - config.retentionMs)
+        .then((n) => {
+          if (n > 0) log({ msg: 'watch_pruned', scans: n });
+        })
+        .catch((err: unknown) => log({ msg: 'watch_prune_failed', error: (err as Error).message }))
+        .finally(() => {
+          if (!stopped) cancelPrune = clock.setTimer(prune, PRUNE_EVERY_MS);
+        });
     };
     let cancelPrune = clock.setTimer(prune, 0);
-    log({ msg: 'watch_started', url: server.url, targets: config.targets.length, channels: senders.map((s) => s.name), cas: config.caHomes.length });
+    log({ msg: 'watch_started', url: server.url, store: store.description, targets: config.targets.length, channels: senders.map((s) => s.name), cas: config.caHomes.length });
     const running = server;
     const inv = inventory;
     return {
@@ -128,14 +135,14 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
         deliverer.close();
         await running.close();
         await inv?.close();
-        store.close();
+        await store.close();
         log({ msg: 'watch_stopped' });
       },
     };
   } catch (err) {
     await server?.close();
     await inventory?.close();
-    store.close();
+    await store.close();
     throw err;
   }
 }
