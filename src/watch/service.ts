@@ -13,6 +13,7 @@ import { AlertDeliverer, MAX_SECRET_BYTES, type Sender } from './alerts.ts';
 import type { WatchConfig, WatchTarget } from './config.ts';
 import { EmailTransport } from './email.ts';
 import { WatchEngine } from './engine.ts';
+import { startJobScheduling, type JobScheduling } from './dispatch.ts';
 import { CaInventory } from './inventory.ts';
 import { Scheduler, systemClock, type Clock } from './scheduler.ts';
 import { startWatchServer, type WatchServer } from './server.ts';
@@ -28,6 +29,8 @@ export const MIN_TOKEN_CHARS = 16;
 
 export interface RunningWatch {
   engine: WatchEngine;
+  /** With a Postgres store: the job scheduling (slots sent). */
+  jobs?: JobScheduling;
   store: WatchStore;
   server: WatchServer;
   deliverer: AlertDeliverer;
@@ -85,6 +88,8 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
     const engine = new WatchEngine({ policy, targets: config.targets, store, ...(inventory ? { inventory } : {}), channels: senders.map((s) => s.name), repeatMs: config.repeatMs, ...(o.scan ? { scan: o.scan } : {}) });
     const deliverer = new AlertDeliverer(store, senders, log, () => clock.now());
     server = await startWatchServer({ engine, store, host: config.listen.host, port: o.port ?? config.listen.port, ...(token !== undefined ? { token } : {}), log });
+    // With Postgres, scans are jobs on pg-boss for workers in every zone (dispatch.ts); else the in-process scheduler.
+    const jobs = config.storeUrl !== undefined ? await startJobScheduling({ config, engine, store, clock, log, onEvents: () => void deliverer.deliverDue() }) : undefined;
     const scheduler = new Scheduler<WatchTarget & { id: string }>({
       jobs: config.targets.map((t) => ({ ...t, id: t.label })),
       concurrency: config.concurrency,
@@ -97,7 +102,7 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
       },
       onError: (t, err) => log({ msg: 'watch_scan_failed', target: t.label, error: (err as Error).message }),
     });
-    scheduler.start();
+    if (!jobs) scheduler.start();
     let stopped = false;
     const poll = (): void => {
       if (stopped) return;
@@ -123,6 +128,7 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
     const inv = inventory;
     return {
       engine,
+      ...(jobs ? { jobs } : {}),
       store,
       server: running,
       deliverer,
@@ -131,6 +137,7 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
         cancelPoll();
         cancelPrune();
         await scheduler.stop();
+        await jobs?.stop();
         await deliverer.settled(); // what is not delivered stays in the outbox for the next start
         deliverer.close();
         await running.close();
