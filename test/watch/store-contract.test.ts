@@ -1,5 +1,5 @@
 /** The WatchStore contract against the embedded SQLite store, and its schema versioning. */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { loadSqlite } from '../../src/util/runtime.ts';
@@ -8,6 +8,7 @@ import { tempDir } from '../helpers/pki.ts';
 import { snap, storeContract } from './store-contract.ts';
 
 const t = tempDir('certwarden-watch-contract-');
+after(() => t.cleanup());
 let n = 0;
 const dirs = new WeakMap<object, string>();
 
