@@ -35,12 +35,15 @@ import * as watchConfig from '../../src/watch/config.ts';
 import * as watchAlerts from '../../src/watch/alerts.ts';
 import * as watchStore from '../../src/watch/store.ts';
 import * as watchEmail from '../../src/watch/email.ts';
+import * as watchJobs from '../../src/watch/jobs.ts';
+import * as watchDispatch from '../../src/watch/dispatch.ts';
+import * as watchPostgres from '../../src/watch/postgres-store.ts';
 
 const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
   ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caPassphrase, ...caProfiles, ...caServer,
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
-  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail,
+  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail, ...watchJobs, ...watchDispatch, ...watchPostgres,
 };
 
 test('every constant in docs/limits.md exists with the documented value', () => {
