@@ -54,9 +54,7 @@ export class WatchEngine {
   /** The scan part alone (what a `watch worker` runs): runScan at `at`, kept as a snapshot. */
   async scanOnly(t: WatchTarget, at: Date = new Date()): Promise<Snapshot> {
     const report = await runScan({ policy: this.#o.policy, targets: [t.scan], concurrency: 1, at, ...this.#o.scan });
-    const snapshot = snapshotOf(report.results[0]!, t.label);
-    this.durations.observe(snapshot.durationMs / 1000);
-    return snapshot;
+    return snapshotOf(report.results[0]!, t.label);
   }
 
   /**
@@ -71,12 +69,17 @@ export class WatchEngine {
     const store = this.#o.store;
     const latest = await store.latest(snapshot.target);
     const open = await store.openConditions(snapshot.target);
+    // The histogram counts recorded scans (a worker's included, a slot recorded twice not), in the service that records them.
+    const observe = (recorded: boolean): void => {
+      if (recorded) this.durations.observe(snapshot.durationMs / 1000);
+    };
     if (latest && Date.parse(latest.at) > Date.parse(snapshot.at)) {
-      await store.recordScan(snapshot, open, [], this.#o.channels, o);
+      observe(await store.recordScan(snapshot, open, [], this.#o.channels, o));
       return [];
     }
     const d = detect(snapshot, await store.lastUp(snapshot.target), open, this.#o.inventory, this.#o.repeatMs);
     const recorded = await store.recordScan(snapshot, d.open, d.events, this.#o.channels, o);
+    observe(recorded);
     return recorded ? d.events : [];
   }
 

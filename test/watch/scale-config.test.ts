@@ -17,6 +17,7 @@ import { SqliteWatchStore } from '../../src/watch/store.ts';
 import { scanJobRunner } from '../../src/watch/worker.ts';
 import { loadPolicy } from '../../src/policy/load.ts';
 import { tempDir } from '../helpers/pki.ts';
+import { snap } from './store-contract.ts';
 
 const base = 'version: 1\npolicy: p.yaml\ntargets: [a.test:443]\n';
 const PASSWORD = 'hunter2/with@odd:chars';
@@ -131,6 +132,30 @@ test('watch worker: --zone and --config are required, a SQLite store is refused 
     assert.match(o.err(), /watch worker needs store: postgres:\/\//);
     o = io();
     assert.equal(await main(['watch', 'worker', '--config', cfg, '--zone', 'dc1', '--concurrency', '0'], o), 2);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('recording: a late result (older than the latest scan) is history only; a slot recorded twice judges and counts once', async () => {
+  const dir = tempDir('certwarden-watch-record-');
+  try {
+    const policyFile = dir.write('p.yaml', 'version: 1\ntrust:\n  system: true\n');
+    const store = new SqliteWatchStore(`${dir.dir}/data`);
+    const engine = new WatchEngine({ policy: loadPolicy(policyFile), targets: [], store, channels: ['hook'], repeatMs: 86_400_000 });
+    const T0 = Date.parse('2026-12-02T12:00:00Z');
+    const down = snap({ atMs: T0 + 2 * 3_600_000, up: false, chain: [], statuses: { 'V9.2.1': 'error', 'V9.2.4': 'error' } });
+    assert.deepEqual((await engine.record(down, { slot: 'late-2', worker: 'w' })).map((e) => e.event), ['target-unreachable']);
+    // The slot before, finished late by a retried job: up, another certificate. Judging it would announce a change and a recovery that are in the past.
+    const late = snap({ atMs: T0 + 3_600_000, chain: [{ position: 0, sha256: 'other', subject: 'CN=t.test', notAfter: '2027-01-01T00:00:00.000Z' }] });
+    assert.deepEqual(await engine.record(late, { slot: 'late-1', worker: 'w' }), []);
+    assert.equal((await store.history('t.test:443')).scans.length, 2, 'kept as history');
+    assert.deepEqual((await store.openConditions('t.test:443')).map((c) => c.event), ['target-unreachable'], 'conditions unchanged');
+    assert.equal((await store.latest('t.test:443'))!.up, false, 'the latest is still the latest');
+    assert.deepEqual(await engine.record(down, { slot: 'late-2', worker: 'w2' }), [], 'a slot recorded twice: no events');
+    assert.equal(await store.pending(), 1);
+    assert.equal(engine.durations.count, 2, 'the histogram counts recorded scans only');
+    await store.close();
   } finally {
     dir.cleanup();
   }
