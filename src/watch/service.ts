@@ -17,7 +17,7 @@ import { startJobScheduling, type JobScheduling } from './dispatch.ts';
 import { CaInventory } from './inventory.ts';
 import { Scheduler, systemClock, type Clock } from './scheduler.ts';
 import { startWatchServer, type WatchServer } from './server.ts';
-import { openWatchStore, type WatchStore, type WatchStoreLocation } from './store.ts';
+import { openWatchStore, type WatchStore } from './store.ts';
 import type { ScanOptions } from '../scan/runner.ts';
 
 /** The outbox is looked at this often for retries that became due. */
@@ -61,11 +61,6 @@ function readCaFile(path: string, what: string): string {
   return text;
 }
 
-/** Where the configuration keeps history. */
-export function storeLocation(config: Pick<WatchConfig, 'storeDir' | 'storeUrl'>): WatchStoreLocation {
-  return config.storeUrl !== undefined ? { kind: 'postgres', url: config.storeUrl } : { kind: 'sqlite', dir: config.storeDir };
-}
-
 export async function startWatch(config: WatchConfig, o: StartWatchOptions = {}): Promise<RunningWatch> {
   const log = o.log ?? (() => {});
   const clock = o.clock ?? systemClock;
@@ -80,7 +75,7 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
     }
     return { name: a.name, format: a.format, url: a.url, ...(a.secretFile ? { secret: readSecret(a.secretFile, `the secret file of alert channel ${a.name}`) } : {}) };
   });
-  const store = await openWatchStore(storeLocation(config));
+  const store = await openWatchStore(config);
   let inventory: CaInventory | undefined;
   let server: WatchServer | undefined;
   try {

@@ -30,6 +30,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { EventId, WatchEvent } from './events.ts';
 import type { OpenCondition } from './detect.ts';
 import type { Snapshot } from './snapshot.ts';
+import type { WatchConfig } from './config.ts';
 
 export const WATCH_DB_FILE = 'watch.db';
 /** Another process (a second watch on the same store, a backup) may hold the lock briefly. */
@@ -110,8 +111,14 @@ const STORE_KINDS: Record<WatchStoreLocation['kind'], (loc: never) => Promise<Wa
   postgres: async (loc: { url: string }) => (await import('./postgres-store.ts')).PostgresWatchStore.connect(loc.url),
 };
 
-/** Open the store a configuration names (`store:`: a folder, or postgres://...). */
-export function openWatchStore(loc: WatchStoreLocation): Promise<WatchStore> {
+/** Where a configuration keeps history: its `storeUrl` (Postgres) when set, else its folder (SQLite). */
+export function storeLocation(config: Pick<WatchConfig, 'storeDir' | 'storeUrl'>): WatchStoreLocation {
+  return config.storeUrl !== undefined ? { kind: 'postgres', url: config.storeUrl } : { kind: 'sqlite', dir: config.storeDir };
+}
+
+/** Open the store a configuration names (`store:`: a folder, or postgres://...), or the one a location names. */
+export function openWatchStore(where: WatchStoreLocation | Pick<WatchConfig, 'storeDir' | 'storeUrl'>): Promise<WatchStore> {
+  const loc = 'kind' in where ? where : storeLocation(where);
   return (STORE_KINDS[loc.kind] as (l: WatchStoreLocation) => Promise<WatchStore>)(loc);
 }
 

@@ -54,7 +54,7 @@ export async function startWatchWorker(config: WatchConfig, o: StartWorkerOption
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(o.zone)) throw new CertwardenError(ErrorCode.USAGE, 'a zone name is letters, digits, "_", "." and "-", at most 64 characters');
   const policy = o.policy ?? loadPolicy(config.policyFile);
   const id = `${o.zone}/${hostname()}:${process.pid}`;
-  const store = await openWatchStore({ kind: 'postgres', url: config.storeUrl });
+  const store = await openWatchStore(config);
   let boss: PgBoss | undefined;
   try {
     boss = await openJobs(config.storeUrl, { expiryMs: config.jobExpiryMs, zones: [o.zone], log, applicationName: 'certwarden-watch-worker' });

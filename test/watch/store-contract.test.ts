@@ -57,3 +57,10 @@ test('sqlite: a database newer than this certwarden knows is refused, not writte
   db.close();
   assert.throws(() => new SqliteWatchStore(dir), (err: Error & { code?: string }) => err.code === 'CW_ERR_IO' && /newer than this version of certwarden knows/.test(err.message));
 });
+
+test('openWatchStore(config): a folder opens SQLite there; a location opens what it names', async () => {
+  const store = await openWatchStore({ storeDir: `${t.dir}/by-config` });
+  assert.ok(store instanceof SqliteWatchStore);
+  assert.equal(store.description, `${t.dir}/by-config/${WATCH_DB_FILE}`);
+  await store.close();
+});
