@@ -10,7 +10,9 @@
  * target does not hold back the others, as a whole batch would).
  */
 import type PgBoss from 'pg-boss';
+import { CertwardenError, ErrorCode } from '../errors.ts';
 import { redactStoreUrl } from './config.ts';
+import { WATCH_PG_CONNECT_TIMEOUT_MS } from './postgres-store.ts';
 
 /** pg-boss's schema in the database (its own: it installs and migrates it). */
 export const JOBS_PG_SCHEMA = 'certwarden_watch_jobs';
@@ -56,10 +58,44 @@ export function queueOptions(expiryMs: number): PgBoss.Queue {
   return { name: '', policy: 'standard', retryLimit: JOB_RETRY_LIMIT, retryDelay: JOB_RETRY_DELAY_S, expireInSeconds: Math.max(1, Math.round(expiryMs / 1000)) };
 }
 
-/** Start pg-boss on the store's database (installing or migrating its schema) and create `zones`' queues. */
+/**
+ * pg_advisory_lock key ("cwwj") serialising pg-boss's start and queue creation
+ * across processes: creating a queue attaches a partition to pg-boss's job
+ * table, and two processes doing it at once (workers of two zones starting
+ * together) deadlock in Postgres.
+ */
+const JOBS_SETUP_LOCK_KEY = 0x6377776a;
+
+/**
+ * Start pg-boss on the store's database (installing or migrating its schema)
+ * and create `zones`' queues, one process at a time. Failures are
+ * CW_ERR_STORE, with the URL's password left out.
+ */
 export async function openJobs(url: string, o: { expiryMs: number; zones: readonly string[]; log: Log; applicationName: string }): Promise<PgBoss> {
-  const { default: Boss } = await import('pg-boss');
   const redacted = redactStoreUrl(url);
+  const { default: pg } = await import('pg');
+  const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: WATCH_PG_CONNECT_TIMEOUT_MS, application_name: `${o.applicationName}-setup` });
+  let boss: PgBoss | undefined;
+  try {
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock($1)', [JOBS_SETUP_LOCK_KEY]);
+    boss = await startBoss(url, redacted, o);
+    for (const zone of new Set(o.zones)) {
+      const name = queueOf(zone);
+      if (!(await boss.getQueue(name))) await boss.createQueue(name, { ...queueOptions(o.expiryMs), name });
+    }
+    return boss;
+  } catch (cause) {
+    await boss?.stop({ graceful: false, wait: true }).catch(() => {});
+    throw new CertwardenError(ErrorCode.STORE, `the job queue on ${redacted}: cannot start it: ${(cause as Error).message.split(url).join(redacted)}`, { cause });
+  } finally {
+    // Ending the session releases the advisory lock too, even if the unlock is not reached.
+    await lock.end().catch(() => {});
+  }
+}
+
+async function startBoss(url: string, redacted: string, o: { expiryMs: number; log: Log; applicationName: string }): Promise<PgBoss> {
+  const { default: Boss } = await import('pg-boss');
   const boss = new Boss({
     connectionString: url,
     schema: JOBS_PG_SCHEMA,
@@ -73,7 +109,6 @@ export async function openJobs(url: string, o: { expiryMs: number; zones: readon
   // pg-boss reports background failures as events; they are logged (never with the URL's password) and it retries on its own.
   boss.on('error', (err: Error) => o.log({ msg: 'watch_jobs_error', error: err.message.split(url).join(redacted) }));
   await boss.start();
-  for (const zone of new Set(o.zones)) await boss.createQueue(queueOf(zone), { ...queueOptions(o.expiryMs), name: queueOf(zone) });
   return boss;
 }
 

@@ -217,5 +217,10 @@ describe('watch workers on PostgreSQL', { skip }, () => {
     // The service's events and outbox: once per target (a good target alerts nothing; all are good here).
     assert.equal(serviceLog.filter((l) => l.msg === 'watch_scan').length, targets.length, 'each result judged once');
     assert.equal(serviceLog.filter((l) => l.msg === 'watch_record_failed').length, 0);
+    // SIGTERM: a worker stops cleanly (exit 0), after finishing what it holds.
+    const exited = new Promise<number | null>((r) => c.child.once('exit', (code) => r(code)));
+    c.child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.ok(c.lines.some((l) => l.msg === 'watch_worker_stopped'));
   });
 });
