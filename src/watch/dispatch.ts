@@ -5,6 +5,7 @@
  * rows happen here, once per slot (`recordScan` with the slot: the store's
  * UNIQUE slot makes a second record a no-op), in slot order per target.
  */
+import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import type { WatchConfig, WatchTarget } from './config.ts';
 import type { WatchEngine } from './engine.ts';
@@ -13,7 +14,6 @@ import type { Clock } from './scheduler.ts';
 import { currentSlot, jobIdOf, type Slot } from './slots.ts';
 import type { WatchStore } from './store.ts';
 import { scanJobRunner } from './worker.ts';
-import { hostname } from 'node:os';
 
 /** Due slots are looked for every second: a slot is sent at most 1 s late, and computing 10,000 slots takes about a millisecond. */
 export const DISPATCH_TICK_MS = 1_000;
