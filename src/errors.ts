@@ -48,9 +48,11 @@ export const ErrorCode = {
   IO: 'CW_ERR_IO',
   /** `certwarden watch`: the watch configuration file is missing or invalid (message has file:line:column). */
   WATCH_CONFIG: 'CW_ERR_WATCH_CONFIG',
+  /** `certwarden watch worker`: a scan job this worker cannot run (a target its configuration lacks, or of another zone). */
+  WATCH_JOB: 'CW_ERR_WATCH_JOB',
   /** The CA store is locked by another process's transaction (a write that was asked not to wait, or waited too long). */
   STORE_BUSY: 'CW_ERR_STORE_BUSY',
-  /** The CA store cannot be used: unreachable, or its schema is newer than this version of certwarden knows. */
+  /** The CA or watch store cannot be used: unreachable, or its schema is newer than this version of certwarden knows. */
   STORE: 'CW_ERR_STORE',
   /** A serial the CA drew was already in its store (reserved by this or another process); the CA draws another. */
   SERIAL_TAKEN: 'CW_ERR_SERIAL_TAKEN',

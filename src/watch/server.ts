@@ -55,7 +55,8 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
   // The config loader refuses this too; a library caller gets the same rule.
   if (!isLoopback(o.host) && o.token === undefined) throw new CertwardenError(ErrorCode.USAGE, `the watch service listens on ${o.host}, which is not loopback: a bearer token is required`);
   const log = o.log ?? (() => {});
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, (req, res) => void answer(req, res));
+  const answer = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     try {
       const url = new URL(req.url ?? '/', 'http://watch.invalid');
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -68,10 +69,11 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
         return json(res, 401, { error: 'a bearer token is required' });
       }
       if (url.pathname === '/metrics') {
-        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(o.engine.metrics());
+        const text = await o.engine.metrics(); // before the head: a store error answers 500, not a cut 200
+        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(text);
         return;
       }
-      if (url.pathname === '/api/targets') return json(res, 200, { targets: o.engine.overview() });
+      if (url.pathname === '/api/targets') return json(res, 200, { targets: await o.engine.overview() });
       const m = /^\/api\/targets\/([^/]+)\/history$/.exec(url.pathname);
       if (m) {
         let label: string;
@@ -83,7 +85,7 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
         if (!o.engine.target(label)) return json(res, 404, { error: 'no such target' });
         const limit = Number(url.searchParams.get('limit') ?? DEFAULT_HISTORY_LIMIT);
         if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'limit must be a positive integer' });
-        return json(res, 200, { target: label, ...o.store.history(label, limit) });
+        return json(res, 200, { target: label, ...(await o.store.history(label, limit)) });
       }
       return json(res, 404, { error: 'not found' });
     } catch (err) {
@@ -91,7 +93,7 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
       else res.destroy();
     }
-  });
+  };
   server.maxConnections = MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -40,6 +40,9 @@ import * as incidentFacts from '../../src/incident/certificate-facts.ts';
 import * as limboFile from '../../src/probe/limbo-file.ts';
 import * as limboPlan from '../../src/probe/limbo-plan.ts';
 import * as limboServer from '../../src/probe/limbo-server.ts';
+import * as watchJobs from '../../src/watch/jobs.ts';
+import * as watchDispatch from '../../src/watch/dispatch.ts';
+import * as watchPostgres from '../../src/watch/postgres-store.ts';
 
 const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
@@ -47,6 +50,7 @@ const EXPORTS: Record<string, unknown> = {
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
   ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail,
   ...incidentFleet, ...incidentFacts, ...limboFile, ...limboPlan, ...limboServer,
+  ...watchJobs, ...watchDispatch, ...watchPostgres,
 };
 
 test('every constant in docs/limits.md exists with the documented value', () => {

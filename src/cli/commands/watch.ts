@@ -21,11 +21,13 @@ export const MAX_API_RESPONSE_BYTES = 16 * 1024 * 1024;
 const USAGE = `Usage: certwarden watch --config FILE
        certwarden watch status [--config FILE | --url URL] [--token-file FILE] [--format text|json]
        certwarden watch history TARGET [--config FILE | --url URL] [--token-file FILE] [--limit N] [--format text|json]
+       certwarden watch worker --config FILE --zone NAME [--concurrency N]
 
 Runs the watch service (scheduled scans, history, events, alerts, /metrics),
-or asks a running one. Configuration reference: docs/watch.md.`;
+or asks a running one, or (with store: postgres://...) takes one zone's
+scan jobs as a worker. Configuration reference: docs/watch.md.`;
 
-const OPTIONS = { config: { type: 'string' }, url: { type: 'string' }, 'token-file': { type: 'string' }, format: { type: 'string' }, limit: { type: 'string' } } as const;
+const OPTIONS = { config: { type: 'string' }, url: { type: 'string' }, 'token-file': { type: 'string' }, format: { type: 'string' }, limit: { type: 'string' }, zone: { type: 'string' }, concurrency: { type: 'string' } } as const;
 
 async function serve(configFile: string, io: Io): Promise<ExitCode> {
   const { startWatch } = await import('../../watch/service.ts');
@@ -39,6 +41,27 @@ async function serve(configFile: string, io: Io): Promise<ExitCode> {
     process.once('SIGINT', done);
   });
   await running.stop();
+  return ExitCode.OK;
+}
+
+/** `watch worker`: runs until SIGTERM/SIGINT, then finishes the jobs in hand (a job cut short is retried by another worker). */
+async function work(args: ReturnType<typeof parseCommandArgs>, io: Io): Promise<ExitCode> {
+  const configFile = optionalString(args, 'config');
+  const zone = optionalString(args, 'zone');
+  if (configFile === undefined || zone === undefined) throw usageError('watch worker needs --config FILE and --zone NAME');
+  const concurrencyText = optionalString(args, 'concurrency');
+  if (concurrencyText !== undefined && !/^[1-9][0-9]{0,3}$/.test(concurrencyText)) throw usageError('--concurrency must be 1 to 9999');
+  const { startWatchWorker } = await import('../../watch/worker.ts');
+  const config = loadWatchConfig(configFile);
+  const log = (entry: Record<string, unknown>): void => void io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  const worker = await startWatchWorker(config, { zone, log, policy: loadCommandPolicy(config.policyFile, io), ...(concurrencyText ? { concurrency: Number(concurrencyText) } : {}) });
+  io.stdout.write(`certwarden watch worker ${escapeControl(worker.id)}: taking zone ${escapeControl(zone)}'s scans\n`);
+  await new Promise<void>((resolve) => {
+    const done = (): void => resolve();
+    process.once('SIGTERM', done);
+    process.once('SIGINT', done);
+  });
+  await worker.stop();
   return ExitCode.OK;
 }
 
@@ -96,6 +119,10 @@ const command: Command = {
       if (config === undefined) throw usageError('certwarden watch needs --config FILE (or: watch status, watch history TARGET)');
       return serve(config, io);
     }
+    if (sub === 'worker') {
+      if (rest.length > 0) throw usageError('watch worker takes no arguments (--config FILE --zone NAME)');
+      return work(args, io);
+    }
     const format = parseFormat(args, ['text', 'json'], 'text');
     const base = apiBase(args);
     if (sub === 'status') {
@@ -125,7 +152,7 @@ const command: Command = {
       }
       return ExitCode.OK;
     }
-    throw usageError(`unknown watch command "${escapeControl(sub)}" (watch --config FILE, watch status, watch history TARGET)`);
+    throw usageError(`unknown watch command "${escapeControl(sub)}" (watch --config FILE, watch status, watch history TARGET, watch worker)`);
   },
 };
 
