@@ -13,7 +13,7 @@ import { DurationHistogram, renderMetrics } from './metrics.ts';
 import { snapshotOf, type Snapshot } from './snapshot.ts';
 import { heldBy } from './silences.ts';
 import type { FleetInput } from './dashboard/api.ts';
-import type { WatchStore } from './store.ts';
+import type { RecordOptions, WatchStore } from './store.ts';
 import type { WatchTarget } from './config.ts';
 
 export interface EngineOptions {
@@ -52,27 +52,58 @@ export class WatchEngine {
 
   /** Scan one target at `at` (default now) and record what changed. */
   async scanTarget(t: WatchTarget, at: Date = new Date()): Promise<{ snapshot: Snapshot; events: WatchEvent[] }> {
-    await this.#o.inventory?.refresh();
-    const report = await runScan({ policy: this.#o.policy, targets: [t.scan], concurrency: 1, at, ...this.#o.scan });
-    const snapshot = snapshotOf(report.results[0]!, t.label);
-    const store = this.#o.store;
-    const d = detect(snapshot, store.lastUp(t.label), store.openConditions(t.label), this.#o.inventory, this.#o.repeatMs);
-    // Silences: an event one of them covers is recorded but not queued (silences.ts).
-    const held = d.events.length > 0 ? heldBy(await store.silences(at.getTime()), d.events) : new Map<string, string>();
-    store.recordScan(snapshot, d.open, d.events, this.#o.channels, held);
-    this.durations.observe(snapshot.durationMs / 1000);
-    return { snapshot, events: d.events };
+    const snapshot = await this.scanOnly(t, at);
+    const events = await this.record(snapshot);
+    return { snapshot, events };
   }
 
-  metrics(): string {
+  /** The scan part alone (what a `watch worker` runs): runScan at `at`, kept as a snapshot. */
+  async scanOnly(t: WatchTarget, at: Date = new Date()): Promise<Snapshot> {
+    const report = await runScan({ policy: this.#o.policy, targets: [t.scan], concurrency: 1, at, ...this.#o.scan });
+    return snapshotOf(report.results[0]!, t.label);
+  }
+
+  /**
+   * The record part: the change since the last scan as events, recorded with
+   * the scan in one transaction. With `o.slot`, a slot already recorded
+   * records nothing (returns no events). A result older than the target's
+   * latest recorded scan (a retried job that finished late) is kept as
+   * history only: judging it would compare the past with the future.
+   */
+  async record(snapshot: Snapshot, o: RecordOptions = {}): Promise<WatchEvent[]> {
+    await this.#o.inventory?.refresh();
     const store = this.#o.store;
+    const latest = await store.latest(snapshot.target);
+    const open = await store.openConditions(snapshot.target);
+    // The histogram counts recorded scans (a worker's included, a slot recorded twice not), in the service that records them.
+    const observe = (recorded: boolean): void => {
+      if (recorded) this.durations.observe(snapshot.durationMs / 1000);
+    };
+    if (latest && Date.parse(latest.at) > Date.parse(snapshot.at)) {
+      observe(await store.recordScan(snapshot, open, [], this.#o.channels, o));
+      return [];
+    }
+    const d = detect(snapshot, await store.lastUp(snapshot.target), open, this.#o.inventory, this.#o.repeatMs);
+    // Silences: an event one of them covers is recorded but not queued (silences.ts). Judged here, where
+    // every scan is recorded (in-process and workers' results alike), against the scan's own time.
+    const held = d.events.length > 0 ? heldBy(await store.silences(Date.parse(snapshot.at)), d.events) : undefined;
+    const recorded = await store.recordScan(snapshot, d.open, d.events, this.#o.channels, { ...o, ...(held && held.size > 0 ? { held } : {}) });
+    observe(recorded);
+    return recorded ? d.events : [];
+  }
+
+  async metrics(): Promise<string> {
+    const store = this.#o.store;
+    const targets = [];
+    for (const t of this.#o.targets) targets.push({ label: t.label, latest: await store.latest(t.label), lastUp: await store.lastUp(t.label) });
+    const now = this.#now();
     return renderMetrics({
-      targets: this.#o.targets.map((t) => ({ label: t.label, latest: store.latest(t.label), lastUp: store.lastUp(t.label) })),
+      targets,
       durations: this.durations,
-      alertCounts: store.alertCounts(),
-      pending: store.pending(),
-      silenced: store.silencedCounts(),
-      activeSilences: store.silences(this.#now()).filter((s) => Date.parse(s.startsAt) <= this.#now()).length,
+      alertCounts: await store.alertCounts(),
+      pending: await store.pending(),
+      silenced: await store.silencedCounts(),
+      activeSilences: (await store.silences(now)).filter((s) => Date.parse(s.startsAt) <= now).length,
     });
   }
 
@@ -88,12 +119,13 @@ export class WatchEngine {
   }
 
   /** The read-only view behind /api/targets. */
-  overview(): Array<Record<string, unknown>> {
+  async overview(): Promise<Array<Record<string, unknown>>> {
     const store = this.#o.store;
-    return this.#o.targets.map((t) => {
-      const s = store.latest(t.label);
-      const leaf = (s?.up ? s : store.lastUp(t.label))?.chain[0];
-      return {
+    const out: Array<Record<string, unknown>> = [];
+    for (const t of this.#o.targets) {
+      const s = await store.latest(t.label);
+      const leaf = (s?.up ? s : await store.lastUp(t.label))?.chain[0];
+      out.push({
         target: t.label,
         ...(t.zone ? { zone: t.zone } : {}),
         everySeconds: t.everyMs / 1000,
@@ -103,8 +135,9 @@ export class WatchEngine {
         ...(s?.downReason ? { downReason: s.downReason } : {}),
         leaf: leaf ? { subject: leaf.subject, notAfter: leaf.notAfter, sha256: leaf.sha256 } : null,
         stapleNextUpdate: s?.stapleNextUpdate ?? null,
-        conditions: store.openConditions(t.label).map((c) => ({ event: c.event, since: c.since })),
-      };
-    });
+        conditions: (await store.openConditions(t.label)).map((c) => ({ event: c.event, since: c.since })),
+      });
+    }
+    return out;
   }
 }

@@ -67,7 +67,8 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
   if (!isLoopback(o.host) && o.token === undefined) throw new CertwardenError(ErrorCode.USAGE, `the watch service listens on ${o.host}, which is not loopback: a bearer token is required`);
   const log = o.log ?? (() => {});
   const now = o.now ?? Date.now;
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, (req, res) => void answer(req, res));
+  const answer = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     try {
       const url = new URL(req.url ?? '/', 'http://watch.invalid');
       const read = req.method === 'GET' || req.method === 'HEAD';
@@ -85,33 +86,27 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
         return json(res, 401, { error: 'a bearer token is required' });
       }
       const silences = handleSilences(req, url.pathname, admin, { store: o.store, now, ...(o.onSilenceEnded ? { onEnded: o.onSilenceEnded } : {}) }, (status, body) => json(res, status, body));
-      if (silences) {
-        silences.catch((err: unknown) => fail(err));
-        return;
-      }
+      if (silences) return await silences;
       if (!read) {
         res.setHeader('allow', 'GET, HEAD');
         return json(res, 405, { error: 'method not allowed' });
       }
       if (url.pathname === '/metrics') {
-        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(o.engine.metrics());
+        const text = await o.engine.metrics(); // before the head: a store error answers 500, not a cut 200
+        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(text);
         return;
       }
-      if (url.pathname === '/api/targets') return json(res, 200, { targets: o.engine.overview() });
+      if (url.pathname === '/api/targets') return json(res, 200, { targets: await o.engine.overview() });
       if (url.pathname === '/api/overview' || url.pathname === '/api/inventory') {
-        const page = async (): Promise<unknown> => {
-          if (url.pathname === '/api/overview') {
-            const query = parseFleetQuery(url.searchParams);
-            return fleetPage(await o.engine.fleet(), query, now());
-          }
-          const query = parseInventoryQuery(url.searchParams);
-          return inventoryPage(await o.engine.fleet(), query, now());
-        };
-        page().then(
-          (body) => json(res, 200, body),
-          (err: unknown) => (isCertwardenError(err) && err.code === ErrorCode.USAGE ? json(res, 400, { error: err.message }) : fail(err)),
-        );
-        return;
+        let body: unknown;
+        try {
+          body = url.pathname === '/api/overview' ? fleetPage(await o.engine.fleet(), parseFleetQuery(url.searchParams), now()) : inventoryPage(await o.engine.fleet(), parseInventoryQuery(url.searchParams), now());
+        } catch (err) {
+          // A bad query (page, filter) is the client's: 400 with the message; anything else is ours (500 below).
+          if (isCertwardenError(err) && err.code === ErrorCode.USAGE) return json(res, 400, { error: err.message });
+          throw err;
+        }
+        return json(res, 200, body);
       }
       const m = /^\/api\/targets\/([^/]+)\/history$/.exec(url.pathname);
       if (m) {
@@ -124,20 +119,16 @@ export async function startWatchServer(o: WatchServerOptions): Promise<WatchServ
         if (!o.engine.target(label)) return json(res, 404, { error: 'no such target' });
         const limit = Number(url.searchParams.get('limit') ?? DEFAULT_HISTORY_LIMIT);
         if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'limit must be a positive integer' });
-        const h = o.store.history(label, limit);
-        const silenced = o.store.silencedKeys(label);
+        const [h, silenced] = [await o.store.history(label, limit), await o.store.silencedKeys(label)];
         return json(res, 200, { target: label, scans: h.scans, events: h.events.map((e) => (silenced.has(e.key) ? { ...e, silencedBy: silenced.get(e.key) } : e)) });
       }
       return json(res, 404, { error: 'not found' });
     } catch (err) {
-      fail(err);
-    }
-    function fail(err: unknown): void {
       log({ msg: 'watch_http_error', error: (err as Error).message });
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
       else res.destroy();
     }
-  });
+  };
   server.maxConnections = MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -13,6 +13,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import { FINDINGS, REQUIREMENTS, type Requirement } from '../scan/findings.ts';
 import { conditionKey } from './detect.ts';
 import { EVENTS, EVENT_IDS, type EventId, type WatchEvent } from './events.ts';
+import type { WatchStore } from './store.ts';
 
 /** A target matcher is a label or a glob of one: labels are host:port, 512 characters is far beyond any. */
 export const MAX_SILENCE_TARGET_CHARS = 512;
@@ -226,16 +227,10 @@ export async function planRelease(silences: readonly Silence[], held: readonly H
   return plan;
 }
 
-/** The store calls release needs (a subset of WatchStore, so the Postgres store can provide them too). */
-export interface ReleaseStore {
-  silences(endingAfter?: number): Silence[] | Promise<Silence[]>;
-  heldEvents(): HeldEvent[] | Promise<HeldEvent[]>;
-  openConditions(target: string): Array<{ key: string }> | Promise<Array<{ key: string }>>;
-  lastUp(target: string): { statuses: Record<string, string> } | undefined | Promise<{ statuses: Record<string, string> } | undefined>;
-  releaseHeld(send: readonly string[], done: readonly string[], channels: readonly string[], now: number): void | Promise<void>;
-}
+/** The store calls release needs (every WatchStore, SQLite or Postgres, has them). */
+export type ReleaseStore = Pick<WatchStore, 'silences' | 'heldEvents' | 'openConditions' | 'lastUp' | 'releaseHeld'>;
 
-/** Queue what ended silences held back and is still open; returns how many events were queued. */
+/** Queue what ended silences held back and is still open; returns how many events this call queued (a concurrent pass that lost the race: 0). */
 export async function releaseEndedSilences(store: ReleaseStore, now: number, channels: readonly string[]): Promise<number> {
   const held = await store.heldEvents();
   if (held.length === 0) return 0;
@@ -243,6 +238,6 @@ export async function releaseEndedSilences(store: ReleaseStore, now: number, cha
     open: async (target) => new Set((await store.openConditions(target)).map((c) => c.key)),
     status: async (target, q) => (await store.lastUp(target))?.statuses[q],
   });
-  if (plan.done.length > 0) await store.releaseHeld(plan.send, plan.done, channels, now);
-  return plan.send.length;
+  if (plan.done.length === 0) return 0;
+  return store.releaseHeld(plan.send, plan.done, channels, now);
 }

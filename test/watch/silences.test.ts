@@ -177,7 +177,7 @@ describe('silences in the service', () => {
     assert.deepEqual(r.events.map((e) => e.event), ['target-unreachable']);
     await w.deliverer.deliverDue();
     assert.equal(sink.received.length, 0, 'not delivered while silenced');
-    assert.equal(w.store.pending(), 0, 'no outbox row');
+    assert.equal(await w.store.pending(), 0, 'no outbox row');
     const hist = (await (await fetch(`${w.server.url}/api/targets/${encodeURIComponent(label)}/history`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).json()) as { events: Array<{ event: string; silencedBy?: string }> };
     assert.deepEqual(hist.events.map((e) => [e.event, e.silencedBy]), [['target-unreachable', id]], 'recorded, and marked silenced');
     const metrics = await (await fetch(`${w.server.url}/metrics`, { headers: { authorization: `Bearer ${READ_TOKEN}` } })).text();
@@ -223,7 +223,7 @@ describe('silences in the service', () => {
     for (let i = 0; i < 4; i++) await w.engine.scanTarget(w.engine.targets[0]!, new Date(clock.t + i * 15 * 60_000)); // first + 3 repeats, all held
     await w.deliverer.deliverDue();
     assert.equal(sink.received.length, before);
-    assert.match(w.engine.metrics(), /^certwarden_silenced_events_total\{event="target-unreachable"\} 4$/m);
+    assert.match(await w.engine.metrics(), /^certwarden_silenced_events_total\{event="target-unreachable"\} 4$/m);
     clock.t += HOUR + 60_000; // the CLI set the end by the wall clock, a moment after the frozen one
     await w.deliverer.deliverDue();
     await w.deliverer.deliverDue();
