@@ -11,7 +11,7 @@ import { migrateWatch, PostgresWatchStore, WATCH_PG_MIGRATIONS, WATCH_PG_SCHEMA,
 import { openWatchStore } from '../../src/watch/store.ts';
 import { freePort } from './fixtures.ts';
 import { skipWithoutPostgres, startTestPostgres, URL_PASSWORD, type TestPostgres } from './pg-fixture.ts';
-import { storeContract } from './store-contract.ts';
+import { silenceOf, snap, storeContract } from './store-contract.ts';
 
 describe('the watch store on PostgreSQL', { skip: skipWithoutPostgres }, () => {
   let pgs: TestPostgres;
@@ -54,6 +54,33 @@ describe('the watch store on PostgreSQL', { skip: skipWithoutPostgres }, () => {
       await c.query(`INSERT INTO ${WATCH_PG_SCHEMA}.schema_migrations (version, description) VALUES ($1, 'from the future')`, [WATCH_PG_SCHEMA_VERSION + 1]);
       await assert.rejects(PostgresWatchStore.connect(url), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_STORE' && /newer than this version of certwarden knows/.test(e.message) && !e.message.includes('s3cret'));
       assert.equal((await c.query(`SELECT count(*)::int AS n FROM ${WATCH_PG_SCHEMA}.schema_migrations`)).rows[0].n, WATCH_PG_MIGRATIONS.length + 1, 'nothing was changed');
+    } finally {
+      await c.end();
+    }
+  });
+
+  test('a database at schema version 1 (before silences) is upgraded in place by migration 2 and keeps its history', async () => {
+    const url = await pgs.newDatabase();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(`CREATE SCHEMA ${WATCH_PG_SCHEMA}`);
+      await c.query(`CREATE TABLE ${WATCH_PG_SCHEMA}.schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await c.query(WATCH_PG_MIGRATIONS[0]!.sql);
+      await c.query(`INSERT INTO ${WATCH_PG_SCHEMA}.schema_migrations (version, description) VALUES (1, $1)`, [WATCH_PG_MIGRATIONS[0]!.description]);
+      await c.query(`INSERT INTO ${WATCH_PG_SCHEMA}.scans (target, at, up, snapshot, slot, worker) VALUES ($1, $2, true, $3, 'old-slot', 'dc1/w')`, ['t.test:443', Date.parse(snap().at), JSON.stringify(snap())]);
+      assert.equal(WATCH_PG_SCHEMA_VERSION, 2);
+      const store = await PostgresWatchStore.connect(url);
+      try {
+        assert.equal((await store.history('t.test:443')).scans.length, 1, 'the scan survived the upgrade');
+        assert.equal(await store.recordScan(snap(), [], [], [], { slot: 'old-slot' }), false, 'its slot is still taken');
+        await store.addSilence(silenceOf('0123456789abcdef'));
+        assert.deepEqual((await store.silences()).map((x) => x.id), ['0123456789abcdef']);
+      } finally {
+        await store.close();
+      }
+      const { rows } = await c.query(`SELECT version FROM ${WATCH_PG_SCHEMA}.schema_migrations ORDER BY version`);
+      assert.deepEqual(rows.map((r: { version: number }) => r.version), [1, 2]);
     } finally {
       await c.end();
     }

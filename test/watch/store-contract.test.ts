@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { loadSqlite } from '../../src/util/runtime.ts';
 import { SQLITE_MIGRATIONS, SqliteWatchStore, WATCH_DB_FILE, openWatchStore } from '../../src/watch/store.ts';
 import { tempDir } from '../helpers/pki.ts';
-import { snap, storeContract } from './store-contract.ts';
+import { silenceOf, snap, storeContract } from './store-contract.ts';
 
 const t = tempDir('certwarden-watch-contract-');
 after(() => t.cleanup());
@@ -46,6 +46,49 @@ test('sqlite: a database from before schema versioning (user_version 0) is migra
   const again = new SqliteWatchStore(dir);
   assert.equal(again.schemaVersion(), SQLITE_MIGRATIONS.length, 'reopening applies nothing twice');
   await again.close();
+});
+
+test('sqlite: a database of schema version 2 (before silences) is upgraded in place to the silences schema and keeps its scans and results', async () => {
+  const dir = `${t.dir}/v2`;
+  mkdirSync(dir);
+  const { DatabaseSync } = loadSqlite();
+  const db = new DatabaseSync(`${dir}/${WATCH_DB_FILE}`);
+  db.exec(SQLITE_MIGRATIONS[0]!);
+  db.exec(SQLITE_MIGRATIONS[1]!);
+  db.exec('PRAGMA user_version = 2');
+  db.prepare('INSERT INTO scans (target, at, up, snapshot, slot, worker) VALUES (?, ?, 1, ?, ?, ?)').run('t.test:443', Date.parse(snap().at), JSON.stringify(snap()), 'old-slot', 'dc1/w');
+  db.prepare('INSERT INTO results (slot, target, at, worker, snapshot) VALUES (?, ?, ?, ?, ?)').run('waiting', 't.test:443', Date.parse(snap().at) + 1, 'dc1/w', JSON.stringify(snap({ atMs: Date.parse(snap().at) + 1 })));
+  db.close();
+  const store = new SqliteWatchStore(dir);
+  try {
+    assert.equal(SQLITE_MIGRATIONS.length, 3);
+    assert.equal(store.schemaVersion(), 3);
+    assert.equal((await store.history('t.test:443')).scans.length, 1);
+    assert.deepEqual((await store.pendingResults()).map((r) => r.slot), ['waiting']);
+    await store.addSilence(silenceOf('0123456789abcdef'));
+    assert.deepEqual((await store.silences()).map((x) => x.id), ['0123456789abcdef']);
+  } finally {
+    await store.close();
+  }
+});
+
+test('sqlite: a pre-release silences database (tables made unversioned, user_version 0) is migrated without losing its silences', async () => {
+  const dir = `${t.dir}/pre-release`;
+  mkdirSync(dir);
+  const { DatabaseSync } = loadSqlite();
+  const db = new DatabaseSync(`${dir}/${WATCH_DB_FILE}`);
+  db.exec(SQLITE_MIGRATIONS[0]!);
+  db.exec(SQLITE_MIGRATIONS[2]!);
+  const kept = silenceOf('fedcba9876543210');
+  db.prepare('INSERT INTO silences (id, body, ends_at, created_at) VALUES (?, ?, ?, ?)').run(kept.id, JSON.stringify(kept), Date.parse(kept.endsAt), Date.parse(kept.createdAt));
+  db.close();
+  const store = new SqliteWatchStore(dir);
+  try {
+    assert.equal(store.schemaVersion(), SQLITE_MIGRATIONS.length);
+    assert.deepEqual(await store.silences(), [kept]);
+  } finally {
+    await store.close();
+  }
 });
 
 test('sqlite: a database newer than this certwarden knows is refused, not written', async () => {
