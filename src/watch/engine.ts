@@ -1,8 +1,11 @@
 /**
  * One watch step for one target: scan it with `runScan` (every check of
  * scan, at the given time), keep the snapshot, turn the change since the last
- * scan into events, and record scan, conditions, events and outbox rows in
- * one transaction. The scheduler calls it; tests call it with `at`.
+ * scan into events, mark those a silence covers as held, and record scan,
+ * conditions, events, held marks and outbox rows in one transaction. The
+ * scheduler calls it (scanTarget); with Postgres, workers run the scan part
+ * (scanOnly) and the service the record part (record); tests call it with
+ * `at`.
  */
 import type { Policy } from '../policy/types.ts';
 import { runScan, type ScanOptions } from '../scan/runner.ts';
