@@ -43,10 +43,11 @@ import { CrlPublisher } from '../src/ca/crl-publisher.ts';
 import { opensslIndex } from '../src/ca/openssl-index.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../src/ca/profiles.ts';
 import { SqliteStore } from '../src/ca/sqlite-store.ts';
-import { buildCrl } from '../src/crl/builder.ts';
+import { signCrl } from '../src/crl/builder.ts';
 import { buildOcspRequest } from '../src/ocsp/request.ts';
 import { verifyOcspResponse } from '../src/ocsp/verify.ts';
 import type { Certificate } from '../src/x509/certificate.ts';
+import { KeyObjectSigner } from '../src/x509/signer.ts';
 import { freePort, waitForPort } from '../test/helpers/openssl-ocsp.ts';
 import { median } from './stats.ts';
 
@@ -263,7 +264,9 @@ async function benchKey(key: KeyAlgorithmName): Promise<{ key: string; certwarde
   // OpenSSL's responder: same CA, same index (exported from the store), same signing key.
   writeFileSync(join(home, 'index.txt'), await opensslIndex(ca.store));
   writeFileSync(join(home, 'index.txt.attr'), 'unique_subject = no\n');
-  writeFileSync(join(home, 'issuing.key'), ca.issuing.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const issuingKey = await ca.keys.signer('issuing');
+  if (!(issuingKey instanceof KeyObjectSigner)) throw new Error('the bench needs the issuing key in this process (for openssl ocsp)');
+  writeFileSync(join(home, 'issuing.key'), issuingKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   await ca.close();
 
   const servers = [];
@@ -332,7 +335,7 @@ async function benchCrl(): Promise<{ entries: number; bytes: number; ms: number;
     const rows = await crlCa.store.revoked();
     read.push(performance.now() - t0);
     t0 = performance.now();
-    buildCrl({ issuer: crlCa.issuing, entries: rows.map((r) => ({ serial: r.serial, revocationDate: r.revokedAt!, ...(r.reason ? { reason: r.reason } : {}) })), thisUpdate: new Date(now), nextUpdate: new Date(now + 86_400_000), crlNumber: 1n });
+    await signCrl({ issuer: { certificate: crlCa.issuing.certificate }, entries: rows.map((r) => ({ serial: r.serial, revocationDate: r.revokedAt!, ...(r.reason ? { reason: r.reason } : {}) })), thisUpdate: new Date(now), nextUpdate: new Date(now + 86_400_000), crlNumber: 1n }, crlCa.issuing.signer);
     build.push(performance.now() - t0);
   }
   crlCa.close();

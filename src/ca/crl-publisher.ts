@@ -6,7 +6,7 @@
  * CRL and re-signs lazily: when a revocation arrived, or when half of its
  * validity has passed, the next request gets a fresh one.
  */
-import { buildCrl } from '../crl/builder.ts';
+import { signCrl } from '../crl/builder.ts';
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import type { CertificateAuthority } from './ca.ts';
 import { publishCaEvent } from './events.ts';
@@ -56,7 +56,7 @@ export class CrlPublisher {
     const list = (function* () {
       for (const r of revoked) yield { serial: r.serial, revocationDate: r.revokedAt!, ...(r.reason ? { reason: r.reason } : {}), ...(r.invalidityDate ? { invalidityDate: r.invalidityDate } : {}) };
     })();
-    const der = buildCrl({ issuer: this.#ca.issuing, entries: list, thisUpdate, nextUpdate, crlNumber: number });
+    const der = await signCrl({ issuer: { certificate: this.#ca.issuing.certificate }, entries: list, thisUpdate, nextUpdate, crlNumber: number }, this.#ca.issuing.signer);
     this.#current = { der, number, thisUpdate, nextUpdate, entries };
     if (this.#generation === generation) this.#dirty = false;
     publishCaEvent('crlPublished', { scope: 'issuing', crlNumber: number, entries, thisUpdate, nextUpdate });

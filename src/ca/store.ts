@@ -17,6 +17,7 @@
  *  - cRLNumbers per scope only ever grow, whichever process asks.
  */
 import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
+import type { CaFiles } from './ca-files.ts';
 
 /** Whose CRL a cRLNumber is for. */
 export type CrlScope = 'issuing' | 'root';
@@ -61,6 +62,12 @@ export type RevokedEntry = Pick<IssuedRecord, 'serial' | 'revokedAt' | 'reason' 
 export interface CaStore {
   /** What this store is, for logs and messages (a path, or a URL without its password). */
   readonly description: string;
+  /**
+   * The CA's artefacts (certificates, encrypted keys, the responder
+   * certificate), when this store keeps them too (Postgres), so a process
+   * needs no CA home directory. Absent: they are files in the CA home (SQLite).
+   */
+  readonly files?: CaFiles;
   /** Read a configuration value (JSON text) stored with the CA. */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

@@ -17,9 +17,10 @@ const OCSP_GET_PREFIX = '/ocsp/';
 const OCSP_POST_PATHS = new Set(['/ocsp', '/ocsp/', '/']);
 
 /** Writes an answer; RFC 5019 §6.2 headers of a pre-produced answer are formatted once per signed response, not per request. */
-function ocspSender(): (req: http.IncomingMessage, res: http.ServerResponse, a: OcspAnswer) => void {
+function ocspSender(): (req: http.IncomingMessage, res: http.ServerResponse, answer: Promise<OcspAnswer>) => void {
   const cachedHeaders = new WeakMap<NonNullable<OcspAnswer['cache']>, { lastModified: string; expires: string }>();
-  return (req, res, a) => {
+  const write = (req: http.IncomingMessage, res: http.ServerResponse, a: OcspAnswer): void => {
+    if (res.destroyed) return; // the client went away while the answer was signed
     if (!a.cache) {
       res.writeHead(200, ['content-type', 'application/ocsp-response', 'content-length', String(a.body.length), 'cache-control', 'no-cache, no-store']);
       res.end(a.body);
@@ -39,6 +40,8 @@ function ocspSender(): (req: http.IncomingMessage, res: http.ServerResponse, a: 
     res.writeHead(200, ['content-type', 'application/ocsp-response', 'content-length', String(a.body.length), 'cache-control', cacheControl, 'last-modified', fixed.lastModified, 'expires', fixed.expires, 'etag', c.etag]);
     res.end(a.body);
   };
+  // OcspResponder.answer never rejects (anything unexpected is an OCSP error status).
+  return (req, res, answer) => void answer.then((a) => write(req, res, a));
 }
 
 /** `GET /ocsp/<base64>`. */

@@ -30,8 +30,8 @@ ${CA_COMMON_USAGE}`,
       const validityMs = (days ?? 7) * 86_400_000;
       let crl;
       if (args.values.root === true) {
-        const root = loadRoot(ca, passphrase(args, io));
-        if (!root) throw usageError(`${ca.dir} holds no root key (an imported CA): its root's CRL is published by whoever holds that key`);
+        const root = await loadRoot(ca);
+        if (!root) throw usageError(`${ca.files.description} holds no root key (an imported CA, or a root kept offline): its root's CRL is published by whoever holds that key`);
         crl = await publishRootCrl(ca, root, validityMs);
       } else {
         crl = await new CrlPublisher(ca, validityMs).publish();

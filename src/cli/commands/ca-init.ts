@@ -71,7 +71,7 @@ ${CA_COMMON_USAGE}`,
       ...(importKey ? { importKey: readCaInput(importKey, 'CA key') } : {}),
     });
     // The first root CRL, so the distribution point answers before `ca serve` has ever run.
-    const root = ca.config.rootCrlUrls ? loadRoot(ca, pass) : undefined;
+    const root = ca.config.rootCrlUrls ? (await loadRoot(ca)) : undefined;
     const rootCrl = root ? await publishRootCrl(ca, root) : undefined;
     const out = {
       dir,

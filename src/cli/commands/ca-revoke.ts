@@ -34,7 +34,7 @@ ${CA_COMMON_USAGE}`,
       try {
         const r = await ca.revokeIssuingCa(reason, invalidityDate);
         // The revocation is durable now; the CRL that tells relying parties is signed next.
-        const root = loadRoot(ca, passphrase(args, io));
+        const root = await loadRoot(ca);
         const crl = root ? await publishRootCrl(ca, root) : undefined;
         const out = { issuingCa: true, serial: r.serial, subject: ca.issuing.certificate.subject, revokedAt: r.revokedAt, reason: r.reason, invalidityDate: r.invalidityDate, ...(crl ? { rootCrlNumber: crl.number.toString() } : {}) };
         if (format === 'json') writeJson(io, out);
