@@ -268,6 +268,8 @@ export class CertificateAuthority {
       if (!o.name || o.name.trim() === '') throw new CertwardenError(ErrorCode.USAGE, 'a CA name is required');
       assertPassphrase(passphrase);
       if (o.store?.files) {
+        // Everything lives in the store; a directory would hold nothing, and a reader would look for keys there.
+        if (dir !== undefined) throw new CertwardenError(ErrorCode.USAGE, `the store ${o.store.description} keeps the CA's keys and certificates itself: a CA kept there has no home directory (got ${dir})`);
         if (!(await isUnused(o.store))) throw new CertwardenError(ErrorCode.USAGE, `the store ${o.store.description} already holds a CA; refusing to overwrite it`);
       } else if (dir === undefined) {
         throw new CertwardenError(ErrorCode.USAGE, 'a CA home directory is required (the store keeps no keys or certificates)');

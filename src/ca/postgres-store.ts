@@ -24,6 +24,8 @@
 import type { Client, Pool, PoolClient, PoolConfig } from 'pg';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
+import { MAX_SMALL_FILE_BYTES } from '../util/bounded-read.ts';
+import type { CaFiles, CaFileWrite } from './ca-files.ts';
 import { sanMatcher } from './san-glob.ts';
 import { recordFromRow, type CaStore, type CertificateRow, type CrlScope, type IssuedRecord, type ListFilter, type RevocationInput, type RevokedEntry } from './store.ts';
 
@@ -47,6 +49,9 @@ export const PG_CONNECT_TIMEOUT_MS = 10_000;
 export const PG_POOL_SIZE = 4;
 /** After the LISTEN connection is lost, try again this often (polling covers the gap). */
 export const PG_LISTEN_RETRY_MS = 1_000;
+
+/** The largest artefact read back from the files table (as for a CA file on disk: a certificate chain is a few KiB). */
+export const PG_MAX_FILE_BYTES = MAX_SMALL_FILE_BYTES;
 
 /** Postgres error codes (SQLSTATE, Appendix A of the PostgreSQL manual). */
 const PG_UNIQUE_VIOLATION = '23505';
@@ -72,6 +77,18 @@ CREATE TABLE ${PG_SCHEMA}.certificates (
 );
 CREATE INDEX certificates_seq ON ${PG_SCHEMA}.certificates (seq);
 CREATE INDEX certificates_revoked ON ${PG_SCHEMA}.certificates (revoked_at) WHERE revoked_at IS NOT NULL;
+`,
+  },
+  {
+    version: 2,
+    description: 'files: the CA certificates, encrypted keys, responder certificate',
+    sql: `
+CREATE TABLE ${PG_SCHEMA}.files (
+  name text PRIMARY KEY,                      -- chain.pem, issuing.key, responder.pem, ... (ca-files.ts)
+  data bytea NOT NULL,
+  secret boolean NOT NULL,                    -- a private key: always encrypted PKCS#8 (checked before writing)
+  updated_at bigint NOT NULL
+);
 `,
   },
 ];
@@ -130,8 +147,16 @@ export async function migrate(client: Queryable, description = 'postgres'): Prom
   }
 }
 
+/** A PEM private key that is not encrypted: never written to the database. */
+function isPlaintextKey(data: string | Uint8Array): boolean {
+  const text = Buffer.from(data).toString('latin1');
+  return !text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----/.test(text);
+}
+
 export class PostgresStore implements CaStore {
   readonly description: string;
+  /** The CA's artefacts in the `files` table: a `ca serve` anywhere needs only the URL and the passphrase. */
+  readonly files: CaFiles;
   readonly #pool: Pool;
   readonly #config: PoolConfig;
   readonly #newClient: (c: PoolConfig) => Client;
@@ -143,6 +168,35 @@ export class PostgresStore implements CaStore {
     this.#pool = pool;
     this.#config = config;
     this.#newClient = newClient;
+    this.files = {
+      description,
+      read: (name) => this.#readFile(name),
+      write: (name, data, o) => this.#writeFile(name, data, o),
+    };
+  }
+
+  async #readFile(name: string): Promise<Buffer | undefined> {
+    const rows = await this.#query(`read ${name}`, `SELECT octet_length(data) AS size, CASE WHEN octet_length(data) <= $2 THEN data END AS data FROM ${PG_SCHEMA}.files WHERE name = $1`, [name, PG_MAX_FILE_BYTES]);
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.data === null) throw new CertwardenError(ErrorCode.STORE, `the CA store ${this.description}: ${name} is ${String(row.size)} bytes, over the ${PG_MAX_FILE_BYTES}-byte limit`, { details: { name, reason: 'too-large' } });
+    return Buffer.from(row.data as Uint8Array);
+  }
+
+  async #writeFile(name: string, data: string | Uint8Array, o: CaFileWrite = {}): Promise<void> {
+    // The key store encrypts before it writes; a plaintext key reaching this point is a bug, and it must not land in the database.
+    if (o.secret && isPlaintextKey(data)) throw new CertwardenError(ErrorCode.INTERNAL, `refusing to store ${name} in ${this.description}: private keys are kept encrypted only`);
+    const sql = o.overwrite
+      ? `INSERT INTO ${PG_SCHEMA}.files (name, data, secret, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET data = excluded.data, secret = excluded.secret, updated_at = excluded.updated_at`
+      : `INSERT INTO ${PG_SCHEMA}.files (name, data, secret, updated_at) VALUES ($1, $2, $3, $4)`;
+    try {
+      await this.#tx(`store ${name}`, (c) => c.query(sql, [name, Buffer.from(data), o.secret === true, Date.now()]));
+    } catch (err) {
+      if (((err as CertwardenError).cause as { code?: string } | undefined)?.code === PG_UNIQUE_VIOLATION) {
+        throw new CertwardenError(ErrorCode.IO, `${name} already exists in ${this.description}; refusing to overwrite it`, { cause: err, details: { name } });
+      }
+      throw err;
+    }
   }
 
   /** Connect to `url`, apply pending migrations (refusing a newer schema), and return the store. */

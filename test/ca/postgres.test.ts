@@ -9,6 +9,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { CA_FILES, CertificateAuthority } from '../../src/ca/ca.ts';
@@ -90,13 +93,15 @@ describe('the CA on PostgreSQL', { skip }, () => {
     await c.connect();
     try {
       assert.deepEqual(await migrate(c), { from: 0, to: SCHEMA_VERSION });
+      assert.ok(SCHEMA_VERSION >= 2, 'version 2 keeps the CA files');
       assert.deepEqual(await migrate(c), { from: SCHEMA_VERSION, to: SCHEMA_VERSION });
       const { rows } = await c.query(`SELECT version FROM ${PG_SCHEMA}.schema_migrations ORDER BY version`);
       assert.deepEqual(rows.map((r: { version: number }) => r.version), MIGRATIONS.map((m) => m.version));
       // Connecting migrates too, and leaves an up-to-date schema alone.
       await (await PostgresStore.connect(url)).close();
       await c.query(`INSERT INTO ${PG_SCHEMA}.schema_migrations (version, description) VALUES ($1, 'from the future')`, [SCHEMA_VERSION + 1]);
-      await assert.rejects(PostgresStore.connect(url), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_STORE' && /schema version 2, newer than this version of certwarden knows \(1\); upgrade certwarden/.test(e.message));
+      const newer = new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this version of certwarden knows \\(${SCHEMA_VERSION}\\); upgrade certwarden`);
+      await assert.rejects(PostgresStore.connect(url), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_STORE' && newer.test(e.message));
       assert.equal((await c.query(`SELECT count(*)::int AS n FROM ${PG_SCHEMA}.schema_migrations`)).rows[0].n, MIGRATIONS.length + 1, 'nothing was changed');
     } finally {
       await c.end();
@@ -108,27 +113,87 @@ describe('the CA on PostgreSQL', { skip }, () => {
     await assert.rejects(PostgresStore.connect(`postgres://u:s3cret@127.0.0.1:${port}/x`), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_STORE' && !e.message.includes('s3cret') && e.message.includes('u:***@'));
   });
 
-  test('a store holding a CA refuses a second init and a CA home with other keys; an init with a store never replaces CA files; a home without its store says so', async () => {
+  test('a store holding a CA refuses a second init; a store keeps the whole CA, so a directory given to init is refused and nothing is written there', async () => {
     const url = await newDatabase();
     const a = await freshCa({ store: await PostgresStore.connect(url) });
     const b = await freshCa();
     try {
       await assert.rejects(freshCa({ store: await PostgresStore.connect(url) }), /already holds a CA/);
-      await assert.rejects(CertificateAuthority.open(b.dir, PASSPHRASE, { store: await PostgresStore.connect(url) }), /belongs to another CA/);
-      const again = await CertificateAuthority.open(a.dir, PASSPHRASE, { store: await PostgresStore.connect(url) });
+      const again = await CertificateAuthority.open(undefined, PASSPHRASE, { store: await PostgresStore.connect(url) });
+      assert.equal(again.issuing.certificate.fingerprint256, a.ca.issuing.certificate.fingerprint256);
+      assert.equal(again.dir, undefined);
       await again.close();
-      // Keys of a CA kept elsewhere (here: b's ca.db) are never replaced by an init with a store.
-      await assert.rejects(CertificateAuthority.init(b.dir, PASSPHRASE, { name: 'x', store: await PostgresStore.connect(await newDatabase()) }), /already holds CA files \(ca\.db, issuing\.key, chain\.pem\)/);
+      // A directory (here: b's CA home) is never written by an init into a store.
+      await assert.rejects(CertificateAuthority.init(b.dir, PASSPHRASE, { name: 'x', store: await PostgresStore.connect(await newDatabase()) }), /keeps the CA's keys and certificates itself: a CA kept there has no home directory/);
       assert.ok(await CertificateAuthority.open(b.dir, PASSPHRASE).then((ca) => ca.close().then(() => true)), 'b is intact');
-      // A Postgres-backed home opened without its store says so (the CLI names the option).
-      await assert.rejects(CertificateAuthority.open(a.dir, PASSPHRASE), /keeps its records in another store/);
-      const cli = await run([CLI, 'ca', 'crl', '--dir', a.dir]);
+      // An empty store without a directory: says what is missing.
+      await assert.rejects(CertificateAuthority.open(undefined, PASSPHRASE, { store: await PostgresStore.connect(await newDatabase()) }), /holds no CA certificates or keys, and no CA home directory was given/);
+    } finally {
+      await a.cleanup();
+      await b.cleanup();
+    }
+  });
+
+  test('a CA initialised with its keys in a directory (schema 1) still opens from it, and is refused with another CA home or without its store', async () => {
+    const url = await newDatabase();
+    const a = await freshCa({ store: await PostgresStore.connect(url) });
+    const legacyDir = mkdtempSync(join(tmpdir(), 'certwarden-pg-legacy-'));
+    const b = await freshCa();
+    try {
+      // Move the artefacts out of the store into a directory, as the earlier layout had them.
+      for (const name of [CA_FILES.chain, CA_FILES.rootCert, CA_FILES.issuingCert, CA_FILES.issuingKey, CA_FILES.rootKey]) {
+        writeFileSync(join(legacyDir, name), (await a.ca.store.files!.read(name))!, { mode: 0o600 });
+      }
+      await a.ca.close();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DELETE FROM ${PG_SCHEMA}.files`);
+      await c.end();
+      const opened = await CertificateAuthority.open(legacyDir, PASSPHRASE, { store: await PostgresStore.connect(url) });
+      assert.equal(opened.files.description, legacyDir);
+      await opened.close();
+      await assert.rejects(CertificateAuthority.open(b.dir, PASSPHRASE, { store: await PostgresStore.connect(url) }), /belongs to another CA/);
+      // Opened without its store, the directory says so (the CLI names the option).
+      await assert.rejects(CertificateAuthority.open(legacyDir, PASSPHRASE), /keeps its records in another store/);
+      const cli = await run([CLI, 'ca', 'crl', '--dir', legacyDir]);
       assert.equal(cli.code, 2);
       assert.match(cli.stderr, /keeps its records in another store .*give --store URL or set CERTWARDEN_CA_STORE/);
     } finally {
       await a.cleanup();
       await b.cleanup();
+      rmSync(legacyDir, { recursive: true, force: true });
     }
+  });
+
+  test('`ca init --store URL` keeps the keys in Postgres encrypted only, never in plaintext; --dir with --store is refused', async () => {
+    const url = await newDatabase();
+    const r = await run([CLI, 'ca', 'init', '--store', url, '--name', 'PG Only', '--ocsp-url', 'http://127.0.0.1:9/ocsp', '--format', 'json'], { CERTWARDEN_CA_DIR: '' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(JSON.parse(r.stdout).rootCrl, 'the first root CRL was published into the store');
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const { rows } = await c.query(`SELECT name, secret, data FROM ${PG_SCHEMA}.files ORDER BY name`);
+      const names = rows.map((x: { name: string }) => x.name);
+      for (const n of [CA_FILES.chain, CA_FILES.issuingKey, CA_FILES.rootKey, CA_FILES.rootCert, 'root.crl']) assert.ok(names.includes(n), `${n} is in the store (${names.join(', ')})`);
+      for (const row of rows as { name: string; secret: boolean; data: Buffer }[]) {
+        const text = row.data.toString('latin1');
+        assert.equal(row.secret, row.name.endsWith('.key'), row.name);
+        if (row.secret) assert.match(text, /^-----BEGIN ENCRYPTED PRIVATE KEY-----/, `${row.name} is encrypted`);
+        assert.doesNotMatch(text, /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----/, `no plaintext key in ${row.name}`);
+      }
+    } finally {
+      await c.end();
+    }
+    const store = await PostgresStore.connect(url);
+    try {
+      await assert.rejects(store.files.write('stray.key', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }), { secret: true }), /private keys are kept encrypted only/);
+    } finally {
+      await store.close();
+    }
+    const withDir = await run([CLI, 'ca', 'init', '--store', await newDatabase(), '--dir', join(projectRoot, 'nonexistent-ca-dir'), '--name', 'x']);
+    assert.equal(withDir.code, 2);
+    assert.match(withDir.stderr, /has no home directory/);
   });
 
   test('cRLNumbers from several connections at once are unique and only grow', async () => {
@@ -156,7 +221,7 @@ describe('the CA on PostgreSQL', { skip }, () => {
     const f = await freshCa({ store: await PostgresStore.connect(url) });
     await f.ca.close();
     try {
-      const results = await Promise.all([1, 2, 3, 4].map(() => run([WORKER, f.dir, PASSPHRASE, url, '10'])));
+      const results = await Promise.all([1, 2, 3, 4].map(() => run([WORKER, '-', PASSPHRASE, url, '10'])));
       const acknowledged = results.flatMap((r) => {
         assert.equal(r.code, 0, r.stderr);
         return r.stdout.split('\n').filter((l) => l.startsWith('I ')).map((l) => l.slice(2));
@@ -184,7 +249,7 @@ describe('the CA on PostgreSQL', { skip }, () => {
       const issued = new Set<string>();
       const revoked = new Set<string>();
       for (let k = 0; k < 5; k++) {
-        for (const line of await runAndKill(WORKER, [f.dir, PASSPHRASE, url, '0', 'revoke'], 300)) {
+        for (const line of await runAndKill(WORKER, ['-', PASSPHRASE, url, '0', 'revoke'], 300)) {
           const [op, serial] = line.split(' ') as [string, string];
           if (op === 'I') {
             assert.ok(!issued.has(serial), `serial ${serial} acknowledged twice`);
@@ -192,7 +257,7 @@ describe('the CA on PostgreSQL', { skip }, () => {
           } else if (op === 'R') revoked.add(serial);
         }
       }
-      const ca = await CertificateAuthority.open(f.dir, PASSPHRASE, { store: await PostgresStore.connect(url) });
+      const ca = await CertificateAuthority.open(undefined, PASSPHRASE, { store: await PostgresStore.connect(url) });
       try {
         const bySerial = new Map((await ca.list()).map((r) => [r.serial, r]));
         for (const s of issued) assert.ok(bySerial.has(s), `acknowledged issuance ${s} lost`);
@@ -207,23 +272,23 @@ describe('the CA on PostgreSQL', { skip }, () => {
     }
   });
 
-  test('two `ca serve` on one store: a revocation by a third process is `revoked` at both within the bound (NOTIFY), openssl ocsp agrees, cRLNumbers only grow', async () => {
+  test('two `ca serve` on one store, each in its own empty directory (only the URL and the passphrase in common): a revocation by a third process is `revoked` at both within the bound (NOTIFY), openssl ocsp agrees, cRLNumbers only grow', async () => {
     const url = await newDatabase();
     const ports = [await freePort(), await freePort()];
     const base = `http://127.0.0.1:${ports[0]}`;
     const f = await freshCa({ store: await PostgresStore.connect(url), ocspUrls: [`${base}/ocsp`], crlUrls: [`${base}/crl`] });
     const victim = await f.ca.issue({ profile: 'server', sans: ['DNS:victim.pg.test'] });
     const certPath = f.write('victim.pem', victim.certificate.toPem());
-    const issuerPath = join(f.dir, CA_FILES.issuingCert);
-    const rootPath = join(f.dir, CA_FILES.rootCert);
+    const issuerPath = f.write('issuing.pem', f.ca.issuing.certificate.toPem());
+    const rootPath = f.write('root.pem', f.ca.root.toPem());
     await f.ca.close();
+    // No CA home anywhere: each server runs in an empty directory of its own, with no CERTWARDEN_CA_DIR.
+    const workDirs = ports.map(() => mkdtempSync(join(tmpdir(), 'certwarden-pg-serve-')));
+    const env = { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASSPHRASE, CERTWARDEN_CA_DIR: '' };
     // A long poll interval: seeing the revocation sooner than it proves the push (LISTEN/NOTIFY) path.
     const POLL_MS = 5_000;
-    const serves = ports.map((port) =>
-      spawn(process.execPath, [CLI, 'ca', 'serve', '--dir', f.dir, '--store', url, '--listen', `127.0.0.1:${port}`, '--poll-ms', String(POLL_MS)], {
-        env: { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASSPHRASE },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
+    const serves = ports.map((port, i) =>
+      spawn(process.execPath, [CLI, 'ca', 'serve', '--store', url, '--listen', `127.0.0.1:${port}`, '--poll-ms', String(POLL_MS)], { cwd: workDirs[i], env, stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     try {
       await Promise.all(ports.map((port, i) => waitForPort(port, 15_000, serves[i])));
@@ -237,7 +302,7 @@ describe('the CA on PostgreSQL', { skip }, () => {
       const before = await Promise.all(ports.map(crlNumber));
       assert.notEqual(before[0], before[1], 'each process signed its CRL with its own number from the shared counter');
 
-      const revoke = await run([CLI, 'ca', 'revoke', victim.certificate.serialHex, '--reason', 'keyCompromise', '--dir', f.dir], { CERTWARDEN_CA_STORE: url });
+      const revoke = await run([CLI, 'ca', 'revoke', victim.certificate.serialHex, '--reason', 'keyCompromise'], { CERTWARDEN_CA_STORE: url, CERTWARDEN_CA_DIR: '' });
       assert.equal(revoke.code, 0, revoke.stderr);
       const t0 = performance.now();
       const latency: number[] = [];
@@ -266,9 +331,12 @@ describe('the CA on PostgreSQL', { skip }, () => {
       }
       const highest = before[0]! > before[1]! ? before[0]! : before[1]!;
       assert.ok(after.every((n) => n > highest), `cRLNumbers ${before.join(',')} then ${after.join(',')}`);
+      // Everything came from the store: nothing was written where they ran.
+      for (const d of workDirs) assert.deepEqual(readdirSync(d), [], `${d} stays empty`);
     } finally {
       await Promise.all(serves.map(stop));
       await f.cleanup();
+      for (const d of workDirs) rmSync(d, { recursive: true, force: true });
     }
   });
 });
