@@ -35,7 +35,7 @@ import { ocspGetRoute, ocspPostRoute } from './routes/ocsp.ts';
 import { rootCrlRoute } from './routes/root-crl.ts';
 import { createRouter } from './routes/router.ts';
 import { publishCaEvent } from './events.ts';
-import { readRootCrl } from './root-crl.ts';
+import { currentRootCrl } from './root-crl.ts';
 import { watchStore } from './store-watch.ts';
 
 export { DEFAULT_POLL_MS } from './store-watch.ts';
@@ -118,9 +118,10 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
   const crl = new CrlPublisher(ca, o.crlValidityMs ?? SERVED_CRL_VALIDITY_MS);
   const crlKeeper = o.crlSource ? undefined : keepCrlFresh(crl, { log, store: ca.store.description });
   if (crlKeeper) {
-    // The first CRL before listening (here waiting for the store is fine); if that fails, the keeper retries.
+    // The first CRL before listening (here waiting for the store is fine; on a shared store the one kept there
+    // is adopted if it is fresh); if that fails, the keeper retries.
     try {
-      await crl.publish();
+      await crl.refresh();
     } catch (err) {
       log({ event: 'ca_crl_failed', error: (err as Error).message });
     }
@@ -143,14 +144,15 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
       publishCaEvent('storeChanged', { records: changed.length, seq });
       log({ event: 'ca_store_changed', records: changed.length, seq });
     },
-    { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log },
+    // A push may be a CRL another server published (shared CRLs): the keeper adopts it at once.
+    { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log, ...(crlKeeper ? { onPush: () => crlKeeper.kick() } : {}) },
   );
   await responder.load();
   const sync = async (): Promise<number> => (await watch.sync()).length;
-  let rootCrl = await readRootCrl(ca.files);
-  // readRootCrl never throws: an unreadable artefact leaves the last good CRL served.
+  let rootCrl = await currentRootCrl(ca);
+  // currentRootCrl never throws: an unreadable one leaves the last good CRL served.
   const reloadRootCrl = async (): Promise<void> => {
-    const c = await readRootCrl(ca.files);
+    const c = await currentRootCrl(ca);
     if (c && (!rootCrl || c.number >= rootCrl.number)) rootCrl = c;
   };
   let reloadingRootCrl = false;
