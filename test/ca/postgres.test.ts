@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import http from 'node:http';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { CA_FILES, CertificateAuthority } from '../../src/ca/ca.ts';
 import { migrate, MIGRATIONS, PG_SCHEMA, PostgresStore, SCHEMA_VERSION } from '../../src/ca/postgres-store.ts';
 import { isCertwardenError } from '../../src/errors.ts';
 import { parseCrl } from '../../src/crl/parse.ts';
+import { verifyCrlForCertificate } from '../../src/crl/verify.ts';
 import { buildOcspRequest } from '../../src/ocsp/request.ts';
 import { verifyOcspResponse } from '../../src/ocsp/verify.ts';
 import { projectRoot } from '../helpers/shared.ts';
@@ -56,6 +58,19 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
 }
 
 /** Run the worker and SIGKILL it a random time after it is ready; resolves to the acknowledged lines. */
+
+/** One request on a fresh connection (no keep-alive), so the cluster hands each to the next worker. */
+function freshRequest(port: number, path: string, body?: Buffer): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: body ? 'POST' : 'GET', agent: false, headers: body ? { 'content-type': 'application/ocsp-request', 'content-length': body.length } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
 
 function stop(child: ChildProcess | undefined): Promise<void> {
   return new Promise((resolve) => {
@@ -393,6 +408,66 @@ describe('the CA on PostgreSQL', { skip }, () => {
       await Promise.all(serves.map(stop));
       await f.cleanup();
       for (const d of workDirs) rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('`ca serve --store URL --workers 2`: every worker answers `revoked` for a revocation made through another process, and serves the one shared CRL', async () => {
+    const url = await newDatabase();
+    const port = await freePort();
+    const f = await freshCa({ store: await PostgresStore.connect(url), crlUrls: [`http://127.0.0.1:${port}/crl`] });
+    const target = (await f.ca.issue({ profile: 'server', sans: ['DNS:workers.pg.test'] })).certificate;
+    const issuer = f.ca.issuing.certificate;
+    const root = f.ca.root;
+    await f.ca.close();
+    const ocspRequest = buildOcspRequest({ issuer, certificate: target }).der;
+    const workDir = mkdtempSync(join(tmpdir(), 'certwarden-pg-workers-'));
+    let stderr = '';
+    const serve = spawn(process.execPath, [CLI, 'ca', 'serve', '--store', url, '--listen', `127.0.0.1:${port}`, '--poll-ms', '5000', '--workers', '2'], {
+      cwd: workDir,
+      env: { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASSPHRASE, CERTWARDEN_CA_DIR: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    serve.stdout!.on('data', () => {});
+    serve.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await waitForPort(port, 30_000, serve);
+      for (let i = 0; i < 600 && !stderr.includes('ca_workers_started'); i++) await sleep(50);
+      const pids = (JSON.parse(stderr.split('\n').find((l) => l.includes('ca_workers_started'))!) as { pids: number[] }).pids;
+      assert.equal(pids.length, 2);
+      const ocspStatus = async (): Promise<string> => verifyOcspResponse((await freshRequest(port, '/ocsp', ocspRequest)).body, { certificate: target, issuer }).status;
+      for (let i = 0; i < 6; i++) assert.equal(await ocspStatus(), 'good');
+
+      const revoke = await run([CLI, 'ca', 'revoke', target.serialHex, '--reason', 'keyCompromise'], { CERTWARDEN_CA_STORE: url, CERTWARDEN_CA_DIR: '' });
+      assert.equal(revoke.code, 0, revoke.stderr);
+      // Poll 5 s: every worker must learn it from its own LISTEN connection, well before its next poll.
+      const t0 = performance.now();
+      let consecutive = 0;
+      while (consecutive < 8) {
+        consecutive = (await ocspStatus()) === 'revoked' ? consecutive + 1 : 0;
+        assert.ok(performance.now() - t0 < 2_500, `after ${(performance.now() - t0).toFixed(0)} ms a worker still answers good`);
+      }
+      console.log(`# postgres --workers 2: revoked at every worker after ${(performance.now() - t0).toFixed(0)} ms (poll 5000 ms)`);
+
+      let crls: Buffer[] = [];
+      for (let i = 0; i < 100; i++) {
+        crls = await Promise.all(Array.from({ length: 6 }, async () => (await freshRequest(port, '/crl')).body));
+        if (crls.every((c) => c.equals(crls[0]!)) && verifyCrlForCertificate(crls[0]!, target, [issuer]).status === 'revoked') break;
+        await sleep(20);
+      }
+      assert.ok(crls.every((c) => c.equals(crls[0]!)), 'one CRL whichever worker answers');
+      assert.equal(verifyCrlForCertificate(crls[0]!, target, [issuer]).status, 'revoked');
+      const store = await PostgresStore.connect(url);
+      try {
+        assert.deepEqual((await store.sharedCrls.latest('issuing'))!.der, crls[0], 'the CRL kept in the store');
+      } finally {
+        await store.close();
+      }
+      const rootCrl = (await freshRequest(port, '/root.crl')).body;
+      assert.equal(verifyCrlForCertificate(rootCrl, issuer, [root]).status, 'good');
+    } finally {
+      await stop(serve);
+      await f.cleanup();
+      rmSync(workDir, { recursive: true, force: true });
     }
   });
 });
