@@ -224,11 +224,18 @@ export class OcspResponder {
     return true;
   }
 
-  /**
-   * Answer one DER OCSPRequest. Never rejects: anything unexpected becomes an
-   * OCSP error status. A pre-signed answer costs no signature (one resolved promise).
-   */
+  /** Answer one DER OCSPRequest. Never rejects: anything unexpected becomes an OCSP error status. */
   async answer(der: Buffer): Promise<OcspAnswer> {
+    return this.respond(der);
+  }
+
+  /**
+   * `answer` for a server's request path: the answer itself, synchronously,
+   * whenever it needs no signature (a pre-signed answer, an error status), so
+   * the common case costs no promise at all; a Promise only when the answer is
+   * signed on demand (nonce, unknown serial, ...). Never throws or rejects.
+   */
+  respond(der: Buffer): OcspAnswer | Promise<OcspAnswer> {
     const memoKey = der.length <= 512 ? der.toString('latin1') : undefined;
     if (memoKey !== undefined) {
       const serial = this.#requestMemo.get(memoKey);
@@ -245,7 +252,8 @@ export class OcspResponder {
       return this.#error('malformedRequest');
     }
     try {
-      return await this.#answerParsed(request, memoKey);
+      const answer = this.#answerParsed(request, memoKey);
+      return answer instanceof Promise ? answer.catch(() => this.#error('internalError')) : answer;
     } catch {
       return this.#error('internalError');
     }
@@ -255,7 +263,7 @@ export class OcspResponder {
     return { body: buildErrorResponse(status), status, signedOnDemand: false };
   }
 
-  async #answerParsed(request: ParsedOcspRequest, memoKey: string | undefined): Promise<OcspAnswer> {
+  #answerParsed(request: ParsedOcspRequest, memoKey: string | undefined): OcspAnswer | Promise<OcspAnswer> {
     const now = this.#now();
     for (const id of request.certIds) {
       const hash = certIdHashByOid(id.hashAlgorithmOid);
@@ -278,9 +286,10 @@ export class OcspResponder {
       }
     }
     const singles = request.certIds.map((id) => this.#single(this.#states.get(id.serialHex), id.serialBytes, certIdHashByOid(id.hashAlgorithmOid)!, now));
-    const body = await this.#sign(singles, now, request.nonce);
-    this.stats.onDemand++;
-    return { body, status: 'successful', signedOnDemand: true };
+    return this.#sign(singles, now, request.nonce).then((body): OcspAnswer => {
+      this.stats.onDemand++;
+      return { body, status: 'successful', signedOnDemand: true };
+    });
   }
 
   /** Whether the SHA-1 issuer hashes match this CA (for callers that pre-filter). */

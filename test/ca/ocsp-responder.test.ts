@@ -200,6 +200,20 @@ describe('OcspResponder: refresh, rotation, issuer mode', () => {
     assert.throws(() => new OcspResponder(f.ca, { responseValidityMs: 86_400_000, responderValidityMs: 86_400_000 }), /at most half/);
   });
 
+  test('the request path answers a pre-signed serial synchronously (no promise per request), and signs on demand only for a nonce', async () => {
+    const cert = (await f.ca.issue({ profile: 'server', sans: ['DNS:fast-lane.test'] })).certificate;
+    const r = new OcspResponder(f.ca);
+    await r.load();
+    const plain = r.respond(buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert }).der);
+    assert.ok(!(plain instanceof Promise), 'a pre-signed answer is returned as it is');
+    assert.equal(plain.signedOnDemand, false);
+    assert.ok(!(r.respond(Buffer.from('not an OCSP request')) instanceof Promise), 'an error status needs no signature either');
+    const withNonce = r.respond(buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert, nonce: true }).der);
+    assert.ok(withNonce instanceof Promise, 'a nonce must be signed');
+    const v = verifyOcspResponse((await withNonce).body, { certificate: cert, issuer: f.ca.issuing.certificate });
+    assert.equal(v.status, 'good', JSON.stringify(v.reasons));
+  });
+
   test('issuer mode signs with the issuing CA key', async () => {
     const cert = (await f.ca.issue({ profile: 'client', sans: ['DNS:issuer-mode.test'] })).certificate;
     const r = new OcspResponder(f.ca, { mode: 'issuer' });

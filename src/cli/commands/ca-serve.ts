@@ -89,6 +89,8 @@ it and at once after a revocation). DURATION: 90s, 30m, 1h, 7d.
 (--response-validity SECONDS and --crl-days N are the older spellings.)
 --workers N: N processes share the port (node:cluster), each polling the store;
 the CRL is published by the primary process only.
+With --store (Postgres) no --dir is needed, revocations arrive by NOTIFY, and
+every server on the store serves the one CRL kept there (signed by one at a time).
 Logs one JSON object per event on stderr. Stops cleanly on SIGTERM or SIGINT.
 
 ${CA_COMMON_USAGE}`,
