@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { CA_FILES, CertificateAuthority } from '../../src/ca/ca.ts';
-import { migrate, MIGRATIONS, PG_SCHEMA, PostgresStore, SCHEMA_VERSION } from '../../src/ca/postgres-store.ts';
+import { migrate, MIGRATIONS, PG_MAX_FILE_BYTES, PG_SCHEMA, PostgresStore, SCHEMA_VERSION } from '../../src/ca/postgres-store.ts';
 import { isCertwardenError } from '../../src/errors.ts';
 import { parseCrl } from '../../src/crl/parse.ts';
 import { verifyCrlForCertificate } from '../../src/crl/verify.ts';
@@ -190,7 +190,7 @@ describe('the CA on PostgreSQL', { skip }, () => {
     }
   });
 
-  test('`ca init --store URL` keeps the keys in Postgres encrypted only, never in plaintext; --dir with --store is refused', async () => {
+  test('`ca init --store URL` keeps the keys in Postgres encrypted only, never in plaintext; --dir with --store is refused; rows over the read cap are refused', async () => {
     const url = await newDatabase();
     const r = await run([CLI, 'ca', 'init', '--store', url, '--name', 'PG Only', '--ocsp-url', 'http://127.0.0.1:9/ocsp', '--format', 'json'], { CERTWARDEN_CA_DIR: '' });
     assert.equal(r.code, 0, r.stderr);
@@ -215,6 +215,12 @@ describe('the CA on PostgreSQL', { skip }, () => {
     const store = await PostgresStore.connect(url);
     try {
       await assert.rejects(store.files.write('stray.key', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }), { secret: true }), /private keys are kept encrypted only/);
+      // A row over the read cap is refused, never fetched whole; one at the cap is read.
+      await store.files.write('big.bin', Buffer.alloc(PG_MAX_FILE_BYTES + 1));
+      await assert.rejects(store.files.read('big.bin'), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_STORE' && e.details.reason === 'too-large');
+      await store.files.write('big.bin', Buffer.alloc(PG_MAX_FILE_BYTES), { overwrite: true });
+      assert.equal((await store.files.read('big.bin'))!.length, PG_MAX_FILE_BYTES);
+      await assert.rejects(store.files.write('big.bin', 'again'), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_IO' && /already exists/.test(e.message), 'no overwrite unless asked');
     } finally {
       await store.close();
     }
