@@ -14,7 +14,6 @@ import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, rmSy
 import { join } from 'node:path';
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import { REVOCATION_REASONS, type RevocationReasonName } from '../core/revocation-vocabulary.ts';
-import { readFileBounded } from '../util/bounded-read.ts';
 import { integerHex } from '../util/der.ts';
 import { signCertificate } from '../x509/builder.ts';
 import { Certificate } from '../x509/certificate.ts';

@@ -19,7 +19,7 @@ import { buildOcspRequest } from '../../src/ocsp/request.ts';
 import { verifyOcspResponse } from '../../src/ocsp/verify.ts';
 import { validatePath } from '../../src/x509/path/validate.ts';
 import { runOpenssl } from '../helpers/openssl-ocsp.ts';
-import { freshCa, PASSPHRASE } from './fixtures.ts';
+import { freshCa } from './fixtures.ts';
 
 const homes: Array<Awaited<ReturnType<typeof freshCa>>> = [];
 after(async () => homes.forEach((h) => h.cleanup()));

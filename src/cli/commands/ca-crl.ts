@@ -7,7 +7,7 @@ import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, parseDays, passphrase } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, parseDays } from './ca-common.ts';
 
 const command: Command = {
   summary: 'publish a signed CRL (monotonic cRLNumber)',

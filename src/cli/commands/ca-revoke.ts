@@ -6,7 +6,7 @@ import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, requireString, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, passphrase, serialOrCertificate } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, serialOrCertificate } from './ca-common.ts';
 
 const command: Command = {
   summary: 'revoke a certificate (RFC 5280 reason)',

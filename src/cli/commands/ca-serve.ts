@@ -12,7 +12,7 @@ import { optionalString, parseCommandArgs, usageError, type ParsedArgs } from '.
 import { parseDuration } from '../duration-option.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, passphrase } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa } from './ca-common.ts';
 
 function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(v);
@@ -117,7 +117,6 @@ ${CA_COMMON_USAGE}`,
     const mode = optionalString(args, 'responder');
     if (mode !== undefined && mode !== 'delegated' && mode !== 'issuer') throw usageError(`--responder must be delegated or issuer (got "${mode}")`);
     const ca = await openCa(args, io);
-    const pass = passphrase(args, io);
     const role = workers > 1 ? (cluster.isPrimary ? 'primary' : 'worker') : 'single';
     const log = (e: Record<string, unknown>): void => void io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...(role === 'worker' ? { pid: process.pid } : {}), ...e })}\n`);
     const signal = (): Promise<string> =>
