@@ -123,6 +123,11 @@ export class CrlPublisher {
     this.#dirty = true;
   }
 
+  /** Whether the CRL is the store's shared one (adopted from, and signed into, the store) rather than this process's own. */
+  get shared(): boolean {
+    return this.#ca.store.sharedCrls !== undefined;
+  }
+
   /** Whether a new CRL is due: none yet, a revocation arrived, or half of its validity has passed. */
   isDue(now = new Date()): boolean {
     const c = this.#current;
@@ -178,9 +183,11 @@ export function keepCrlFresh(crl: CrlPublisher, o: { log?: (event: Record<string
       again = true;
       return;
     }
+    // Nothing to do: a clock comparison (a shared store is read, another server may have signed).
+    if (!crl.shared && !crl.isDue()) return;
     running = true;
     try {
-      // Cheap when nothing is due (a clock comparison; on a shared store one indexed read of the CRL's number).
+      // On a shared store, one indexed read that returns the DER only when a newer CRL is kept there.
       const c = await crl.tryRefresh();
       if (c && deferred) log({ event: 'ca_crl_published_after_wait', crlNumber: c.number.toString() });
       if (c || !crl.isDue()) deferred = false;
