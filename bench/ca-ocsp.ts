@@ -7,6 +7,7 @@
  *                         [--duration SECONDS] [--connections N] [--threads N]
  *                         [--method POST|GET] [--load wrk|autocannon]
  *                         [--openssl-multi N] [--workers 1,2] [--no-crl]
+ *                         [--store sqlite|postgres]
  *
  * Load generator: wrk (Debian: `apt-get install -y wrk`), a C program that
  * costs far less CPU than the server it loads; without it the bench says how
@@ -27,12 +28,15 @@
  *  - certwarden runs as one process and with `--workers 2` (`--workers 1,2`);
  *  - they are measured alternately (certwarden, certwarden x2, openssl, ...)
  *    for several rounds; medians are reported, with each round in the JSON.
+ * With `--store postgres` the CA lives in a throwaway PostgreSQL on loopback
+ * (test/helpers/servers/postgres.ts) and `ca serve` runs with `--store URL`,
+ * no CA home: the answers still come from memory, so the numbers should match.
  * Every answer is checked (status good, signature verified) before and after
  * the load. Prints one JSON line, then a human summary.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,14 +44,18 @@ import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { CA_FILES, CertificateAuthority } from '../src/ca/ca.ts';
 import { CrlPublisher } from '../src/ca/crl-publisher.ts';
+import { PostgresStore } from '../src/ca/postgres-store.ts';
 import { opensslIndex } from '../src/ca/openssl-index.ts';
 import { KEY_ALGORITHMS, type KeyAlgorithmName } from '../src/ca/profiles.ts';
 import { SqliteStore } from '../src/ca/sqlite-store.ts';
-import { buildCrl } from '../src/crl/builder.ts';
+import { signCrl } from '../src/crl/builder.ts';
 import { buildOcspRequest } from '../src/ocsp/request.ts';
 import { verifyOcspResponse } from '../src/ocsp/verify.ts';
 import type { Certificate } from '../src/x509/certificate.ts';
+import { KeyObjectSigner } from '../src/x509/signer.ts';
 import { freePort, waitForPort } from '../test/helpers/openssl-ocsp.ts';
+import { startPostgres, type RunningPostgres } from '../test/helpers/servers/postgres.ts';
+import pg from 'pg';
 import { median } from './stats.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,6 +72,7 @@ const { values } = parseArgs({
     'openssl-multi': { type: 'string', default: String(2 * cpus().length) },
     workers: { type: 'string', default: '1,2' },
     'no-crl': { type: 'boolean', default: false },
+    store: { type: 'string', default: 'sqlite' },
   },
 });
 const keys = values.keys.split(',').map((k) => k.trim()) as KeyAlgorithmName[];
@@ -78,6 +87,30 @@ for (const n of values.workers.split(',')) if (!/^\d+$/.test(n) || Number(n) < 1
 const opensslMulti = Number(values['openssl-multi']);
 const workerCounts = values.workers.split(',').map(Number);
 const PASS = 'bench passphrase';
+if (values.store !== 'sqlite' && values.store !== 'postgres') throw new Error('--store must be sqlite or postgres');
+/** With --store postgres: the throwaway cluster (one database per key type). */
+let postgres: RunningPostgres | undefined;
+let databases = 0;
+async function newPostgresDatabase(): Promise<string> {
+  postgres ??= await startPostgres();
+  let admin: pg.Client;
+  // The port opens before the server accepts sessions ("the database system is starting up", 57P03).
+  for (let attempt = 0; ; attempt++) {
+    admin = new pg.Client({ connectionString: postgres.url });
+    try {
+      await admin.connect();
+      break;
+    } catch (err) {
+      await admin.end().catch(() => {});
+      if ((err as { code?: string }).code !== '57P03' || attempt >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const name = `bench_${++databases}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return postgres.url.replace(/\/postgres$/, `/${name}`);
+}
 const ISSUED = 1000;
 const CRL_ENTRIES = 100_000;
 
@@ -224,9 +257,9 @@ interface CertwardenVariant {
 }
 
 /** `certwarden ca serve` with `workers` processes; resolves once it prints its "listening" line (after every worker pre-signed). */
-async function startCertwarden(dir: string, workerCount: number): Promise<{ port: number; stop: () => void }> {
+async function startCertwarden(dir: string, workerCount: number, storeUrl?: string): Promise<{ port: number; stop: () => void }> {
   const port = await freePort();
-  const cw = spawn(process.execPath, [join(root, 'src', 'cli', 'main.ts'), 'ca', 'serve', '--dir', dir, '--listen', `127.0.0.1:${port}`, '--responder', 'issuer', ...(workerCount > 1 ? ['--workers', String(workerCount)] : [])], {
+  const cw = spawn(process.execPath, [join(root, 'src', 'cli', 'main.ts'), 'ca', 'serve', ...(storeUrl ? ['--store', storeUrl] : ['--dir', dir]), '--listen', `127.0.0.1:${port}`, '--responder', 'issuer', ...(workerCount > 1 ? ['--workers', String(workerCount)] : [])], {
     env: { ...process.env, CERTWARDEN_CA_PASSPHRASE: PASS },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -249,7 +282,15 @@ async function startCertwarden(dir: string, workerCount: number): Promise<{ port
 async function benchKey(key: KeyAlgorithmName): Promise<{ key: string; certwarden: CertwardenVariant[]; openssl: Summary }> {
   const home = join(tmp, key);
   const dir = join(home, 'ca');
-  const ca = await CertificateAuthority.init(dir, PASS, { name: `Bench ${key}`, key, responder: 'issuer' });
+  const storeUrl = values.store === 'postgres' ? await newPostgresDatabase() : undefined;
+  const ca = storeUrl
+    ? await CertificateAuthority.init(undefined, PASS, { name: `Bench ${key}`, key, responder: 'issuer', store: await PostgresStore.connect(storeUrl) })
+    : await CertificateAuthority.init(dir, PASS, { name: `Bench ${key}`, key, responder: 'issuer' });
+  // openssl reads the issuing CA certificate from a file (a CA in Postgres has no home: write one).
+  if (storeUrl) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, CA_FILES.issuingCert), ca.issuing.certificate.toPem());
+  }
   // The leaves' own key type does not matter to OCSP; one P-256 key keeps RSA-4096 set-up short.
   const leafKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
   const certs = [];
@@ -263,12 +304,14 @@ async function benchKey(key: KeyAlgorithmName): Promise<{ key: string; certwarde
   // OpenSSL's responder: same CA, same index (exported from the store), same signing key.
   writeFileSync(join(home, 'index.txt'), await opensslIndex(ca.store));
   writeFileSync(join(home, 'index.txt.attr'), 'unique_subject = no\n');
-  writeFileSync(join(home, 'issuing.key'), ca.issuing.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const issuingKey = await ca.keys.signer('issuing');
+  if (!(issuingKey instanceof KeyObjectSigner)) throw new Error('the bench needs the issuing key in this process (for openssl ocsp)');
+  writeFileSync(join(home, 'issuing.key'), issuingKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   await ca.close();
 
   const servers = [];
   for (const n of workerCounts) {
-    const cw = await startCertwarden(dir, n);
+    const cw = await startCertwarden(dir, n, storeUrl);
     const url = `http://127.0.0.1:${cw.port}/ocsp${method === 'GET' ? `/${path}` : ''}`;
     if ((await check(url, body, issuer, target)) !== 'good') throw new Error(`${url} did not answer good`);
     await load(url, body, 1); // JIT warm-up, not counted
@@ -332,7 +375,7 @@ async function benchCrl(): Promise<{ entries: number; bytes: number; ms: number;
     const rows = await crlCa.store.revoked();
     read.push(performance.now() - t0);
     t0 = performance.now();
-    buildCrl({ issuer: crlCa.issuing, entries: rows.map((r) => ({ serial: r.serial, revocationDate: r.revokedAt!, ...(r.reason ? { reason: r.reason } : {}) })), thisUpdate: new Date(now), nextUpdate: new Date(now + 86_400_000), crlNumber: 1n });
+    await signCrl({ issuer: { certificate: crlCa.issuing.certificate }, entries: rows.map((r) => ({ serial: r.serial, revocationDate: r.revokedAt!, ...(r.reason ? { reason: r.reason } : {}) })), thisUpdate: new Date(now), nextUpdate: new Date(now + 86_400_000), crlNumber: 1n }, crlCa.issuing.signer);
     build.push(performance.now() - t0);
   }
   crlCa.close();
@@ -340,9 +383,15 @@ async function benchCrl(): Promise<{ entries: number; bytes: number; ms: number;
 }
 
 const perKey = [];
-for (const key of keys) {
-  process.stderr.write(`${key}: ${rounds} rounds of ${duration} s each, alternating\n`);
-  perKey.push(await benchKey(key));
+try {
+  for (const key of keys) {
+    process.stderr.write(`${key}: ${rounds} rounds of ${duration} s each, alternating\n`);
+    perKey.push(await benchKey(key));
+  }
+} catch (err) {
+  // The throwaway Postgres runs detached: never leave it behind.
+  await postgres?.stop();
+  throw err;
 }
 const crl = values['no-crl'] ? undefined : await benchCrl();
 
@@ -355,6 +404,7 @@ const result = {
   durationSeconds: duration,
   rounds,
   opensslMulti,
+  store: values.store,
   results: perKey,
   ...(crl ? { crl } : {}),
   cpus: cpus().length,
@@ -372,3 +422,4 @@ for (const r of perKey) {
 }
 if (crl) process.stdout.write(`CRL with ${crl.entries} revoked entries: ${crl.ms} ms (${(crl.bytes / 1e6).toFixed(1)} MB; store read ${crl.storeReadMs} ms, buildCrl ${crl.buildCrlMs} ms)\n`);
 stopAll();
+await postgres?.stop();

@@ -6,7 +6,8 @@ export { CertwardenError, ErrorCode, isCertwardenError } from './errors.ts';
 
 // X.509
 export { Certificate, type GeneralNameValue, type KeyUsageName } from './x509/certificate.ts';
-export { createCertificate, type CertificateTemplate } from './x509/builder.ts';
+export { createCertificate, signCertificate, type CertificateTemplate, type SignerCertificateTemplate } from './x509/builder.ts';
+export { KeyObjectSigner, type Signer } from './x509/signer.ts';
 export { generateKeyPair, type KeySpec } from './x509/sign.ts';
 export { validatePath, PathReason, type PathValidationOptions, type PathValidationResult, type PathRejection } from './x509/path/validate.ts';
 export { matchesHostname } from './x509/hostname.ts';
@@ -19,14 +20,14 @@ export { parseOcspRequest } from './ocsp/request-parse.ts';
 export { parseOcspResponse } from './ocsp/response.ts';
 export { queryOcsp, type QueryOcspOptions, type OcspQueryResult } from './ocsp/fetch.ts';
 export { OcspCache } from './ocsp/cache.ts';
-export { buildOcspResponse, buildErrorResponse } from './ocsp/builder.ts';
+export { buildOcspResponse, buildErrorResponse, signOcspResponse } from './ocsp/builder.ts';
 
 // CRL
 export { Crl, parseCrl } from './crl/parse.ts';
 export { checkCrl, verifyCrlForCertificate, type CrlVerifyResult } from './crl/verify.ts';
 export { fetchCrl } from './crl/fetch.ts';
 export { CrlCache, checkCrlViaDistributionPoints } from './crl/cache.ts';
-export { buildCrl } from './crl/builder.ts';
+export { buildCrl, signCrl } from './crl/builder.ts';
 
 // Revocation and verdicts
 export type { RevocationResult, RevocationStatus, RevocationEvidence, StatusReason } from './core/revocation-vocabulary.ts';
@@ -43,6 +44,10 @@ export type { Policy } from './policy/types.ts';
 export { CertificateAuthority, CA_FILES, type CaConfig, type InitOptions, type IssueRequest, type IssueResult, type StoreChoice } from './ca/ca.ts';
 export type { CaStore, IssuedRecord, ListFilter, RevokedEntry } from './ca/store.ts';
 export { SqliteStore } from './ca/sqlite-store.ts';
+export type { CaKeyRole, KeyStore } from './ca/key-store.ts';
+export { EncryptedKeyStore } from './ca/encrypted-key-store.ts';
+export { KEY_STORES, type KeyStoreKind, type KeyStoreContext } from './ca/key-stores.ts';
+export { DirFiles, type CaFiles } from './ca/ca-files.ts';
 export { PostgresStore, SCHEMA_VERSION as CA_POSTGRES_SCHEMA_VERSION } from './ca/postgres-store.ts';
 export { CA_CHANNELS, type CaEventMessages, type CaIssuedEvent, type CaRevokedEvent, type CaCrlPublishedEvent, type CaResponderRotatedEvent, type CaStoreBusyEvent, type CaStoreChangedEvent } from './ca/events.ts';
 export { OcspResponder, type OcspResponderOptions, type OcspAnswer } from './ca/ocsp-responder.ts';

@@ -14,13 +14,16 @@ import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, rmSy
 import { join } from 'node:path';
 import { CertwardenError, ErrorCode, isCertwardenError } from '../errors.ts';
 import { REVOCATION_REASONS, type RevocationReasonName } from '../core/revocation-vocabulary.ts';
-import { readFileBounded } from '../util/bounded-read.ts';
 import { integerHex } from '../util/der.ts';
-import { createCertificate } from '../x509/builder.ts';
+import { signCertificate } from '../x509/builder.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { generateKeyPair, spkiOf } from '../x509/sign.ts';
-import { assertPassphrase, decryptKey, encryptKey, ensurePrivateDir, readEncryptedKey, writePrivateFile } from './keys.ts';
-import { isSafeWriteTemp, PUBLIC_FILE_MODE, writeFileSafely } from './safe-write.ts';
+import type { Signer } from '../x509/signer.ts';
+import { DirFiles, readRequired, type CaFiles } from './ca-files.ts';
+import type { KeyStore } from './key-store.ts';
+import { makeKeyStore, type KeyStoreContext, type KeyStoreKind } from './key-stores.ts';
+import { assertPassphrase, decryptKey, ensurePrivateDir, writePrivateFile } from './keys.ts';
+import { isSafeWriteTemp } from './safe-write.ts';
 import { keySpecOf, normaliseSans, PROFILES, sanForBuilder, validityDays, type KeyAlgorithmName } from './profiles.ts';
 import { publishCaEvent } from './events.ts';
 import { SqliteStore } from './sqlite-store.ts';
@@ -47,6 +50,8 @@ export const ISSUING_VALIDITY_DAYS = 1825;
 export const BACKDATE_MS = 60_000;
 /** RFC 5280 §4.1.2.2 and CA/B BR §7.1: at least 64 bits of CSPRNG output; we use 127 (positive, 16 octets). */
 export const SERIAL_BYTES = 16;
+/** The delegated OCSP responder's key: P-256 signs fastest, and its certificate lives days, not years. */
+export const RESPONDER_KEY_SPEC = { type: 'ec', curve: 'P-256' } as const;
 /** Serials drawn before giving up when each one is already taken (a broken random source, not bad luck). */
 export const SERIAL_ATTEMPTS = 3;
 
@@ -67,10 +72,22 @@ const ISSUING_REVOCATION_META = 'issuing-ca-revocation';
  */
 const ISSUING_CERT_META = 'issuing-ca-sha256';
 
-/** Where `open` and `init` keep the records: the CA home's own SQLite file by default, or a store given by the caller. */
+/** Where `open` and `init` keep the records and the keys. */
 export interface StoreChoice {
-  /** An open store (Postgres, ...); the CA takes ownership and closes it. Absent: `DIR/ca.db`. */
+  /**
+   * An open store (Postgres, ...); the CA takes ownership and closes it.
+   * Absent: `DIR/ca.db`. A store with `files` (Postgres) also keeps the
+   * certificates and the encrypted keys, so no directory is needed.
+   */
   store?: CaStore;
+  /** Which KeyStore holds the CA keys: a name in KEY_STORES (key-stores.ts; default `encrypted`) or a factory of one. */
+  keyStore?: KeyStoreKind | ((ctx: KeyStoreContext) => KeyStore);
+}
+
+/** The issuing CA: its certificate and whatever signs with its key. */
+export interface IssuingIdentity {
+  certificate: Certificate;
+  signer: Signer;
 }
 
 export interface CaConfig {
@@ -213,18 +230,24 @@ function fsyncDir(dir: string): void {
 }
 
 export class CertificateAuthority {
-  readonly dir: string;
+  /** The CA home directory, when there is one (a CA kept whole in Postgres has none). */
+  readonly dir: string | undefined;
   readonly store: CaStore;
+  /** Where the certificates, the responder certificate and (with the default key store) the encrypted keys are. */
+  readonly files: CaFiles;
+  readonly keys: KeyStore;
   readonly config: CaConfig;
   /** The CA that signs end-entity certificates, CRLs and (in issuer mode) OCSP responses. */
-  readonly issuing: { certificate: Certificate; privateKey: KeyObject };
+  readonly issuing: IssuingIdentity;
   /** Issuing CA first, root last. */
   readonly chain: Certificate[];
   readonly #listeners = new Set<CaChangeListener>();
 
-  private constructor(dir: string, store: CaStore, config: CaConfig, issuing: { certificate: Certificate; privateKey: KeyObject }, chain: Certificate[]) {
+  private constructor(dir: string | undefined, store: CaStore, files: CaFiles, keys: KeyStore, config: CaConfig, issuing: IssuingIdentity, chain: Certificate[]) {
     this.dir = dir;
     this.store = store;
+    this.files = files;
+    this.keys = keys;
     this.config = config;
     this.issuing = issuing;
     this.chain = chain;
@@ -239,25 +262,37 @@ export class CertificateAuthority {
    * Create a CA home: a root and an issuing CA (or an imported CA), keys encrypted at rest.
    * With `o.store`, the records live there (it must hold no CA yet) and DIR keeps the keys and certificates.
    */
-  static async init(dir: string, passphrase: string, o: InitOptions & StoreChoice): Promise<CertificateAuthority> {
+  static async init(dir: string | undefined, passphrase: string, o: InitOptions & StoreChoice): Promise<CertificateAuthority> {
     try {
       if (!o.name || o.name.trim() === '') throw new CertwardenError(ErrorCode.USAGE, 'a CA name is required');
       assertPassphrase(passphrase);
-      ensurePrivateDir(dir);
-      if (o.store) {
+      if (o.store?.files) {
+        // Everything lives in the store; a directory would hold nothing, and a reader would look for keys there.
+        if (dir !== undefined) throw new CertwardenError(ErrorCode.USAGE, `the store ${o.store.description} keeps the CA's keys and certificates itself: a CA kept there has no home directory (got ${dir})`);
+        if (!(await isUnused(o.store))) throw new CertwardenError(ErrorCode.USAGE, `the store ${o.store.description} already holds a CA; refusing to overwrite it`);
+      } else if (dir === undefined) {
+        throw new CertwardenError(ErrorCode.USAGE, 'a CA home directory is required (the store keeps no keys or certificates)');
+      } else if (o.store) {
+        ensurePrivateDir(dir);
         // Keys in DIR may belong to a CA whose records live elsewhere (ca.db, another database): never replace them.
         const taken = [CA_FILES.db, CA_FILES.issuingKey, CA_FILES.chain].filter((name) => existsSync(join(dir, name)));
         if (taken.length > 0) throw new CertwardenError(ErrorCode.USAGE, `${dir} already holds CA files (${taken.join(', ')}); refusing to overwrite them: use a new directory for a CA kept in ${o.store.description}`);
         if (!(await isUnused(o.store))) throw new CertwardenError(ErrorCode.USAGE, `the store ${o.store.description} already holds a CA; refusing to overwrite it`);
         for (const name of readdirSync(dir)) if (isSafeWriteTemp(name)) rmSync(join(dir, name), { force: true });
-      } else await discardInterruptedInit(dir);
+      } else {
+        ensurePrivateDir(dir);
+        await discardInterruptedInit(dir);
+      }
     } catch (err) {
       await o.store?.close();
       throw err;
     }
+    // No configuration yet, so anything already among the artefacts is the leftover of an interrupted init: replaced.
+    const files = o.store?.files ?? new DirFiles(dir!);
+    const keys = makeKeyStore(o.keyStore, { files, passphrase });
     const key = o.key ?? 'ec-p256';
     const spec = keySpecOf(key);
-    let issuing: { certificate: Certificate; privateKey: KeyObject };
+    let issuing: IssuingIdentity;
     let chain: Certificate[];
     let rootCrlUrls: string[] = [];
     if (o.importCert !== undefined || o.importKey !== undefined) {
@@ -268,45 +303,40 @@ export class CertificateAuthority {
       const privateKey = keyText.includes('ENCRYPTED') ? decryptKey(keyText, passphrase, 'the imported CA key') : decryptKey(keyText, '', 'the imported CA key');
       if (!samePublicKey(createPublicKey(privateKey), certificate.publicKey)) throw new CertwardenError(ErrorCode.USAGE, 'the imported key does not match the imported certificate');
       if (!certificate.isCA || !certificate.keyUsage?.has('keyCertSign')) throw new CertwardenError(ErrorCode.USAGE, 'the imported certificate is not a CA certificate (basicConstraints cA and keyUsage keyCertSign are required)');
-      issuing = { certificate, privateKey };
-      writePrivateFile(join(dir, CA_FILES.issuingKey), encryptKey(privateKey, passphrase), true);
+      issuing = { certificate, signer: await keys.importKey('issuing', privateKey) };
     } else {
       const now = Date.now() - BACKDATE_MS;
-      const rootKeys = generateKeyPair(spec);
-      const root = createCertificate({
+      const rootSigner = await keys.generate('root', spec);
+      const root = await signCertificate({
         subject: `CN=${o.name} Root CA`,
-        publicKey: rootKeys.publicKey,
-        selfSignKey: rootKeys.privateKey,
+        publicKey: rootSigner.publicKey,
         serial: randomSerial(),
         ca: { pathLength: 1 },
         keyUsage: ['keyCertSign', 'cRLSign'],
         notBefore: new Date(now),
         notAfter: new Date(now + ROOT_VALIDITY_DAYS * DAY_MS),
-      });
-      const issuingKeys = generateKeyPair(spec);
+      }, rootSigner);
+      const issuingSigner = await keys.generate('issuing', spec);
       // RFC 5280 §6.3: relying parties check the issuing CA too; give them the root's CRL to do it with.
       const base = o.crlUrls?.[0] ?? o.ocspUrls?.[0];
       rootCrlUrls = o.rootCrlUrls ?? (base ? [new URL(ROOT_CRL_ROUTE, base).toString()] : []);
-      const certificate = createCertificate({
+      const certificate = await signCertificate({
         subject: `CN=${o.name} Issuing CA`,
-        publicKey: issuingKeys.publicKey,
-        issuer: { certificate: root, privateKey: rootKeys.privateKey },
+        publicKey: issuingSigner.publicKey,
+        issuerCertificate: root,
         serial: randomSerial(),
         ca: { pathLength: 0 },
         keyUsage: caKeyUsage(),
         notBefore: new Date(now),
         notAfter: new Date(now + ISSUING_VALIDITY_DAYS * DAY_MS),
         ...(rootCrlUrls.length > 0 ? { crlUrls: rootCrlUrls } : {}),
-      });
-      // No ca.db yet, so these are at most the leftovers of an interrupted init: replaced.
-      writePrivateFile(join(dir, CA_FILES.rootKey), encryptKey(rootKeys.privateKey, passphrase), true);
-      writePrivateFile(join(dir, CA_FILES.issuingKey), encryptKey(issuingKeys.privateKey, passphrase), true);
-      writeFileSafely(join(dir, CA_FILES.rootCert), root.toPem(), { mode: PUBLIC_FILE_MODE, overwrite: true });
-      issuing = { certificate, privateKey: issuingKeys.privateKey };
+      }, rootSigner);
+      await files.write(CA_FILES.rootCert, root.toPem(), { overwrite: true });
+      issuing = { certificate, signer: issuingSigner };
       chain = [certificate, root];
     }
-    writeFileSafely(join(dir, CA_FILES.issuingCert), issuing.certificate.toPem(), { mode: PUBLIC_FILE_MODE, overwrite: true });
-    writeFileSafely(join(dir, CA_FILES.chain), chain.map((c) => c.toPem()).join(''), { mode: PUBLIC_FILE_MODE, overwrite: true });
+    await files.write(CA_FILES.issuingCert, issuing.certificate.toPem(), { overwrite: true });
+    await files.write(CA_FILES.chain, chain.map((c) => c.toPem()).join(''), { overwrite: true });
     const ocspUrls = o.ocspUrls ?? [];
     const config: CaConfig = {
       name: o.name,
@@ -323,32 +353,42 @@ export class CertificateAuthority {
       // The configuration is written last: a store without it is an interrupted init, which a retry may reuse.
       await o.store.setMeta(ISSUING_CERT_META, issuingSha256);
       await o.store.setMeta('config', JSON.stringify(config));
-      return new CertificateAuthority(dir, o.store, config, issuing, chain);
+      return new CertificateAuthority(dir, o.store, files, keys, config, issuing, chain);
     }
-    await publishDatabase(dir, config, issuingSha256);
-    return new CertificateAuthority(dir, new SqliteStore(join(dir, CA_FILES.db)), config, issuing, chain);
+    await publishDatabase(dir!, config, issuingSha256);
+    return new CertificateAuthority(dir, new SqliteStore(join(dir!, CA_FILES.db)), files, keys, config, issuing, chain);
   }
 
   /** Open an existing CA home; decrypts the issuing key (a wrong passphrase is a typed error). */
-  static async open(dir: string, passphrase: string, o: StoreChoice = {}): Promise<CertificateAuthority> {
+  static async open(dir: string | undefined, passphrase: string, o: StoreChoice = {}): Promise<CertificateAuthority> {
     let store = o.store;
     try {
       assertPassphrase(passphrase);
-      const dbPath = join(dir, CA_FILES.db);
-      if (!store && !existsSync(dbPath)) {
-        const elsewhere = existsSync(join(dir, CA_FILES.chain));
-        throw new CertwardenError(ErrorCode.USAGE, elsewhere ? `${dir} keeps its records in another store (no ${CA_FILES.db}): open it with that store` : `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
+      if (!store) {
+        if (dir === undefined) throw new CertwardenError(ErrorCode.USAGE, 'a CA home directory or a store is required');
+        if (!existsSync(join(dir, CA_FILES.db))) {
+          const elsewhere = existsSync(join(dir, CA_FILES.chain));
+          throw new CertwardenError(ErrorCode.USAGE, elsewhere ? `${dir} keeps its records in another store (no ${CA_FILES.db}): open it with that store` : `${dir} is not a CA home (no ${CA_FILES.db}); run \`certwarden ca init\` first`);
+        }
       }
-      const privateKey = readEncryptedKey(join(dir, CA_FILES.issuingKey), passphrase);
-      const chain = Certificate.parseAll(readFileBounded(join(dir, CA_FILES.chain), { what: 'the CA chain' }));
+      // A store that keeps the CA's artefacts (Postgres, since schema 2) is used for them once it holds the chain;
+      // a CA initialised in Postgres before that keeps them in its directory.
+      let files: CaFiles;
+      if (store?.files && (await store.files.read(CA_FILES.chain)) !== undefined) files = store.files;
+      else if (dir !== undefined) files = new DirFiles(dir);
+      else throw new CertwardenError(ErrorCode.USAGE, `the store ${store!.description} holds no CA certificates or keys, and no CA home directory was given`);
+      const keys = makeKeyStore(o.keyStore, { files, passphrase });
+      const signer = await keys.signer('issuing');
+      if (!signer) throw new CertwardenError(ErrorCode.USAGE, `${files.description} holds no issuing CA key (${CA_FILES.issuingKey}); is it a CA home?`);
+      const chain = Certificate.parseAll(await readRequired(files, CA_FILES.chain, 'CA chain'));
       const certificate = chain[0]!;
-      if (!samePublicKey(createPublicKey(privateKey), certificate.publicKey)) throw new CertwardenError(ErrorCode.INTERNAL, `${CA_FILES.issuingKey} does not match ${CA_FILES.issuingCert}`);
-      store ??= new SqliteStore(dbPath);
+      if (!samePublicKey(signer.publicKey, certificate.publicKey)) throw new CertwardenError(ErrorCode.INTERNAL, `${CA_FILES.issuingKey} does not match ${CA_FILES.issuingCert}`);
+      store ??= new SqliteStore(join(dir!, CA_FILES.db));
       const raw = await store.getMeta('config');
       if (!raw) throw new CertwardenError(ErrorCode.USAGE, `the store ${store.description} holds no CA configuration; run \`certwarden ca init\` first`);
       const owner = await store.getMeta(ISSUING_CERT_META);
-      if (owner !== undefined && owner !== certificate.fingerprint256) throw new CertwardenError(ErrorCode.USAGE, `the store ${store.description} belongs to another CA than the one in ${dir} (issuing CA certificates differ)`);
-      return new CertificateAuthority(dir, store, JSON.parse(raw) as CaConfig, { certificate, privateKey }, chain);
+      if (owner !== undefined && owner !== certificate.fingerprint256) throw new CertwardenError(ErrorCode.USAGE, `the store ${store.description} belongs to another CA than the one in ${files.description} (issuing CA certificates differ)`);
+      return new CertificateAuthority(dir, store, files, keys, JSON.parse(raw) as CaConfig, { certificate, signer }, chain);
     } catch (err) {
       await store?.close();
       throw err;
@@ -390,10 +430,10 @@ export class CertificateAuthority {
     const notBefore = new Date(Math.floor((Date.now() - BACKDATE_MS) / 1000) * 1000);
     const notAfter = new Date(notBefore.getTime() + (extras.validityMs ?? days * DAY_MS));
     const rsa = publicKey.asymmetricKeyType === 'rsa';
-    const certificate = createCertificate({
+    const certificate = await signCertificate({
       subject: extras.subject ?? `CN=${sans[0]!.slice(sans[0]!.indexOf(':') + 1)}`,
       publicKey,
-      issuer: this.issuing,
+      issuerCertificate: this.issuing.certificate,
       serial,
       notBefore,
       notAfter,
@@ -404,7 +444,7 @@ export class CertificateAuthority {
       ...(profileName === 'ocsp-responder' ? {} : { ocspUrls: this.config.ocspUrls, caIssuersUrls: this.config.caIssuersUrls, crlUrls: this.config.crlUrls }),
       ...(extras.mustStaple ? { mustStaple: true } : {}),
       ...(extras.ocspNoCheck ? { ocspNoCheck: true } : {}),
-    });
+    }, this.issuing.signer);
     // 3. Commit: only now is the certificate acknowledged.
     const base = { serial: serialHex, der: certificate.der, subject: certificate.subject, sans, profile: profileName, notBefore, notAfter, issuedAt: new Date() };
     const seq = await this.store.commitIssued(base);
@@ -446,7 +486,7 @@ export class CertificateAuthority {
   async revokeIssuingCa(reason: RevocationReasonName, invalidityDate?: Date): Promise<IssuingCaRevocation> {
     const already = await this.issuingRevocation();
     if (already) throw new CertwardenError(ErrorCode.USAGE, `the issuing CA was already revoked at ${already.revokedAt.toISOString()} (${already.reason})`);
-    if (!existsSync(join(this.dir, CA_FILES.rootKey))) throw new CertwardenError(ErrorCode.USAGE, 'this CA home holds no root key (an imported CA): the issuing CA is revoked by whoever operates its root');
+    if ((await this.keys.signer('root')) === undefined) throw new CertwardenError(ErrorCode.USAGE, 'this CA home holds no root key (an imported CA): the issuing CA is revoked by whoever operates its root');
     if (!REVOKE_REASONS.includes(reason)) throw new CertwardenError(ErrorCode.USAGE, `reason ${reason} cannot be used to revoke`);
     if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new CertwardenError(ErrorCode.USAGE, 'the invalidity date is not a valid time');
     const r: IssuingCaRevocation = { serial: this.issuing.certificate.serialHex, revokedAt: new Date(Math.floor(Date.now() / 1000) * 1000), reason, ...(invalidityDate ? { invalidityDate } : {}) };
@@ -501,17 +541,17 @@ export class CertificateAuthority {
     return updated;
   }
 
-  /** A delegated OCSP responder certificate (RFC 6960 §4.2.2.2) with a fresh key (ResponderIdentity saves it encrypted for reuse). */
-  async issueResponderCertificate(validityMs: number): Promise<{ certificate: Certificate; privateKey: KeyObject; record: IssuedRecord }> {
-    const pair = generateKeyPair({ type: 'ec', curve: 'P-256' });
-    const { certificate, record } = await this.#sign('ocsp-responder', [], pair.publicKey, 0, {
+  /** A delegated OCSP responder certificate (RFC 6960 §4.2.2.2) with a fresh key, kept in the key store (ResponderIdentity saves the certificate for reuse). */
+  async issueResponderCertificate(validityMs: number): Promise<{ certificate: Certificate; signer: Signer; record: IssuedRecord }> {
+    const signer = await this.keys.generate('responder', RESPONDER_KEY_SPEC);
+    const { certificate, record } = await this.#sign('ocsp-responder', [], signer.publicKey, 0, {
       // RFC 6960 §4.2.2.2.1: id-pkix-ocsp-nocheck, so clients need not check the responder's own status.
       ocspNoCheck: true,
       subject: `CN=${this.config.name} OCSP Responder`,
       validityMs,
     });
     this.#emit([record]);
-    return { certificate, privateKey: pair.privateKey, record };
+    return { certificate, signer, record };
   }
 
   get(serial: string): Promise<IssuedRecord | undefined> {

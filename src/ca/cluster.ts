@@ -105,7 +105,7 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
   // Signed in the background only (it takes the store's write lock); workers get the last one at once.
   const keeper = keepCrlFresh(crl, { log, store: ca.store.description });
   try {
-    await crl.publish();
+    await crl.refresh();
   } catch (err) {
     log({ event: 'ca_crl_failed', error: (err as Error).message });
   }
@@ -117,7 +117,7 @@ export async function startCaPrimary(ca: CertificateAuthority, o: CaPrimaryOptio
         keeper.kick();
       }
     },
-    { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log },
+    { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log, onPush: () => keeper.kick() },
   );
 
   // Structured clone over IPC, so the CRL travels as bytes rather than as JSON.

@@ -1,15 +1,15 @@
 /**
  * Private keys at rest: PKCS#8 encrypted with AES-256-CBC under a key derived
- * from the passphrase (PBES2 + PBKDF2, RFC 8018, as OpenSSL writes it), in
- * files created 0600 inside a 0700 directory (an existing directory is
- * checked, never chmod'ed: see ensurePrivateDir). Keys are never printed or
+ * from the passphrase (PBES2 + PBKDF2, RFC 8018, as OpenSSL writes it), kept
+ * by the key store (encrypted-key-store.ts) in files created 0600 inside a
+ * 0700 directory (an existing directory is checked, never chmod'ed: see
+ * ensurePrivateDir), or in the Postgres store. Keys are never printed or
  * logged; errors name the file, never its content.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
-import { readFileBounded } from '../util/bounded-read.ts';
 import { writeFileSafely } from './safe-write.ts';
 
 /** Owner read/write only: private keys and the database. */
@@ -101,11 +101,6 @@ export function encryptKey(key: KeyObject, passphrase: string): string {
   return key.export({ format: 'pem', type: 'pkcs8', cipher: KEY_CIPHER, passphrase }) as string;
 }
 
-/** Write `key` encrypted to `path` (0600). */
-export function writeEncryptedKey(path: string, key: KeyObject, passphrase: string, overwrite = false): void {
-  writePrivateFile(path, encryptKey(key, passphrase), overwrite);
-}
-
 /** Decrypt a PEM private key; a wrong passphrase is a clear typed error. */
 export function decryptKey(pem: string | Buffer, passphrase: string, what: string): KeyObject {
   try {
@@ -119,13 +114,4 @@ export function decryptKey(pem: string | Buffer, passphrase: string, what: strin
       { details: { reason: wrong ? 'passphrase-wrong' : 'key-unreadable' } },
     );
   }
-}
-
-/** Read and decrypt the key file at `path`. */
-export function readEncryptedKey(path: string, passphrase: string): KeyObject {
-  const pem = readFileBounded(path, { what: 'the CA key' });
-  if (!pem.includes('ENCRYPTED PRIVATE KEY')) {
-    throw new CertwardenError(ErrorCode.USAGE, `${path} is not an encrypted private key; refusing to use an unencrypted CA key at rest`);
-  }
-  return decryptKey(pem, passphrase, `the CA key ${path}`);
 }

@@ -16,7 +16,7 @@
  * gets `malformedRequest`; the detail is never sent to the client.
  */
 import { createHash } from 'node:crypto';
-import { buildErrorResponse, buildOcspResponse, type OcspSingleSpec } from '../ocsp/builder.ts';
+import { buildErrorResponse, signOcspResponse, type OcspSingleSpec } from '../ocsp/builder.ts';
 import { issuerKeyHash, issuerNameHash, certIdHashByOid, type CertIdHash } from '../ocsp/cert-id.ts';
 import type { OcspErrorStatus } from '../ocsp/reasons.ts';
 import { parseOcspRequest, type ParsedOcspRequest } from '../ocsp/request-parse.ts';
@@ -116,12 +116,18 @@ export class OcspResponder {
   /** Load every issued certificate from the store and pre-sign its response. */
   async load(): Promise<void> {
     await this.identity.ready(); // issue the first delegated certificate before pre-signing
-    this.apply(await this.#ca.store.list());
+    await this.apply(await this.#ca.store.list());
   }
 
-  /** Take issuances and revocations into account (from this process or another one) and re-sign their responses. */
-  apply(records: readonly IssuedRecord[]): void {
+  /**
+   * Take issuances and revocations into account (from this process or
+   * another one) and re-sign their responses. The new state is recorded at
+   * once (synchronously), so a later apply always wins over an earlier one
+   * whose signature is still under way (see #presign).
+   */
+  async apply(records: readonly IssuedRecord[]): Promise<void> {
     const now = this.#now();
+    const changed: string[] = [];
     for (const r of records) {
       const known = this.#states.get(r.serial);
       if (known && known.seq >= r.seq && r.seq > 0) continue;
@@ -132,8 +138,12 @@ export class OcspResponder {
         status: r.revokedAt ? 'revoked' : 'good',
         ...(r.revokedAt ? { revokedAt: r.revokedAt, reason: r.reason } : {}),
       });
-      this.#presign(r.serial, now);
+      // Until its new answer is signed, the old one must not be served (a revoked certificate answered from
+      // a stale `good`): the serial is answered on demand, from the new state, meanwhile.
+      this.#entries.delete(r.serial);
+      changed.push(r.serial);
     }
+    for (const serial of changed) await this.#presign(serial, now);
   }
 
   /** Periodic upkeep: rotate the delegated certificate when due (re-signing everything), refresh responses past half-life. */
@@ -157,7 +167,7 @@ export class OcspResponder {
     for (const serial of this.#states.keys()) {
       const e = this.#entries.get(serial);
       if (rotated || !e || now.getTime() - e.thisUpdate.getTime() >= (e.nextUpdate.getTime() - e.thisUpdate.getTime()) * REFRESH_FRACTION) {
-        if (this.#presign(serial, now)) resigned++;
+        if (await this.#presign(serial, now)) resigned++;
       }
     }
     return { rotated, resigned, ...(rotationDeferred ? { rotationDeferred } : {}) };
@@ -182,33 +192,50 @@ export class OcspResponder {
     return { ...base, status: 'good' };
   }
 
-  #sign(singles: OcspSingleSpec[], now: Date, nonce?: Uint8Array): Buffer {
+  #sign(singles: OcspSingleSpec[], now: Date, nonce?: Uint8Array): Promise<Buffer> {
     this.stats.signatures++;
-    return buildOcspResponse({
-      issuer: this.#ca.issuing.certificate,
-      signer: this.identity.signer,
-      responses: singles,
-      producedAt: now,
-      responderIdByKey: true,
-      ...(nonce ? { nonce } : {}),
-    });
+    const identity = this.identity.signer;
+    return signOcspResponse(
+      {
+        issuer: this.#ca.issuing.certificate,
+        signer: { certificate: identity.certificate },
+        responses: singles,
+        producedAt: now,
+        responderIdByKey: true,
+        ...(nonce ? { nonce } : {}),
+      },
+      identity.signer,
+    );
   }
 
-  #presign(serial: string, now: Date): boolean {
+  async #presign(serial: string, now: Date): Promise<boolean> {
     const state = this.#states.get(serial);
     if (!state || state.notAfter.getTime() <= now.getTime()) {
       this.#entries.delete(serial);
       return false;
     }
     const single = this.#single(state, state.serialBytes, 'sha1', now);
-    const body = this.#sign([single], now);
+    const body = await this.#sign([single], now);
+    // A newer state arrived while this one was being signed (a signer that answers later, an HSM or KMS):
+    // its own presign stores the newer answer; this one must not overwrite it.
+    if (this.#states.get(serial) !== state) return false;
     this.stats.presigned++;
     this.#entries.set(serial, { body, thisUpdate: single.thisUpdate!, nextUpdate: single.nextUpdate!, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` });
     return true;
   }
 
-  /** Answer one DER OCSPRequest. Never throws: anything unexpected becomes an OCSP error status. */
-  answer(der: Buffer): OcspAnswer {
+  /** Answer one DER OCSPRequest. Never rejects: anything unexpected becomes an OCSP error status. */
+  async answer(der: Buffer): Promise<OcspAnswer> {
+    return this.respond(der);
+  }
+
+  /**
+   * `answer` for a server's request path: the answer itself, synchronously,
+   * whenever it needs no signature (a pre-signed answer, an error status), so
+   * the common case costs no promise at all; a Promise only when the answer is
+   * signed on demand (nonce, unknown serial, ...). Never throws or rejects.
+   */
+  respond(der: Buffer): OcspAnswer | Promise<OcspAnswer> {
     const memoKey = der.length <= 512 ? der.toString('latin1') : undefined;
     if (memoKey !== undefined) {
       const serial = this.#requestMemo.get(memoKey);
@@ -225,7 +252,8 @@ export class OcspResponder {
       return this.#error('malformedRequest');
     }
     try {
-      return this.#answerParsed(request, memoKey);
+      const answer = this.#answerParsed(request, memoKey);
+      return answer instanceof Promise ? answer.catch(() => this.#error('internalError')) : answer;
     } catch {
       return this.#error('internalError');
     }
@@ -235,7 +263,7 @@ export class OcspResponder {
     return { body: buildErrorResponse(status), status, signedOnDemand: false };
   }
 
-  #answerParsed(request: ParsedOcspRequest, memoKey: string | undefined): OcspAnswer {
+  #answerParsed(request: ParsedOcspRequest, memoKey: string | undefined): OcspAnswer | Promise<OcspAnswer> {
     const now = this.#now();
     for (const id of request.certIds) {
       const hash = certIdHashByOid(id.hashAlgorithmOid);
@@ -258,9 +286,10 @@ export class OcspResponder {
       }
     }
     const singles = request.certIds.map((id) => this.#single(this.#states.get(id.serialHex), id.serialBytes, certIdHashByOid(id.hashAlgorithmOid)!, now));
-    const body = this.#sign(singles, now, request.nonce);
-    this.stats.onDemand++;
-    return { body, status: 'successful', signedOnDemand: true };
+    return this.#sign(singles, now, request.nonce).then((body): OcspAnswer => {
+      this.stats.onDemand++;
+      return { body, status: 'successful', signedOnDemand: true };
+    });
   }
 
   /** Whether the SHA-1 issuer hashes match this CA (for callers that pre-filter). */

@@ -24,8 +24,11 @@
 import type { Client, Pool, PoolClient, PoolConfig } from 'pg';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
+import { DEFAULT_CRL_MAX_BYTES } from '../crl/fetch.ts';
+import { MAX_SMALL_FILE_BYTES } from '../util/bounded-read.ts';
+import type { CaFiles, CaFileWrite } from './ca-files.ts';
 import { sanMatcher } from './san-glob.ts';
-import { recordFromRow, type CaStore, type CertificateRow, type CrlScope, type IssuedRecord, type ListFilter, type RevocationInput, type RevokedEntry } from './store.ts';
+import { recordFromRow, type CaStore, type CertificateRow, type CrlScope, type CrlSigning, type IssuedRecord, type ListFilter, type RevocationInput, type RevokedEntry, type SharedCrls, type StoredCrl } from './store.ts';
 
 /** The Postgres schema holding the CA's tables (its own, so a database shared with other applications is fine). */
 export const PG_SCHEMA = 'certwarden_ca';
@@ -47,6 +50,11 @@ export const PG_CONNECT_TIMEOUT_MS = 10_000;
 export const PG_POOL_SIZE = 4;
 /** After the LISTEN connection is lost, try again this often (polling covers the gap). */
 export const PG_LISTEN_RETRY_MS = 1_000;
+
+/** The largest CRL read back from the crls table: what certwarden's own CRL fetch accepts, so a served CRL is one it can take. */
+export const PG_MAX_CRL_BYTES = DEFAULT_CRL_MAX_BYTES;
+/** The largest artefact read back from the files table (as for a CA file on disk: a certificate chain is a few KiB). */
+export const PG_MAX_FILE_BYTES = MAX_SMALL_FILE_BYTES;
 
 /** Postgres error codes (SQLSTATE, Appendix A of the PostgreSQL manual). */
 const PG_UNIQUE_VIOLATION = '23505';
@@ -72,6 +80,33 @@ CREATE TABLE ${PG_SCHEMA}.certificates (
 );
 CREATE INDEX certificates_seq ON ${PG_SCHEMA}.certificates (seq);
 CREATE INDEX certificates_revoked ON ${PG_SCHEMA}.certificates (revoked_at) WHERE revoked_at IS NOT NULL;
+`,
+  },
+  {
+    version: 2,
+    description: 'files: the CA certificates, encrypted keys, responder certificate',
+    sql: `
+CREATE TABLE ${PG_SCHEMA}.files (
+  name text PRIMARY KEY,                      -- chain.pem, issuing.key, responder.pem, ... (ca-files.ts)
+  data bytea NOT NULL,
+  secret boolean NOT NULL,                    -- a private key: always encrypted PKCS#8 (checked before writing)
+  updated_at bigint NOT NULL
+);
+`,
+  },
+  {
+    version: 3,
+    description: 'crls: the latest CRL per scope, shared by every server',
+    sql: `
+CREATE TABLE ${PG_SCHEMA}.crls (
+  scope text PRIMARY KEY CHECK (scope IN ('issuing', 'root')),
+  crl_number bigint NOT NULL,
+  der bytea NOT NULL,
+  this_update bigint NOT NULL,
+  next_update bigint NOT NULL,
+  entries integer NOT NULL,
+  covers_seq bigint NOT NULL                  -- the last revocation (change sequence) this CRL lists
+);
 `,
   },
 ];
@@ -130,8 +165,32 @@ export async function migrate(client: Queryable, description = 'postgres'): Prom
   }
 }
 
+/** A PEM private key that is not encrypted: never written to the database. */
+function isPlaintextKey(data: string | Uint8Array): boolean {
+  const text = Buffer.from(data).toString('latin1');
+  return !text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----/.test(text);
+}
+
+/** Counter row whose lock is each scope's CRL signing lock (and its cRLNumber). */
+const CRL_COUNTER = { issuing: 'crl_number', root: 'root_crl_number' } as const;
+
+function storedCrlFromRow(r: CertificateRow): StoredCrl {
+  return {
+    der: Buffer.from(r.der as Uint8Array),
+    number: BigInt(r.crl_number as string),
+    thisUpdate: new Date(Number(r.this_update)),
+    nextUpdate: new Date(Number(r.next_update)),
+    entries: Number(r.entries),
+    coversSeq: Number(r.covers_seq),
+  };
+}
+
 export class PostgresStore implements CaStore {
   readonly description: string;
+  /** CRLs signed by one server at a time and served by all (the crls table). */
+  readonly sharedCrls: SharedCrls;
+  /** The CA's artefacts in the `files` table: a `ca serve` anywhere needs only the URL and the passphrase. */
+  readonly files: CaFiles;
   readonly #pool: Pool;
   readonly #config: PoolConfig;
   readonly #newClient: (c: PoolConfig) => Client;
@@ -143,6 +202,75 @@ export class PostgresStore implements CaStore {
     this.#pool = pool;
     this.#config = config;
     this.#newClient = newClient;
+    this.files = {
+      description,
+      read: (name) => this.#readFile(name),
+      write: (name, data, o) => this.#writeFile(name, data, o),
+    };
+    this.sharedCrls = {
+      latest: (scope, above) => this.#latestCrl(scope, above),
+      publish: (scope, due, sign) => this.#publishCrl(scope, due, sign),
+    };
+  }
+
+  async #latestCrl(scope: CrlScope, above?: bigint): Promise<StoredCrl | undefined> {
+    const rows = await this.#query(
+      `read the ${scope} CRL`,
+      `SELECT crl_number, octet_length(der) AS size, CASE WHEN octet_length(der) <= $3 THEN der END AS der, this_update, next_update, entries, covers_seq FROM ${PG_SCHEMA}.crls WHERE scope = $1 AND crl_number > $2`,
+      [scope, (above ?? -1n).toString(), PG_MAX_CRL_BYTES],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.der === null) throw new CertwardenError(ErrorCode.STORE, `the CA store ${this.description}: the ${scope} CRL is ${String(row.size)} bytes, over the ${PG_MAX_CRL_BYTES}-byte limit`);
+    return storedCrlFromRow(row);
+  }
+
+  async #publishCrl(scope: CrlScope, due: (latest: StoredCrl | undefined, lastRevocationSeq: number) => boolean, sign: CrlSigning): Promise<{ crl: StoredCrl; signed: boolean }> {
+    return this.#tx(`publish the ${scope} CRL`, async (c) => {
+      // The counter row's lock is the signing lock: one signer per scope at a time, in every process.
+      const counter = await c.query(`SELECT value FROM ${PG_SCHEMA}.counters WHERE name = $1 FOR UPDATE`, [CRL_COUNTER[scope]]);
+      const { rows } = await c.query(`SELECT * FROM ${PG_SCHEMA}.crls WHERE scope = $1`, [scope]);
+      const latest = rows[0] ? storedCrlFromRow(rows[0] as CertificateRow) : undefined;
+      const lastRevocation = await c.query(`SELECT coalesce(max(seq), 0) AS seq FROM ${PG_SCHEMA}.certificates WHERE revoked_at IS NOT NULL`);
+      const coversSeq = Number((lastRevocation.rows[0] as CertificateRow).seq);
+      if (latest && !due(latest, coversSeq)) return { crl: latest, signed: false };
+      const number = BigInt((counter.rows[0] as CertificateRow).value as string) + 1n;
+      await c.query(`UPDATE ${PG_SCHEMA}.counters SET value = $2 WHERE name = $1`, [CRL_COUNTER[scope], number.toString()]);
+      const signed = await sign(number);
+      const crl: StoredCrl = { ...signed, number, coversSeq };
+      await c.query(
+        `INSERT INTO ${PG_SCHEMA}.crls (scope, crl_number, der, this_update, next_update, entries, covers_seq) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (scope) DO UPDATE SET crl_number = excluded.crl_number, der = excluded.der, this_update = excluded.this_update, next_update = excluded.next_update, entries = excluded.entries, covers_seq = excluded.covers_seq`,
+        [scope, number.toString(), crl.der, crl.thisUpdate.getTime(), crl.nextUpdate.getTime(), crl.entries, coversSeq],
+      );
+      // Delivered at COMMIT: every server fetches the new CRL at once.
+      await c.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, `crl:${scope}:${number}`]);
+      return { crl, signed: true };
+    });
+  }
+
+  async #readFile(name: string): Promise<Buffer | undefined> {
+    const rows = await this.#query(`read ${name}`, `SELECT octet_length(data) AS size, CASE WHEN octet_length(data) <= $2 THEN data END AS data FROM ${PG_SCHEMA}.files WHERE name = $1`, [name, PG_MAX_FILE_BYTES]);
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.data === null) throw new CertwardenError(ErrorCode.STORE, `the CA store ${this.description}: ${name} is ${String(row.size)} bytes, over the ${PG_MAX_FILE_BYTES}-byte limit`, { details: { name, reason: 'too-large' } });
+    return Buffer.from(row.data as Uint8Array);
+  }
+
+  async #writeFile(name: string, data: string | Uint8Array, o: CaFileWrite = {}): Promise<void> {
+    // The key store encrypts before it writes; a plaintext key reaching this point is a bug, and it must not land in the database.
+    if (o.secret && isPlaintextKey(data)) throw new CertwardenError(ErrorCode.INTERNAL, `refusing to store ${name} in ${this.description}: private keys are kept encrypted only`);
+    const sql = o.overwrite
+      ? `INSERT INTO ${PG_SCHEMA}.files (name, data, secret, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET data = excluded.data, secret = excluded.secret, updated_at = excluded.updated_at`
+      : `INSERT INTO ${PG_SCHEMA}.files (name, data, secret, updated_at) VALUES ($1, $2, $3, $4)`;
+    try {
+      await this.#tx(`store ${name}`, (c) => c.query(sql, [name, Buffer.from(data), o.secret === true, Date.now()]));
+    } catch (err) {
+      if (((err as CertwardenError).cause as { code?: string } | undefined)?.code === PG_UNIQUE_VIOLATION) {
+        throw new CertwardenError(ErrorCode.IO, `${name} already exists in ${this.description}; refusing to overwrite it`, { cause: err, details: { name } });
+      }
+      throw err;
+    }
   }
 
   /** Connect to `url`, apply pending migrations (refusing a newer schema), and return the store. */

@@ -6,31 +6,23 @@
  * lifetime has passed, so the issuing key signs one certificate a few days
  * instead of every response, and a stolen responder key expires quickly.
  *
- * The current delegated certificate and its key are kept in the CA home
- * (`responder.pem`, 0600; the key PKCS#8-encrypted under a key derived from
- * the issuing CA key, so only whoever can open the CA can use it), so a
- * restart reuses it while it is before its rotation point instead of issuing
- * a new one at every start (30 restarts used to leave 24 certificates).
+ * The current delegated certificate is kept among the CA's artefacts
+ * (`responder.pem`: the CA home, or the Postgres store) and its key in the
+ * CA's key store (`responder.key`, encrypted under the CA passphrase like the
+ * CA keys), so a restart reuses it while it is before its rotation point
+ * instead of issuing a new one at every start (30 restarts used to leave 24
+ * certificates), and a `ca serve` on another machine sharing the Postgres
+ * store starts with the same one.
  */
-import { createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
-import { join } from 'node:path';
 import { CertwardenError, ErrorCode } from '../errors.ts';
-import { readFileBounded } from '../util/bounded-read.ts';
 import { Certificate } from '../x509/certificate.ts';
 import { spkiOf } from '../x509/sign.ts';
+import type { Signer } from '../x509/signer.ts';
 import type { CertificateAuthority, ResponderMode } from './ca.ts';
 import { publishCaEvent } from './events.ts';
-import { decryptKey, encryptKey, PRIVATE_FILE_MODE } from './keys.ts';
-import { writeFileSafely } from './safe-write.ts';
 
-/** The delegated responder certificate and its encrypted key, in the CA home. */
+/** The delegated responder certificate, among the CA's artefacts (its key is in the key store). */
 export const RESPONDER_FILE = 'responder.pem';
-
-/** The passphrase of the responder key at rest: derived from the issuing CA key (RFC 5869 HKDF), never stored. */
-function responderKeyPassphrase(ca: CertificateAuthority): string {
-  const ikm = ca.issuing.privateKey.export({ format: 'der', type: 'pkcs8' });
-  return Buffer.from(hkdfSync('sha256', ikm, 'certwarden', 'ocsp responder key at rest', 32)).toString('hex');
-}
 
 /** Default delegated responder lifetime: short, so no revocation of it is ever needed. */
 export const DEFAULT_RESPONDER_VALIDITY_MS = 7 * 86_400_000;
@@ -42,19 +34,20 @@ function pastRotation(c: Certificate, now: Date): boolean {
   return now.getTime() >= c.notBefore.getTime() + life * RESPONDER_ROTATE_FRACTION;
 }
 
-export interface Signer {
+/** Who signs OCSP responses: a certificate and the signer of its key. */
+export interface OcspSigningIdentity {
   certificate: Certificate;
-  privateKey: KeyObject;
+  signer: Signer;
 }
 
 export class ResponderIdentity {
   readonly mode: ResponderMode;
   readonly validityMs: number;
   readonly #ca: CertificateAuthority;
-  #signer: Signer | undefined;
+  #current: OcspSigningIdentity | undefined;
   /** How many delegated certificates this identity has issued (rotations + 1); 0 when it reused the saved one. */
   rotations = 0;
-  /** Whether the current signer was loaded from the CA home rather than issued by this process. */
+  /** Whether the current signer was loaded from the CA's artefacts rather than issued by this process. */
   reused = false;
   /** Why the last certificate could not be saved for reuse (it is still used; the next start issues another). */
   persistError: string | undefined;
@@ -68,64 +61,63 @@ export class ResponderIdentity {
   }
 
   /** Load the saved delegated certificate or issue the first one (once); the signer after. */
-  async ready(): Promise<Signer> {
+  async ready(): Promise<OcspSigningIdentity> {
     if (this.mode === 'issuer') return this.#ca.issuing;
-    if (!this.#signer) {
+    if (!this.#current) {
       const saved = await this.#loadSaved();
       if (saved) {
-        this.#signer = saved;
+        this.#current = saved;
         this.reused = true;
       } else await this.rotate();
     }
-    return this.#signer!;
+    return this.#current!;
   }
 
   /** The current signer (after `ready()`). */
-  get signer(): Signer {
+  get signer(): OcspSigningIdentity {
     if (this.mode === 'issuer') return this.#ca.issuing;
-    if (!this.#signer) throw new CertwardenError(ErrorCode.INTERNAL, 'the OCSP responder identity is used before ready()');
-    return this.#signer;
+    if (!this.#current) throw new CertwardenError(ErrorCode.INTERNAL, 'the OCSP responder identity is used before ready()');
+    return this.#current;
   }
 
   /** Whether the delegated certificate is past its rotation point. */
   needsRotation(now = new Date()): boolean {
-    if (this.mode === 'issuer' || !this.#signer) return false;
-    return pastRotation(this.#signer.certificate, now);
+    if (this.mode === 'issuer' || !this.#current) return false;
+    return pastRotation(this.#current.certificate, now);
   }
 
-  /** Issue a new delegated responder certificate (recorded in the store like any other). */
-  async rotate(): Promise<Signer> {
-    const { certificate, privateKey } = await this.#ca.issueResponderCertificate(this.validityMs);
-    this.#signer = { certificate, privateKey };
+  /** Issue a new delegated responder certificate (recorded in the store like any other; its key kept in the key store). */
+  async rotate(): Promise<OcspSigningIdentity> {
+    const { certificate, signer } = await this.#ca.issueResponderCertificate(this.validityMs);
+    this.#current = { certificate, signer };
     this.rotations++;
     this.reused = false;
     publishCaEvent('responderRotated', { serial: certificate.serialHex, notAfter: certificate.notAfter });
     try {
-      writeFileSafely(join(this.#ca.dir, RESPONDER_FILE), certificate.toPem() + encryptKey(privateKey, responderKeyPassphrase(this.#ca)), { mode: PRIVATE_FILE_MODE, overwrite: true });
+      await this.#ca.files.write(RESPONDER_FILE, certificate.toPem(), { overwrite: true });
       this.persistError = undefined;
     } catch (err) {
       this.persistError = (err as Error).message;
     }
-    return this.#signer;
+    return this.#current;
   }
 
   /**
    * The saved certificate, if this CA issued it (same bytes in the store, not
    * revoked), it has this identity's lifetime, is before its rotation point,
-   * and the key decrypts and matches. Anything else: undefined (a new one is issued).
+   * and the key store's responder key matches it. Anything else: undefined (a new one is issued).
    */
-  async #loadSaved(now = new Date()): Promise<Signer | undefined> {
+  async #loadSaved(now = new Date()): Promise<OcspSigningIdentity | undefined> {
     try {
-      const text = readFileBounded(join(this.#ca.dir, RESPONDER_FILE), { what: 'the saved responder certificate' }).toString('utf8');
+      const text = await this.#ca.files.read(RESPONDER_FILE);
+      if (text === undefined) return undefined;
       const certificate = Certificate.parse(text);
       const record = await this.#ca.store.get(certificate.serialHex);
       if (!record || record.profile !== 'ocsp-responder' || record.revokedAt || !record.der.equals(certificate.der)) return undefined;
       if (certificate.notAfter.getTime() - certificate.notBefore.getTime() !== this.validityMs || pastRotation(certificate, now) || certificate.notBefore.getTime() > now.getTime()) return undefined;
-      const keyPem = /-----BEGIN ENCRYPTED PRIVATE KEY-----[^-]+-----END ENCRYPTED PRIVATE KEY-----/.exec(text)?.[0];
-      if (!keyPem) return undefined;
-      const privateKey = decryptKey(keyPem, responderKeyPassphrase(this.#ca), 'the saved responder key');
-      if (!spkiOf(createPublicKey(privateKey)).equals(spkiOf(certificate.publicKey))) return undefined;
-      return { certificate, privateKey };
+      const signer = await this.#ca.keys.signer('responder');
+      if (!signer || !spkiOf(signer.publicKey).equals(spkiOf(certificate.publicKey))) return undefined;
+      return { certificate, signer };
     } catch {
       return undefined; // missing or unusable: issue a new one
     }

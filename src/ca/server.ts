@@ -9,7 +9,7 @@
  *   GET  /crl                    the current CRL, DER, application/pkix-crl (RFC 5280 §4.2.1.13)
  *   GET  /ca.der                 the issuing CA certificate (the AIA caIssuers target, RFC 5280 §4.2.2.1)
  *   GET  /ca.pem                 the CA chain, issuing CA first
- *   GET  /root.crl               the root's CRL for the issuing CA (root-crl.ts), DER, from <dir>/root.crl
+ *   GET  /root.crl               the root's CRL for the issuing CA (root-crl.ts), DER, as kept among the CA's artefacts
  *
  * OCSP answers carry RFC 5019 §6.2 cache headers (max-age, Last-Modified,
  * Expires, ETag; 304 on If-None-Match). Changes made by other processes (the
@@ -26,6 +26,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { CertificateAuthority } from './ca.ts';
+import type { IssuedRecord } from './store.ts';
 import { CrlPublisher, keepCrlFresh, SERVED_CRL_VALIDITY_MS, type PublishedCrl } from './crl-publisher.ts';
 import { OcspResponder, type OcspResponderOptions } from './ocsp-responder.ts';
 import { caCertificateRoutes } from './routes/ca-certificates.ts';
@@ -34,6 +35,7 @@ import { ocspGetRoute, ocspPostRoute } from './routes/ocsp.ts';
 import { rootCrlRoute } from './routes/root-crl.ts';
 import { createRouter } from './routes/router.ts';
 import { publishCaEvent } from './events.ts';
+import { currentRootCrl } from './root-crl.ts';
 import { watchStore } from './store-watch.ts';
 
 export { DEFAULT_POLL_MS } from './store-watch.ts';
@@ -68,6 +70,13 @@ export const MAX_CONNECTIONS = 512;
 export const MAX_HEADER_BYTES = 8 * 1024;
 /** Request headers counted (Node's default is 2,000); OCSP clients send a handful. */
 export const MAX_HEADERS_COUNT = 32;
+/**
+ * How often the root's CRL is reloaded from the CA's artefacts (a file, or
+ * a Postgres row): it changes at most at half of its validity (12 h by
+ * default) or when the issuing CA is revoked, which `ca revoke --issuing-ca`
+ * signs at once; every server serves it within this much of that.
+ */
+export const ROOT_CRL_RELOAD_MS = 5_000;
 /** Shedding is logged at most this often (one line with the count, not one per dropped connection). */
 export const SHED_LOG_INTERVAL_MS = 1_000;
 
@@ -98,6 +107,8 @@ export interface CaServer {
   crl: CrlPublisher;
   /** Look for changes in the store now (what the poll timer does); resolves to how many records changed. */
   sync(): Promise<number>;
+  /** Reload the root's CRL now (after this process published one) rather than at the next ROOT_CRL_RELOAD_MS. */
+  reloadRootCrl(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,20 +118,24 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
   const crl = new CrlPublisher(ca, o.crlValidityMs ?? SERVED_CRL_VALIDITY_MS);
   const crlKeeper = o.crlSource ? undefined : keepCrlFresh(crl, { log, store: ca.store.description });
   if (crlKeeper) {
-    // The first CRL before listening (here waiting for the store is fine); if that fails, the keeper retries.
+    // The first CRL before listening (here waiting for the store is fine; on a shared store the one kept there
+    // is adopted if it is fresh); if that fails, the keeper retries.
     try {
-      await crl.publish();
+      await crl.refresh();
     } catch (err) {
       log({ event: 'ca_crl_failed', error: (err as Error).message });
     }
   }
+  // Background: a failed pre-signature leaves that serial answered on demand (apply drops its stale answer first).
+  const presign = (records: readonly IssuedRecord[]): void =>
+    void responder.apply(records).catch((err: unknown) => log({ event: 'ocsp_presign_failed', records: records.length, error: (err as Error).message }));
   // Issue the first delegated responder certificate before taking the change sequence, so the
   // first poll does not re-sign for it; changes after this point are caught by polling.
   await responder.identity.ready();
   const watch = await watchStore(
     ca.store,
     (changed) => {
-      responder.apply(changed);
+      presign(changed);
       if (changed.some((r) => r.revokedAt)) {
         crl.markChanged();
         crlKeeper?.kick();
@@ -129,13 +144,27 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
       publishCaEvent('storeChanged', { records: changed.length, seq });
       log({ event: 'ca_store_changed', records: changed.length, seq });
     },
-    { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log },
+    // A push may be a CRL another server published (shared CRLs): the keeper adopts it at once.
+    { ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}), log, ...(crlKeeper ? { onPush: () => crlKeeper.kick() } : {}) },
   );
   await responder.load();
   const sync = async (): Promise<number> => (await watch.sync()).length;
+  let rootCrl = await currentRootCrl(ca);
+  // currentRootCrl never throws: an unreadable one leaves the last good CRL served.
+  const reloadRootCrl = async (): Promise<void> => {
+    const c = await currentRootCrl(ca);
+    if (c && (!rootCrl || c.number >= rootCrl.number)) rootCrl = c;
+  };
+  let reloadingRootCrl = false;
+  const rootCrlReload = setInterval(() => {
+    if (reloadingRootCrl) return;
+    reloadingRootCrl = true;
+    void reloadRootCrl().finally(() => (reloadingRootCrl = false));
+  }, ROOT_CRL_RELOAD_MS);
+  rootCrlReload.unref();
   // Changes made through this process's CA object are applied directly, without a store round trip.
   const unsubscribe = ca.onChange((records) => {
-    responder.apply(records);
+    presign(records);
     if (records.some((r) => r.revokedAt)) {
       crl.markChanged();
       crlKeeper?.kick();
@@ -169,7 +198,7 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       connectionsCheckingInterval: o.timeoutCheckMs ?? TIMEOUT_CHECK_MS,
     },
-    createRouter([ocspPostRoute(responder, log), ocspGetRoute(responder), crlRoute(crl, o.crlSource, log), rootCrlRoute(ca.dir), ...caCertificateRoutes(ca.chain)], log),
+    createRouter([ocspPostRoute(responder, log), ocspGetRoute(responder), crlRoute(crl, o.crlSource, log), rootCrlRoute(() => rootCrl), ...caCertificateRoutes(ca.chain)], log),
   );
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   server.maxConnections = o.maxConnections ?? MAX_CONNECTIONS;
@@ -202,12 +231,14 @@ export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions
     responder,
     crl,
     sync,
+    reloadRootCrl,
     close: async () => {
       if (closed) return;
       closed = true;
       await watch.stop();
       crlKeeper?.stop();
       clearInterval(maintenance);
+      clearInterval(rootCrlReload);
       unsubscribe();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

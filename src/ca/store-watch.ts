@@ -23,7 +23,11 @@ export interface StoreWatch {
  * failure while polling is logged, never thrown from the timer. Looks never
  * overlap: a sync asked for during one runs right after it.
  */
-export async function watchStore(store: CaStore, onChanged: (records: IssuedRecord[]) => void, o: { pollMs?: number; log?: (event: Record<string, unknown>) => void } = {}): Promise<StoreWatch> {
+export async function watchStore(
+  store: CaStore,
+  onChanged: (records: IssuedRecord[]) => void,
+  o: { pollMs?: number; log?: (event: Record<string, unknown>) => void; /** Every push from the store (a change, or a shared CRL published elsewhere). */ onPush?: () => void } = {},
+): Promise<StoreWatch> {
   let seq = await store.changeSeq();
   let running: Promise<IssuedRecord[]> | undefined;
   let queued: Promise<IssuedRecord[]> | undefined;
@@ -54,7 +58,10 @@ export async function watchStore(store: CaStore, onChanged: (records: IssuedReco
   timer.unref();
   let unsubscribe: (() => Promise<void>) | undefined;
   try {
-    unsubscribe = await store.subscribe?.(background);
+    unsubscribe = await store.subscribe?.(() => {
+      o.onPush?.();
+      background();
+    });
   } catch (err) {
     // Polling alone still keeps the bound of one poll interval.
     o.log?.({ event: 'ca_listen_failed', error: (err as Error).message });

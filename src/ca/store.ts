@@ -17,6 +17,7 @@
  *  - cRLNumbers per scope only ever grow, whichever process asks.
  */
 import type { RevocationReasonName } from '../core/revocation-vocabulary.ts';
+import type { CaFiles } from './ca-files.ts';
 
 /** Whose CRL a cRLNumber is for. */
 export type CrlScope = 'issuing' | 'root';
@@ -58,9 +59,51 @@ export interface ListFilter {
 /** A revoked certificate as a CRL lists it. */
 export type RevokedEntry = Pick<IssuedRecord, 'serial' | 'revokedAt' | 'reason' | 'invalidityDate'>;
 
+/** A CRL as a shared store keeps it for every server (SharedCrls). */
+export interface StoredCrl {
+  der: Buffer;
+  number: bigint;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  entries: number;
+  /** The highest change sequence of a revocation this CRL was signed after (it lists every revocation up to it). */
+  coversSeq: number;
+}
+
+/** What `SharedCrls.publish` signs: the CRL for the number the store allocated. */
+export type CrlSigning = (crlNumber: bigint) => Promise<Omit<StoredCrl, 'number' | 'coversSeq'>>;
+
+/**
+ * CRLs as one artefact shared by every server on the store (Postgres): signed
+ * by one process at a time, kept with their number, served by all, so every
+ * server answers the same bytes and cRLNumbers never go backwards between
+ * two servers (RFC 5280 §5.2.3).
+ */
+export interface SharedCrls {
+  /** The latest CRL of `scope`, or undefined when there is none, or none numbered above `above`. */
+  latest(scope: CrlScope, above?: bigint): Promise<StoredCrl | undefined>;
+  /**
+   * Under the scope's signing lock (another signer: CW_ERR_STORE_BUSY, after
+   * the lock timeout), ask `due(latest, lastRevocationSeq)` with what the
+   * store holds now; when due, allocate the next cRLNumber, sign with
+   * `sign`, and keep the result, all in one transaction (a signer killed
+   * midway leaves nothing behind: no number used, the old CRL kept). Returns
+   * the CRL kept afterwards and whether this call signed it.
+   */
+  publish(scope: CrlScope, due: (latest: StoredCrl | undefined, lastRevocationSeq: number) => boolean, sign: CrlSigning): Promise<{ crl: StoredCrl; signed: boolean }>;
+}
+
 export interface CaStore {
   /** What this store is, for logs and messages (a path, or a URL without its password). */
   readonly description: string;
+  /**
+   * The CA's artefacts (certificates, encrypted keys, the responder
+   * certificate), when this store keeps them too (Postgres), so a process
+   * needs no CA home directory. Absent: they are files in the CA home (SQLite).
+   */
+  readonly files?: CaFiles;
+  /** CRLs shared by every server on this store (Postgres). Absent: each process signs its own (SQLite, one machine). */
+  readonly sharedCrls?: SharedCrls;
   /** Read a configuration value (JSON text) stored with the CA. */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
@@ -92,8 +135,9 @@ export interface CaStore {
    */
   withoutWaiting<T>(work: () => Promise<T>): Promise<T>;
   /**
-   * Call `onChange` soon after another process changes the store (Postgres:
-   * LISTEN/NOTIFY), on top of polling; returns the unsubscribe function.
+   * Call `onChange` soon after another process changes the store or
+   * publishes a shared CRL (Postgres: LISTEN/NOTIFY), on top of polling;
+   * returns the unsubscribe function.
    * Absent when the backend cannot push (SQLite: polling alone).
    */
   subscribe?(onChange: () => void): Promise<() => Promise<void>>;

@@ -15,7 +15,8 @@ import * as w from '../util/der-write.ts';
 import { encodeGeneralName, encodeName, type ExtensionSpec } from '../x509/builder.ts';
 import { spkiPublicKeyBits, type Certificate } from '../x509/certificate.ts';
 import { OID } from '../x509/oids.ts';
-import { signatureAlgorithmFor, signData, spkiOf } from '../x509/sign.ts';
+import { defaultHash, signatureAlgorithmFor, signData, spkiOf } from '../x509/sign.ts';
+import type { Signer } from '../x509/signer.ts';
 import type { HashName } from '../x509/signature.ts';
 import { REVOCATION_REASONS, type RevocationReasonName } from '../core/revocation-vocabulary.ts';
 import { REASON_FLAG_BITS } from './parse.ts';
@@ -265,11 +266,29 @@ export function encodeIssuingDistributionPoint(idp: IdpSpec): Buffer {
   );
 }
 
-/** Build and sign a CRL; returns its DER. */
+/** Build and sign a CRL with an in-process key; returns its DER. */
 export function buildCrl(o: BuildCrlOptions): Buffer {
+  const { tbs, alg } = crlTbs(o, o.issuer.privateKey);
+  const signature = signData(o.issuer.privateKey, tbs, o.hash);
+  if (o.corruptSignature) signature[signature.length >> 1]! ^= 0x01;
+  return w.sequence(tbs, alg, w.bitString(signature));
+}
+
+/** CRL options for signing through a {@link Signer}: the issuer is named by its certificate (or a name), the key is the signer's. */
+export type SignerCrlOptions = Omit<BuildCrlOptions, 'issuer' | 'corruptSignature'> & { issuer: { certificate?: Certificate; name?: string | Uint8Array } };
+
+/** Build a CRL and sign it through `signer` (a CA key wherever it lives); returns its DER. */
+export async function signCrl(o: SignerCrlOptions, signer: Signer): Promise<Buffer> {
+  const { tbs, alg } = crlTbs(o, signer.publicKey);
+  const signature = await signer.sign(tbs, o.hash ?? defaultHash(signer.publicKey));
+  return w.sequence(tbs, alg, w.bitString(Buffer.from(signature)));
+}
+
+/** The DER TBSCertList and its AlgorithmIdentifier, for a signature by `signingKey` (private or public half). */
+function crlTbs(o: SignerCrlOptions, signingKey: KeyObject): { tbs: Buffer; alg: Buffer } {
   const issuerName = o.issuer.certificate ? Buffer.from(o.issuer.certificate.subjectDer) : o.issuer.name !== undefined ? encodeName(o.issuer.name) : undefined;
   if (!issuerName) throw new CertwardenError(ErrorCode.USAGE, 'buildCrl needs issuer.certificate or issuer.name');
-  const alg = signatureAlgorithmFor(o.issuer.privateKey, o.hash);
+  const alg = signatureAlgorithmFor(signingKey, o.hash);
 
   const exts: Buffer[] = [];
   if (o.authorityKeyIdentifier !== false) {
@@ -298,7 +317,5 @@ export function buildCrl(o: BuildCrlOptions): Buffer {
     hasEntries ? entries : undefined,
     exts.length > 0 ? w.explicit(0, w.sequence(...exts)) : undefined,
   );
-  const signature = signData(o.issuer.privateKey, tbs, o.hash);
-  if (o.corruptSignature) signature[signature.length >> 1]! ^= 0x01;
-  return w.sequence(tbs, alg, w.bitString(signature));
+  return { tbs, alg };
 }

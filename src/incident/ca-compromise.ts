@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { CA_FILES, type CertificateAuthority } from '../ca/ca.ts';
 import { ensurePrivateDir } from '../ca/keys.ts';
 import { KEY_FILE_MODE, pathExists, PUBLIC_FILE_MODE, writeFileSafely } from '../ca/safe-write.ts';
-import { loadRoot, publishRootCrl } from '../ca/root-crl.ts';
+import { loadRoot, publishRootCrl, ROOT_CRL_FILE } from '../ca/root-crl.ts';
 import type { IssuedRecord } from '../ca/store.ts';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { Policy } from '../policy/types.ts';
@@ -61,8 +61,9 @@ export interface StillValid {
 }
 
 export interface CaCompromiseResult {
-  compromisedCa: { subject: string; serial: string; sha256: string; spkiPin: string; dir: string };
-  revocation: { state: 'revoked-now' | 'already-revoked' | 'manual'; revokedAt?: string; reason?: string; rootCrl?: { number: string; file: string }; note?: string };
+  /** `dir` is absent for a CA kept wholly in a shared store (no home folder). */
+  compromisedCa: { subject: string; serial: string; sha256: string; spkiPin: string; dir?: string };
+  revocation: { state: 'revoked-now' | 'already-revoked' | 'manual'; revokedAt?: string; reason?: string; rootCrl?: { number: string; file?: string }; note?: string };
   newCa: { state: 'given' | 'to-create'; dir?: string; subject?: string; rootSha256?: string; commands: string[] };
   stillValid: StillValid[];
   stalePins: StalePin[];
@@ -75,15 +76,20 @@ function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:@=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** How a command names this CA: its home folder, or the shared store given in the environment. */
+function caOption(ca: CertificateAuthority): string {
+  return ca.dir !== undefined ? `--dir ${shellQuote(ca.dir)}` : '(with CERTWARDEN_CA_STORE set)';
+}
+
 /** The commands that make and roll out the new CA, with the old CA's URLs and algorithm. */
 export function newCaCommands(ca: CertificateAuthority, newDir: string | undefined): string[] {
-  const dir = newDir ?? `${ca.dir}-new`;
+  const dir = newDir ?? `${ca.dir ?? 'ca'}-new`;
   const c = ca.config;
   const init = ['certwarden ca init', `--dir ${shellQuote(dir)}`, `--name ${shellQuote(`${c.name} (reissued)`)}`, `--key ${c.key}`, ...c.ocspUrls.map((u) => `--ocsp-url ${shellQuote(u)}`), ...c.crlUrls.map((u) => `--crl-url ${shellQuote(u)}`), ...(c.rootCrlUrls ?? []).map((u) => `--root-crl-url ${shellQuote(u)}`)].join(' ');
   return [
     ...(newDir ? [] : [`${init}   # with a NEW passphrase (--passphrase-file), kept apart from the old one`]),
     `# add ${shellQuote(join(dir, CA_FILES.rootCert))} to every trust store and to the policy's trust.cas, beside the old root, and roll that out first`,
-    `certwarden incident ca-compromise --dir ${shellQuote(ca.dir)} --new-dir ${shellQuote(dir)} --reissue --out DIR   # reissue every still-valid certificate there`,
+    `certwarden incident ca-compromise ${caOption(ca)} --new-dir ${shellQuote(dir)} --reissue --out DIR   # reissue every still-valid certificate there`,
     `certwarden ca serve --dir ${shellQuote(dir)} ...   # in place of the old CA's server, at the same URLs`,
   ];
 }
@@ -129,7 +135,7 @@ export async function runCaCompromise(o: CaCompromiseOptions): Promise<CaComprom
 
   // 1. The issuing CA revoked on the root's CRL.
   let revocation: CaCompromiseResult['revocation'];
-  const root = loadRoot(ca, o.passphrase);
+  const root = await loadRoot(ca);
   const existing = await ca.issuingRevocation();
   if (existing) {
     revocation = { state: 'already-revoked', revokedAt: existing.revokedAt.toISOString(), reason: existing.reason };
@@ -143,7 +149,8 @@ export async function runCaCompromise(o: CaCompromiseOptions): Promise<CaComprom
   if (root) {
     // Signed now on every run: the root CRL on disk then surely lists the revocation.
     const crl = await publishRootCrl(ca, root);
-    revocation.rootCrl = { number: crl.number.toString(), file: join(ca.dir, 'root.crl') };
+    // On a shared store the root CRL lives in the store and every `ca serve` serves it; in a home folder it is root.crl.
+    revocation.rootCrl = { number: crl.number.toString(), ...(ca.dir !== undefined ? { file: join(ca.dir, ROOT_CRL_FILE) } : {}) };
   }
 
   // 3. What is still valid under it (and its reissue).
@@ -178,14 +185,14 @@ export async function runCaCompromise(o: CaCompromiseOptions): Promise<CaComprom
     : { state: 'to-create', commands: newCaCommands(ca, undefined) };
   const humanSteps = [
     'Stop the old CA: stop every `certwarden ca serve` of the old CA home (and its workers), and take its keys and passphrase out of use; keep a copy of the CA home for the investigation.',
-    `Publish the root CRL (${revocation.rootCrl?.file ?? 'from the root operator'}) where the issuing CA certificate points (${(ca.config.rootCrlUrls ?? []).join(', ') || 'its CRL distribution point'}) if the old server does not serve it any more.`,
+    `Publish the root CRL (${revocation.rootCrl ? (revocation.rootCrl.file ?? 'kept in the shared store') : 'from the root operator'}) where the issuing CA certificate points (${(ca.config.rootCrlUrls ?? []).join(', ') || 'its CRL distribution point'}) if the old server does not serve it any more.`,
     ...(o.newCa ? [] : ['Create the new CA with the commands above (the CA code cannot re-key an issuing CA under the same root, and the root key shared the compromised CA home).']),
     `Deploy each reissued certificate${o.reissue ? ' (files under the output folder)' : ''} on its endpoints and reload them; then remove the old root from trust stores and from the policy's trust.cas.`,
-    `Once the sweep is clean, revoke the old certificates too, for clients that check only the leaf: \`certwarden ca revoke SERIAL --reason cACompromise --dir ${ca.dir}\` for each serial listed above.`,
+    `Once the sweep is clean, revoke the old certificates too, for clients that check only the leaf: \`certwarden ca revoke SERIAL --reason cACompromise ${caOption(ca)}\` for each serial listed above.`,
     'Find out how the key was exposed (who had the passphrase and the CA home, backups, hosts) before trusting the new CA with the same setup.',
   ];
   return {
-    compromisedCa: { subject: issuing.subject, serial: issuing.serialHex, sha256: issuing.fingerprint256, spkiPin: `sha256/${issuing.spkiSha256}`, dir: ca.dir },
+    compromisedCa: { subject: issuing.subject, serial: issuing.serialHex, sha256: issuing.fingerprint256, spkiPin: `sha256/${issuing.spkiSha256}`, ...(ca.dir !== undefined ? { dir: ca.dir } : {}) },
     revocation,
     newCa,
     stillValid,

@@ -15,7 +15,8 @@ import type { Certificate } from '../x509/certificate.ts';
 import type { HashName } from '../x509/signature.ts';
 import type { CertIdHash, SerialInput } from './cert-id.ts';
 import { RESPONSE_STATUS_CODES, type OcspErrorStatus } from './reasons.ts';
-import { encodeOcspResponse } from './internal/response-encoder.ts';
+import { encodeOcspResponse, encodeSignedOcspResponse } from './internal/response-encoder.ts';
+import type { Signer } from '../x509/signer.ts';
 
 export { DEFAULT_RESPONSE_VALIDITY_MS } from './internal/response-encoder.ts';
 
@@ -67,6 +68,14 @@ export function buildOcspResponse(o: BuildOcspResponseOptions): Buffer {
   // Test hooks are not part of this API: refuse them loudly rather than build a correct response a test believes broken.
   if ('tamper' in o || o.responses.some((r) => 'issuerNameHash' in r || 'issuerKeyHash' in r)) throw new CertwardenError(ErrorCode.USAGE, 'buildOcspResponse takes no test hooks (tamper, issuerNameHash, issuerKeyHash); tests use buildTamperedOcspResponse (ocsp/internal/response-encoder.ts)');
   return encodeOcspResponse(o, {});
+}
+
+/** Options of {@link signOcspResponse}: the signer is named by its certificate; its key is a {@link Signer}. */
+export type SignerOcspResponseOptions = Omit<BuildOcspResponseOptions, 'signer'> & { signer: { certificate: Certificate } };
+
+/** Build a DER OCSPResponse (successful) and sign it through `signer` (an OCSP signing key wherever it lives). */
+export function signOcspResponse(o: SignerOcspResponseOptions, signer: Signer): Promise<Buffer> {
+  return encodeSignedOcspResponse(o, signer);
 }
 
 /** A non-successful OCSPResponse (RFC 6960 §4.2.1): status only, no responseBytes. */

@@ -9,7 +9,8 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import * as w from '../util/der-write.ts';
 import { Certificate, spkiPublicKeyBits } from './certificate.ts';
 import { OID } from './oids.ts';
-import { signatureAlgorithmFor, signData, spkiOf } from './sign.ts';
+import { defaultHash, signatureAlgorithmFor, signData, spkiOf } from './sign.ts';
+import type { Signer } from './signer.ts';
 import type { HashName } from './signature.ts';
 import { KEY_USAGE_BITS, type KeyUsageName } from './certificate.ts';
 
@@ -156,12 +157,29 @@ function randomSerial(): Buffer {
   return s;
 }
 
-/** Build and sign a certificate. */
+/** Build and sign a certificate with an in-process key (the issuer's, or `selfSignKey`). */
 export function createCertificate(t: CertificateTemplate): Certificate {
   const signingKey = t.issuer?.privateKey ?? t.selfSignKey;
   if (!signingKey) throw new CertwardenError(ErrorCode.USAGE, 'a certificate needs an issuer or a selfSignKey');
+  const { tbs, alg } = certificateTbs(t, t.issuer?.certificate, signingKey);
+  return new Certificate(w.sequence(tbs, alg, w.bitString(signData(signingKey, tbs, t.hash))));
+}
+
+/** A certificate template signed through a {@link Signer}: the issuer is its certificate (absent: self-signed by `signer`). */
+export type SignerCertificateTemplate = Omit<CertificateTemplate, 'issuer' | 'selfSignKey'> & { issuerCertificate?: Certificate };
+
+/** Build a certificate and sign it through `signer` (a CA key wherever it lives: a file, an HSM, a KMS). */
+export async function signCertificate(t: SignerCertificateTemplate, signer: Signer): Promise<Certificate> {
+  const { tbs, alg } = certificateTbs(t, t.issuerCertificate, signer.publicKey);
+  const signature = await signer.sign(tbs, t.hash ?? defaultHash(signer.publicKey));
+  return new Certificate(w.sequence(tbs, alg, w.bitString(Buffer.from(signature))));
+}
+
+/** The DER TBSCertificate and its AlgorithmIdentifier, for a signature by `signingKey` (private or public half). */
+function certificateTbs(t: Omit<CertificateTemplate, 'issuer' | 'selfSignKey'>, issuerCertificate: Certificate | undefined, signingKey: KeyObject): { tbs: Buffer; alg: Buffer } {
+  const issuer = issuerCertificate ? { certificate: issuerCertificate } : undefined;
   const subject = encodeName(t.subject);
-  const issuerName = t.issuer ? Buffer.from(t.issuer.certificate.subjectDer) : subject;
+  const issuerName = issuer ? Buffer.from(issuer.certificate.subjectDer) : subject;
   const now = Date.now();
   const notBefore = t.notBefore ?? new Date(Math.floor(now / 1000) * 1000 - 60_000);
   const notAfter = t.notAfter ?? new Date(notBefore.getTime() + 90 * 86_400_000);
@@ -181,7 +199,7 @@ export function createCertificate(t: CertificateTemplate): Certificate {
     if (t.extKeyUsage) exts.push(extension(OID.extKeyUsage, false, w.sequence(...t.extKeyUsage.map((o) => w.oid(o)))));
     if (!t.omitKeyIdentifiers) {
       exts.push(extension(OID.subjectKeyIdentifier, false, w.octetString(keyId(t.publicKey))));
-      const issuerKeyId = t.issuer?.certificate.subjectKeyIdentifier ?? (t.issuer ? keyId(t.issuer.certificate.publicKey) : keyId(t.publicKey));
+      const issuerKeyId = issuer?.certificate.subjectKeyIdentifier ?? (issuer ? keyId(issuer.certificate.publicKey) : keyId(t.publicKey));
       exts.push(extension(OID.authorityKeyIdentifier, false, w.sequence(w.implicit(0, issuerKeyId))));
     }
     if (t.san && t.san.length > 0) {
@@ -220,6 +238,5 @@ export function createCertificate(t: CertificateTemplate): Certificate {
     spkiOf(t.publicKey),
     exts.length > 0 ? w.explicit(3, w.sequence(...exts)) : undefined,
   );
-  const signature = signData(signingKey, tbs, t.hash);
-  return new Certificate(w.sequence(tbs, alg, w.bitString(signature)));
+  return { tbs, alg };
 }

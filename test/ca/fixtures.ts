@@ -7,7 +7,8 @@ export const PASSPHRASE = 'correct horse battery staple';
 export async function freshCa(o: Partial<InitOptions> & StoreChoice = {}): Promise<{ ca: CertificateAuthority; dir: string; cleanup: () => Promise<void>; write: (n: string, d: string | Uint8Array) => string }> {
   const tmp = tempDir('certwarden-ca-');
   const dir = `${tmp.dir}/home`;
-  const ca = await CertificateAuthority.init(dir, PASSPHRASE, { name: 'Test', ...o });
+  // A store that keeps the CA's artefacts (Postgres) holds everything: such a CA has no directory (`dir` is then not created).
+  const ca = await CertificateAuthority.init(o.store?.files ? undefined : dir, PASSPHRASE, { name: 'Test', ...o });
   return {
     ca,
     dir,

@@ -19,7 +19,7 @@ import { buildOcspRequest } from '../../src/ocsp/request.ts';
 import { verifyOcspResponse } from '../../src/ocsp/verify.ts';
 import { validatePath } from '../../src/x509/path/validate.ts';
 import { runOpenssl } from '../helpers/openssl-ocsp.ts';
-import { freshCa, PASSPHRASE } from './fixtures.ts';
+import { freshCa } from './fixtures.ts';
 
 const homes: Array<Awaited<ReturnType<typeof freshCa>>> = [];
 after(async () => homes.forEach((h) => h.cleanup()));
@@ -59,14 +59,14 @@ for (const key of KEY_ALGORITHMS) {
       const crl = await new CrlPublisher(f.ca).publish();
       assert.equal(verifyCrlForCertificate(crl.der, issued.certificate, [f.ca.issuing.certificate]).status, 'good');
       assert.equal(verifyCrlForCertificate(crl.der, revoked.certificate, [f.ca.issuing.certificate]).status, 'revoked');
-      const rootCrl = await publishRootCrl(f.ca, loadRoot(f.ca, PASSPHRASE)!);
+      const rootCrl = await publishRootCrl(f.ca, (await loadRoot(f.ca))!);
       assert.equal(verifyCrlForCertificate(rootCrl.der, f.ca.issuing.certificate, [f.ca.root]).status, 'good');
 
       for (const mode of ['delegated', 'issuer'] as const) {
         const responder = new OcspResponder(f.ca, { mode });
         await responder.load();
         for (const [cert, want] of [[issued.certificate, 'good'], [revoked.certificate, 'revoked']] as const) {
-          const answer = responder.answer(buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert }).der);
+          const answer = await responder.answer(buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert }).der);
           const v = verifyOcspResponse(answer.body, { certificate: cert, issuer: f.ca.issuing.certificate });
           assert.equal(v.status, want, `${mode}: ${JSON.stringify(v.reasons)}`);
         }

@@ -176,18 +176,18 @@ describe('OcspResponder: refresh, rotation, issuer mode', () => {
     const r = new OcspResponder(f.ca, { now: () => new Date(now), responseValidityMs: 3_600_000, responderValidityMs: 4 * 3_600_000 });
     await r.load();
     const req = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert });
-    const first = r.answer(req.der);
+    const first = await r.answer(req.der);
     assert.equal((await r.refresh()).resigned, 0, 'nothing is due yet');
     now += 31 * 60_000;
     const step = await r.refresh();
     assert.ok(step.resigned >= 1 && !step.rotated);
-    const second = r.answer(req.der);
+    const second = await r.answer(req.der);
     assert.ok(second.cache!.thisUpdate > first.cache!.thisUpdate);
     const signerBefore = r.identity.signer.certificate;
     now += 2 * 3_600_000;
     assert.equal((await r.refresh()).rotated, true);
     assert.ok(!r.identity.signer.certificate.equals(signerBefore));
-    const third = r.answer(req.der);
+    const third = await r.answer(req.der);
     const v = verifyOcspResponse(third.body, { certificate: cert, issuer: f.ca.issuing.certificate, at: new Date(now) });
     assert.equal(v.status, 'good', JSON.stringify(v.reasons));
     const responderCert = r.identity.signer.certificate;
@@ -200,11 +200,25 @@ describe('OcspResponder: refresh, rotation, issuer mode', () => {
     assert.throws(() => new OcspResponder(f.ca, { responseValidityMs: 86_400_000, responderValidityMs: 86_400_000 }), /at most half/);
   });
 
+  test('the request path answers a pre-signed serial synchronously (no promise per request), and signs on demand only for a nonce', async () => {
+    const cert = (await f.ca.issue({ profile: 'server', sans: ['DNS:fast-lane.test'] })).certificate;
+    const r = new OcspResponder(f.ca);
+    await r.load();
+    const plain = r.respond(buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert }).der);
+    assert.ok(!(plain instanceof Promise), 'a pre-signed answer is returned as it is');
+    assert.equal(plain.signedOnDemand, false);
+    assert.ok(!(r.respond(Buffer.from('not an OCSP request')) instanceof Promise), 'an error status needs no signature either');
+    const withNonce = r.respond(buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert, nonce: true }).der);
+    assert.ok(withNonce instanceof Promise, 'a nonce must be signed');
+    const v = verifyOcspResponse((await withNonce).body, { certificate: cert, issuer: f.ca.issuing.certificate });
+    assert.equal(v.status, 'good', JSON.stringify(v.reasons));
+  });
+
   test('issuer mode signs with the issuing CA key', async () => {
     const cert = (await f.ca.issue({ profile: 'client', sans: ['DNS:issuer-mode.test'] })).certificate;
     const r = new OcspResponder(f.ca, { mode: 'issuer' });
     await r.load();
-    const v = verifyOcspResponse(r.answer(buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert }).der).body, { certificate: cert, issuer: f.ca.issuing.certificate });
+    const v = verifyOcspResponse((await r.answer(buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert }).der)).body, { certificate: cert, issuer: f.ca.issuing.certificate });
     assert.equal(v.status, 'good');
     assert.equal(v.signer, 'issuer');
   });

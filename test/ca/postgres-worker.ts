@@ -8,7 +8,8 @@ import { CertificateAuthority } from '../../src/ca/ca.ts';
 import { PostgresStore } from '../../src/ca/postgres-store.ts';
 
 const [dir, passphrase, url, count, mode] = process.argv.slice(2) as [string, string, string, string, string | undefined];
-const ca = await CertificateAuthority.open(dir, passphrase, { store: await PostgresStore.connect(url) });
+// "-": no directory, the store keeps the whole CA.
+const ca = await CertificateAuthority.open(dir === '-' ? undefined : dir, passphrase, { store: await PostgresStore.connect(url) });
 const mine: string[] = [];
 process.stdout.write('READY\n');
 for (let i = 0; Number(count) === 0 || i < Number(count); i++) {

@@ -28,7 +28,7 @@ describe('OCSP answer validity (9.7)', () => {
       const r = new OcspResponder(f.ca, { now: () => new Date(now) });
       await r.load();
       const req = buildOcspRequest({ issuer: f.ca.issuing.certificate, certificate: cert });
-      const first = r.answer(req.der);
+      const first = await r.answer(req.der);
       const single = parseOcspResponse(first.body).basic!.responses[0]!;
       assert.equal(single.nextUpdate!.getTime() - single.thisUpdate.getTime(), 3_600_000);
       now += 29 * 60_000;
@@ -36,9 +36,9 @@ describe('OCSP answer validity (9.7)', () => {
       now += 2 * 60_000;
       assert.ok((await r.refresh()).resigned >= 1, 're-signed past half-life');
       await f.ca.revoke(cert, 'keyCompromise');
-      r.apply([(await f.ca.get(cert.serialHex))!]);
-      assert.equal(r.answer(req.der).signedOnDemand, false);
-      const v = verifyOcspResponse(r.answer(req.der).body, { certificate: cert, issuer: f.ca.issuing.certificate, at: new Date(now) });
+      await r.apply([(await f.ca.get(cert.serialHex))!]);
+      assert.equal((await r.answer(req.der)).signedOnDemand, false);
+      const v = verifyOcspResponse((await r.answer(req.der)).body, { certificate: cert, issuer: f.ca.issuing.certificate, at: new Date(now) });
       assert.equal(v.status, 'revoked', JSON.stringify(v.reasons));
     } finally {
       await f.cleanup();

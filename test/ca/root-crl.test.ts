@@ -40,7 +40,7 @@ describe('root CRL for the issuing CA', () => {
   });
 
   test('signed by the root, verified by the engine for the issuing CA, numbered apart from the CA CRL', async () => {
-    const root = loadRoot(f.ca, PASSPHRASE);
+    const root = await loadRoot(f.ca);
     assert.ok(root);
     const a = await publishRootCrl(f.ca, root);
     const caCrl = await new CrlPublisher(f.ca).publish();
@@ -55,7 +55,7 @@ describe('root CRL for the issuing CA', () => {
   });
 
   test('re-signed only when half of its validity has passed', async () => {
-    const root = loadRoot(f.ca, PASSPHRASE)!;
+    const root = (await loadRoot(f.ca))!;
     const first = await publishRootCrl(f.ca, root, 7 * 86_400_000);
     assert.equal((await maintainRootCrl(f.ca, root, 7 * 86_400_000, new Date(first.thisUpdate.getTime() + 86_400_000))).published, false);
     const later = await maintainRootCrl(f.ca, root, 7 * 86_400_000, new Date(first.thisUpdate.getTime() + 4 * 86_400_000));
@@ -64,7 +64,7 @@ describe('root CRL for the issuing CA', () => {
   });
 
   test('ca serve answers GET /root.crl; a chain from the CA passes check: chain on CRLs alone', async () => {
-    const root = loadRoot(f.ca, PASSPHRASE)!;
+    const root = (await loadRoot(f.ca))!;
     await publishRootCrl(f.ca, root);
     let server: CaServer | undefined;
     const g = await freshCa();
@@ -74,7 +74,7 @@ describe('root CRL for the issuing CA', () => {
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), 'application/pkix-crl');
       const der = Buffer.from(await res.arrayBuffer());
-      assert.deepEqual(der, readRootCrl(f.dir)!.der);
+      assert.deepEqual(der, (await readRootCrl(f.ca.files))!.der);
       // Without a published root CRL the route says so (404), never an empty 200.
       const bare = await startCaServer(g.ca, { port: 0 });
       try {
@@ -96,7 +96,7 @@ describe('root CRL for the issuing CA', () => {
       try {
         const leaf = await h.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
         tmp.write('ca.crl', (await new CrlPublisher(h.ca).publish()).der);
-        tmp.write('root.crl', (await publishRootCrl(h.ca, loadRoot(h.ca, PASSPHRASE)!)).der);
+        tmp.write('root.crl', (await publishRootCrl(h.ca, (await loadRoot(h.ca))!)).der);
         const policy = loadPolicy({ version: 1, trust: { cas: [h.ca.root.toPem()] }, revocation: { mode: 'hard-fail', check: 'chain', sources: ['crl'] } }, { baseDir: tmp.dir });
         const v = await evaluateTrust([leaf.certificate, h.ca.issuing.certificate], { policy, host: 'svc.internal', allowFileCrl: true });
         assert.equal(v.trusted, true, JSON.stringify(v.reasons));
@@ -115,7 +115,7 @@ describe('root CRL for the issuing CA', () => {
     const h = await freshCa({ crlUrls: ['http://crl.internal/ca.crl'], importCert: inter.certificate.toPem() + root.certificate.toPem(), importKey: keyPem(inter.privateKey) });
     try {
       assert.equal(h.ca.config.rootCrlUrls, undefined);
-      assert.equal(loadRoot(h.ca, PASSPHRASE), undefined);
+      assert.equal((await loadRoot(h.ca)), undefined);
     } finally {
       await h.cleanup();
     }
@@ -127,7 +127,7 @@ describe('revoking the issuing CA', () => {
     const tmp = tempDir('certwarden-rootcrl-revoke-');
     const h = await freshCa({ crlUrls: [`file://${tmp.dir}/ca.crl`], rootCrlUrls: [`file://${tmp.dir}/root.crl`] });
     try {
-      const root = loadRoot(h.ca, PASSPHRASE)!;
+      const root = (await loadRoot(h.ca))!;
       const leaf = await h.ca.issue({ profile: 'server', sans: ['DNS:svc.internal'] });
       tmp.write('ca.crl', (await new CrlPublisher(h.ca).publish()).der);
       const before = await publishRootCrl(h.ca, root);

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readEncryptedKey } from '../../src/ca/keys.ts';
+import { decryptKey } from '../../src/ca/keys.ts';
 import { parseSctList, OID_EMBEDDED_SCT_LIST } from '../../src/incident/certificate-facts.ts';
 import { createCertificate } from '../../src/x509/builder.ts';
 import { Certificate } from '../../src/x509/certificate.ts';
@@ -116,7 +116,7 @@ describe('certwarden incident unexpected-certificate', () => {
 
   test('a certificate signed with the CA\'s issuing key but absent from its inventory is flagged as a CA key compromise', async () => {
     const issuing = Certificate.parse(readFileSync(join(ca.dir, 'issuing.pem')));
-    const privateKey = readEncryptedKey(join(ca.dir, 'issuing.key'), PASSPHRASE);
+    const privateKey = decryptKey(readFileSync(join(ca.dir, 'issuing.key')), PASSPHRASE, 'the issuing CA key');
     const keys = generateKeyPair();
     const forged = createCertificate({ subject: 'CN=web.test', publicKey: keys.publicKey, issuer: { certificate: issuing, privateKey }, serial: Buffer.from([0x42, 0x42]), ca: false, keyUsage: ['digitalSignature'], san: ['DNS:web.test', 'IP:127.0.0.1'], notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
     server.swap(forged.toPem() + issuing.toPem(), keyPem(keys.privateKey));

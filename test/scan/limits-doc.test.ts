@@ -26,6 +26,8 @@ import * as caKeys from '../../src/ca/keys.ts';
 import * as caPassphrase from '../../src/cli/commands/ca-passphrase.ts';
 import * as caProfiles from '../../src/ca/profiles.ts';
 import * as caServer from '../../src/ca/server.ts';
+import * as caCrl from '../../src/ca/crl-publisher.ts';
+import * as caPostgres from '../../src/ca/postgres-store.ts';
 import * as auditModel from '../../src/audit/config/model.ts';
 import * as auditLoad from '../../src/audit/load.ts';
 import * as auditTrust from '../../src/audit/trust-store.ts';
@@ -49,7 +51,7 @@ import * as watchPostgres from '../../src/watch/postgres-store.ts';
 
 const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
-  ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caPassphrase, ...caProfiles, ...caServer,
+  ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caPassphrase, ...caProfiles, ...caServer, ...caCrl, ...caPostgres,
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
   ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail, ...watchSilences, ...watchSilenceCli, ...watchDashboard,
   ...incidentFleet, ...incidentFacts, ...limboFile, ...limboPlan, ...limboServer,

@@ -68,7 +68,7 @@ export async function makeWorld(): Promise<World> {
     async issue(host, o = {}) {
       const r = await ca.issue({ profile: 'server', sans: [`DNS:${host}`], ...(o.days ? { days: o.days } : {}) });
       const req = buildOcspRequest({ issuer: r.chain[0]!, certificate: r.certificate });
-      const answer = server.responder.answer(req.der);
+      const answer = await server.responder.answer(req.der);
       return { certificate: r.certificate, chainPem: r.certificate.toPem() + r.chain[0]!.toPem(), keyPem: keyPem(r.privateKey!), staple: answer.body };
     },
     foreign(host, subject) {

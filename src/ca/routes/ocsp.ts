@@ -17,9 +17,10 @@ const OCSP_GET_PREFIX = '/ocsp/';
 const OCSP_POST_PATHS = new Set(['/ocsp', '/ocsp/', '/']);
 
 /** Writes an answer; RFC 5019 §6.2 headers of a pre-produced answer are formatted once per signed response, not per request. */
-function ocspSender(): (req: http.IncomingMessage, res: http.ServerResponse, a: OcspAnswer) => void {
+function ocspSender(): (req: http.IncomingMessage, res: http.ServerResponse, answer: OcspAnswer | Promise<OcspAnswer>) => void {
   const cachedHeaders = new WeakMap<NonNullable<OcspAnswer['cache']>, { lastModified: string; expires: string }>();
-  return (req, res, a) => {
+  const write = (req: http.IncomingMessage, res: http.ServerResponse, a: OcspAnswer): void => {
+    if (res.destroyed) return; // the client went away while the answer was signed
     if (!a.cache) {
       res.writeHead(200, ['content-type', 'application/ocsp-response', 'content-length', String(a.body.length), 'cache-control', 'no-cache, no-store']);
       res.end(a.body);
@@ -39,6 +40,13 @@ function ocspSender(): (req: http.IncomingMessage, res: http.ServerResponse, a: 
     res.writeHead(200, ['content-type', 'application/ocsp-response', 'content-length', String(a.body.length), 'cache-control', cacheControl, 'last-modified', fixed.lastModified, 'expires', fixed.expires, 'etag', c.etag]);
     res.end(a.body);
   };
+  // OcspResponder.answer never rejects (anything unexpected is an OCSP error status); a failure to write
+  // (the socket broke) ends that one connection, never the process through an unhandled rejection.
+  // A pre-signed answer is written synchronously: no promise on the request path.
+  return (req, res, answer) => {
+    if (!(answer instanceof Promise)) return write(req, res, answer);
+    answer.then((a) => write(req, res, a)).catch(() => res.destroy());
+  };
 }
 
 /** `GET /ocsp/<base64>`. */
@@ -50,14 +58,14 @@ export function ocspGetRoute(responder: OcspResponder): CaRoute {
     matches: (path) => path.startsWith(OCSP_GET_PREFIX),
     handle(req, res) {
       const url = req.url ?? '';
-      if (url.length > MAX_GET_PATH_BYTES) return send(req, res, responder.answer(Buffer.alloc(0)));
+      if (url.length > MAX_GET_PATH_BYTES) return send(req, res, responder.respond(Buffer.alloc(0)));
       let der: Buffer;
       try {
         der = Buffer.from(decodeURIComponent(url.slice(OCSP_GET_PREFIX.length)), 'base64');
       } catch {
         der = Buffer.alloc(0);
       }
-      send(req, res, responder.answer(der));
+      send(req, res, responder.respond(der));
     },
   };
 }
@@ -82,7 +90,7 @@ export function ocspPostRoute(responder: OcspResponder, log: CaLog): CaRoute {
         log({ event: 'ca_request_too_large', url: req.url, maxBytes: MAX_OCSP_REQUEST_BYTES, remote: req.socket.remoteAddress });
         res.shouldKeepAlive = false;
         res.once('finish', () => req.socket.destroy());
-        send(req, res, responder.answer(Buffer.alloc(0)));
+        send(req, res, responder.respond(Buffer.alloc(0)));
       };
       if (Number(req.headers['content-length'] ?? 0) > MAX_OCSP_REQUEST_BYTES) return refuseBody();
       req.on('data', (c: Buffer) => {
@@ -91,7 +99,7 @@ export function ocspPostRoute(responder: OcspResponder, log: CaLog): CaRoute {
         else chunks.push(c);
       });
       req.on('end', () => {
-        if (!done) send(req, res, responder.answer(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+        if (!done) send(req, res, responder.respond(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
       });
       req.on('error', () => res.destroy());
     },

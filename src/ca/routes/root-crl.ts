@@ -1,31 +1,15 @@
 /**
  * `GET /root.crl`: the root's CRL for the issuing CA (../root-crl.ts). It is
- * a file in the CA home so that every process serves the same one; re-read
- * only when its mtime changes. 404 when none has been published.
+ * kept among the CA's artefacts so that every process serves the same one;
+ * the server reloads it in the background (RootCrlCache) and the request
+ * path serves it from memory. 404 when none has been published.
  */
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { ROOT_CRL_ROUTE } from '../ca.ts';
 import type { PublishedCrl } from '../crl-publisher.ts';
-import { readRootCrl, ROOT_CRL_FILE } from '../root-crl.ts';
 import type { CaRoute } from './router.ts';
 import { sendBytes, sendCrl } from './send.ts';
 
-export function rootCrlRoute(dir: string): CaRoute {
-  let cached: { mtimeMs: number; crl: PublishedCrl } | undefined;
-  const current = (): PublishedCrl | undefined => {
-    let mtimeMs: number;
-    try {
-      mtimeMs = statSync(join(dir, ROOT_CRL_FILE)).mtimeMs;
-    } catch {
-      return undefined;
-    }
-    if (cached?.mtimeMs !== mtimeMs) {
-      const crl = readRootCrl(dir);
-      cached = crl ? { mtimeMs, crl } : undefined;
-    }
-    return cached?.crl;
-  };
+export function rootCrlRoute(current: () => PublishedCrl | undefined): CaRoute {
   return {
     name: 'root-crl',
     methods: ['GET', 'HEAD'],

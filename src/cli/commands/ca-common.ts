@@ -28,15 +28,22 @@ export const CA_COMMON_OPTIONS: OptionSpec = {
 
 export const CA_COMMON_USAGE = `Common options:
   --dir DIR               CA home (default: $${CA_DIR_ENV}): keys and certificates, and ca.db
-  --store URL             keep the CA's records in Postgres instead of DIR/ca.db
-                          (postgres://USER@HOST:PORT/DB; default: $${CA_STORE_ENV})
+  --store URL             keep the CA in Postgres instead: records, certificates and the
+                          encrypted keys (postgres://USER@HOST:PORT/DB; default: $${CA_STORE_ENV});
+                          no --dir needed (one is read only for a CA initialised with its
+                          keys in a directory)
   --passphrase-file FILE  CA key passphrase, 8 to 1024 bytes (default: $CERTWARDEN_CA_PASSPHRASE;
                           required; a file readable by group or others gets a warning)`;
 
 export function caDir(args: ParsedArgs, io: Io): string {
   const dir = optionalString(args, 'dir') ?? io.env[CA_DIR_ENV];
-  if (!dir) throw usageError(`--dir DIR is required (or set ${CA_DIR_ENV})`);
+  if (!dir) throw usageError(`--dir DIR is required (or set ${CA_DIR_ENV}, or keep the CA in Postgres with --store URL)`);
   return dir;
+}
+
+/** --dir or $CERTWARDEN_CA_DIR, or undefined: for a CA in a store, which needs no directory. */
+export function optionalCaDir(args: ParsedArgs, io: Io): string | undefined {
+  return optionalString(args, 'dir') ?? (io.env[CA_DIR_ENV] || undefined);
 }
 
 /** Warnings already printed in this process (commands resolve the passphrase more than once). */
@@ -60,9 +67,11 @@ export async function caStore(args: ParsedArgs, io: Io): Promise<CaStore | undef
 
 export async function openCa(args: ParsedArgs, io: Io): Promise<CertificateAuthority> {
   const pass = passphrase(args, io);
-  const dir = caDir(args, io);
   const store = await caStore(args, io);
+  let dir: string | undefined;
   try {
+    // With a store the directory is optional: the store keeps the CA (a CA initialised with its keys in a directory still names it).
+    dir = store ? optionalCaDir(args, io) : caDir(args, io);
     return await CertificateAuthority.open(dir, pass, store ? { store } : {});
   } catch (err) {
     if (isCertwardenError(err) && !store && /keeps its records in another store/.test(err.message)) {

@@ -7,7 +7,7 @@ import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, parseDays, passphrase } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, parseDays } from './ca-common.ts';
 
 const command: Command = {
   summary: 'publish a signed CRL (monotonic cRLNumber)',
@@ -30,8 +30,8 @@ ${CA_COMMON_USAGE}`,
       const validityMs = (days ?? 7) * 86_400_000;
       let crl;
       if (args.values.root === true) {
-        const root = loadRoot(ca, passphrase(args, io));
-        if (!root) throw usageError(`${ca.dir} holds no root key (an imported CA): its root's CRL is published by whoever holds that key`);
+        const root = await loadRoot(ca);
+        if (!root) throw usageError(`${ca.files.description} holds no root key (an imported CA, or a root kept offline): its root's CRL is published by whoever holds that key`);
         crl = await publishRootCrl(ca, root, validityMs);
       } else {
         crl = await new CrlPublisher(ca, validityMs).publish();

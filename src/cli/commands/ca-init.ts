@@ -6,6 +6,7 @@ import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, requireString, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
+import { escapeControl } from '../../util/terminal.ts';
 import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, caDir, caStore, passphrase, readCaInput } from './ca-common.ts';
 
 const command: Command = {
@@ -41,7 +42,6 @@ ${CA_COMMON_USAGE}`,
     });
     const format = parseFormat(args, ['text', 'json'], 'text');
     const pass = passphrase(args, io);
-    const dir = caDir(args, io);
     const urls = (name: string): string[] | undefined => {
       const v = args.values[name] as string[] | undefined;
       for (const u of v ?? []) if (!/^https?:\/\/[^/\s]+/.test(u)) throw usageError(`--${name} must be an http(s) URL (got "${u}")`);
@@ -58,6 +58,14 @@ ${CA_COMMON_USAGE}`,
     const name = requireString(args, 'name');
     if (importCert === undefined !== (importKey === undefined)) throw usageError('--import-cert and --import-key go together');
     const store = await caStore(args, io);
+    // A CA in a store has no directory: --dir is refused with one (the library says why), $CERTWARDEN_CA_DIR is not consulted.
+    let dir: string | undefined;
+    try {
+      dir = store ? optionalString(args, 'dir') : caDir(args, io);
+    } catch (err) {
+      await store?.close();
+      throw err;
+    }
     const ca = await CertificateAuthority.init(dir, pass, {
       name,
       ...(store ? { store } : {}),
@@ -71,10 +79,10 @@ ${CA_COMMON_USAGE}`,
       ...(importKey ? { importKey: readCaInput(importKey, 'CA key') } : {}),
     });
     // The first root CRL, so the distribution point answers before `ca serve` has ever run.
-    const root = ca.config.rootCrlUrls ? loadRoot(ca, pass) : undefined;
+    const root = ca.config.rootCrlUrls ? (await loadRoot(ca)) : undefined;
     const rootCrl = root ? await publishRootCrl(ca, root) : undefined;
     const out = {
-      dir,
+      ...(dir !== undefined ? { dir } : { store: ca.store.description }),
       ...(rootCrl ? { rootCrl: { crlNumber: rootCrl.number.toString(), nextUpdate: rootCrl.nextUpdate } } : {}),
       root: { subject: ca.root.subject, sha256: ca.root.fingerprint256 },
       issuing: { subject: ca.issuing.certificate.subject, serial: ca.issuing.certificate.serialHex, notAfter: ca.issuing.certificate.notAfter },
@@ -82,7 +90,7 @@ ${CA_COMMON_USAGE}`,
     };
     await ca.close();
     if (format === 'json') writeJson(io, out);
-    else io.stdout.write(`CA created in ${dir}\n  root:    ${out.root.subject} (SHA-256 ${out.root.sha256})\n  issuing: ${out.issuing.subject}\nDistribute ${dir}/root.pem as the trust anchor.\n`);
+    else io.stdout.write(`CA created in ${escapeControl(dir ?? ca.store.description)}\n  root:    ${escapeControl(out.root.subject)} (SHA-256 ${out.root.sha256})\n  issuing: ${escapeControl(out.issuing.subject)}\nDistribute ${dir !== undefined ? `${escapeControl(dir)}/root.pem` : 'the root certificate (GET /ca.pem, last in the chain)'} as the trust anchor.\n`);
     return ExitCode.OK;
   },
 };

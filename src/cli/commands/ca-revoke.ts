@@ -6,7 +6,7 @@ import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, requireString, usageError } from '../args.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { writeJson, type Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, passphrase, serialOrCertificate } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, serialOrCertificate } from './ca-common.ts';
 
 const command: Command = {
   summary: 'revoke a certificate (RFC 5280 reason)',
@@ -34,7 +34,7 @@ ${CA_COMMON_USAGE}`,
       try {
         const r = await ca.revokeIssuingCa(reason, invalidityDate);
         // The revocation is durable now; the CRL that tells relying parties is signed next.
-        const root = loadRoot(ca, passphrase(args, io));
+        const root = await loadRoot(ca);
         const crl = root ? await publishRootCrl(ca, root) : undefined;
         const out = { issuingCa: true, serial: r.serial, subject: ca.issuing.certificate.subject, revokedAt: r.revokedAt, reason: r.reason, invalidityDate: r.invalidityDate, ...(crl ? { rootCrlNumber: crl.number.toString() } : {}) };
         if (format === 'json') writeJson(io, out);

@@ -1,7 +1,7 @@
 /** `certwarden ca serve`: OCSP responder, CRL and CA certificates over HTTP (one process, or `--workers N`). */
 import cluster from 'node:cluster';
 import { crlFromPrimary, startCaPrimary, validateWorkers } from '../../ca/cluster.ts';
-import { startCaServer } from '../../ca/server.ts';
+import { startCaServer, type CaServer } from '../../ca/server.ts';
 import { ResponderIdentity } from '../../ca/responder-cert.ts';
 import { loadRoot, maintainRootCrl } from '../../ca/root-crl.ts';
 import type { CertificateAuthority } from '../../ca/ca.ts';
@@ -12,7 +12,7 @@ import { optionalString, parseCommandArgs, usageError, type ParsedArgs } from '.
 import { parseDuration } from '../duration-option.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { Io } from '../output.ts';
-import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa, passphrase } from './ca-common.ts';
+import { CA_COMMON_OPTIONS, CA_COMMON_USAGE, openCa } from './ca-common.ts';
 
 function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(v);
@@ -38,10 +38,15 @@ function durationOption(args: ParsedArgs, name: string, legacy: string, legacyUn
 /** How often the process that holds the root key looks whether the root's CRL is due (re-signed at half its validity). */
 const ROOT_CRL_CHECK_MS = 10 * 60_000;
 
-/** Keep <dir>/root.crl fresh while serving; a no-op for a CA home without a root key (imported CA). */
-function keepRootCrl(ca: CertificateAuthority, pass: string, validityMs: number | undefined, log: (e: Record<string, unknown>) => void): () => void {
+/**
+ * Keep the root's CRL fresh while serving; a no-op when the key store holds
+ * no root key (imported CA, offline root). Resolves after the first check,
+ * so a server started after it loads a root CRL at once; `onPublished` tells
+ * this process's server to reload it (other processes reload on their own).
+ */
+async function keepRootCrl(ca: CertificateAuthority, validityMs: number | undefined, log: (e: Record<string, unknown>) => void, onPublished: () => void = () => {}): Promise<() => void> {
   if (!ca.config.rootCrlUrls) return () => {};
-  const root = loadRoot(ca, pass);
+  const root = await loadRoot(ca);
   if (!root) return () => {};
   let running = false;
   const tick = async (): Promise<void> => {
@@ -50,7 +55,10 @@ function keepRootCrl(ca: CertificateAuthority, pass: string, validityMs: number 
     try {
       // Never wait for another process's write lock here (it would stall the responder): retry at the next check.
       const { crl, published } = await ca.store.withoutWaiting(() => maintainRootCrl(ca, root, validityMs));
-      if (published) log({ event: 'ca_root_crl_published', crlNumber: crl.number.toString(), nextUpdate: crl.nextUpdate.toISOString() });
+      if (published) {
+        log({ event: 'ca_root_crl_published', crlNumber: crl.number.toString(), nextUpdate: crl.nextUpdate.toISOString() });
+        onPublished();
+      }
     } catch (err) {
       // Background work never throws: the old CRL stays served, and the failure is logged.
       if (isCertwardenError(err) && err.code === ErrorCode.STORE_BUSY) publishCaEvent('storeBusy', { task: 'root-crl', store: ca.store.description });
@@ -59,7 +67,7 @@ function keepRootCrl(ca: CertificateAuthority, pass: string, validityMs: number 
       running = false;
     }
   };
-  void tick();
+  await tick();
   const timer = setInterval(() => void tick(), ROOT_CRL_CHECK_MS);
   timer.unref();
   return () => clearInterval(timer);
@@ -81,6 +89,8 @@ it and at once after a revocation). DURATION: 90s, 30m, 1h, 7d.
 (--response-validity SECONDS and --crl-days N are the older spellings.)
 --workers N: N processes share the port (node:cluster), each polling the store;
 the CRL is published by the primary process only.
+With --store (Postgres) no --dir is needed, revocations arrive by NOTIFY, and
+every server on the store serves the one CRL kept there (signed by one at a time).
 Logs one JSON object per event on stderr. Stops cleanly on SIGTERM or SIGINT.
 
 ${CA_COMMON_USAGE}`,
@@ -107,7 +117,6 @@ ${CA_COMMON_USAGE}`,
     const mode = optionalString(args, 'responder');
     if (mode !== undefined && mode !== 'delegated' && mode !== 'issuer') throw usageError(`--responder must be delegated or issuer (got "${mode}")`);
     const ca = await openCa(args, io);
-    const pass = passphrase(args, io);
     const role = workers > 1 ? (cluster.isPrimary ? 'primary' : 'worker') : 'single';
     const log = (e: Record<string, unknown>): void => void io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...(role === 'worker' ? { pid: process.pid } : {}), ...e })}\n`);
     const signal = (): Promise<string> =>
@@ -120,6 +129,8 @@ ${CA_COMMON_USAGE}`,
 
     if (role === 'primary') {
       let primary;
+      // Before forking: every worker loads the first root CRL when it starts.
+      const stopRootCrl = await keepRootCrl(ca, crlValidityMs, log);
       try {
         // One delegated responder certificate for all workers: issued (or reused) and saved here, loaded by each worker.
         const identity = new ResponderIdentity(ca, mode ?? ca.config.responder, responderValidity ? responderValidity * 1000 : undefined);
@@ -127,10 +138,10 @@ ${CA_COMMON_USAGE}`,
         if (identity.mode === 'delegated') log({ event: 'ocsp_responder_certificate', serial: identity.signer.certificate.serialHex, reused: identity.reused, notAfter: identity.signer.certificate.notAfter.toISOString() });
         primary = await startCaPrimary(ca, { workers, log, ...(pollMs ? { pollMs } : {}), ...(crlValidityMs ? { crlValidityMs } : {}) });
       } catch (err) {
+        stopRootCrl();
         await ca.close();
         throw err;
       }
-      const stopRootCrl = keepRootCrl(ca, pass, crlValidityMs, log);
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${primary.port}`;
       io.stdout.write(`listening on ${url} (OCSP ${url}/ocsp, CRL ${url}/crl; ${workers} workers)\n`);
       log({ event: 'ca_serve_stopping', signal: await signal() });
@@ -140,7 +151,9 @@ ${CA_COMMON_USAGE}`,
       return ExitCode.OK;
     }
 
-    let server;
+    let server: CaServer | undefined;
+    // Before listening: the first root CRL is served from the first request on.
+    const stopRootCrl = role === 'single' ? await keepRootCrl(ca, crlValidityMs, log, () => void server?.reloadRootCrl()) : () => {};
     try {
       server = await startCaServer(ca, {
         host,
@@ -154,10 +167,10 @@ ${CA_COMMON_USAGE}`,
         ...(role === 'worker' ? { crlSource: crlFromPrimary() } : {}),
       });
     } catch (err) {
+      stopRootCrl();
       await ca.close();
       throw err;
     }
-    const stopRootCrl = role === 'single' ? keepRootCrl(ca, pass, crlValidityMs, log) : () => {};
     if (role === 'single') io.stdout.write(`listening on ${server.url} (OCSP ${server.url}/ocsp, CRL ${server.url}/crl)\n`);
     const why = await signal();
     if (role === 'single' || why !== 'disconnect') log({ event: 'ca_serve_stopping', signal: why });

@@ -17,13 +17,13 @@ const e = escapeControl;
 
 function renderText(r: CaCompromiseResult): string[] {
   const c = r.compromisedCa;
-  const lines = [`CA compromise: ${e(c.subject)} (serial ${c.serial}, ${e(c.dir)})`, `  issuing CA sha256 ${c.sha256}, key ${c.spkiPin}`];
+  const lines = [`CA compromise: ${e(c.subject)} (serial ${c.serial}, ${e(c.dir ?? 'shared store')})`, `  issuing CA sha256 ${c.sha256}, key ${c.spkiPin}`];
   const rv = r.revocation;
   if (rv.state === 'revoked-now') lines.push(`  revoked now by the root (${rv.reason}) at ${rv.revokedAt}`);
   else if (rv.state === 'already-revoked') lines.push(`  already revoked by the root (${rv.reason}) at ${rv.revokedAt}: not revoked again`);
   else lines.push('  NOT revoked here (see note)');
   if (rv.note) lines.push(`  note: ${e(rv.note)}`);
-  if (rv.rootCrl) lines.push(`  root CRL #${rv.rootCrl.number} signed now: ${e(rv.rootCrl.file)}`);
+  if (rv.rootCrl) lines.push(`  root CRL #${rv.rootCrl.number} signed now: ${e(rv.rootCrl.file ?? 'kept in the shared store')}`);
   lines.push(r.newCa.state === 'given' ? `New CA: ${e(r.newCa.subject ?? '')} in ${e(r.newCa.dir ?? '')} (root sha256 ${r.newCa.rootSha256})` : 'New CA: to be created (the CA cannot re-key an issuing CA under the same root; the root key shared the compromised CA home):');
   lines.push(...r.newCa.commands.map((s) => (s.startsWith('#') ? `  ${e(s)}` : `  $ ${e(s)}`)));
   lines.push(`Still valid under the compromised CA: ${r.stillValid.length}`);

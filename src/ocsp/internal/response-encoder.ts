@@ -12,8 +12,10 @@ import { CertwardenError, ErrorCode } from '../../errors.ts';
 import { REVOCATION_REASONS } from '../../core/revocation-vocabulary.ts';
 import * as w from '../../util/der-write.ts';
 import type { ExtensionSpec } from '../../x509/builder.ts';
+import type { Certificate } from '../../x509/certificate.ts';
 import { OID } from '../../x509/oids.ts';
-import { signatureAlgorithmFor, signData } from '../../x509/sign.ts';
+import { defaultHash, signatureAlgorithmFor, signData } from '../../x509/sign.ts';
+import type { Signer } from '../../x509/signer.ts';
 import type { BuildOcspResponseOptions, OcspSingleSpec } from '../builder.ts';
 import { computeCertId, encodeCertId } from '../cert-id.ts';
 import { RESPONSE_STATUS_CODES } from '../reasons.ts';
@@ -73,8 +75,30 @@ function wholeSeconds(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
 }
 
+/** What encoding needs besides the signature: the signer is named by its certificate only. */
+export type UnsignedOcspResponseOptions = Omit<TamperedOcspResponseOptions, 'signer'> & { signer: { certificate: Certificate } };
+
 /** Encode a successful OCSPResponse, applying the tamper hooks `t` ({} for a correct one). */
 export function encodeOcspResponse(o: TamperedOcspResponseOptions, t: OcspTamper): Buffer {
+  let tbs = ocspResponseTbs(o, t);
+  if (t.beforeSign) tbs = t.beforeSign(tbs);
+  const key = t.signWith ?? o.signer.privateKey;
+  let signature = signData(key, tbs, o.signatureHash);
+  if (t.signature) signature = t.signature(signature);
+  const algorithm = t.signatureAlgorithm ? Buffer.from(t.signatureAlgorithm) : signatureAlgorithmFor(key, o.signatureHash);
+  if (t.afterSign) tbs = t.afterSign(tbs);
+  return assembleOcspResponse(o, t, tbs, algorithm, signature);
+}
+
+/** A correct OCSPResponse signed through `signer` (no test hooks). */
+export async function encodeSignedOcspResponse(o: UnsignedOcspResponseOptions, signer: Signer): Promise<Buffer> {
+  const tbs = ocspResponseTbs(o, {});
+  const signature = await signer.sign(tbs, o.signatureHash ?? defaultHash(signer.publicKey));
+  return assembleOcspResponse(o, {}, tbs, signatureAlgorithmFor(signer.publicKey, o.signatureHash), Buffer.from(signature));
+}
+
+/** The DER ResponseData (what the signature covers). */
+function ocspResponseTbs(o: UnsignedOcspResponseOptions, t: OcspTamper): Buffer {
   const producedAt = wholeSeconds(o.producedAt ?? new Date());
   const signerCert = o.signer.certificate;
   const responderId =
@@ -115,20 +139,18 @@ export function encodeOcspResponse(o: TamperedOcspResponseOptions, t: OcspTamper
   if (o.nonce) responseExtensions.push({ oid: OID.ocspNonce, value: nonceExtensionValue(o.nonce) });
   responseExtensions.push(...(o.extensions ?? []));
 
-  let tbs = w.sequence(
+  return w.sequence(
     t.version === undefined ? undefined : w.explicit(0, w.integer(t.version)),
     responderId,
     w.generalizedTime(producedAt),
     w.sequence(...singles),
     extensions(1, responseExtensions),
   );
-  if (t.beforeSign) tbs = t.beforeSign(tbs);
-  const key = t.signWith ?? o.signer.privateKey;
-  let signature = signData(key, tbs, o.signatureHash);
-  if (t.signature) signature = t.signature(signature);
-  const algorithm = t.signatureAlgorithm ? Buffer.from(t.signatureAlgorithm) : signatureAlgorithmFor(key, o.signatureHash);
-  if (t.afterSign) tbs = t.afterSign(tbs);
+}
 
+/** The OCSPResponse around a signed ResponseData. */
+function assembleOcspResponse(o: UnsignedOcspResponseOptions, t: OcspTamper, tbs: Buffer, algorithm: Buffer, signature: Buffer): Buffer {
+  const signerCert = o.signer.certificate;
   const includeSigner = o.includeSignerCert ?? !signerCert.equals(o.issuer);
   const certs = [...(includeSigner ? [signerCert] : []), ...(o.certificates ?? [])];
   let basic = w.sequence(tbs, algorithm, w.bitString(signature), certs.length > 0 ? w.explicit(0, w.sequence(...certs.map((c) => c.der))) : undefined);
