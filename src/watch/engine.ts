@@ -7,6 +7,7 @@
 import type { Policy } from '../policy/types.ts';
 import { runScan, type ScanOptions } from '../scan/runner.ts';
 import { detect } from './detect.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { WatchEvent } from './events.ts';
 import type { CaInventory } from './inventory.ts';
 import { DurationHistogram, renderMetrics } from './metrics.ts';
@@ -30,9 +31,11 @@ export class WatchEngine {
   readonly #o: EngineOptions;
   readonly durations = new DurationHistogram();
   readonly #targets: Map<string, WatchTarget>;
+  readonly #commits: GroupCommit;
 
   constructor(o: EngineOptions) {
     this.#o = o;
+    this.#commits = new GroupCommit(o.store);
     this.#targets = new Map(o.targets.map((t) => [t.label, t]));
   }
 
@@ -51,7 +54,8 @@ export class WatchEngine {
     const snapshot = snapshotOf(report.results[0]!, t.label);
     const store = this.#o.store;
     const d = detect(snapshot, store.lastUp(t.label), store.openConditions(t.label), this.#o.inventory, this.#o.repeatMs);
-    store.recordScan(snapshot, d.open, d.events, this.#o.channels);
+    // Scans finishing together share one durable commit (group-commit.ts); this resolves once ours is committed.
+    await this.#commits.record({ snapshot, open: d.open, events: d.events, channels: this.#o.channels });
     this.durations.observe(snapshot.durationMs / 1000);
     return { snapshot, events: d.events };
   }

@@ -13,6 +13,7 @@ import { CertwardenError, ErrorCode } from '../errors.ts';
 import type { EventId, WatchEvent } from './events.ts';
 import type { OpenCondition } from './detect.ts';
 import type { Snapshot } from './snapshot.ts';
+import type { ScanRecord } from './group-commit.ts';
 
 export const WATCH_DB_FILE = 'watch.db';
 /** Another process (a second watch on the same store, a backup) may hold the lock briefly. */
@@ -87,17 +88,7 @@ export class WatchStore {
 
   /** Record a scan, the target's open conditions after it, its events and one outbox row per event and channel: one transaction. */
   recordScan(s: Snapshot, open: readonly OpenCondition[], events: readonly WatchEvent[], channels: readonly string[]): void {
-    const at = Date.parse(s.at);
-    this.#tx(() => {
-      this.#stmt('INSERT INTO scans (target, at, up, snapshot) VALUES (?, ?, ?, ?)').run(s.target, at, s.up ? 1 : 0, JSON.stringify(s));
-      this.#stmt('DELETE FROM conditions WHERE target = ?').run(s.target);
-      for (const c of open) this.#stmt('INSERT INTO conditions (target, key, event, subject, since, last_sent_at) VALUES (?, ?, ?, ?, ?, ?)').run(s.target, c.key, c.event, c.subject, c.since, c.lastSentAt);
-      for (const e of events) {
-        const fresh = this.#stmt('INSERT OR IGNORE INTO events (key, target, event, at, body) VALUES (?, ?, ?, ?, ?)').run(e.key, e.target, e.event, at, JSON.stringify(e));
-        if (Number(fresh.changes) === 0) continue; // already recorded: never queued twice
-        for (const ch of channels) this.#stmt('INSERT OR IGNORE INTO outbox (channel, event_key, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)').run(ch, e.key, e.event, Date.now(), 0);
-      }
-    });
+    this.#tx(() => this.#writeScan({ snapshot: s, open, events, channels }));
   }
 
   openConditions(target: string): OpenCondition[] {
@@ -171,5 +162,26 @@ export class WatchStore {
 
   close(): void {
     this.#db.close();
+  }
+
+  // ---- group commit (watch-bench; bench/watch-fleet.ts): several scans in one transaction ----
+
+  /** Record several scans, each as recordScan would, in one transaction (one fsync for the lot; all or none). */
+  recordScans(batch: readonly ScanRecord[]): void {
+    this.#tx(() => {
+      for (const r of batch) this.#writeScan(r);
+    });
+  }
+
+  #writeScan({ snapshot: s, open, events, channels }: ScanRecord): void {
+    const at = Date.parse(s.at);
+    this.#stmt('INSERT INTO scans (target, at, up, snapshot) VALUES (?, ?, ?, ?)').run(s.target, at, s.up ? 1 : 0, JSON.stringify(s));
+    this.#stmt('DELETE FROM conditions WHERE target = ?').run(s.target);
+    for (const c of open) this.#stmt('INSERT INTO conditions (target, key, event, subject, since, last_sent_at) VALUES (?, ?, ?, ?, ?, ?)').run(s.target, c.key, c.event, c.subject, c.since, c.lastSentAt);
+    for (const e of events) {
+      const fresh = this.#stmt('INSERT OR IGNORE INTO events (key, target, event, at, body) VALUES (?, ?, ?, ?, ?)').run(e.key, e.target, e.event, at, JSON.stringify(e));
+      if (Number(fresh.changes) === 0) continue; // already recorded: never queued twice
+      for (const ch of channels) this.#stmt('INSERT OR IGNORE INTO outbox (channel, event_key, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)').run(ch, e.key, e.event, Date.now(), 0);
+    }
   }
 }
