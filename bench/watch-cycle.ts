@@ -36,6 +36,8 @@ export interface CycleResult {
   /** target label → [up, V9.2.1 status, V9.2.4 status] */
   verdicts: Record<string, [boolean, string, string]>;
   failures: string[];
+  /** target label → finding ids of its scan, for targets not passing both requirements (read from the store after the cycle). */
+  findings: Record<string, string[]>;
   /** Up to DIAGNOSED targets whose scan ended in `error` or down: what the store kept, to see why. */
   diagnosed: Array<{ target: string; downReason?: string; findings: string[]; ms: number }>;
 }
@@ -89,6 +91,11 @@ async function main(): Promise<void> {
   const cycleCpu = process.cpuUsage(cycleStart.cpu);
   delay.disable();
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const findings: CycleResult['findings'] = {};
+  for (const [target, [up, v921, v924]] of Object.entries(verdicts)) {
+    if (up && v921 === 'pass' && v924 === 'pass') continue;
+    findings[target] = [...new Set(((await running.store.latest(target))?.findings ?? []).map((f) => f.id))];
+  }
   const diagnosed: CycleResult['diagnosed'] = [];
   for (const [target, [up, v921, v924]] of Object.entries(verdicts)) {
     if (diagnosed.length >= DIAGNOSED) break;
@@ -112,6 +119,7 @@ async function main(): Promise<void> {
     eventLoopDelayMaxMs: +(delay.max / 1e6).toFixed(1),
     verdicts,
     failures,
+    findings,
     diagnosed,
   };
   process.stdout.write(JSON.stringify(result) + '\n');

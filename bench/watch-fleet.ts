@@ -205,7 +205,7 @@ interface Score {
   wrong: string[];
 }
 
-function score(endpoints: readonly Endpoint[], verdictOf: (e: Endpoint) => { 'V9.2.1': Verdict; 'V9.2.4': Verdict } | undefined): Score {
+function score(endpoints: readonly Endpoint[], verdictOf: (e: Endpoint) => { 'V9.2.1': Verdict; 'V9.2.4': Verdict } | undefined, why: (e: Endpoint) => string = () => ''): Score {
   const s: Score = { right: { 'V9.2.1': 0, 'V9.2.4': 0 }, scored: { 'V9.2.1': 0, 'V9.2.4': 0 }, wrong: [] };
   const wrongByKind = new Map<string, number>();
   for (const e of endpoints) {
@@ -216,7 +216,8 @@ function score(endpoints: readonly Endpoint[], verdictOf: (e: Endpoint) => { 'V9
       s.scored[req]++;
       if (v?.[req] === t) s.right[req]++;
       else {
-        const key = `${e.kind} ${req}: expected ${t}, got ${v?.[req] ?? 'nothing'}`;
+        const reason = why(e);
+        const key = `${e.kind} ${req}: expected ${t}, got ${v?.[req] ?? 'nothing'}${reason ? ` (${reason})` : ''}`;
         wrongByKind.set(key, (wrongByKind.get(key) ?? 0) + 1);
       }
     }
@@ -540,7 +541,7 @@ async function main(): Promise<void> {
     const s = score(endpoints, (e) => {
       const v = c.verdicts[e.label];
       return v ? { 'V9.2.1': verdictOf(v[1]), 'V9.2.4': verdictOf(v[2]) } : undefined;
-    });
+    }, (e) => (c.findings[e.label] ?? []).filter((id) => !id.endsWith('-info')).join(' '));
     const cwCpuMs = c.cycleCpuUserMs + c.cycleCpuSystemMs;
     result.certwarden = {
       scanned: c.scanned,

@@ -35,12 +35,13 @@ import * as watchConfig from '../../src/watch/config.ts';
 import * as watchAlerts from '../../src/watch/alerts.ts';
 import * as watchStore from '../../src/watch/store.ts';
 import * as watchEmail from '../../src/watch/email.ts';
+import * as watchGroupCommit from '../../src/watch/group-commit.ts';
 
 const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
   ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caPassphrase, ...caProfiles, ...caServer,
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
-  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail,
+  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail, ...watchGroupCommit,
 };
 
 test('every constant in docs/limits.md exists with the documented value', () => {
