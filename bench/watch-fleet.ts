@@ -234,24 +234,42 @@ function verdictOf(status: string | undefined): Verdict {
 
 const isLoopbackAddress = (a: string): boolean => a.startsWith('127.') || a === '::1' || a === '[::1]' || a === '*' || a === '0.0.0.0' || a === '::' || a === '[::]' || a.startsWith('[::ffff:127.');
 
-/** Samples `ss` for a process's sockets; every peer outside loopback is kept. */
+/**
+ * Samples `ss` for a process's sockets; every peer outside loopback is kept.
+ * Asynchronously: this process also serves the OCSP responder the watch asks,
+ * and a blocking `ss` over tens of thousands of sockets would stall it.
+ */
 class SocketSampler {
   readonly foreign = new Set<string>();
-  samples = 0;
   readonly pid: number;
+  samples = 0;
+  /** Samples in which the process had sockets (a sample after it exited proves nothing). */
+  samplesWithSockets = 0;
   #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> = Promise.resolve();
   constructor(pid: number) {
     this.pid = pid;
   }
   start(): void {
-    this.#timer = setInterval(() => this.sample(), SS_EVERY_MS);
+    this.#timer = setInterval(() => {
+      this.#running = this.#running.then(() => this.sample());
+    }, SS_EVERY_MS);
   }
-  sample(): void {
-    const r = spawnSync('ss', ['-tuanpH'], { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
-    if (r.status !== 0) return;
+  async sample(): Promise<void> {
+    const child = spawn('ss', ['-tuanpH'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (out += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('error', () => resolve(-1));
+      child.on('close', resolve);
+    });
+    if (code !== 0) return;
     this.samples++;
-    for (const line of r.stdout.split('\n')) {
+    let seen = false;
+    for (const line of out.split('\n')) {
       if (!line.includes(`pid=${this.pid},`)) continue;
+      seen = true;
       const cols = line.trim().split(/\s+/);
       // Netid State Recv-Q Send-Q Local Peer Process
       for (const addrPort of [cols[4], cols[5]]) {
@@ -260,10 +278,12 @@ class SocketSampler {
         if (!isLoopbackAddress(addr)) this.foreign.add(addrPort);
       }
     }
+    if (seen) this.samplesWithSockets++;
   }
-  stop(): void {
+  async stop(): Promise<void> {
     clearInterval(this.#timer);
-    this.sample();
+    await this.#running;
+    await this.sample();
   }
 }
 
@@ -292,12 +312,12 @@ function runWatchCycle(configPath: string, nofile: number, cpuProf: boolean, tmp
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   return new Promise((resolve) => {
-    child.on('error', (err) => {
-      sampler.stop();
+    child.on('error', async (err) => {
+      await sampler.stop();
       resolve({ error: err.message, pid: child.pid ?? 0, sampler });
     });
-    child.on('close', (code) => {
-      sampler.stop();
+    child.on('close', async (code) => {
+      await sampler.stop();
       try {
         resolve({ result: JSON.parse(stdout.trim().split('\n').pop()!) as CycleResult, pid: child.pid!, sampler });
       } catch {
@@ -479,7 +499,7 @@ async function blackboxPart(bin: string, endpoints: readonly Endpoint[], concurr
     const outcomes = await probeAll(bb.port, endpoints, concurrency);
     const wallMs = performance.now() - t0;
     const cpuMs = procCpuMs(pid) - cpuStart;
-    sampler.stop();
+    await sampler.stop();
     if (sampler.foreign.size > 0) throw new Error(`blackbox_exporter had sockets to non-loopback peers: ${[...sampler.foreign].join(', ')}`);
     const s = score(endpoints, (e) => {
       const o = outcomes.get(e.label);
@@ -493,7 +513,7 @@ async function blackboxPart(bin: string, endpoints: readonly Endpoint[], concurr
       cpu_ms: Math.round(cpuMs),
       cpu_ms_per_probe: +(cpuMs / endpoints.length).toFixed(3),
       peak_rss_mib: procPeakRssMiB(pid),
-      ss_samples: sampler.samples,
+      ss_samples_with_sockets: sampler.samplesWithSockets,
       request_errors: errors.length,
       request_error_sample: errors.slice(0, 5),
       right: s.right,
@@ -534,7 +554,9 @@ async function main(): Promise<void> {
 
     // certwarden watch: one cycle in its own process.
     const configPath = tmp.write('watch.yaml', watchConfig(endpoints, o.concurrency));
+    const benchCpu = process.cpuUsage();
     const w = await runWatchCycle(configPath, fdLimitFor(0, o.concurrency), o.cpuProf, tmp.dir);
+    const responderCpu = process.cpuUsage(benchCpu);
     if (w.sampler.foreign.size > 0) throw new Error(`certwarden watch had sockets to non-loopback peers: ${[...w.sampler.foreign].join(', ')}`);
     if (!w.result) throw new Error(w.error);
     const c = w.result;
@@ -560,7 +582,9 @@ async function main(): Promise<void> {
       peak_rss_mib: c.peakRssMiB,
       event_loop_delay_p99_ms: c.eventLoopDelayP99Ms,
       event_loop_delay_max_ms: c.eventLoopDelayMaxMs,
-      ss_samples: w.sampler.samples,
+      ss_samples_with_sockets: w.sampler.samplesWithSockets,
+      // This process during the cycle: mostly the OCSP responder answering the watch (not counted above).
+      bench_process_cpu_ms_during_cycle: Math.round((responderCpu.user + responderCpu.system) / 1000),
       right: s.right,
       scored: s.scored,
       wrong: s.wrong,
@@ -599,6 +623,7 @@ function summarize(r: Record<string, unknown>): void {
     lines.push(`  certwarden watch: cycle ${(c.cycle_wall_ms / 1000).toFixed(1)} s (${c.targets_per_second} targets/s), CPU ${(c.cycle_cpu_ms / 1000).toFixed(1)} s = ${c.cpu_ms_per_target} ms/target, peak RSS ${c.peak_rss_mib} MiB, event-loop delay p99 ${c.event_loop_delay_p99_ms} ms (max ${c.event_loop_delay_max_ms})`);
     lines.push(`    start-up ${c.startup_wall_ms} ms wall, ${c.startup_cpu_ms} ms CPU (+${c.import_cpu_ms} ms loading modules); right V9.2.1 ${pct(c.right, c.scored, 'V9.2.1')}, V9.2.4 ${pct(c.right, c.scored, 'V9.2.4')}; failed runs ${c.failed_runs}`);
     for (const w of c.wrong as string[]) lines.push(`    wrong: ${w}`);
+    lines.push(`    loopback: ss saw the watch's sockets in ${c.ss_samples_with_sockets} samples, no foreign peer (every target has resolve:, so nothing is looked up)`);
     for (const d of c.diagnosed as CycleResult['diagnosed']) lines.push(`    in error: ${d.target} (${d.ms} ms) ${d.downReason ?? ''} ${d.findings.join('; ')}`);
   }
   if (b?.skipped || b?.error) lines.push(`  blackbox_exporter: ${b.skipped ?? `failed: ${b.error}`}`);
@@ -606,7 +631,7 @@ function summarize(r: Record<string, unknown>): void {
     lines.push(`  blackbox_exporter (${b.version}): ${(b.wall_ms / 1000).toFixed(1)} s wall, CPU ${(b.cpu_ms / 1000).toFixed(1)} s = ${b.cpu_ms_per_probe} ms/probe, peak RSS ${b.peak_rss_mib} MiB; right V9.2.1 ${pct(b.right, b.scored, 'V9.2.1')}, V9.2.4 ${pct(b.right, b.scored, 'V9.2.4')} (it checks no revocation); request errors ${b.request_errors}`);
     for (const w of b.wrong as string[]) lines.push(`    wrong: ${w}`);
     lines.push(`  CPU per target certwarden/blackbox: ${r.cpu_per_target_ratio_certwarden_over_blackbox}x; wall: ${r.wall_ratio_certwarden_over_blackbox}x`);
-    if (b.strace_inet_addresses) lines.push(`  loopback: blackbox under strace (${b.strace_sample_probes} probes) connected to ${(b.strace_inet_addresses as string[]).length} addresses, all loopback; ss sampled ${b.ss_samples} times, no foreign peer`);
+    if (b.strace_inet_addresses) lines.push(`  loopback: blackbox under strace (${b.strace_sample_probes} probes) connected to ${(b.strace_inet_addresses as string[]).length} addresses, all loopback; ss saw its sockets in ${b.ss_samples_with_sockets} samples, no foreign peer`);
   }
   lines.push(`  load average: ${Object.entries(load).map(([k, v]) => `${k} ${v.join(' ')}`).join('; ')}`);
   process.stderr.write(lines.join('\n') + '\n');
