@@ -3,7 +3,7 @@
  * endpoints (default 10,000), side by side with Prometheus blackbox_exporter
  * probing the same endpoints. Prints one JSON line, then a summary.
  *
- *   node bench/watch-fleet.ts                    10,000 endpoints (~10 min on 2 shared cores)
+ *   node bench/watch-fleet.ts                    10,000 endpoints (~4 min on 2 shared cores)
  *   node bench/watch-fleet.ts --n 500            a quick run
  *   node bench/watch-fleet.ts --concurrency 20   targets at once, both tools (default 100)
  *   node bench/watch-fleet.ts --no-blackbox      certwarden only
