@@ -5,7 +5,9 @@
 # outbound clients `certwarden probe` is tested against: curl, wget, Python
 # (with requests), Java (javac, keytool), gnutls-cli; Prometheus (promtool
 # checks `certwarden watch` metrics and alert rules, prometheus scrapes it);
-# Caddy (`caddy adapt` reads Caddyfiles for `certwarden audit`);
+# Caddy (`caddy adapt` reads Caddyfiles for `certwarden audit`, `caddy
+# validate` checks its fixes); Tomcat 10 (`certwarden audit`'s server.xml
+# fixes are started with catalina.sh; Debian keeps it in /usr/share/tomcat10);
 # and PostgreSQL (the CA's shared store; its server binaries live in
 # /usr/lib/postgresql/VERSION/bin, not on PATH).
 # Run before `npm test` (its pretest step) and by .ci/run.
@@ -33,6 +35,10 @@ for p in "${peers[@]}"; do
 done
 # Debian keeps postgres off PATH: look where test/helpers/servers/postgres.ts looks.
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+# Tomcat 10 is not on PATH either: test/audit/tomcat-fix.test.ts runs /usr/share/tomcat10/bin/catalina.sh.
+# tomcat10-common holds catalina.sh and the jars; the `tomcat10` package adds a
+# system service that would start a Tomcat on *:8080 wherever systemd runs.
+[ -x /usr/share/tomcat10/bin/catalina.sh ] || missing+=(tomcat10-common)
 # One package can provide several commands (javac, keytool): name it once.
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk 'NF && !seen[$0]++')
 [ "${#missing[@]}" -eq 0 ] && exit 0

@@ -48,12 +48,24 @@ export const ErrorCode = {
   IO: 'CW_ERR_IO',
   /** `certwarden watch`: the watch configuration file is missing or invalid (message has file:line:column). */
   WATCH_CONFIG: 'CW_ERR_WATCH_CONFIG',
+  /** `certwarden watch`: a silence request is invalid (unknown event id, end before start, text too long); details name the field. */
+  WATCH_SILENCE: 'CW_ERR_WATCH_SILENCE',
+  /** `certwarden watch`: the running service does not know that silence (or target). */
+  WATCH_NOT_FOUND: 'CW_ERR_WATCH_NOT_FOUND',
+  /** `certwarden watch worker`: a scan job this worker cannot run (a target its configuration lacks, or of another zone). */
+  WATCH_JOB: 'CW_ERR_WATCH_JOB',
   /** The CA store is locked by another process's transaction (a write that was asked not to wait, or waited too long). */
   STORE_BUSY: 'CW_ERR_STORE_BUSY',
-  /** The CA store cannot be used: unreachable, or its schema is newer than this version of certwarden knows. */
+  /** The CA or watch store cannot be used: unreachable, or its schema is newer than this version of certwarden knows. */
   STORE: 'CW_ERR_STORE',
   /** A serial the CA drew was already in its store (reserved by this or another process); the CA draws another. */
   SERIAL_TAKEN: 'CW_ERR_SERIAL_TAKEN',
+  /** `probe --limbo FILE`: the file is missing, too large, not JSON or not x509-limbo-shaped (the message names the first bad field). */
+  LIMBO_FILE: 'CW_ERR_LIMBO_FILE',
+  /** `certwarden incident`: the certificate named in an incident was not issued by this CA (not in its inventory, or different bytes under that serial). */
+  INCIDENT_NOT_ISSUED: 'CW_ERR_INCIDENT_NOT_ISSUED',
+  /** `certwarden incident key-compromise`: the replacement would reuse a key that is compromised (the revoked certificate's, or any revoked with keyCompromise). */
+  INCIDENT_KEY_REUSE: 'CW_ERR_INCIDENT_KEY_REUSE',
   /** A certificate chain was rejected by policy (used by enforcement layers). */
   UNTRUSTED: 'CW_ERR_UNTRUSTED',
   /** A certificate was found revoked, or its status could not be established under hard-fail. */

@@ -31,6 +31,7 @@ import { TrustReason } from '../src/trust/evaluate.ts';
 import { ALL_RULES } from '../src/audit/rules/registry.ts';
 import { CASES, probeFindingIds, type CaseSpec } from '../src/probe/cases.ts';
 import { SUITES } from '../src/probe/suites.ts';
+import { LIMBO_SKIP_REASONS } from '../src/probe/limbo-plan.ts';
 import { probeRules } from '../src/probe/render/sarif.ts';
 import { profiles } from '../src/probe/profiles.ts';
 import { FORMATS } from '../src/report/render/registry.ts';
@@ -154,7 +155,12 @@ describe('probe cases', () => {
 
   test('the schema enumerates exactly the case ids and the finding ids', () => {
     assert.deepEqual(probeSchema.definitions.caseId.enum, all.map((c) => c.id));
-    assert.deepEqual(probeSchema.definitions.finding.properties.id.enum, probeFindingIds());
+    assert.deepEqual(probeSchema.definitions.findingId.enum, probeFindingIds());
+  });
+
+  test('the schema enumerates exactly the limbo skip reasons, and docs/probe.md explains each', () => {
+    assert.deepEqual(probeSchema.definitions.limboSkipReason.enum, Object.keys(LIMBO_SKIP_REASONS));
+    for (const r of Object.keys(LIMBO_SKIP_REASONS)) assert.ok(probeDocs.includes(`| \`${r}\` |`), `docs/probe.md lacks a row for limbo skip reason ${r}`);
   });
 
   test('docs/probe.md documents every case (a heading per id) and every finding id, and no case the code lacks', () => {

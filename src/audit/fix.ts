@@ -18,7 +18,11 @@ export interface FixedFile {
   after: string;
 }
 
-/** Apply edits per file. Duplicate edits (a snippet included by several servers) apply once; a second replace of a line is dropped. */
+/**
+ * Apply edits per file. Duplicate edits (a snippet included by several
+ * servers) apply once; a second replace of a line is dropped unless every
+ * replace of that line carries `apply`, in which case they compose in order.
+ */
 export function applyEdits(edits: readonly Edit[], texts: ReadonlyMap<string, string>, diskPaths: ReadonlyMap<string, string>): FixedFile[] {
   const byFile = new Map<string, Edit[]>();
   for (const e of edits) {
@@ -35,8 +39,9 @@ export function applyEdits(edits: readonly Edit[], texts: ReadonlyMap<string, st
     lines.forEach((text, i) => {
       const here = list.filter((e) => e.line === i + 1);
       for (const e of here.filter((x) => x.kind === 'insert-before')) result.push(...e.text);
-      const replace = here.find((x) => x.kind === 'replace');
-      if (replace) result.push(...replace.text);
+      const replaces = here.filter((x) => x.kind === 'replace');
+      if (replaces.length > 1 && replaces.every((x) => x.apply)) result.push(replaces.reduce((line, x) => x.apply!(line), text));
+      else if (replaces[0]) result.push(...replaces[0].text);
       else result.push(text);
       for (const e of here.filter((x) => x.kind === 'insert-after')) result.push(...e.text);
     });

@@ -14,7 +14,7 @@ import type { Dialect } from './dialects.ts';
 import { loadInputs, type LoadedConfig, type LoadResult } from './load.ts';
 import { AUDIT_REPORT_VERSION, auditStatus, summarizeAudit, type AuditFinding, type AuditReport, type AuditResult } from './report.ts';
 import { apacheTarget, apacheUnits, arg as apacheArg, lookup as apacheLookup, type ApacheUnit } from './rules/apache/unit.ts';
-import { haproxyTarget, haproxyUnits, option, serverOption, tlsBinds, tlsServers, type HaproxyUnit } from './rules/haproxy/unit.ts';
+import { haproxyTarget, haproxyUnits, serverOption, tlsServers, verifyContexts, type HaproxyUnit } from './rules/haproxy/unit.ts';
 import { lookup as nginxLookup, nginxTarget, nginxUnits, TLS_SCHEMES, type NginxUnit } from './rules/nginx/unit.ts';
 import { APACHE_RULES, AWS_ELB_RULES, CADDY_RULES, CODE_RULES, ENVOY_RULES, HAPROXY_RULES, INCLUDE_MISSING, NGINX_RULES, TOMCAT_RULES, TRUST_RULES } from './rules/registry.ts';
 import { codeUnit } from './rules/code/unit.ts';
@@ -23,7 +23,7 @@ import { caddyUnit, clientAuths, clientMode, proxyTransports, type CaddyUnit } f
 import { child as structuredChild } from './config/structured.ts';
 import { envoyTarget, envoyUnits, validation, type EnvoyUnit } from './rules/envoy/unit.ts';
 import { value as structuredValue } from './config/structured.ts';
-import { clientVerification, hostAt, hostAttr, tomcatTarget, tomcatUnits, type TomcatUnit } from './rules/tomcat/unit.ts';
+import { clientVerification, hostAt, hostAttr, tomcatTarget, tomcatUnits, usesOpenSsl, type TomcatUnit } from './rules/tomcat/unit.ts';
 import type { AuditContext, CaReference, Edit, Rule, RuleSpec } from './rules/rule.ts';
 import { trustUnit } from './rules/trust/unit.ts';
 import { TrustStoreReader } from './trust-store.ts';
@@ -41,9 +41,12 @@ export interface AuditRun {
   /** Every line edit the fixes propose, by reported file. */
   edits: Edit[];
   load: LoadResult;
-  /** The nginx server block behind each result, by result index: what `--live` derives its listeners from (live/listen.ts). */
-  nginxUnits: ReadonlyMap<number, NginxUnit>;
+  /** The nginx server block, Apache virtual host or HAProxy section behind each result, by result index: what `--live` derives its listeners from (live/). */
+  liveUnits: ReadonlyMap<number, LiveUnit>;
 }
+
+/** A unit `--live` can derive listeners from. */
+export type LiveUnit = { dialect: 'nginx'; unit: NginxUnit } | { dialect: 'apache'; unit: ApacheUnit } | { dialect: 'haproxy'; unit: HaproxyUnit };
 
 interface UnitOutcome {
   target: string;
@@ -53,7 +56,7 @@ interface UnitOutcome {
   block?: Directive;
   findings: { spec: RuleSpec; finding: AuditFinding }[];
   applied: Record<Requirement, number>;
-  nginx?: NginxUnit;
+  live?: LiveUnit;
 }
 
 function resolvePath(config: LoadedConfig, value: string): string {
@@ -82,7 +85,7 @@ function apacheRefs(u: ApacheUnit): CaReference[] {
 
 function haproxyRefs(u: HaproxyUnit): CaReference[] {
   const out: CaReference[] = [];
-  for (const b of tlsBinds(u)) if ((option(b, 'verify') ?? 'none') !== 'none') out.push(...ref(u.config, 'client', b, option(b, 'ca-file')));
+  for (const c of verifyContexts(u)) if (c.verify !== 'none') out.push(...ref(u.config, 'client', c.where['ca-file'], c.caFile));
   for (const s of tlsServers(u)) if (serverOption(s, 'verify') !== 'none') out.push(...ref(u.config, 'upstream', s.server, serverOption(s, 'ca-file')));
   return dedupe(out);
 }
@@ -98,7 +101,8 @@ function tomcatRefs(u: TomcatUnit): CaReference[] {
   // Tomcat resolves relative file paths against CATALINA_BASE: the folder above conf/.
   const base = (v: string): string => (isAbsolute(v) ? v : join(u.config.baseDir, '..', v));
   const out: CaReference[] = [];
-  for (const v of [hostAttr(u, 'caCertificateFile'), hostAttr(u, 'caCertificatePath')]) if (v) out.push({ role: 'client', value: v, path: base(v), at });
+  // JSSE ignores caCertificateFile/Path (only the OpenSSL implementation reads them): there they are not the client trust store.
+  if (usesOpenSsl(u)) for (const v of [hostAttr(u, 'caCertificateFile'), hostAttr(u, 'caCertificatePath')]) if (v) out.push({ role: 'client', value: v, path: base(v), at });
   if (store) out.push({ role: 'client', value: store, path: base(store), at, keystore: { ...(type ? { type } : {}), ...(password !== undefined ? { password } : {}) } });
   return out;
 }
@@ -163,14 +167,14 @@ export function runAudit(options: AuditOptions): AuditRun {
     const fresh = (target: string, at: Directive | undefined): UnitOutcome => ({ target, file: at?.file ?? config.file.display, line: at?.line ?? 1, dialect: config.dialect, ...(at ? { block: at } : {}), findings: [], applied: { 'V9.2.1': 0, 'V9.2.4': 0 } });
     if (config.dialect === 'nginx') {
       for (const u of nginxUnits(config, lines)) {
-        const o: UnitOutcome = { ...fresh(nginxTarget(u), u.server), nginx: u };
+        const o: UnitOutcome = { ...fresh(nginxTarget(u), u.server), live: { dialect: 'nginx', unit: u } };
         runRules(NGINX_RULES, u, ctx, o);
         runRules(TRUST_RULES, trustUnit(nginxRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
       }
     } else if (config.dialect === 'apache') {
       for (const u of apacheUnits(config, lines)) {
-        const o = fresh(apacheTarget(u), u.vhost);
+        const o: UnitOutcome = { ...fresh(apacheTarget(u), u.vhost), live: { dialect: 'apache', unit: u } };
         runRules(APACHE_RULES, u, ctx, o);
         runRules(TRUST_RULES, trustUnit(apacheRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
@@ -214,7 +218,7 @@ export function runAudit(options: AuditOptions): AuditRun {
     } else {
       const units = haproxyUnits(config, lines);
       for (const u of units) {
-        const o = fresh(haproxyTarget(u), u.section);
+        const o: UnitOutcome = { ...fresh(haproxyTarget(u), u.section), live: { dialect: 'haproxy', unit: u } };
         runRules(HAPROXY_RULES, u, ctx, o);
         runRules(TRUST_RULES, trustUnit(haproxyRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
@@ -250,9 +254,9 @@ export function runAudit(options: AuditOptions): AuditRun {
     results,
     summary: summarizeAudit(results, load.filesRead),
   };
-  const byResult = new Map<number, NginxUnit>();
-  outcomes.forEach((o, i) => o.nginx && byResult.set(i, o.nginx));
-  return { report, edits, load, nginxUnits: byResult };
+  const byResult = new Map<number, LiveUnit>();
+  outcomes.forEach((o, i) => o.live && byResult.set(i, o.live));
+  return { report, edits, load, liveUnits: byResult };
 }
 
 /** An include that could not be followed is reported on the units it belongs to (all of them, when it sits outside every unit). */

@@ -34,6 +34,9 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   'ca crl': () => import('./commands/ca-crl.ts'),
   'ca serve': () => import('./commands/ca-serve.ts'),
   watch: () => import('./commands/watch.ts'),
+  'incident key-compromise': () => import('./commands/incident-key-compromise.ts'),
+  'incident ca-compromise': () => import('./commands/incident-ca-compromise.ts'),
+  'incident unexpected-certificate': () => import('./commands/incident-unexpected-certificate.ts'),
 };
 
 /** Command groups: `certwarden ca` (or `ca --help`) lists the group's commands. */
@@ -41,6 +44,7 @@ const GROUPS: Readonly<Record<string, string>> = {
   ca: 'a small CA for internal services: issue, renew, revoke, publish CRLs, answer OCSP',
   ocsp: 'OCSP responses: verify a saved one, or query a responder live',
   crl: 'CRLs: check a certificate against one',
+  incident: 'incident playbooks: a compromised key, a compromised CA, an unexpected certificate',
 };
 
 const isHelpFlag = (arg: string | undefined): boolean => arg === '--help' || arg === '-h' || arg === 'help';

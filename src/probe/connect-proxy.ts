@@ -6,7 +6,10 @@
  * runner can tell a client that went around it.
  *
  * It tunnels only to the farm's own ports on loopback: any other target is
- * refused with 403, so a client can never be led off the machine.
+ * refused with 403, so a client can never be led off the machine. The name
+ * in the CONNECT line is never resolved: a farm port is reached at
+ * 127.0.0.1 whatever the name, which is how `--suite limbo` serves a vector
+ * for example.com to a client that honours HTTPS_PROXY.
  */
 import net, { type AddressInfo, type Socket } from 'node:net';
 
@@ -21,6 +24,8 @@ export class ConnectProxy {
   readonly #server: net.Server;
   readonly #sockets = new Set<Socket>();
   readonly #allowedPorts: ReadonlySet<number>;
+  /** Ports opened for one case under its own names (limbo: the vector's peer name). */
+  readonly #namedPorts = new Map<number, ReadonlySet<string>>();
   readonly #tunnels = new Map<number, number>();
   #port = 0;
 
@@ -38,6 +43,23 @@ export class ConnectProxy {
 
   get url(): string {
     return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /**
+   * Let CONNECT reach `port` under `names` (lower case; IPv6 in brackets)
+   * until {@link disallow}: a limbo vector's server, under its peer name.
+   */
+  allow(port: number, names: Iterable<string>): void {
+    this.#namedPorts.set(port, new Set([...names].map((n) => n.toLowerCase())));
+  }
+
+  disallow(port: number): void {
+    this.#namedPorts.delete(port);
+  }
+
+  #allowed(host: string, port: number): boolean {
+    if (this.#namedPorts.get(port)?.has(host)) return true;
+    return LOOPBACK_NAMES.has(host) && this.#allowedPorts.has(port);
   }
 
   /** Tunnels opened to a case port so far. */
@@ -69,11 +91,11 @@ export class ConnectProxy {
       client.off('data', onData);
       const line = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
       const rest = head.subarray(end + 4);
-      const m = /^CONNECT (\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5}) HTTP\/1\.[01]$/.exec(line);
+      const m = /^CONNECT (\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5}) HTTP\/1\.[01]$/.exec(line);
       if (!m) return refuse('405 Method Not Allowed');
       const host = m[1]!.toLowerCase();
       const port = Number(m[2]);
-      if (!LOOPBACK_NAMES.has(host) || !this.#allowedPorts.has(port)) return refuse('403 Forbidden');
+      if (!this.#allowed(host, port)) return refuse('403 Forbidden');
       clearTimeout(timer);
       const upstream = net.connect(port, '127.0.0.1');
       this.#track(upstream);

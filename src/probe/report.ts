@@ -18,6 +18,10 @@
 import { judgeRequirement, SEVERITY_RANK, summarize, type Requirement, type RequirementStatus, type Severity, type Summary } from '../report/model.ts';
 import { CONTROL_CASE, expectedFor, REJECTED_PIN_SEVERITY, type CaseId, type CaseSpec } from './cases.ts';
 import type { ServerObservation } from './farm.ts';
+import type { LimboCaseId, LimboSkip, LimboSkipReason } from './limbo-plan.ts';
+
+/** A case of the case table, or an x509-limbo vector run over the wire (`limbo:<id>`). */
+export type ProbeCaseId = CaseId | LimboCaseId;
 
 export const PROBE_REPORT_VERSION = 1;
 
@@ -36,7 +40,7 @@ export interface ClientRun {
 }
 
 export interface CaseResult {
-  id: CaseId;
+  id: ProbeCaseId;
   /** null for the control, which gates both requirements. */
   requirement: Requirement | null;
   expected: 'reject' | 'accept';
@@ -56,12 +60,12 @@ export interface CaseResult {
 }
 
 export interface ProbeFinding {
-  /** `client-accepts-<case>` or `client-rejects-<case>`. */
+  /** `client-accepts-<case>` or `client-rejects-<case>` (`<case>` is `limbo:<id>` for a limbo vector). */
   id: string;
   severity: Severity;
   message: string;
   check: 'probe';
-  details: { case: CaseId };
+  details: { case: ProbeCaseId };
 }
 
 export interface ProbeRequirementResult {
@@ -74,6 +78,20 @@ export interface NotServableCase {
   id: CaseId;
   requirement: Requirement | null;
   reason: string;
+}
+
+/** `--suite limbo`: what the file held, what ran, and what was skipped and why. */
+export interface LimboSummary {
+  /** The --limbo path as given. */
+  file: string;
+  /** Testcases in the file. */
+  testcases: number;
+  /** Vectors run as cases (`limbo:<id>` in `cases`). */
+  applied: number;
+  /** Skipped vectors counted per reason (reasons with none left out), with the reason's text. */
+  skippedByReason: { reason: LimboSkipReason; count: number; text: string }[];
+  /** Every skipped vector with its reason. */
+  skipped: LimboSkip[];
 }
 
 export interface ProbeResult {
@@ -89,6 +107,8 @@ export interface ProbeResult {
   requirements: Record<Requirement, ProbeRequirementResult>;
   cases: CaseResult[];
   notServable: NotServableCase[];
+  /** Set when the limbo suite ran. */
+  limbo?: LimboSummary;
   durationMs: number;
 }
 
@@ -103,7 +123,7 @@ export interface ProbeReport {
 /** Judge one client run against its case. */
 export function judgeCase(spec: CaseSpec, pinning: boolean, run: ClientRun): CaseResult {
   const expected = expectedFor(spec, pinning);
-  const base = { id: spec.id as CaseId, requirement: spec.requirement, expected, exitStatus: run.exitStatus, signal: run.signal, server: run.server, stderrTail: run.stderrTail, durationMs: run.durationMs };
+  const base = { id: spec.id as ProbeCaseId, requirement: spec.requirement, expected, exitStatus: run.exitStatus, signal: run.signal, server: run.server, stderrTail: run.stderrTail, durationMs: run.durationMs };
   if (run.error !== undefined) return { ...base, got: 'error', verdict: 'error', reason: run.error };
   const got: Got = run.exitStatus === 0 ? 'accepted' : 'rejected';
   if (got === 'accepted' && run.server.requests === 0) {
@@ -132,6 +152,7 @@ function findingFor(spec: CaseSpec, r: CaseResult): ProbeFinding {
     const soft = spec.id === 'responder-down' ? ' (soft-fail: revocation sources unreachable, or no revocation check at all)' : '';
     return { id: `client-accepts-${spec.id}`, severity: spec.severity, message: `the client accepted ${spec.id}${soft}: ${spec.models}${r.contradiction ? ` (${r.contradiction})` : ''}`, check: 'probe', details: { case: r.id } };
   }
+  if (spec.expected === 'accept') return { id: `client-rejects-${spec.id}`, severity: spec.severity, message: `the client rejected ${spec.id}, which it should accept: ${spec.models}`, check: 'probe', details: { case: r.id } };
   return { id: `client-rejects-${spec.id}`, severity: REJECTED_PIN_SEVERITY, message: `the client was declared pinning but rejected ${spec.id}: ${spec.models}`, check: 'probe', details: { case: r.id } };
 }
 

@@ -15,7 +15,10 @@ import { REQUIREMENTS, type Requirement } from '../report/model.ts';
 import { CASES, caseSpec, CONTROL_CASE, type CaseId, type CaseSpec } from './cases.ts';
 import { Farm, type CaseEndpoint } from './farm.ts';
 import { judgeCase, PROBE_REPORT_VERSION, requirementResult, summarizeProbe, type CaseResult, type ClientRun, type NotServableCase, type ProbeReport, type ProbeResult } from './report.ts';
-import { resolveSuites } from './suites.ts';
+import { resolveSuites, wantsLimbo } from './suites.ts';
+import { readLimboFile } from './limbo-file.ts';
+import { countSkips, planLimbo, type LimboCase, type LimboPlan, type LimboSkip } from './limbo-plan.ts';
+import { LimboUnservable, startLimboServer } from './limbo-server.ts';
 import { ConnectProxy } from './connect-proxy.ts';
 import { TOOL_VERSION } from '../core/version.ts';
 
@@ -39,7 +42,15 @@ export const EXIT_GRACE_MS = 2_000;
 /** A setup step (javac, keytool) that takes longer than this is stuck. */
 export const SETUP_TIMEOUT_MS = 120_000;
 
-export const PLACEHOLDERS = ['{url}', '{host}', '{port}', '{ca}', '{pin}', '{pin-host}', '{dir}', '{proxy}'] as const;
+export const PLACEHOLDERS = ['{url}', '{host}', '{port}', '{addr}', '{ca}', '{pin}', '{pin-host}', '{dir}', '{proxy}'] as const;
+
+/**
+ * `{addr}`: the address every case server listens on. A client told to
+ * connect there whatever the URL's name (curl --connect-to ::{addr}:,
+ * openssl -connect {addr}:{port}) can be given limbo vectors for names like
+ * example.com without anything resolving them.
+ */
+export const FARM_ADDRESS = '127.0.0.1';
 
 /**
  * Proxy variables are removed from the client's environment: a client that
@@ -84,9 +95,13 @@ export interface ProbeOptions {
   farm?: Farm;
   /** Run the clients through the probe's loopback CONNECT proxy ({proxy}, HTTPS_PROXY...). */
   proxy?: boolean;
+  /** `--suite limbo`: the x509-limbo file to read the vectors from. */
+  limboFile?: string;
   /** Keep the farm's files (ca.pem, chains) in this folder. */
   keepDir?: string;
   onCase?: (result: CaseResult) => void;
+  /** Called once before the first client run with the number of runs planned (limbo vectors that end up skipped included). */
+  onStart?: (total: number) => void;
 }
 
 export interface CaseValues {
@@ -99,14 +114,16 @@ export interface CaseValues {
   dir: string;
   /** The proxy URL in --proxy mode, else empty. */
   proxy: string;
+  /** {addr}: the loopback address the case server listens on. */
+  addr: string;
 }
 
 export function substitute(arg: string, v: CaseValues): string {
-  return arg.replaceAll('{url}', v.url).replaceAll('{host}', v.host).replaceAll('{port}', v.port).replaceAll('{ca}', v.ca).replaceAll('{pin-host}', v.pinHost).replaceAll('{pin}', v.pin).replaceAll('{dir}', v.dir).replaceAll('{proxy}', v.proxy);
+  return arg.replaceAll('{url}', v.url).replaceAll('{host}', v.host).replaceAll('{port}', v.port).replaceAll('{addr}', v.addr).replaceAll('{ca}', v.ca).replaceAll('{pin-host}', v.pinHost).replaceAll('{pin}', v.pin).replaceAll('{dir}', v.dir).replaceAll('{proxy}', v.proxy);
 }
 
 export function probeEnv(v: CaseValues): Record<string, string> {
-  return { CERTWARDEN_PROBE_URL: v.url, CERTWARDEN_PROBE_HOST: v.host, CERTWARDEN_PROBE_PORT: v.port, CERTWARDEN_PROBE_CA: v.ca, CERTWARDEN_PROBE_PIN: v.pin, CERTWARDEN_PROBE_PIN_HOST: v.pinHost, ...(v.proxy ? { CERTWARDEN_PROBE_PROXY: v.proxy } : {}) };
+  return { CERTWARDEN_PROBE_URL: v.url, CERTWARDEN_PROBE_HOST: v.host, CERTWARDEN_PROBE_PORT: v.port, CERTWARDEN_PROBE_ADDR: v.addr, CERTWARDEN_PROBE_CA: v.ca, CERTWARDEN_PROBE_PIN: v.pin, CERTWARDEN_PROBE_PIN_HOST: v.pinHost, ...(v.proxy ? { CERTWARDEN_PROBE_PROXY: v.proxy } : {}) };
 }
 
 /** Find the executable the way spawn will; a missing one is a usage error (exit 2), before any server starts. */
@@ -210,11 +227,14 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new CertwardenError(ErrorCode.USAGE, `concurrency must be a positive whole number (got ${concurrency})`);
   if (!(timeoutMs > 0)) throw new CertwardenError(ErrorCode.USAGE, `the case timeout must be more than 0 (got ${timeoutMs} ms)`);
   const executable = resolveExecutable(o.command[0]!, clientEnv(o.env ?? process.env));
+  const limbo = await loadLimbo(o);
   const pinning = o.pinning ?? o.command.some((a) => a.includes('{pin}'));
   const at = new Date();
   const started = performance.now();
   const farm = o.farm ?? (await Farm.start(o.keepDir !== undefined ? { dir: o.keepDir } : {}));
   const results = new Map<CaseId, CaseResult>();
+  const limboResults: CaseResult[] = [];
+  const limboSkipped: LimboSkip[] = [...(limbo?.plan.skipped ?? [])];
   const notServable: NotServableCase[] = [];
   let workDir: string | undefined;
   let proxy: ConnectProxy | undefined;
@@ -250,6 +270,7 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
         held.release();
       }
     };
+    o.onStart?.(runnable.length + (limbo?.plan.cases.length ?? 0));
     // The control first and alone: a client that cannot even start is reported once, not once per case.
     await runCase(CONTROL_CASE);
     const control = results.get(CONTROL_CASE)!;
@@ -261,14 +282,39 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
       concurrency,
       runCase,
     );
+    if (limbo) {
+      // A name that is not loopback reaches the farm only through a route the client was given; without one it would be resolved.
+      const routed = o.command.some((a) => a.includes('{addr}')) || (proxy !== undefined && (control.server.tunnels ?? 0) > 0);
+      const limboDir = o.keepDir !== undefined ? join(o.keepDir, 'limbo') : join(dir, 'limbo');
+      await mkdir(limboDir, { recursive: true });
+      const indexed = limbo.plan.cases.map((c, i) => ({ c, i }));
+      await pool(indexed, concurrency, async ({ c, i }) => {
+        const outcome = await runLimboCase(c, i, { routed, dir, limboDir, farm, proxy, proxyUrl, executable, command: o.command, env, timeoutMs, stdin: o.stdin });
+        if ('skip' in outcome) limboSkipped.push(outcome.skip);
+        else {
+          limboResults.push(outcome.result);
+          o.onCase?.(outcome.result);
+        }
+      });
+    }
   } finally {
     await proxy?.close();
     if (!o.farm) await farm.close();
     if (workDir !== undefined && o.keepDir === undefined) await rm(workDir, { recursive: true, force: true });
   }
-  const specs = new Map((CASES as readonly CaseSpec[]).map((c) => [c.id, c]));
-  const cases = ids.filter((id) => results.has(id)).map((id) => results.get(id)!);
-  const inSuite = (q: Requirement): boolean => ids.some((id) => caseSpec(id).requirement === q);
+  const specs = new Map<string, CaseSpec>([...(CASES as readonly CaseSpec[]).map((c) => [c.id, c] as const), ...(limbo?.plan.cases ?? []).map((c) => [c.spec.id, c.spec] as const)]);
+  const fileOrder = new Map((limbo?.file.testcases ?? []).map((t, i) => [`limbo:${t.id}`, i]));
+  const byFileOrder = (a: { id: string }, b: { id: string }): number => fileOrder.get(a.id)! - fileOrder.get(b.id)!;
+  limboResults.sort(byFileOrder);
+  limboSkipped.sort(byFileOrder);
+  const cases = [...ids.filter((id) => results.has(id)).map((id) => results.get(id)!), ...limboResults];
+  const inSuite = (q: Requirement): boolean => ids.some((id) => caseSpec(id).requirement === q) || (q === 'V9.2.1' && limbo !== undefined);
+  const requirements = Object.fromEntries(REQUIREMENTS.map((q) => [q, requirementResult(q, specs, cases, inSuite(q))])) as ProbeResult['requirements'];
+  if (limbo && limboResults.length === 0 && requirements['V9.2.1'].status !== 'fail') {
+    // A suite that ran nothing proves nothing: never a pass, never "not applicable".
+    const counts = countSkips(limboSkipped).map((x) => `${x.reason} ${x.count}`).join(', ');
+    requirements['V9.2.1'] = { status: 'error', findings: requirements['V9.2.1'].findings, reason: `no x509-limbo vector of ${limbo.file.path} could run over the wire (skipped: ${counts})` };
+  }
   const result: ProbeResult = {
     target: o.target ?? o.command.join(' '),
     command: [...o.command],
@@ -276,22 +322,77 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
     pinning,
     ...(o.proxy ? { proxy: true } : {}),
     suites: [...(o.suites && o.suites.length > 0 ? o.suites : ['asvs'])],
-    requirements: Object.fromEntries(REQUIREMENTS.map((q) => [q, requirementResult(q, specs, cases, inSuite(q))])) as ProbeResult['requirements'],
+    requirements,
     cases,
     notServable,
+    ...(limbo ? { limbo: { file: limbo.file.path, testcases: limbo.file.testcases.length, applied: limboResults.length, skippedByReason: countSkips(limboSkipped), skipped: limboSkipped } } : {}),
     durationMs: Math.round(performance.now() - started),
   };
   return { version: PROBE_REPORT_VERSION, tool: { name: 'certwarden', version: TOOL_VERSION }, at: at.toISOString(), results: [result], summary: summarizeProbe([result]) };
 }
 
 function caseValues(e: CaseEndpoint, farm: Farm, dir: string, proxy: string): CaseValues {
-  return { url: e.url, host: e.host, port: String(e.port), ca: farm.caPath, pin: farm.pin, pinHost: farm.pinHost, dir, proxy };
+  return { url: e.url, host: e.host, port: String(e.port), addr: FARM_ADDRESS, ca: farm.caPath, pin: farm.pin, pinHost: farm.pinHost, dir, proxy };
+}
+
+/** --suite limbo: check the options, read and plan the file (before any server starts: a bad file is a usage-time error). */
+async function loadLimbo(o: ProbeOptions): Promise<{ file: Awaited<ReturnType<typeof readLimboFile>>; plan: LimboPlan } | undefined> {
+  const wanted = wantsLimbo(o.suites ?? []);
+  if (!wanted) {
+    if (o.limboFile !== undefined) throw new CertwardenError(ErrorCode.USAGE, '--limbo FILE goes with --suite limbo');
+    return undefined;
+  }
+  if (o.limboFile === undefined) throw new CertwardenError(ErrorCode.USAGE, '--suite limbo reads its vectors from --limbo FILE (an x509-limbo limbo.json, e.g. from github.com/C2SP/x509-limbo)');
+  if ((o.setup ?? []).some((step) => step.some((a) => a.includes('{ca}')))) {
+    throw new CertwardenError(ErrorCode.USAGE, '--suite limbo: this client bakes {ca} into a trust store once, in its setup (keytool); every limbo vector has its own trust anchors, so give a client that reads {ca} on each run');
+  }
+  const file = await readLimboFile(o.limboFile);
+  return { file, plan: planLimbo(file.testcases) };
+}
+
+interface LimboRunContext {
+  routed: boolean;
+  dir: string;
+  limboDir: string;
+  farm: Farm;
+  proxy: ConnectProxy | undefined;
+  proxyUrl: string;
+  executable: string;
+  command: readonly string[];
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  stdin: string | undefined;
+}
+
+/** Serve one limbo vector and run the client against it; a vector that cannot be served or reached is a skip, with its reason. */
+async function runLimboCase(c: LimboCase, index: number, x: LimboRunContext): Promise<{ result: CaseResult } | { skip: LimboSkip }> {
+  if (!c.direct && !x.routed) return { skip: { id: c.spec.id, reason: 'no-loopback-route', detail: `peer name ${c.host}` } };
+  let server;
+  try {
+    server = await startLimboServer(c, x.limboDir, index);
+  } catch (err) {
+    if (err instanceof LimboUnservable) return { skip: { id: c.spec.id, reason: 'unservable', detail: err.message.slice(0, 300) } };
+    throw err;
+  }
+  try {
+    x.proxy?.allow(server.port, [c.urlHost]);
+    const values: CaseValues = { url: server.url, host: c.host, port: String(server.port), addr: FARM_ADDRESS, ca: server.caPath, pin: x.farm.pin, pinHost: x.farm.pinHost, dir: x.dir, proxy: x.proxyUrl };
+    const argv = [x.executable, ...x.command.slice(1).map((a) => substitute(a, values))];
+    const proxy = x.proxy;
+    const tunnelsBefore = proxy?.tunnels(server.port) ?? 0;
+    const observe = (): ClientRun['server'] => ({ ...server.seen(), ...(proxy ? { tunnels: proxy.tunnels(server.port) - tunnelsBefore } : {}) });
+    const run = await runClient(argv, { ...x.env, ...probeEnv(values) }, x.timeoutMs, x.stdin === undefined ? undefined : substitute(x.stdin, values), observe);
+    return { result: judgeCase(c.spec, false, run) };
+  } finally {
+    x.proxy?.disallow(server.port);
+    await server.close();
+  }
 }
 
 /** Write the profile's files and run its setup commands; a failing step is an operational error with its stderr. */
 async function prepareClient(o: ProbeOptions, farm: Farm, dir: string, env: NodeJS.ProcessEnv, proxy: string): Promise<void> {
   for (const [name, content] of Object.entries(o.files ?? {})) await writeFile(join(dir, name), content);
-  const values: CaseValues = { url: '', host: '', port: '', ca: farm.caPath, pin: farm.pin, pinHost: farm.pinHost, dir, proxy };
+  const values: CaseValues = { url: '', host: '', port: '', addr: FARM_ADDRESS, ca: farm.caPath, pin: farm.pin, pinHost: farm.pinHost, dir, proxy };
   for (const step of o.setup ?? []) {
     const argv = [resolveExecutable(step[0]!, env), ...step.slice(1).map((a) => substitute(a, values))];
     const run = await runClient(argv, env, SETUP_TIMEOUT_MS, undefined, () => ({ handshakes: 0, requests: 0 }));

@@ -13,6 +13,8 @@ export interface SuiteSpec {
   readonly cases?: () => CaseId[];
   /** Set for a suite that is declared but not available yet: the reason, shown to the user. */
   readonly notYet?: string;
+  /** The suite's cases come from a file the user gives (`--limbo FILE`), not from the case table. */
+  readonly fromFile?: string;
 }
 
 const byRequirement = (q: Requirement) => (): CaseId[] => (CASES as readonly CaseSpec[]).filter((c) => c.requirement === q).map((c) => c.id as CaseId);
@@ -21,7 +23,7 @@ export const SUITES = {
   asvs: { description: 'every case of V9.2.1 and V9.2.4 (the default)', cases: () => (CASES as readonly CaseSpec[]).filter((c) => c.requirement !== null).map((c) => c.id as CaseId) },
   'v9.2.1': { description: 'trusted certificates only: the internal CA and pinned certificates', cases: byRequirement('V9.2.1') },
   'v9.2.4': { description: 'revocation: staples, OCSP, CRL, Must-Staple, hard-fail', cases: byRequirement('V9.2.4') },
-  limbo: { description: 'x509-limbo path-validation vectors served over the wire (--limbo FILE)', notYet: 'the limbo suite (x509-limbo vectors over the wire) is not implemented yet; use --suite asvs, v9.2.1 or v9.2.4' },
+  limbo: { description: 'x509-limbo path-validation vectors served over the wire (--limbo FILE), each vector one V9.2.1 case limbo:<id>', cases: () => [], fromFile: '--limbo' },
 } as const satisfies Record<string, SuiteSpec>;
 
 export type SuiteName = keyof typeof SUITES;
@@ -31,7 +33,12 @@ export function isSuiteName(name: string): name is SuiteName {
   return Object.hasOwn(SUITES, name);
 }
 
-/** The cases of the named suites, control first, each once, in declaration order. */
+/** Whether the named suites include one whose cases come from `--limbo FILE`. */
+export function wantsLimbo(names: readonly string[]): boolean {
+  return names.includes('limbo');
+}
+
+/** The cases of the named suites, control first, each once, in declaration order (limbo vectors are added by the runner). */
 export function resolveSuites(names: readonly string[]): CaseId[] {
   const chosen = new Set<CaseId>();
   for (const name of names.length > 0 ? names : [DEFAULT_SUITE]) {

@@ -12,6 +12,7 @@ import type { WebhookChannel } from './config.ts';
 import type { EmailTransport } from './email.ts';
 import { EVENTS, type WatchEvent } from './events.ts';
 import type { OutboxItem, WatchStore } from './store.ts';
+import { releaseEndedSilences } from './silences.ts';
 
 export const SIGNATURE_HEADER = 'x-certwarden-signature';
 export const EVENT_ID_HEADER = 'x-certwarden-event-id';
@@ -102,9 +103,13 @@ export class AlertDeliverer {
     this.#running = (async () => {
       do {
         this.#again = false;
-        for (const item of this.#store.due(this.#now())) await this.#deliver(item);
+        await this.#releaseSilenced();
+        for (const item of await this.#store.due(this.#now())) await this.#deliver(item);
       } while (this.#again);
-    })().finally(() => {
+    })()
+      // A store that cannot be read or written (a networked one may be down) is logged; the rows wait for the next pass.
+      .catch((err: unknown) => this.#log({ msg: 'watch_alert_store_failed', error: (err as Error).message }))
+      .finally(() => {
       this.#running = undefined;
     });
     return this.#running;
@@ -115,8 +120,18 @@ export class AlertDeliverer {
     return this.#running ?? Promise.resolve();
   }
 
-  #sent(item: OutboxItem): void {
-    this.#store.markDelivered(item, this.#now());
+  /** Silences that ended: what they held and is still open is queued now (once); a failure is logged and retried on the next pass. */
+  async #releaseSilenced(): Promise<void> {
+    try {
+      const n = await releaseEndedSilences(this.#store, this.#now(), [...this.#senders.keys()]);
+      if (n > 0) this.#log({ msg: 'watch_silence_released', events: n });
+    } catch (err) {
+      this.#log({ msg: 'watch_silence_release_failed', error: (err as Error).message });
+    }
+  }
+
+  async #sent(item: OutboxItem): Promise<void> {
+    await this.#store.markDelivered(item, this.#now());
     this.#log({ msg: 'watch_alert_sent', channel: item.channel, event: item.event.event, target: item.event.target, key: item.eventKey });
   }
 
@@ -127,9 +142,9 @@ export class AlertDeliverer {
 
   async #deliver(item: OutboxItem): Promise<void> {
     const sender = this.#senders.get(item.channel);
-    const fail = (why: string): void => {
+    const fail = async (why: string): Promise<void> => {
       const next = this.#now() + retryDelayMs(item.attempts);
-      this.#store.markFailed(item, next, why);
+      await this.#store.markFailed(item, next, why);
       this.#log({ msg: 'watch_alert_failed', channel: item.channel, event: item.event.event, target: item.event.target, attempt: item.attempts + 1, error: why, retryAt: new Date(next).toISOString() });
     };
     // A channel removed from the configuration keeps its undelivered rows; they wait for it to come back.
@@ -145,14 +160,17 @@ export class AlertDeliverer {
     const body = payloadOf(item.event, sender.format);
     const headers: Record<string, string> = { 'content-type': 'application/json', [EVENT_ID_HEADER]: item.eventKey, 'x-certwarden-event': item.event.event };
     if (sender.secret) headers[SIGNATURE_HEADER] = signBody(sender.secret, body, this.#now());
+    let status: number;
     try {
       const res = await fetch(sender.url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
       await res.body?.cancel();
-      if (res.status >= 200 && res.status < 300) this.#sent(item);
-      else fail(`HTTP ${res.status}`);
+      status = res.status;
     } catch (err) {
-      fail((err as Error).name === 'TimeoutError' ? `no answer in ${DELIVERY_TIMEOUT_MS} ms` : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message));
+      return fail((err as Error).name === 'TimeoutError' ? `no answer in ${DELIVERY_TIMEOUT_MS} ms` : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message));
     }
+    // Outside the try: a store that cannot mark a delivered row must not count it as a failed delivery.
+    if (status >= 200 && status < 300) await this.#sent(item);
+    else await fail(`HTTP ${status}`);
   }
 }
 

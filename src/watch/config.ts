@@ -15,6 +15,7 @@ import { parseDuration } from '../policy/values.ts';
 import { parseTarget, type ScanTarget } from '../scan/target.ts';
 import type { StarttlsProtocol } from '../scan/starttls/index.ts';
 import { WATCH_CONFIG_SCHEMA } from './config-schema.ts';
+import { isPostgresUrl } from '../ca/postgres-store.ts';
 import type { EmailSettings } from './email.ts';
 
 /** A watch configuration names targets and files: 1 MiB is thousands of lines. */
@@ -35,6 +36,18 @@ export const DEFAULT_REPEAT_MS = 86_400_000;
  * every watcher more than a few times a minute.
  */
 export const MIN_EVERY_MS = 10_000;
+/** Where the store is named when the configuration has no `store:` (a folder or a postgres:// URL; keeps a password out of the file). */
+export const STORE_ENV = 'CERTWARDEN_WATCH_STORE';
+/**
+ * With a Postgres store, a job held by a worker that died is handed to
+ * another after this long (pg-boss expiry: there is no heartbeat, so it must
+ * outlast the longest scan, 30 s per target by default, DEFAULT_TARGET_TIMEOUT_MS;
+ * a scan that outlasts it is repeated by another worker and still recorded once).
+ * 2 minutes: a dead worker's scan is redone well within the default 5-minute cycle.
+ */
+export const DEFAULT_JOB_EXPIRY_MS = 120_000;
+/** pg-boss counts expiry in whole seconds, at least one. */
+export const MIN_JOB_EXPIRY_MS = 1_000;
 
 export interface WatchTarget {
   /** The string given as `target` (or the line of a targets file): the label everywhere. */
@@ -67,7 +80,14 @@ export interface WatchConfig {
   concurrency: number;
   listen: { host: string; port: number };
   tokenFile?: string;
+  /** Bearer token file for writes (silences); without it the API is read-only. */
+  adminTokenFile?: string;
+  /** The SQLite folder (unused when `storeUrl` is set). */
   storeDir: string;
+  /** A postgres:// URL: history in Postgres, scans as pg-boss jobs for `watch worker`s. Never logged with its password (redactStoreUrl). */
+  storeUrl?: string;
+  /** pg-boss job expiry (Postgres store only). */
+  jobExpiryMs: number;
   retentionMs: number;
   repeatMs: number;
   targets: WatchTarget[];
@@ -220,6 +240,8 @@ export function parseWatchConfig(text: string, file: string): WatchConfig {
     if (seen.has(t.label)) fail(`target "${t.label}" is listed twice: a label names one target`, ['targets']);
     seen.add(t.label);
   }
+  const jobExpiry = duration(raw['job-expiry'], ['job-expiry'], DEFAULT_JOB_EXPIRY_MS);
+  if (jobExpiry < MIN_JOB_EXPIRY_MS) fail(`job-expiry must be at least ${MIN_JOB_EXPIRY_MS / 1000}s`, ['job-expiry']);
   const alerts = ((raw.alerts as Array<Record<string, unknown>> | undefined) ?? []).map((a, i): AlertChannel => {
     const path: Path = ['alerts', i];
     if ((a.webhook === undefined) === (a.email === undefined)) fail(`alerts[${i}] needs exactly one of webhook or email`, path);
@@ -251,7 +273,9 @@ export function parseWatchConfig(text: string, file: string): WatchConfig {
     concurrency: (raw.concurrency as number | undefined) ?? DEFAULT_CONCURRENCY,
     listen,
     ...(tokenFile ? { tokenFile } : {}),
-    storeDir: rel((raw.store as string | undefined) ?? DEFAULT_STORE),
+    ...(typeof raw['admin-token-file'] === 'string' ? { adminTokenFile: rel(raw['admin-token-file']) } : {}),
+    ...storeOf(raw.store, rel, (m) => fail(m, ['store'])),
+    jobExpiryMs: jobExpiry,
     retentionMs: duration(raw.retention, ['retention'], DEFAULT_RETENTION_MS),
     repeatMs: duration(raw.repeat, ['repeat'], DEFAULT_REPEAT_MS),
     targets,
@@ -290,6 +314,38 @@ function emailSettings(e: Record<string, unknown>, path: Path, rel: (p: string) 
     ...(e.user !== undefined ? { user: e.user as string, passwordFile: rel(e['password-file'] as string) } : {}),
     ...(e['ca-file'] !== undefined ? { caFile: rel(e['ca-file'] as string) } : {}),
   };
+}
+
+/**
+ * A store URL for messages and logs: everything between `://` and the LAST
+ * `@` is user information, and all of it but the user name is replaced (an
+ * unencoded password may hold `@`, `/` or `:`; over-redacting a rare host is
+ * better than printing part of a password).
+ */
+export function redactStoreUrl(url: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@/is.exec(url);
+  if (!m) return url;
+  const user = m[2]!.split(':')[0]!.split('/')[0]!;
+  return `${m[1]}${user}${m[2]!.includes(':') || m[2]!.length > user.length ? ':***' : ''}@${url.slice(m[0].length)}`;
+}
+
+/**
+ * `store:` (else $CERTWARDEN_WATCH_STORE, else ./watch-data): a postgres:// or
+ * postgresql:// URL, or a folder. A URL's password never appears in a message.
+ */
+function storeOf(value: unknown, rel: (p: string) => string, fail: (m: string) => never): { storeDir: string; storeUrl?: string } {
+  const given = (value as string | undefined) ?? (process.env[STORE_ENV] || undefined);
+  const storeDir = rel(DEFAULT_STORE);
+  if (given === undefined) return { storeDir };
+  if (!isPostgresUrl(given)) return { storeDir: rel(given) };
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    return fail(`store ${redactStoreUrl(given)} is not a valid postgres:// URL`);
+  }
+  if (url.hostname === '' && !url.searchParams.has('host')) fail(`store ${redactStoreUrl(given)} names no host`);
+  return { storeDir, storeUrl: given };
 }
 
 function parseOrFail(text: string, starttls: StarttlsProtocol | undefined, path: Path, fail: (m: string, p: Path) => never): ScanTarget {

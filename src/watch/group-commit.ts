@@ -8,13 +8,20 @@
  * its own rows are committed, so durability is unchanged (a caller never
  * learns of a record that a crash could lose).
  *
+ * Each record carries recordScan's options (slot, worker, held) and gets
+ * recordScan's answer: the store applies them per record in the shared
+ * transaction, so a slot is still recorded at most once (a slot already
+ * recorded resolves false) and the events a silence holds are marked in the
+ * same transaction as their scan. On Postgres (whose commits do not block the
+ * event loop) the batch saves WAL flushes on the server: postgres-store.ts.
+ *
  * A lone record in a quiet service is committed at once (on the next turn of
  * the event loop); under load, commits are at least MIN_COMMIT_INTERVAL_MS
  * apart, and whatever finished meanwhile joins the next one.
  */
-import type { WatchEvent } from './events.ts';
-import type { OpenCondition } from './detect.ts';
-import type { Snapshot } from './snapshot.ts';
+import type { ScanRecord, WatchStore } from './store.ts';
+
+export type { ScanRecord } from './store.ts';
 
 /**
  * Commits at most this often under load: with an fsync of ~5 ms, 50 ms
@@ -25,21 +32,12 @@ export const MIN_COMMIT_INTERVAL_MS = 50;
 /** Records per transaction: bounds the memory held and the time one commit blocks the loop. */
 export const MAX_BATCH = 500;
 
-export interface ScanRecord {
-  snapshot: Snapshot;
-  open: readonly OpenCondition[];
-  events: readonly WatchEvent[];
-  channels: readonly string[];
-}
-
-/** What the group commit needs of a store: several scans in one transaction, all or none. */
-export interface BatchRecorder {
-  recordScans(batch: readonly ScanRecord[]): void | Promise<void>;
-}
+/** What the group commit needs of a store: several scans in one transaction, one outcome each. */
+export type BatchRecorder = Pick<WatchStore, 'recordScans'>;
 
 interface Pending {
   record: ScanRecord;
-  resolve: () => void;
+  resolve: (recorded: boolean) => void;
   reject: (err: unknown) => void;
 }
 
@@ -55,9 +53,13 @@ export class GroupCommit {
     this.#store = store;
   }
 
-  /** Resolves once `record` is committed; rejects with the store's error if its own rows could not be. */
-  record(record: ScanRecord): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /**
+   * Resolves once `record` is committed, with what recordScan returns (false:
+   * its slot was already recorded, nothing changed); rejects with the store's
+   * error if its own rows could not be.
+   */
+  record(record: ScanRecord): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
       this.#queue.push({ record, resolve, reject });
       if (this.#queue.length >= MAX_BATCH) this.#flushSoon(0);
       else this.#flushSoon(Math.max(0, this.#lastCommit + MIN_COMMIT_INTERVAL_MS - performance.now()));
@@ -80,21 +82,17 @@ export class GroupCommit {
       const batch = this.#queue.splice(0, MAX_BATCH);
       this.#lastCommit = performance.now();
       try {
-        await this.#store.recordScans(batch.map((p) => p.record));
-        for (const p of batch) p.resolve();
+        // A record the store refuses comes back rejected on its own (rolled back to its savepoint): the others commit.
+        const outcomes = await this.#store.recordScans(batch.map((p) => p.record));
+        batch.forEach((p, i) => {
+          const o = outcomes[i];
+          if (o === undefined) p.reject(new Error(`the store returned ${outcomes.length} outcomes for ${batch.length} records`));
+          else if (o.status === 'fulfilled') p.resolve(o.value);
+          else p.reject(o.reason);
+        });
       } catch (err) {
-        // One bad record must not fail the others: each is tried alone, and only the failing ones reject.
-        if (batch.length === 1) batch[0]!.reject(err);
-        else {
-          for (const p of batch) {
-            try {
-              await this.#store.recordScans([p.record]);
-              p.resolve();
-            } catch (own) {
-              p.reject(own);
-            }
-          }
-        }
+        // The transaction itself failed (begin or commit): none of the batch is known to be recorded.
+        for (const p of batch) p.reject(err);
       }
       if (this.#queue.length < MAX_BATCH) break; // the rest waits for the interval (a full batch goes now)
     }

@@ -25,6 +25,8 @@ export const METRICS = {
   certwarden_scan_duration_seconds: { type: 'histogram', help: 'Duration of one target\'s scan.' },
   certwarden_alerts_sent_total: { type: 'counter', help: 'Alerts delivered, per channel and event.' },
   certwarden_alerts_pending: { type: 'gauge', help: 'Alerts in the outbox not delivered yet (being retried).' },
+  certwarden_silenced_events_total: { type: 'counter', help: 'Events recorded but held back from the alert channels by a silence, per event.' },
+  certwarden_silences_active: { type: 'gauge', help: 'Silences in effect now.' },
 } as const;
 
 /** Exposition format: a label value escapes backslash, double quote and line feed. */
@@ -57,6 +59,9 @@ export interface MetricsInput {
   durations: DurationHistogram;
   alertCounts: Array<{ channel: string; event: string; n: number }>;
   pending: number;
+  /** Silences (silences.ts): held events per event id, and silences in effect. */
+  silenced?: Array<{ event: string; n: number }>;
+  activeSilences?: number;
 }
 
 export function renderMetrics(m: MetricsInput): string {
@@ -82,5 +87,9 @@ export function renderMetrics(m: MetricsInput): string {
   for (const a of m.alertCounts) out.push(`certwarden_alerts_sent_total${labels({ channel: a.channel, event: a.event })} ${a.n}`);
   head('certwarden_alerts_pending');
   out.push(`certwarden_alerts_pending ${m.pending}`);
+  head('certwarden_silenced_events_total');
+  for (const a of m.silenced ?? []) out.push(`certwarden_silenced_events_total${labels({ event: a.event })} ${a.n}`);
+  head('certwarden_silences_active');
+  out.push(`certwarden_silences_active ${m.activeSilences ?? 0}`);
   return `${out.join('\n')}\n`;
 }

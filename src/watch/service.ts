@@ -13,10 +13,11 @@ import { AlertDeliverer, MAX_SECRET_BYTES, type Sender } from './alerts.ts';
 import type { WatchConfig, WatchTarget } from './config.ts';
 import { EmailTransport } from './email.ts';
 import { WatchEngine } from './engine.ts';
+import { startJobScheduling, type JobScheduling } from './dispatch.ts';
 import { CaInventory } from './inventory.ts';
 import { Scheduler, systemClock, type Clock } from './scheduler.ts';
 import { startWatchServer, type WatchServer } from './server.ts';
-import { WatchStore } from './store.ts';
+import { openWatchStore, type WatchStore } from './store.ts';
 import type { ScanOptions } from '../scan/runner.ts';
 
 /** The outbox is looked at this often for retries that became due. */
@@ -28,6 +29,8 @@ export const MIN_TOKEN_CHARS = 16;
 
 export interface RunningWatch {
   engine: WatchEngine;
+  /** With a Postgres store: the job scheduling (slots sent). */
+  jobs?: JobScheduling;
   store: WatchStore;
   server: WatchServer;
   deliverer: AlertDeliverer;
@@ -64,6 +67,9 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
   const policy = o.policy ?? loadPolicy(config.policyFile);
   const token = config.tokenFile ? readSecret(config.tokenFile, 'the watch token file').toString('utf8') : undefined;
   if (token !== undefined && token.length < MIN_TOKEN_CHARS) throw new CertwardenError(ErrorCode.WATCH_CONFIG, `the token in ${config.tokenFile} is shorter than ${MIN_TOKEN_CHARS} characters`);
+  const adminToken = config.adminTokenFile ? readSecret(config.adminTokenFile, 'the watch admin token file').toString('utf8') : undefined;
+  if (adminToken !== undefined && adminToken.length < MIN_TOKEN_CHARS) throw new CertwardenError(ErrorCode.WATCH_CONFIG, `the token in ${config.adminTokenFile} is shorter than ${MIN_TOKEN_CHARS} characters`);
+  if (adminToken !== undefined && adminToken === token) throw new CertwardenError(ErrorCode.WATCH_CONFIG, 'admin-token-file and token-file hold the same token: the admin token must differ, or every reader could silence alerts');
   const senders: Sender[] = config.alerts.map((a): Sender => {
     if ('email' in a) {
       const password = a.email.passwordFile ? readSecret(a.email.passwordFile, `the password file of alert channel ${a.name}`).toString('utf8') : undefined;
@@ -72,14 +78,16 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
     }
     return { name: a.name, format: a.format, url: a.url, ...(a.secretFile ? { secret: readSecret(a.secretFile, `the secret file of alert channel ${a.name}`) } : {}) };
   });
-  const store = new WatchStore(config.storeDir);
+  const store = await openWatchStore(config);
   let inventory: CaInventory | undefined;
   let server: WatchServer | undefined;
   try {
     inventory = config.caHomes.length > 0 ? await CaInventory.open(config.caHomes) : undefined;
-    const engine = new WatchEngine({ policy, targets: config.targets, store, ...(inventory ? { inventory } : {}), channels: senders.map((s) => s.name), repeatMs: config.repeatMs, ...(o.scan ? { scan: o.scan } : {}) });
+    const engine = new WatchEngine({ policy, targets: config.targets, store, ...(inventory ? { inventory } : {}), channels: senders.map((s) => s.name), repeatMs: config.repeatMs, now: () => clock.now(), ...(o.scan ? { scan: o.scan } : {}) });
     const deliverer = new AlertDeliverer(store, senders, log, () => clock.now());
-    server = await startWatchServer({ engine, store, host: config.listen.host, port: o.port ?? config.listen.port, ...(token !== undefined ? { token } : {}), log });
+    server = await startWatchServer({ engine, store, host: config.listen.host, port: o.port ?? config.listen.port, ...(token !== undefined ? { token } : {}), ...(adminToken !== undefined ? { adminToken } : {}), now: () => clock.now(), onSilenceEnded: () => void deliverer.deliverDue(), log });
+    // With Postgres, scans are jobs on pg-boss for workers in every zone (dispatch.ts); else the in-process scheduler.
+    const jobs = config.storeUrl !== undefined ? await startJobScheduling({ config, engine, store, clock, log, onEvents: () => void deliverer.deliverDue() }) : undefined;
     const scheduler = new Scheduler<WatchTarget & { id: string }>({
       jobs: config.targets.map((t) => ({ ...t, id: t.label })),
       concurrency: config.concurrency,
@@ -92,7 +100,7 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
       },
       onError: (t, err) => log({ msg: 'watch_scan_failed', target: t.label, error: (err as Error).message }),
     });
-    scheduler.start();
+    if (!jobs) scheduler.start();
     let stopped = false;
     const poll = (): void => {
       if (stopped) return;
@@ -102,20 +110,25 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
     };
     let cancelPoll = clock.setTimer(poll, 0); // a restart delivers what the last run left in the outbox
     const prune = (): void => {
-      try {
-        const n = store.prune(clock.now() - config.retentionMs);
-        if (n > 0) log({ msg: 'watch_pruned', scans: n });
-      } catch (err) {
-        log({ msg: 'watch_prune_failed', error: (err as Error).message });
-      }
-      if (!stopped) cancelPrune = clock.setTimer(prune, PRUNE_EVERY_MS);
+      const before = clock.now() - config.retentionMs;
+      void store
+        .prune(before)
+        .then(async (n) => {
+          if (n > 0) log({ msg: 'watch_pruned', scans: n });
+          await store.pruneSilences(before);
+        })
+        .catch((err: unknown) => log({ msg: 'watch_prune_failed', error: (err as Error).message }))
+        .finally(() => {
+          if (!stopped) cancelPrune = clock.setTimer(prune, PRUNE_EVERY_MS);
+        });
     };
     let cancelPrune = clock.setTimer(prune, 0);
-    log({ msg: 'watch_started', url: server.url, targets: config.targets.length, channels: senders.map((s) => s.name), cas: config.caHomes.length });
+    log({ msg: 'watch_started', url: server.url, store: store.description, targets: config.targets.length, channels: senders.map((s) => s.name), cas: config.caHomes.length });
     const running = server;
     const inv = inventory;
     return {
       engine,
+      ...(jobs ? { jobs } : {}),
       store,
       server: running,
       deliverer,
@@ -124,18 +137,19 @@ export async function startWatch(config: WatchConfig, o: StartWatchOptions = {})
         cancelPoll();
         cancelPrune();
         await scheduler.stop();
+        await jobs?.stop();
         await deliverer.settled(); // what is not delivered stays in the outbox for the next start
         deliverer.close();
         await running.close();
         await inv?.close();
-        store.close();
+        await store.close();
         log({ msg: 'watch_stopped' });
       },
     };
   } catch (err) {
     await server?.close();
     await inventory?.close();
-    store.close();
+    await store.close();
     throw err;
   }
 }

@@ -11,6 +11,9 @@ export interface SnapshotCertificate {
   sha256: string;
   subject: string;
   notAfter: string;
+  /** Issuer and subjectAltNames, for the dashboard's inventory (absent in scans recorded before they were kept). */
+  issuer?: string;
+  sans?: string[];
 }
 
 export interface SnapshotFinding {
@@ -40,7 +43,7 @@ export interface Snapshot {
 
 interface TrustChainEvidence {
   trusted?: boolean;
-  served?: Array<{ subject: string; notAfter: string; sha256: string }>;
+  served?: Array<{ subject: string; issuer?: string; notAfter: string; sha256: string; sans?: string[] }>;
 }
 
 interface StaplingEvidence {
@@ -50,7 +53,7 @@ interface StaplingEvidence {
 export function snapshotOf(r: TargetResult, label: string): Snapshot {
   const trust = r.evidence.checks['trust-chain'] as TrustChainEvidence | undefined;
   const stapling = r.evidence.checks['stapling'] as StaplingEvidence | undefined;
-  const chain = (trust?.served ?? []).map((c, position) => ({ position, sha256: c.sha256, subject: c.subject, notAfter: c.notAfter }));
+  const chain = (trust?.served ?? []).map((c, position) => ({ position, sha256: c.sha256, subject: c.subject, notAfter: c.notAfter, ...(c.issuer !== undefined ? { issuer: c.issuer } : {}), ...(c.sans ? { sans: c.sans } : {}) }));
   const connectivity = r.attempts.find((a) => a.check === 'trust-chain' && a.status === 'error' && a.reason === 'connectivity');
   const up = chain.length > 0 && !connectivity;
   const nextUpdates = (stapling?.versions ?? []).filter((v) => v.status === 'good' && v.nextUpdate).map((v) => v.nextUpdate!);

@@ -55,6 +55,25 @@ describe('probe --proxy', () => {
     }
   });
 
+  test('a port allowed under a name (a limbo vector) tunnels for that name only, never resolving it, and is refused again once disallowed', async () => {
+    const control = farm.endpoint('control')!;
+    const proxy = new ConnectProxy([]);
+    await proxy.start();
+    try {
+      const port = Number(new URL(proxy.url).port);
+      assert.equal(await ask(port, `CONNECT localhost:${control.port} HTTP/1.1\r\n\r\n`), 'HTTP/1.1 403 Forbidden', 'not a farm port yet');
+      proxy.allow(control.port, ['Service_1.limbo.test', '[::1]']);
+      assert.equal(await ask(port, `CONNECT service_1.LIMBO.test:${control.port} HTTP/1.1\r\n\r\n`), 'HTTP/1.1 200 Connection Established');
+      assert.equal(await ask(port, `CONNECT [::1]:${control.port} HTTP/1.1\r\n\r\n`), 'HTTP/1.1 200 Connection Established');
+      assert.equal(proxy.tunnels(control.port), 2);
+      assert.equal(await ask(port, `CONNECT other.limbo.test:${control.port} HTTP/1.1\r\n\r\n`), 'HTTP/1.1 403 Forbidden', 'another name for the same port');
+      proxy.disallow(control.port);
+      assert.equal(await ask(port, `CONNECT service_1.limbo.test:${control.port} HTTP/1.1\r\n\r\n`), 'HTTP/1.1 403 Forbidden');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test('curl through the proxy: every case tunnelled, same verdicts as direct', { skip: available('curl') ? false : 'curl is not installed' }, async () => {
     const report = await runProbe({ command: profiles().curl!.command, farm, proxy: true });
     const r = report.results[0]!;

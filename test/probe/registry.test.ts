@@ -27,8 +27,9 @@ describe('probe case registry', () => {
     assert.deepEqual(resolveSuites(['v9.2.1', 'v9.2.4']), asvs);
   });
 
-  test('the limbo suite is declared but says "not yet" (a usage error), never an empty pass', () => {
-    assert.throws(() => resolveSuites(['limbo']), (e: unknown) => isCertwardenError(e) && e.code === 'CW_ERR_USAGE' && /not implemented yet/.test(e.message));
+  test('the limbo suite adds no table case (its vectors come from --limbo FILE): the control only; an unknown suite is a usage error', () => {
+    assert.deepEqual(resolveSuites(['limbo']), ['control']);
+    assert.deepEqual(resolveSuites(['limbo', 'v9.2.4']), resolveSuites(['v9.2.4']));
     assert.throws(() => resolveSuites(['nope']), (e: unknown) => isCertwardenError(e) && /unknown suite/.test(e.message));
   });
 

@@ -36,12 +36,25 @@ import * as watchAlerts from '../../src/watch/alerts.ts';
 import * as watchStore from '../../src/watch/store.ts';
 import * as watchEmail from '../../src/watch/email.ts';
 import * as watchGroupCommit from '../../src/watch/group-commit.ts';
+import * as watchSilences from '../../src/watch/silences.ts';
+import * as watchSilenceCli from '../../src/cli/commands/watch-silence.ts';
+import * as watchDashboard from '../../src/watch/dashboard/api.ts';
+import * as incidentFleet from '../../src/incident/fleet.ts';
+import * as incidentFacts from '../../src/incident/certificate-facts.ts';
+import * as limboFile from '../../src/probe/limbo-file.ts';
+import * as limboPlan from '../../src/probe/limbo-plan.ts';
+import * as limboServer from '../../src/probe/limbo-server.ts';
+import * as watchJobs from '../../src/watch/jobs.ts';
+import * as watchDispatch from '../../src/watch/dispatch.ts';
+import * as watchPostgres from '../../src/watch/postgres-store.ts';
 
 const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
   ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caPassphrase, ...caProfiles, ...caServer,
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
-  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail, ...watchGroupCommit,
+  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail, ...watchGroupCommit, ...watchSilences, ...watchSilenceCli, ...watchDashboard,
+  ...incidentFleet, ...incidentFacts, ...limboFile, ...limboPlan, ...limboServer,
+  ...watchJobs, ...watchDispatch, ...watchPostgres,
 };
 
 test('every constant in docs/limits.md exists with the documented value', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detect, type InventoryView } from '../../src/watch/detect.ts';
 import type { Snapshot, SnapshotFinding } from '../../src/watch/snapshot.ts';
-import { WatchStore } from '../../src/watch/store.ts';
+import { SqliteWatchStore } from '../../src/watch/store.ts';
 import { tempDir } from '../helpers/pki.ts';
 
 const HOUR = 3_600_000;
@@ -68,17 +68,17 @@ test('occurrence keys are stable: the same scan gives the same keys', () => {
   assert.deepEqual(a.events.map((e) => e.key), b.events.map((e) => e.key));
 });
 
-test('retention prunes old scans but keeps each target\'s latest', () => {
+test('retention prunes old scans but keeps each target\'s latest', async () => {
   const t = tempDir('certwarden-watch-store-');
-  const store = new WatchStore(`${t.dir}/data`);
+  const store = new SqliteWatchStore(`${t.dir}/data`);
   try {
-    for (let i = 0; i < 5; i++) store.recordScan(snap({ atMs: T0 + i * HOUR }), [], [], []);
-    store.recordScan({ ...snap({ atMs: T0 }), target: 'other:443' }, [], [], []);
-    assert.equal(store.prune(T0 + 3 * HOUR), 3 + 0);
-    assert.equal(store.history('t.test:443').scans.length, 2);
-    assert.equal(store.history('other:443').scans.length, 1, 'the latest scan of a target is kept');
+    for (let i = 0; i < 5; i++) await store.recordScan(snap({ atMs: T0 + i * HOUR }), [], [], []);
+    await store.recordScan({ ...snap({ atMs: T0 }), target: 'other:443' }, [], [], []);
+    assert.equal(await store.prune(T0 + 3 * HOUR), 3 + 0);
+    assert.equal((await store.history('t.test:443')).scans.length, 2);
+    assert.equal((await store.history('other:443')).scans.length, 1, 'the latest scan of a target is kept');
   } finally {
-    store.close();
+    await store.close();
     t.cleanup();
   }
 });

@@ -152,8 +152,8 @@ describe('email alerts', () => {
     assert.match(m.body, /^Fix: Check the service is up/m);
     assert.ok(m.headers.some(([k, v]) => k === 'x-certwarden-event-id' && v === r.events[0]!.key));
     assert.ok(m.headers.some(([k, v]) => k === 'message-id' && v === `<${r.events[0]!.key}@certwarden.invalid>`));
-    assert.equal(w.store.pending(), 0);
-    assert.match(w.engine.metrics(), /^certwarden_alerts_sent_total\{channel="email",event="target-unreachable"\} 1$/m);
+    assert.equal(await w.store.pending(), 0);
+    assert.match(await w.engine.metrics(), /^certwarden_alerts_sent_total\{channel="email",event="target-unreachable"\} 1$/m);
     await stop(w);
   });
 
@@ -165,7 +165,7 @@ describe('email alerts', () => {
     await w.engine.scanTarget(w.engine.targets[0]!, new Date(clock.t));
     await w.deliverer.deliverDue();
     assert.equal(sink.mails.length, 0);
-    assert.equal(w.store.pending(), 1, 'kept, not lost');
+    assert.equal(await w.store.pending(), 1, 'kept, not lost');
     sink.refuse = 0;
     await w.deliverer.deliverDue(); // its backoff holds it
     assert.equal(sink.mails.length, 0);
@@ -175,7 +175,7 @@ describe('email alerts', () => {
     w = await start(config);
     await w.deliverer.deliverDue();
     assert.equal(sink.mails.length, 1);
-    assert.equal(w.store.pending(), 0);
+    assert.equal(await w.store.pending(), 0);
     await stop(w);
     w = await start(config);
     clock.t += 3_600_000;
@@ -189,14 +189,14 @@ describe('email alerts', () => {
     const w = await start(configWith(`  - email: { to: [ops@example.test], from: certwarden@example.test, smtp: "smtp://127.0.0.1:${port}" }\n`, 'no-relay'));
     await w.engine.scanTarget(w.engine.targets[0]!, new Date(clock.t));
     await w.deliverer.deliverDue();
-    assert.equal(w.store.pending(), 1);
+    assert.equal(await w.store.pending(), 1);
     const late = await startSmtpSink(port);
     try {
       clock.t += 60_000;
       await w.deliverer.deliverDue();
       await w.deliverer.deliverDue();
       assert.equal(late.mails.length, 1);
-      assert.equal(w.store.pending(), 0);
+      assert.equal(await w.store.pending(), 0);
     } finally {
       await stop(w);
       await late.close();
@@ -209,7 +209,7 @@ describe('email alerts', () => {
     await w.engine.scanTarget(w.engine.targets[0]!, new Date(clock.t));
     await w.deliverer.deliverDue();
     assert.equal(sink.mails.length, 0);
-    assert.equal(w.store.pending(), 1, 'refused, kept for a retry');
+    assert.equal(await w.store.pending(), 1, 'refused, kept for a retry');
     await stop(w);
   });
 
@@ -254,7 +254,7 @@ describe('email alerts', () => {
       assert.equal(hook.received.length, 1);
       assert.equal(sink.mails.length, 0);
       assert.equal(connections, 0);
-      assert.doesNotMatch(w.engine.metrics(), /channel="email"/);
+      assert.doesNotMatch(await w.engine.metrics(), /channel="email"/);
       await stop(w);
     } finally {
       await hook.close();
@@ -312,7 +312,7 @@ describe('email alerts', () => {
       await untrusted.engine.scanTarget(untrusted.engine.targets[0]!, new Date(clock.t));
       await untrusted.deliverer.deliverDue();
       assert.equal(tlsSink.mails.length, 0, 'a relay certificate the system does not trust: nothing sent');
-      assert.equal(untrusted.store.pending(), 1);
+      assert.equal(await untrusted.store.pending(), 1);
       assert.ok(logs.some((l) => /watch_alert_failed.*(certificate|issuer)/.test(l)), `refused for its certificate: ${logs.join('\n')}`);
       await stop(untrusted);
 
@@ -322,7 +322,7 @@ describe('email alerts', () => {
       assert.equal(tlsSink.mails.length, 1);
       assert.deepEqual(tlsSink.secure, [true]);
       assert.deepEqual(tlsSink.users, ['alerts']);
-      assert.equal(trusted.store.pending(), 0);
+      assert.equal(await trusted.store.pending(), 0);
       await stop(trusted);
       assert.ok(logs.some((l) => l.includes('watch_alert_failed')) && logs.some((l) => l.includes('watch_alert_sent')));
       assert.ok(!logs.some((l) => l.includes(password)), 'no log line carries the password');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { GroupCommit, MAX_BATCH, MIN_COMMIT_INTERVAL_MS, type ScanRecord } from '../../src/watch/group-commit.ts';
 import { WatchEngine } from '../../src/watch/engine.ts';
-import { WatchStore } from '../../src/watch/store.ts';
+import { SqliteWatchStore } from '../../src/watch/store.ts';
 import { parseTarget } from '../../src/scan/target.ts';
 import type { Snapshot } from '../../src/watch/snapshot.ts';
 import type { Policy } from '../../src/policy/types.ts';
@@ -27,18 +27,18 @@ function record(target: string, atMs = T0): ScanRecord {
 }
 
 /** A real store whose transactions are counted (sizes and times). */
-function countedStore(dir: string): { store: WatchStore; commits: Array<{ size: number; at: number }> } {
-  const store = new WatchStore(dir);
+function countedStore(dir: string): { store: SqliteWatchStore; commits: Array<{ size: number; at: number }> } {
+  const store = new SqliteWatchStore(dir);
   const commits: Array<{ size: number; at: number }> = [];
   const recordScans = store.recordScans.bind(store);
   store.recordScans = (batch) => {
     commits.push({ size: batch.length, at: performance.now() });
-    recordScans(batch);
+    return recordScans(batch);
   };
   const recordScan = store.recordScan.bind(store);
   store.recordScan = (...args) => {
     commits.push({ size: 1, at: performance.now() });
-    recordScan(...args);
+    return recordScan(...args);
   };
   return { store, commits };
 }
@@ -52,11 +52,11 @@ test('scans recorded together share one transaction, and each is durable when it
     assert.equal(commits.length, 1, 'one commit for the 50');
     assert.equal(commits[0]!.size, 50);
     // Another connection sees every row: what resolved was committed.
-    const other = new WatchStore(tmp.dir);
-    assert.equal(other.targets().length, 50);
-    other.close();
+    const other = new SqliteWatchStore(tmp.dir);
+    assert.equal((await other.targets()).length, 50);
+    await other.close();
   } finally {
-    store.close();
+    await store.close();
     tmp.cleanup();
   }
 });
@@ -68,7 +68,7 @@ test('under load, commits are at least MIN_COMMIT_INTERVAL_MS apart and whatever
     const group = new GroupCommit(store);
     await group.record(record('first.test:443'));
     const t0 = performance.now();
-    const later: Promise<void>[] = [];
+    const later: Promise<boolean>[] = [];
     for (let i = 0; i < 20; i++) {
       later.push(group.record(record(`t${i}.test:443`)));
       await new Promise((r) => setTimeout(r, 2));
@@ -79,7 +79,7 @@ test('under load, commits are at least MIN_COMMIT_INTERVAL_MS apart and whatever
     assert.ok(commits.length <= 2 + Math.ceil(elapsed / MIN_COMMIT_INTERVAL_MS) && commits.length < 21, `${commits.length} commits for 21 records in ${Math.round(elapsed)} ms`);
     for (let i = 1; i < commits.length; i++) assert.ok(commits[i]!.at - commits[i - 1]!.at >= MIN_COMMIT_INTERVAL_MS - 2, `commits ${i - 1} and ${i} are ${commits[i]!.at - commits[i - 1]!.at} ms apart`);
   } finally {
-    store.close();
+    await store.close();
     tmp.cleanup();
   }
 });
@@ -93,25 +93,25 @@ test('a transaction holds at most MAX_BATCH records', async () => {
     await Promise.all(Array.from({ length: n }, (_, i) => group.record(record(`t${i}.test:443`))));
     assert.ok(commits.every((c) => c.size <= MAX_BATCH), commits.map((c) => c.size).join(','));
     assert.equal(commits.reduce((a, c) => a + c.size, 0), n);
-    assert.equal(store.targets().length, n);
+    assert.equal((await store.targets()).length, n);
   } finally {
-    store.close();
+    await store.close();
     tmp.cleanup();
   }
 });
 
 test('a record the store refuses fails alone: the others of its batch are committed', async () => {
   const tmp = tempDir('cw-group-');
-  const store = new WatchStore(tmp.dir);
+  const store = new SqliteWatchStore(tmp.dir);
   try {
     const group = new GroupCommit(store);
     const bad = record('bad.test:443');
     (bad.snapshot as { target: unknown }).target = null; // NOT NULL: the scans insert fails
     const outcomes = await Promise.allSettled([group.record(record('a.test:443')), group.record(bad), group.record(record('b.test:443'))]);
     assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
-    assert.deepEqual(store.targets(), ['a.test:443', 'b.test:443']);
+    assert.deepEqual(await store.targets(), ['a.test:443', 'b.test:443']);
   } finally {
-    store.close();
+    await store.close();
     tmp.cleanup();
   }
 });
@@ -132,10 +132,10 @@ test('the engine records targets scanned together in one commit, not one fsync e
     const engine = new WatchEngine({ policy, targets, store, channels: [], repeatMs: 86_400_000 });
     const results = await Promise.all(targets.map((t) => engine.scanTarget(t, new Date(T0))));
     assert.ok(results.every((r) => !r.snapshot.up));
-    assert.equal(store.targets().length, 20);
+    assert.equal((await store.targets()).length, 20);
     assert.ok(commits.length < 10, `${commits.length} commits for 20 scans that finished together`);
   } finally {
-    store.close();
+    await store.close();
     tmp.cleanup();
   }
 });

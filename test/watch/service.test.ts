@@ -94,7 +94,7 @@ alerts:
     assert.deepEqual(r.events.map((e) => e.event), ['target-unreachable']);
     await w.deliverer.deliverDue();
     assert.equal(sink.received.length, 0);
-    assert.equal(w.store.pending(), 1);
+    assert.equal(await w.store.pending(), 1);
     sink.status = 200;
     await w.deliverer.deliverDue(); // not due yet: the backoff holds it
     assert.equal(sink.received.length, 0);
@@ -108,7 +108,7 @@ alerts:
     assert.ok(sink.received[0]!.signed);
     assert.equal(sink.received[0]!.body.event, 'target-unreachable');
     assert.equal(sink.received[0]!.body.target, `dead.test:${deadPort}`);
-    assert.equal(w.store.pending(), 0);
+    assert.equal(await w.store.pending(), 0);
     await w.stop();
     running.pop();
 
@@ -118,17 +118,17 @@ alerts:
     await w.engine.scanTarget(dead, new Date(clock.t + 60_000));
     await w.deliverer.deliverDue();
     assert.equal(sink.received.length, 1, 'a restart sends no duplicate');
-    assert.match(w.engine.metrics(), /^certwarden_alerts_sent_total\{channel="webhook",event="target-unreachable"\} 1$/m);
+    assert.match(await w.engine.metrics(), /^certwarden_alerts_sent_total\{channel="webhook",event="target-unreachable"\} 1$/m);
   });
 
   test('the history survives a restart', async () => {
     const w = running.at(-1)!;
-    const before = w.store.history(`dead.test:${deadPort}`).scans.length;
+    const before = (await w.store.history(`dead.test:${deadPort}`)).scans.length;
     assert.ok(before >= 2);
     await w.stop();
     running.pop();
     const again = await start();
-    assert.equal(again.store.history(`dead.test:${deadPort}`).scans.length, before);
+    assert.equal((await again.store.history(`dead.test:${deadPort}`)).scans.length, before);
   });
 
   test('the API is read-only, and names no secret', async () => {
@@ -193,7 +193,7 @@ alerts:
       assert.ok(slack.received[0]!.signed, 'no secret: no signature header');
       assert.deepEqual(Object.keys(slack.received[0]!.body), ['text']);
       assert.match(slack.received[0]!.body.text as string, new RegExp(`^\\[HIGH\\] target-unreachable on dead\\.test:${deadPort}\n`));
-      const text = two.engine.metrics();
+      const text = await two.engine.metrics();
       assert.match(text, /^certwarden_alerts_sent_total\{channel="chat",event="target-unreachable"\} 1$/m);
       assert.match(text, /^certwarden_alerts_sent_total\{channel="hook",event="target-unreachable"\} 1$/m);
       await two.stop();

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadPolicy } from '../../src/policy/load.ts';
-import { WatchStore } from '../../src/watch/store.ts';
+import { SqliteWatchStore } from '../../src/watch/store.ts';
 import { CaInventory } from '../../src/watch/inventory.ts';
 import { WatchEngine } from '../../src/watch/engine.ts';
 import { AlertDeliverer } from '../../src/watch/alerts.ts';
@@ -39,7 +39,7 @@ function metric(text: string, name: string, labels: Record<string, string>): num
 
 describe('watch: transitions to events, metrics and alerts', () => {
   let world: World;
-  let store: WatchStore;
+  let store: SqliteWatchStore;
   let inventory: CaInventory;
   let sink: Awaited<ReturnType<typeof startSink>>;
   let t0: number;
@@ -55,7 +55,7 @@ describe('watch: transitions to events, metrics and alerts', () => {
   before(async () => {
     world = await makeWorld();
     t0 = Date.now();
-    store = new WatchStore(`${world.dir}/watch-data`);
+    store = new SqliteWatchStore(`${world.dir}/watch-data`);
     inventory = await CaInventory.open([world.caHome]);
     sink = await startSink(SECRET);
   });
@@ -122,7 +122,7 @@ describe('watch: transitions to events, metrics and alerts', () => {
     const again = await engine.scanTarget(t, new Date(t0 + 22 * MIN));
     assert.deepEqual(names(again.events), ['certificate-revoked', 'served-revoked']);
     assert.ok(again.events.every((e) => e.repeat === true));
-    const text = engine.metrics();
+    const text = await engine.metrics();
     assert.equal(metric(text, 'certwarden_requirement_status', { target: 'revoke.test:443', requirement: 'V9.2.4', status: 'fail' }), 1);
     assert.equal(metric(text, 'certwarden_requirement_status', { target: 'revoke.test:443', requirement: 'V9.2.4', status: 'pass' }), 0);
     assert.equal(metric(text, 'certwarden_cert_not_after_timestamp_seconds', { target: 'revoke.test:443', position: '0' }), Math.floor(id.certificate.notAfter.getTime() / 1000));
@@ -136,11 +136,11 @@ describe('watch: transitions to events, metrics and alerts', () => {
     const ok = await engine.scanTarget(t, new Date(t0));
     assert.deepEqual(names(ok.events), []);
     assert.ok(ok.snapshot.stapleNextUpdate);
-    assert.equal(metric(engine.metrics(), 'certwarden_ocsp_staple_next_update_timestamp_seconds', { target: 'staple.test:443' }), Math.floor(Date.parse(ok.snapshot.stapleNextUpdate!) / 1000));
+    assert.equal(metric(await engine.metrics(), 'certwarden_ocsp_staple_next_update_timestamp_seconds', { target: 'staple.test:443' }), Math.floor(Date.parse(ok.snapshot.stapleNextUpdate!) / 1000));
     s.staple = false;
     const lost = await engine.scanTarget(t, new Date(t0 + MIN));
     assert.deepEqual(names(lost.events), ['requirement-failed:V9.2.4', 'staple-missing']);
-    assert.equal(metric(engine.metrics(), 'certwarden_ocsp_staple_next_update_timestamp_seconds', { target: 'staple.test:443' }), undefined);
+    assert.equal(metric(await engine.metrics(), 'certwarden_ocsp_staple_next_update_timestamp_seconds', { target: 'staple.test:443' }), undefined);
     s.staple = true;
     const back = await engine.scanTarget(t, new Date(t0 + 2 * MIN));
     assert.deepEqual(names(back.events), ['requirement-recovered:V9.2.4']);
@@ -159,13 +159,13 @@ describe('watch: transitions to events, metrics and alerts', () => {
 
   test('every event of the scenarios reached the webhook sink exactly once, signed', async () => {
     await deliverer.deliverDue();
-    const stored = store.events();
-    assert.equal(store.pending(), 0);
+    const stored = await store.events();
+    assert.equal(await store.pending(), 0);
     assert.deepEqual(sink.received.map((r) => r.id).sort(), stored.map((e) => e.key).sort());
     assert.ok(sink.received.every((r) => r.signed));
     const counts = new Map<string, number>();
     for (const e of stored) counts.set(e.event, (counts.get(e.event) ?? 0) + 1);
-    const text = engine.metrics();
+    const text = await engine.metrics();
     for (const [event, n] of counts) assert.equal(metric(text, 'certwarden_alerts_sent_total', { channel: 'webhook', event }), n, event);
   });
 
@@ -175,17 +175,17 @@ describe('watch: transitions to events, metrics and alerts', () => {
     const t = target('down.test:443', s.port);
     build([t]);
     assert.deepEqual(names((await engine.scanTarget(t, new Date(t0))).events), []);
-    assert.equal(metric(engine.metrics(), 'certwarden_target_up', { target: 'down.test:443' }), 1);
+    assert.equal(metric(await engine.metrics(), 'certwarden_target_up', { target: 'down.test:443' }), 1);
     await s.stop();
     const down = await engine.scanTarget(t, new Date(t0 + MIN));
     assert.deepEqual(names(down.events), ['target-unreachable']);
-    const text = engine.metrics();
+    const text = await engine.metrics();
     assert.equal(metric(text, 'certwarden_target_up', { target: 'down.test:443' }), 0);
     assert.equal(metric(text, 'certwarden_requirement_status', { target: 'down.test:443', requirement: 'V9.2.1', status: 'error' }), 1);
     assert.ok(metric(text, 'certwarden_cert_not_after_timestamp_seconds', { target: 'down.test:443', position: '0' }), 'the last certificate seen stays exported');
     await s.start();
     const back = await engine.scanTarget(t, new Date(t0 + 2 * MIN));
     assert.deepEqual(names(back.events), []);
-    assert.deepEqual(store.openConditions('down.test:443'), []);
+    assert.deepEqual(await store.openConditions('down.test:443'), []);
   });
 });

@@ -58,10 +58,16 @@ export function parseCrtList(text: string, file: string): Directive[] {
   text.split('\n').forEach((raw, i) => {
     const words = splitWords(raw, file, i + 1, true);
     if (words.length === 0) return;
-    const joined = words.slice(1).join(' ');
-    const options = /^\[(.*)\]/.exec(joined);
-    const args = options ? options[1]!.split(/\s+/).filter(Boolean) : [];
-    out.push({ name: words[0]!, key: words[0]!, args, file, line: i + 1, endLine: i + 1 });
+    const rest = words.slice(1);
+    let args: string[] = [];
+    let filters = rest;
+    if (rest[0]?.startsWith('[')) {
+      const close = rest.findIndex((w) => w.endsWith(']'));
+      const options = close >= 0 ? rest.slice(0, close + 1) : rest;
+      args = options.join(' ').replace(/^\[/, '').replace(/\]$/, '').split(/\s+/).filter(Boolean);
+      filters = close >= 0 ? rest.slice(close + 1) : [];
+    }
+    out.push({ name: words[0]!, key: words[0]!, args, file, line: i + 1, endLine: i + 1, ...(filters.length > 0 ? { sniFilters: filters } : {}) });
   });
   return out;
 }

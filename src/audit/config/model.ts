@@ -22,6 +22,8 @@ export interface Directive {
   attrs?: Readonly<Record<string, string>>;
   /** Block contents (nginx `{}`, Apache `<Section>`, HAProxy section lines, XML child elements). */
   children?: Directive[];
+  /** HAProxy crt-list lines: the SNI filters after the `[options]` (`!name` excludes). */
+  sniFilters?: string[];
   /** Set by the include resolver on include directives: the included files' top-level directives. */
   included?: Directive[];
   /** Set by the include resolver when an include named nothing that could be read. */

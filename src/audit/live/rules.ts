@@ -1,6 +1,6 @@
 /**
- * The findings of `audit --live`: where a declared listener and the live
- * endpoint disagree. Declared once here; the registry, the report schema's
+ * The findings of `audit --live`: where a declared listener (nginx, Apache,
+ * HAProxy) and the live endpoint disagree. Declared once here; the registry, the report schema's
  * id enum and docs/audit.md's rule table are checked against these.
  */
 import type { RuleSpec } from '../rules/rule.ts';
@@ -12,7 +12,7 @@ export const LIVE_DISAGREES_STAPLING: RuleSpec = {
   id: 'live-disagrees-stapling',
   requirement: 'V9.2.4',
   severity: 'high',
-  dialect: 'nginx',
+  dialect: 'any',
   title: 'The configuration turns OCSP stapling on but the live endpoint staples nothing',
   fix: 'Reload the server with the audited configuration (or audit the configuration it runs); check its error log for OCSP fetch failures (resolver, responder reachability).',
   source: `${NGINX_SSL}#ssl_stapling`,
@@ -23,8 +23,8 @@ export const LIVE_DISAGREES_CLIENT_AUTH: RuleSpec = {
   id: 'live-disagrees-client-auth',
   requirement: 'V9.2.1',
   severity: 'high',
-  dialect: 'nginx',
-  title: 'The configuration requires client certificates (ssl_verify_client on) but the live endpoint accepts a client without one',
+  dialect: 'any',
+  title: 'The configuration requires client certificates (nginx ssl_verify_client on, Apache SSLVerifyClient require, HAProxy verify required) but the live endpoint accepts a client without one',
   fix: 'Reload the server with the audited configuration (or audit the configuration it runs): the running server does not verify clients.',
   source: `${NGINX_SSL}#ssl_verify_client`,
 };
@@ -34,7 +34,7 @@ export const LIVE_UNREACHABLE: RuleSpec = {
   id: 'live-unreachable',
   requirement: 'V9.2.1',
   severity: 'medium',
-  dialect: 'nginx',
+  dialect: 'any',
   title: 'A listener the configuration declares does not answer: the running server is not the audited configuration (or is down)',
   fix: 'Start or reload the server with the audited configuration, or run the audit where the listener is reachable (--live-resolve HOST:PORT:ADDR).',
   source: 'https://nginx.org/en/docs/http/ngx_http_core_module.html#listen',

@@ -1,6 +1,7 @@
 /**
  * `audit --live`: scan the TLS listeners the audited configuration declares
- * (live/listen.ts decides where, loopback only unless mapped), attach each
+ * (live/listen.ts decides where, loopback only unless mapped; nginx.ts,
+ * apache.ts and haproxy.ts derive the listeners), attach each
  * scan's V9.2.1/V9.2.4 results to the server block's audit result, and add
  * a finding where the configuration and the live endpoint disagree. A scan
  * that could not observe something is never read as agreement: it is left
@@ -15,9 +16,12 @@ import { AttemptReason } from '../../scan/failure.ts';
 import type { Policy } from '../../policy/types.ts';
 import { REQUIREMENTS } from '../../report/model.ts';
 import { auditStatus, summarizeAudit, type AuditFinding, type AuditLiveResult, type AuditResult } from '../report.ts';
-import type { AuditRun } from '../run.ts';
+import type { AuditRun, LiveUnit } from '../run.ts';
 import type { RuleSpec } from '../rules/rule.ts';
-import { nginxDeclaration, type DeclaredListener, type LiveDeclaration } from './listen.ts';
+import type { DeclaredListener, LiveDeclaration } from './listen.ts';
+import { nginxDeclaration } from './nginx.ts';
+import { apacheDeclaration } from './apache.ts';
+import { haproxyDeclaration } from './haproxy.ts';
 import { LIVE_DISAGREES_CLIENT_AUTH, LIVE_DISAGREES_STAPLING, LIVE_UNREACHABLE } from './rules.ts';
 
 export interface LiveOptions {
@@ -31,7 +35,6 @@ export interface LiveOptions {
 
 interface Planned {
   result: AuditResult;
-  declaration: LiveDeclaration;
   listener: DeclaredListener;
   target?: ScanTarget;
 }
@@ -59,14 +62,15 @@ function staplesNothing(r: TargetResult): boolean {
 
 /**
  * True when the live endpoint lets a client without a certificate in: it
- * sends no CertificateRequest, or (stream) completes a handshake without one.
- * An http server of nginx completes that handshake by design and refuses the
- * request instead, so there only the missing request counts.
+ * sends no CertificateRequest, or (where the server refuses in the handshake)
+ * completes a handshake without one. An http server of nginx completes that
+ * handshake by design and refuses the request instead, so there only the
+ * missing request counts.
  */
-function acceptsWithoutClientCertificate(r: TargetResult, context: LiveDeclaration['context']): boolean {
+function acceptsWithoutClientCertificate(r: TargetResult, refusal: DeclaredListener['refusal']): boolean {
   const d = r.evidence.checks['client-auth'] as ClientAuthDetails | undefined;
   if (!d) return false;
-  return d.requested === false || (context === 'stream' && d.probes.some((p) => p.credential === 'none' && p.accepted));
+  return d.requested === false || (refusal === 'handshake' && d.probes.some((p) => p.credential === 'none' && p.accepted));
 }
 
 function add(result: AuditResult, spec: RuleSpec, message: string, file: string, line: number): void {
@@ -81,21 +85,28 @@ function label(l: DeclaredListener): string {
   return `${l.declared.includes(':') ? `[${l.declared}]` : l.declared}:${l.port}`;
 }
 
+/** The dialect's derivation of what a unit declares. */
+function declare(u: LiveUnit, overrides: readonly ResolveOverride[]): LiveDeclaration | undefined {
+  if (u.dialect === 'nginx') return nginxDeclaration(u.unit, overrides);
+  if (u.dialect === 'apache') return apacheDeclaration(u.unit, overrides);
+  return haproxyDeclaration(u.unit, overrides);
+}
+
 /** Scan the declared listeners of `run` and fold what they show into its report (returned; `run.report` is updated in place). */
 export async function auditLive(run: AuditRun, o: LiveOptions): Promise<AuditRun['report']> {
   const plans: Planned[] = [];
-  for (const [index, unit] of run.nginxUnits) {
-    const declaration = nginxDeclaration(unit, o.resolve ?? []);
+  for (const [index, unit] of run.liveUnits) {
+    const declaration = declare(unit, o.resolve ?? []);
     const result = run.report.results[index]!;
     if (!declaration) continue;
     result.live = [];
     for (const listener of declaration.listeners) {
       if ('skip' in listener.connect) {
-        plans.push({ result, declaration, listener });
+        plans.push({ result, listener });
         continue;
       }
       const host = listener.serverName ?? listener.connect.address;
-      plans.push({ result, declaration, listener, target: { input: `${host}:${listener.port}`, host, port: listener.port, address: listener.connect.address } });
+      plans.push({ result, listener, target: { input: `${host}:${listener.port}`, host, port: listener.port, address: listener.connect.address } });
     }
   }
   const targets = plans.flatMap((p) => (p.target ? [p.target] : []));
@@ -117,10 +128,10 @@ export async function auditLive(run: AuditRun, o: LiveOptions): Promise<AuditRun
       continue;
     }
     p.result.live!.push({ ...base, address: r.address, status: 'scanned', requirements: liveRequirements(r) });
-    const s = p.declaration.stapling;
-    if (s && staplesNothing(r)) add(p.result, LIVE_DISAGREES_STAPLING, `ssl_stapling is on here, but ${where} stapled no OCSP response in any TLS version it offers after the scan's retries`, s.file, s.line);
-    const v = p.declaration.clientAuthRequired;
-    if (v && acceptsWithoutClientCertificate(r, p.declaration.context)) add(p.result, LIVE_DISAGREES_CLIENT_AUTH, `ssl_verify_client is on here, but ${where} ${p.declaration.context === 'stream' ? 'completes a handshake without a client certificate' : 'does not ask for a client certificate (no CertificateRequest): clients without one are served'}`, v.file, v.line);
+    const s = l.stapling;
+    if (s && staplesNothing(r)) add(p.result, LIVE_DISAGREES_STAPLING, `${s.says} here, but ${where} stapled no OCSP response in any TLS version it offers after the scan's retries`, s.at.file, s.at.line);
+    const v = l.clientAuthRequired;
+    if (v && acceptsWithoutClientCertificate(r, l.refusal)) add(p.result, LIVE_DISAGREES_CLIENT_AUTH, `${v.says} here, but ${where} ${l.refusal === 'handshake' ? 'completes a handshake without a client certificate' : 'does not ask for a client certificate (no CertificateRequest): clients without one are served'}`, v.at.file, v.at.line);
   }
   run.report.summary = summarizeAudit(run.report.results, run.report.summary.files);
   return run.report;

@@ -6,8 +6,8 @@
  * parsed is an `audit-error` result, so an error is never silently green.
  */
 import { createHash } from 'node:crypto';
-import { REQUIREMENTS } from '../../report/model.ts';
-import { SARIF_SCHEMA, SECURITY_SEVERITY, sarifLevel as level } from '../../report/render/sarif.ts';
+import { REQUIREMENTS, type Requirement } from '../../report/model.ts';
+import { renderSarifRun, SECURITY_SEVERITY, sarifLevel as level, type SarifRule } from '../../report/render/sarif.ts';
 import type { AuditReport } from '../report.ts';
 import { ALL_RULES } from '../rules/registry.ts';
 
@@ -26,7 +26,7 @@ function uri(file: string): string {
 }
 
 export function renderAuditSarif(report: AuditReport, lines?: LineSource): string {
-  const rules = [
+  const rules: SarifRule[] = [
     ...ALL_RULES.map((r) => ({
       id: r.id,
       name: r.id,
@@ -37,39 +37,31 @@ export function renderAuditSarif(report: AuditReport, lines?: LineSource): strin
       defaultConfiguration: { level: level(r.severity) },
       properties: { tags: ['security', 'tls', r.dialect, `ASVS-${r.requirement}`, r.requirement], 'security-severity': SECURITY_SEVERITY[r.severity], requirement: r.requirement, severity: r.severity, dialect: r.dialect },
     })),
-    { id: AUDIT_ERROR_RULE, name: AUDIT_ERROR_RULE, shortDescription: { text: 'A configuration could not be audited: the requirement is not proven' }, defaultConfiguration: { level: 'error' as const }, properties: { tags: ['security', 'tls', ...REQUIREMENTS] } },
+    { id: AUDIT_ERROR_RULE, name: AUDIT_ERROR_RULE, shortDescription: { text: 'A configuration could not be audited: the requirement is not proven' }, defaultConfiguration: { level: 'error' }, properties: { tags: ['security', 'tls', ...REQUIREMENTS] } },
   ];
-  const index = new Map(rules.map((r, i) => [r.id, i]));
-  const results = report.results.flatMap((r) =>
-    REQUIREMENTS.flatMap((q) => {
-      const rr = r.requirements[q];
-      const out = rr.findings.map((f) => ({
-        ruleId: f.id,
-        ruleIndex: index.get(f.id),
-        level: level(f.severity),
-        message: { text: `${f.message}. Fix: ${f.fix}` },
-        locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: { startLine: f.line } }, logicalLocations: [{ name: r.target, kind: 'resource' }] }],
-        partialFingerprints: { 'certwardenAudit/v1': fingerprint(f.id, f.file, f.line, lines) },
-        properties: { target: r.target, requirement: q, severity: f.severity, status: rr.status },
-      }));
-      if (rr.status === 'error') {
-        out.push({
-          ruleId: AUDIT_ERROR_RULE,
-          ruleIndex: index.get(AUDIT_ERROR_RULE),
-          level: 'error',
-          message: { text: `${q} could not be audited: ${rr.reason ?? 'unknown reason'}` },
-          locations: [{ physicalLocation: { artifactLocation: { uri: uri(r.file) }, region: { startLine: r.line } }, logicalLocations: [{ name: r.target, kind: 'resource' }] }],
-          partialFingerprints: { 'certwardenAudit/v1': fingerprint(AUDIT_ERROR_RULE, r.file, r.line, undefined) },
-          properties: { target: r.target, requirement: q, severity: 'high', status: rr.status },
-        });
-      }
-      return out;
+  type Result = AuditReport['results'][number];
+  return renderSarifRun<Result, Result['requirements'][Requirement]['findings'][number]>({
+    driver: { name: 'certwarden-audit', version: report.tool.version, informationUri: 'https://github.com/certwarden/certwarden/blob/main/docs/audit.md' },
+    rules,
+    results: report.results,
+    finding: (r, q, f, status) => ({
+      ruleId: f.id,
+      level: level(f.severity),
+      message: { text: `${f.message}. Fix: ${f.fix}` },
+      locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: { startLine: f.line } }, logicalLocations: [{ name: r.target, kind: 'resource' }] }],
+      partialFingerprints: { 'certwardenAudit/v1': fingerprint(f.id, f.file, f.line, lines) },
+      properties: { target: r.target, requirement: q, severity: f.severity, status },
     }),
-  );
-  const sarif = {
-    $schema: SARIF_SCHEMA,
-    version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'certwarden-audit', version: report.tool.version, informationUri: 'https://github.com/certwarden/certwarden/blob/main/docs/audit.md', rules } }, invocations: [{ executionSuccessful: report.summary.errors === 0, endTimeUtc: report.at }], results, properties: { policyHash: report.policy.hash ?? null, summary: report.summary } }],
-  };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+    error: (r, q, reason, status) => ({
+      ruleId: AUDIT_ERROR_RULE,
+      level: 'error',
+      message: { text: `${q} could not be audited: ${reason}` },
+      locations: [{ physicalLocation: { artifactLocation: { uri: uri(r.file) }, region: { startLine: r.line } }, logicalLocations: [{ name: r.target, kind: 'resource' }] }],
+      partialFingerprints: { 'certwardenAudit/v1': fingerprint(AUDIT_ERROR_RULE, r.file, r.line, undefined) },
+      properties: { target: r.target, requirement: q, severity: 'high', status },
+    }),
+    executionSuccessful: report.summary.errors === 0,
+    endTimeUtc: report.at,
+    properties: { policyHash: report.policy.hash ?? null, summary: report.summary },
+  });
 }

@@ -18,6 +18,13 @@ export interface Edit {
   /** `insert-after`/`insert-before` add whole lines; `replace` swaps the line for `text`. */
   kind: 'insert-after' | 'insert-before' | 'replace';
   text: string[];
+  /**
+   * `replace` only: the same change as a function of the line, so that
+   * several replaces of one line compose (two attributes of one XML tag)
+   * instead of the second being dropped. Without it a second replace of a
+   * line is dropped.
+   */
+  apply?: (line: string) => string;
 }
 
 /** One place a rule fires. */

@@ -48,10 +48,10 @@ Includes are followed; a missing include is a finding. --policy names the
 organisation's CAs and pins, against which every CA file a configuration names
 is classified. Fixes are line edits: --diff prints a unified diff, --fix DIR
 writes the changed files under DIR, --write edits in place keeping FILE.certwarden-bak.
---live (needs --policy) also scans each TLS listener an nginx server block
-declares, with SNI = its first server_name, and reports where the running
-server disagrees (stapling, client certificates, nothing answering). Only
-loopback is contacted (a listen on all addresses is scanned on 127.0.0.1);
+--live (needs --policy) also scans each TLS listener an nginx server block,
+Apache virtual host or HAProxy bind declares, with SNI = its server name, and
+reports where the running server disagrees (stapling, client certificates,
+nothing answering). Only loopback is contacted (all addresses: 127.0.0.1);
 any other address is skipped unless mapped with --live-resolve HOST:PORT:ADDR.
 Exit: 0 no finding at or above --fail-on (default high), 1 findings,
 2 usage error or a configuration that could not be audited. See docs/audit.md.`,

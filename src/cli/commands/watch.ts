@@ -1,6 +1,8 @@
 /**
  * `certwarden watch --config FILE` runs the service; `watch status` and
- * `watch history TARGET` read a running service's API (read-only).
+ * `watch history TARGET` read a running service's API; `watch silence ...`
+ * (watch-silence.ts) manages its silences; `watch worker --zone NAME` takes
+ * one zone's scan jobs (Postgres store, worker.ts).
  */
 import type { Command } from '../command.ts';
 import { optionalString, parseCommandArgs, parseFormat, usageError } from '../args.ts';
@@ -21,11 +23,15 @@ export const MAX_API_RESPONSE_BYTES = 16 * 1024 * 1024;
 const USAGE = `Usage: certwarden watch --config FILE
        certwarden watch status [--config FILE | --url URL] [--token-file FILE] [--format text|json]
        certwarden watch history TARGET [--config FILE | --url URL] [--token-file FILE] [--limit N] [--format text|json]
+       certwarden watch worker --config FILE --zone NAME [--concurrency N]
+       certwarden watch silence add --target GLOB [--event ID]... [--requirement V9.2.x] --for 2h --comment TEXT [--start ISO] [--creator NAME] [--config FILE | --url URL] [--token-file FILE]
+       certwarden watch silence list|expire ID [--config FILE | --url URL] [--token-file FILE] [--format text|json]
 
 Runs the watch service (scheduled scans, history, events, alerts, /metrics),
-or asks a running one. Configuration reference: docs/watch.md.`;
+or asks a running one, or (with store: postgres://...) takes one zone's
+scan jobs as a worker. Configuration reference: docs/watch.md.`;
 
-const OPTIONS = { config: { type: 'string' }, url: { type: 'string' }, 'token-file': { type: 'string' }, format: { type: 'string' }, limit: { type: 'string' } } as const;
+const OPTIONS = { config: { type: 'string' }, url: { type: 'string' }, 'token-file': { type: 'string' }, format: { type: 'string' }, limit: { type: 'string' }, zone: { type: 'string' }, concurrency: { type: 'string' }, target: { type: 'string' }, event: { type: 'string', multiple: true }, requirement: { type: 'string' }, for: { type: 'string' }, start: { type: 'string' }, comment: { type: 'string' }, creator: { type: 'string' } } as const;
 
 async function serve(configFile: string, io: Io): Promise<ExitCode> {
   const { startWatch } = await import('../../watch/service.ts');
@@ -42,7 +48,29 @@ async function serve(configFile: string, io: Io): Promise<ExitCode> {
   return ExitCode.OK;
 }
 
-function apiBase(args: ReturnType<typeof parseCommandArgs>): { url: string; tokenFile?: string } {
+/** `watch worker`: runs until SIGTERM/SIGINT, then finishes the jobs in hand (a job cut short is retried by another worker). */
+async function work(args: ReturnType<typeof parseCommandArgs>, io: Io): Promise<ExitCode> {
+  const configFile = optionalString(args, 'config');
+  const zone = optionalString(args, 'zone');
+  if (configFile === undefined || zone === undefined) throw usageError('watch worker needs --config FILE and --zone NAME');
+  const concurrencyText = optionalString(args, 'concurrency');
+  if (concurrencyText !== undefined && !/^[1-9][0-9]{0,3}$/.test(concurrencyText)) throw usageError('--concurrency must be 1 to 9999');
+  const { startWatchWorker } = await import('../../watch/worker.ts');
+  const config = loadWatchConfig(configFile);
+  const log = (entry: Record<string, unknown>): void => void io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  const worker = await startWatchWorker(config, { zone, log, policy: loadCommandPolicy(config.policyFile, io), ...(concurrencyText ? { concurrency: Number(concurrencyText) } : {}) });
+  io.stdout.write(`certwarden watch worker ${escapeControl(worker.id)}: taking zone ${escapeControl(zone)}'s scans\n`);
+  await new Promise<void>((resolve) => {
+    const done = (): void => resolve();
+    process.once('SIGTERM', done);
+    process.once('SIGINT', done);
+  });
+  await worker.stop();
+  return ExitCode.OK;
+}
+
+/** `admin`: the request writes (silences), so the configuration's admin-token-file is the token to send. */
+function apiBase(args: ReturnType<typeof parseCommandArgs>, admin = false): { url: string; tokenFile?: string } {
   const url = optionalString(args, 'url');
   const configFile = optionalString(args, 'config');
   const tokenFile = optionalString(args, 'token-file');
@@ -56,7 +84,8 @@ function apiBase(args: ReturnType<typeof parseCommandArgs>): { url: string; toke
   const port = listen?.listen.port ?? Number(DEFAULT_LISTEN.split(':')[1]);
   // A service bound to every address is asked on loopback.
   const ask = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return { url: `http://${ask.includes(':') ? `[${ask}]` : ask}:${port}`, ...((tokenFile ?? listen?.tokenFile) ? { tokenFile: tokenFile ?? listen!.tokenFile! } : {}) };
+  const token = tokenFile ?? (admin ? (listen?.adminTokenFile ?? listen?.tokenFile) : listen?.tokenFile);
+  return { url: `http://${ask.includes(':') ? `[${ask}]` : ask}:${port}`, ...(token ? { tokenFile: token } : {}) };
 }
 
 async function getJson(base: { url: string; tokenFile?: string }, path: string): Promise<unknown> {
@@ -96,7 +125,15 @@ const command: Command = {
       if (config === undefined) throw usageError('certwarden watch needs --config FILE (or: watch status, watch history TARGET)');
       return serve(config, io);
     }
+    if (sub === 'worker') {
+      if (rest.length > 0) throw usageError('watch worker takes no arguments (--config FILE --zone NAME)');
+      return work(args, io);
+    }
     const format = parseFormat(args, ['text', 'json'], 'text');
+    if (sub === 'silence') {
+      const { runSilence } = await import('./watch-silence.ts');
+      return runSilence(rest, args, format, apiBase(args, true), io);
+    }
     const base = apiBase(args);
     if (sub === 'status') {
       if (rest.length > 0) throw usageError('watch status takes no arguments');
@@ -125,7 +162,7 @@ const command: Command = {
       }
       return ExitCode.OK;
     }
-    throw usageError(`unknown watch command "${escapeControl(sub)}" (watch --config FILE, watch status, watch history TARGET)`);
+    throw usageError(`unknown watch command "${escapeControl(sub)}" (watch --config FILE, watch status, watch history TARGET, watch worker, watch silence add|list|expire)`);
   },
 };
 

@@ -20,7 +20,15 @@ function client(r: ProbeResult): string {
     parts.push(`<tr><td><code>${htmlEscape(c.id)}</code></td><td>${htmlEscape(c.requirement ?? 'control')}</td><td>${c.expected}</td><td>${c.got}</td><td>${badge(c.verdict)}</td><td>${htmlEscape(exit)}</td><td>${c.durationMs}</td><td>${note ? `<div class="sev-info">${htmlEscape(note)}</div>` : ''}<pre>${htmlEscape(c.stderrTail.trim().split('\n').slice(-3).join('\n'))}</pre></td></tr>`);
   }
   for (const n of r.notServable) parts.push(`<tr><td><code>${htmlEscape(n.id)}</code></td><td>${htmlEscape(n.requirement ?? 'control')}</td><td colspan="6" class="sev-info">not served: ${htmlEscape(n.reason)}</td></tr>`);
-  parts.push('</table></section>');
+  parts.push('</table>');
+  if (r.limbo) {
+    const l = r.limbo;
+    parts.push(`<h3>x509-limbo: <code>${htmlEscape(l.file)}</code></h3><div class="meta">${l.testcases} vectors, ${l.applied} run over the wire, ${l.skipped.length} skipped</div>`);
+    parts.push('<table><tr><th>skipped</th><th>reason</th><th>why</th></tr>');
+    for (const x of l.skippedByReason) parts.push(`<tr><td>${x.count}</td><td><code>${htmlEscape(x.reason)}</code></td><td>${htmlEscape(x.text)}</td></tr>`);
+    parts.push('</table>');
+  }
+  parts.push('</section>');
   return parts.join('\n');
 }
 

@@ -9,7 +9,8 @@ import type { ProbeReport } from '../report.ts';
 
 export function renderProbeJunit(report: ProbeReport): string {
   const all = report.results.flatMap((r) => r.cases);
-  const skippedAll = report.results.reduce((n, r) => n + r.notServable.length, 0);
+  const skippedOf = (r: (typeof report.results)[number]): number => r.notServable.length + (r.limbo?.skipped.length ?? 0);
+  const skippedAll = report.results.reduce((n, r) => n + skippedOf(r), 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="certwarden probe" tests="${all.length + skippedAll}" failures="${all.filter((c) => c.verdict === 'wrong').length}" errors="${all.filter((c) => c.verdict === 'error').length}" skipped="${skippedAll}" timestamp="${report.at}">`,
@@ -17,7 +18,7 @@ export function renderProbeJunit(report: ProbeReport): string {
   for (const r of report.results) {
     const failures = r.cases.filter((c) => c.verdict === 'wrong').length;
     const errors = r.cases.filter((c) => c.verdict === 'error').length;
-    lines.push(`  <testsuite name="${xmlEscape(r.target)}" tests="${r.cases.length + r.notServable.length}" failures="${failures}" errors="${errors}" skipped="${r.notServable.length}" time="${(r.durationMs / 1000).toFixed(3)}" timestamp="${report.at}">`);
+    lines.push(`  <testsuite name="${xmlEscape(r.target)}" tests="${r.cases.length + skippedOf(r)}" failures="${failures}" errors="${errors}" skipped="${skippedOf(r)}" time="${(r.durationMs / 1000).toFixed(3)}" timestamp="${report.at}">`);
     for (const c of r.cases) {
       lines.push(`    <testcase classname="${c.requirement ?? 'control'}" name="${xmlEscape(c.id)}: expected ${c.expected}" time="${(c.durationMs / 1000).toFixed(3)}">`);
       const exit = c.exitStatus !== null ? `exit ${c.exitStatus}` : `signal ${c.signal ?? 'none'}`;
@@ -27,6 +28,8 @@ export function renderProbeJunit(report: ProbeReport): string {
       lines.push('    </testcase>');
     }
     for (const n of r.notServable) lines.push(`    <testcase classname="${n.requirement ?? 'control'}" name="${xmlEscape(n.id)}"><skipped message="${xmlEscape(n.reason)}"/></testcase>`);
+    // A limbo vector that cannot run over the wire: skipped, with its reason (never a pass).
+    for (const s of r.limbo?.skipped ?? []) lines.push(`    <testcase classname="V9.2.1" name="${xmlEscape(s.id)}"><skipped message="${xmlEscape(`${s.reason}${s.detail ? `: ${s.detail}` : ''}`)}"/></testcase>`);
     lines.push('  </testsuite>');
   }
   lines.push('</testsuites>');

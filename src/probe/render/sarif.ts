@@ -5,21 +5,12 @@
  * conventions as scan's SARIF (levels, security-severity, ASVS tags).
  */
 import { REQUIREMENTS, type Severity } from '../../report/model.ts';
-import { SARIF_SCHEMA, SECURITY_SEVERITY, sarifLevel as level } from '../../report/render/sarif.ts';
+import { renderSarifRun, SECURITY_SEVERITY, sarifLevel as level, type SarifRule as Rule } from '../../report/render/sarif.ts';
 import { CASES, REJECTED_PIN_SEVERITY, type CaseSpec } from '../cases.ts';
-import type { ProbeReport } from '../report.ts';
+import type { ProbeFinding, ProbeReport, ProbeResult } from '../report.ts';
 
 const PROBE_ERROR_RULE = 'probe-error';
 const HELP = 'https://github.com/certwarden/certwarden/blob/main/docs/probe.md';
-
-interface Rule {
-  id: string;
-  name: string;
-  shortDescription: { text: string };
-  helpUri?: string;
-  defaultConfiguration: { level: string };
-  properties: Record<string, unknown>;
-}
 
 export function probeRules(): Rule[] {
   const rules: Rule[] = [];
@@ -36,22 +27,39 @@ export function probeRules(): Rule[] {
   return rules;
 }
 
+/**
+ * Rules for the limbo findings of this report: limbo vectors come from the
+ * user's file, so their rules are made from the findings themselves, one per
+ * finding id, after the fixed table's.
+ */
+export function limboRules(report: ProbeReport): Rule[] {
+  const seen = new Map<string, Rule>();
+  for (const r of report.results) {
+    for (const f of r.requirements['V9.2.1'].findings) {
+      if (!f.details.case.startsWith('limbo:') || seen.has(f.id)) continue;
+      const accepts = f.id.startsWith('client-accepts-');
+      seen.set(f.id, { id: f.id, name: f.id, shortDescription: { text: `The client ${accepts ? 'accepts' : 'rejects'} the x509-limbo vector ${f.details.case.slice('limbo:'.length)}, which limbo expects to ${accepts ? 'fail' : 'validate'}` }, helpUri: `${HELP}#the-limbo-suite`, defaultConfiguration: { level: level(f.severity) }, properties: { tags: ['security', 'tls', 'ASVS-V9.2.1', 'V9.2.1', 'x509-limbo'], 'security-severity': SECURITY_SEVERITY[f.severity], requirement: 'V9.2.1', severity: f.severity, case: f.details.case } });
+    }
+  }
+  return [...seen.values()];
+}
+
+/** The limbo tally per client (vectors run, skipped per reason), so a SARIF viewer shows what did not run. */
+function limboProperties(report: ProbeReport): { limbo?: unknown[] } {
+  const limbo = report.results.filter((r) => r.limbo).map((r) => ({ target: r.target, file: r.limbo!.file, testcases: r.limbo!.testcases, applied: r.limbo!.applied, skippedByReason: r.limbo!.skippedByReason.map((x) => ({ reason: x.reason, count: x.count })) }));
+  return limbo.length > 0 ? { limbo } : {};
+}
+
 export function renderProbeSarif(report: ProbeReport): string {
-  const rules = probeRules();
-  const index = new Map(rules.map((r, i) => [r.id, i]));
-  const results = report.results.flatMap((r) => {
-    const location = [{ logicalLocations: [{ name: r.target, fullyQualifiedName: r.profile ?? r.target, kind: 'resource' }] }];
-    return REQUIREMENTS.flatMap((req) => {
-      const rr = r.requirements[req];
-      const out: Record<string, unknown>[] = rr.findings.map((f) => ({ ruleId: f.id, ruleIndex: index.get(f.id), level: level(f.severity), message: { text: `${r.target}: ${f.message}` }, locations: location, properties: { target: r.target, requirement: req, severity: f.severity, case: f.details.case, status: rr.status } }));
-      if (rr.status === 'error') out.push({ ruleId: PROBE_ERROR_RULE, ruleIndex: index.get(PROBE_ERROR_RULE), level: 'error', message: { text: `${r.target}: ${req} could not be judged: ${rr.reason ?? 'unknown reason'}` }, locations: location, properties: { target: r.target, requirement: req, severity: 'high', status: rr.status } });
-      return out;
-    });
+  const location = (r: ProbeResult): unknown[] => [{ logicalLocations: [{ name: r.target, fullyQualifiedName: r.profile ?? r.target, kind: 'resource' }] }];
+  return renderSarifRun<ProbeResult, ProbeFinding>({
+    driver: { name: 'certwarden probe', version: report.tool.version, informationUri: 'https://github.com/certwarden/certwarden' },
+    rules: [...probeRules(), ...limboRules(report)],
+    results: report.results,
+    finding: (r, req, f, status) => ({ ruleId: f.id, level: level(f.severity), message: { text: `${r.target}: ${f.message}` }, locations: location(r), properties: { target: r.target, requirement: req, severity: f.severity, case: f.details.case, status } }),
+    error: (r, req, reason, status) => ({ ruleId: PROBE_ERROR_RULE, level: 'error', message: { text: `${r.target}: ${req} could not be judged: ${reason}` }, locations: location(r), properties: { target: r.target, requirement: req, severity: 'high', status } }),
+    executionSuccessful: report.summary.errors === 0,
+    endTimeUtc: report.at,
+    properties: { summary: report.summary, ...limboProperties(report) },
   });
-  const sarif = {
-    $schema: SARIF_SCHEMA,
-    version: '2.1.0',
-    runs: [{ tool: { driver: { name: 'certwarden probe', version: report.tool.version, informationUri: 'https://github.com/certwarden/certwarden', rules } }, invocations: [{ executionSuccessful: report.summary.errors === 0, endTimeUtc: report.at }], results, properties: { summary: report.summary } }],
-  };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
 }

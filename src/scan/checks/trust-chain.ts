@@ -60,6 +60,23 @@ export interface TrustChainDetails {
   orderKnown: boolean;
 }
 
+/** The subjectAltName entries as `DNS:`/`IP:`/`email:`/`URI:` strings (the watch's certificate inventory shows them); a malformed extension is said, not hidden. */
+function sanStrings(c: Certificate): string[] {
+  let names;
+  try {
+    names = c.subjectAltNames ?? [];
+  } catch {
+    return ['(malformed subjectAltName extension)'];
+  }
+  return names.flatMap((n) => {
+    if (n.type === 'dns') return [`DNS:${n.value}`];
+    if (n.type === 'email') return [`email:${n.value}`];
+    if (n.type === 'uri') return [`URI:${n.value}`];
+    if (n.type === 'ip') return [`IP:${n.value.length === 4 ? n.value.join('.') : Buffer.from(n.value).toString('hex').replace(/(.{4})(?!$)/g, '$1:')}`];
+    return [];
+  });
+}
+
 /** Served certificates whose issuer is neither served nor an anchor, walking from the leaf. */
 function missingIssuer(served: readonly Certificate[], anchors: readonly Certificate[]): Certificate | undefined {
   let current = served[0];
@@ -119,7 +136,7 @@ export const trustChainCheck: Check<typeof ID, TrustChainFindingId, TrustChainDe
         pinned: t.verdict.pinned,
         rule: t.verdict.rule?.name ?? null,
         reasons: t.verdict.reasons.map((r) => r.code),
-        served: t.served.map((c) => ({ subject: c.subject, issuer: c.issuer, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), sha256: c.fingerprint256, spkiPin: `sha256/${c.spkiSha256}` })),
+        served: t.served.map((c) => ({ subject: c.subject, issuer: c.issuer, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), sha256: c.fingerprint256, spkiPin: `sha256/${c.spkiSha256}`, sans: sanStrings(c) })),
         path: t.verdict.path.map((c) => c.subject),
         orderKnown: t.orderKnown,
       },

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REQUIREMENTS } from '../../report/model.ts';
-import { SARIF_SCHEMA, SECURITY_SEVERITY, sarifLevel as level } from '../../report/render/sarif.ts';
+import { renderSarifRun, SARIF_SCHEMA, SECURITY_SEVERITY, sarifLevel as level, type SarifRule } from '../../report/render/sarif.ts';
 import { FINDINGS, type Finding, type FindingId } from '../findings.ts';
 import type { ScanReport, TargetResult } from '../report.ts';
 import { endpointLabel } from '../target.ts';
@@ -59,7 +59,7 @@ function fingerprint(r: TargetResult, ruleId: string, requirement: string, f?: F
 export function renderSarif(report: ScanReport, options: RenderOptions = {}): string {
   const srcRoot = options.srcRoot ?? process.cwd();
   const ids = Object.keys(FINDINGS) as FindingId[];
-  const rules = [
+  const rules: SarifRule[] = [
     ...ids.map((id) => ({
       id,
       name: id,
@@ -70,48 +70,33 @@ export function renderSarif(report: ScanReport, options: RenderOptions = {}): st
     })),
     { id: SCAN_ERROR_RULE, name: SCAN_ERROR_RULE, shortDescription: { text: 'The target could not be scanned: the requirement is not proven' }, helpUri: 'https://github.com/certwarden/certwarden/blob/main/docs/scan.md#verdicts', defaultConfiguration: { level: 'error' }, properties: { tags: ['security', 'tls', ...REQUIREMENTS], 'security-severity': SECURITY_SEVERITY.high } },
   ];
-  const index = new Map(rules.map((r, i) => [r.id, i]));
-  const results = report.results.flatMap((r) => {
-    const locations = [physical(r, srcRoot)];
-    return REQUIREMENTS.flatMap((req) => {
-      const rr = r.requirements[req];
-      const out = rr.findings
-        .filter((f) => f.severity !== 'info')
-        .map((f) => ({
-          ruleId: f.id as string,
-          ruleIndex: index.get(f.id)!,
-          level: level(f.severity),
-          message: { text: `${r.target}: ${f.message}` },
-          locations,
-          partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(r, f.id, req, f) },
-          properties: { target: r.target, requirement: req, severity: f.severity, check: f.check, status: rr.status },
-        }));
-      if (rr.status === 'error') {
-        out.push({
-          ruleId: SCAN_ERROR_RULE,
-          ruleIndex: index.get(SCAN_ERROR_RULE)!,
-          level: 'error',
-          message: { text: `${r.target}: ${req} could not be scanned: ${rr.reason ?? 'unknown reason'}` },
-          locations,
-          partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(r, SCAN_ERROR_RULE, req) },
-          properties: { target: r.target, requirement: req, severity: 'high', check: 'runner', status: rr.status },
-        });
-      }
-      return out;
-    });
+  return renderSarifRun<TargetResult, Finding>({
+    driver: { name: 'certwarden', version: report.tool.version, informationUri: 'https://github.com/certwarden/certwarden' },
+    rules,
+    results: report.results,
+    // Info findings stay in the JSON report: SARIF carries what needs action.
+    finding: (r, req, f, status) =>
+      f.severity === 'info'
+        ? undefined
+        : {
+            ruleId: f.id as string,
+            level: level(f.severity),
+            message: { text: `${r.target}: ${f.message}` },
+            locations: [physical(r, srcRoot)],
+            partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(r, f.id, req, f) },
+            properties: { target: r.target, requirement: req, severity: f.severity, check: f.check, status },
+          },
+    error: (r, req, reason, status) => ({
+      ruleId: SCAN_ERROR_RULE,
+      level: 'error',
+      message: { text: `${r.target}: ${req} could not be scanned: ${reason}` },
+      locations: [physical(r, srcRoot)],
+      partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(r, SCAN_ERROR_RULE, req) },
+      properties: { target: r.target, requirement: req, severity: 'high', check: 'runner', status },
+    }),
+    runExtras: { originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(srcRoot.endsWith(sep) ? srcRoot : `${srcRoot}${sep}`).href } } },
+    executionSuccessful: report.summary.errors === 0,
+    endTimeUtc: report.at,
+    properties: { policyHash: report.policy.hash, summary: report.summary },
   });
-  const sarif = {
-    $schema: SARIF_SCHEMA,
-    version: '2.1.0',
-    runs: [
-      {
-        tool: { driver: { name: 'certwarden', version: report.tool.version, informationUri: 'https://github.com/certwarden/certwarden', rules } },
-        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(srcRoot.endsWith(sep) ? srcRoot : `${srcRoot}${sep}`).href } },
-        invocations: [{ executionSuccessful: report.summary.errors === 0, endTimeUtc: report.at }],
-        results,
-        properties: { policyHash: report.policy.hash, summary: report.summary },
-      },
-    ],
-  };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
 }

@@ -15,6 +15,8 @@ export interface ApacheOptions {
   staplingForceUrl?: string;
   /** SSLVerifyClient with SSLCACertificateFile = `caCert`. */
   sslVerifyClient?: 'require' | 'optional' | 'optional_no_ca';
+  /** ServerName of the virtual host (the name a client sends as SNI). */
+  serverName?: string;
 }
 
 export function startApache(o: ApacheOptions): Promise<RunningServer> {
@@ -49,6 +51,7 @@ export function startApache(o: ApacheOptions): Promise<RunningServer> {
           `SSLSessionCache none`,
           `<VirtualHost 127.0.0.1:${port}>`,
           '  SSLEngine on',
+          ...(o.serverName ? [`  ServerName ${o.serverName}`] : []),
           `  SSLCertificateFile ${dir}/chain.pem`,
           `  SSLCertificateKeyFile ${dir}/key.pem`,
           ...(o.caCert ? [`  SSLCACertificateFile ${dir}/ca.pem`] : []),

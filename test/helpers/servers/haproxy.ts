@@ -14,6 +14,8 @@ export interface HaproxyOptions {
   ocspFile?: Uint8Array;
   /** Issuer certificate, PEM, written as site.pem.issuer: for a leaf issued by a root that the chain does not carry. */
   issuer?: string;
+  /** `verify required ca-file` on the bind, with this client CA (PEM). */
+  requireClientCertificate?: { caCert: string };
 }
 
 export function startHaproxy(o: HaproxyOptions): Promise<RunningServer> {
@@ -24,6 +26,7 @@ export function startHaproxy(o: HaproxyOptions): Promise<RunningServer> {
       write('site.pem', `${o.certChain.trimEnd()}\n${o.key}`);
       if (o.ocspFile) write('site.pem.ocsp', o.ocspFile);
       if (o.issuer) write('site.pem.issuer', o.issuer);
+      if (o.requireClientCertificate) write('client-ca.pem', o.requireClientCertificate.caCert);
       write(
         'haproxy.cfg',
         [
@@ -36,7 +39,7 @@ export function startHaproxy(o: HaproxyOptions): Promise<RunningServer> {
           '  timeout client 10s',
           '  timeout server 10s',
           'frontend tls',
-          `  bind 127.0.0.1:${port} ssl crt ${dir}/site.pem`,
+          `  bind 127.0.0.1:${port} ssl crt ${dir}/site.pem${o.requireClientCertificate ? ` verify required ca-file ${dir}/client-ca.pem` : ''}`,
           '  http-request return status 200 content-type text/plain string ok',
           // HAProxy otherwise builds a `default` resolvers section from /etc/resolv.conf and
           // connects a socket to the machine's nameserver at start-up: keep everything on loopback.

@@ -1,5 +1,6 @@
 import { defineRule } from '../rule.ts';
-import { CADDY_DOCS, clientAuths, clientMode, locate, type CaddyUnit } from './unit.ts';
+import { child } from '../../config/structured.ts';
+import { CADDY_DOCS, clientAuths, clientMode, lineEdit, locate, type CaddyUnit } from './unit.ts';
 
 export default defineRule<CaddyUnit>({
   id: 'caddy-client-auth-optional',
@@ -12,6 +13,10 @@ export default defineRule<CaddyUnit>({
   check(u) {
     const all = clientAuths(u);
     if (all.length === 0) return 'na';
-    return all.filter((c) => clientMode(c) === 'verify_if_given').map((c) => ({ message: 'client certificates are optional', ...locate(u, c, /\bmode\s+verify_if_given\b/) }));
+    return all.filter((c) => clientMode(c) === 'verify_if_given').map((c) => {
+      const at = locate(u, child(c, 'mode') ?? c, /\bmode\s+verify_if_given\b/);
+      const edits = lineEdit(u, at, { caddyfile: /^mode\s+verify_if_given$/, json: /^"mode"\s*:\s*"verify_if_given"$/ }, { caddyfile: ['mode require_and_verify'], json: ['"mode": "require_and_verify"'] });
+      return { message: 'client certificates are optional', ...at, ...(edits ? { edits } : {}) };
+    });
   },
 });

@@ -7,6 +7,7 @@ import { isCaddyfile, caddyfileLine } from '../../config/caddy.ts';
 import type { Directive } from '../../config/model.ts';
 import { child, descendants, value } from '../../config/structured.ts';
 import type { LoadedConfig } from '../../load.ts';
+import { indentOf, type Edit } from '../rule.ts';
 
 export interface CaddyUnit {
   config: LoadedConfig;
@@ -39,6 +40,30 @@ export function clientMode(ca: Directive): string {
 /** reverse_proxy handlers' transport TLS blocks, anywhere in the routes. */
 export function proxyTransports(u: CaddyUnit): Directive[] {
   return [...descendants(u.root ? [u.root] : [])].filter((d) => value(d, 'handler') === 'reverse_proxy').map((d) => child(child(d, 'transport'), 'tls')).filter((t): t is Directive => t !== undefined);
+}
+
+/**
+ * A line edit at a finding's line when that line holds the setting alone: a
+ * Caddyfile line that is exactly `caddyfile` (a directive and its words, a
+ * trailing `#` comment allowed), or a JSON line that is exactly `json` with a
+ * trailing comma when it is deleted (so no dangling comma is left). `to` are
+ * the replacement lines' text without indentation (none: the line is
+ * deleted); a JSON replacement is one member and keeps the line's comma.
+ * Anything else (the setting shares its line, a last JSON member) gets no
+ * edit: the fix text says what to do.
+ */
+export function lineEdit(u: CaddyUnit, at: { file: string; line: number }, match: { caddyfile: RegExp; json: RegExp }, to: { caddyfile: string[]; json: string[] }): Edit[] | undefined {
+  const text = u.config.file.text.split('\n')[at.line - 1];
+  if (text === undefined || at.file !== u.config.file.display) return undefined;
+  const indent = indentOf(text);
+  const body = text.trim();
+  if (isCaddyfile(u.config.file.display)) {
+    const code = body.replace(/\s+#.*$/, '');
+    return match.caddyfile.test(code) ? [{ file: at.file, line: at.line, kind: 'replace', text: to.caddyfile.map((l) => `${indent}${l}`) }] : undefined;
+  }
+  const comma = body.endsWith(',');
+  if (!match.json.test(body.replace(/,$/, '')) || to.json.length > 1 || (to.json.length === 0 && !comma)) return undefined;
+  return [{ file: at.file, line: at.line, kind: 'replace', text: to.json.map((l) => `${indent}${l}${comma ? ',' : ''}`) }];
 }
 
 export const CADDY_DOCS = {

@@ -9,5 +9,14 @@ export default defineRule<CodeUnit>({
   title: 'Node.js TLS client with `rejectUnauthorized: false`: any certificate, from anyone, is accepted',
   fix: 'Remove `rejectUnauthorized: false` and pass `ca:` with the CA that issues the server\'s certificate (or a pinned certificate with checkServerIdentity).',
   source: CODE_DOCS.node,
-  check: (u) => factHits(u, ['javascript'], ['reject-unauthorized-false'], (d) => `${d.args[0]}: certificate verification is off`),
+  check: (u) =>
+    factHits(u, ['javascript'], ['reject-unauthorized-false'], (d) => `${d.args[0]}: certificate verification is off`, {
+      // Removing the option restores Node's default, rejectUnauthorized: true.
+      line: [/^rejectUnauthorized\s*:\s*false\s*,?$/, /^[\w$.]+\.rejectUnauthorized\s*=\s*false\s*;?$/],
+      inline: [
+        { from: /\{\s*rejectUnauthorized\s*:\s*false\s*\}/, to: '{}' },
+        { from: /,\s*rejectUnauthorized\s*:\s*false\b/, to: '' },
+        { from: /\brejectUnauthorized\s*:\s*false\s*,\s*/, to: '' },
+      ],
+    }),
 });

@@ -52,6 +52,48 @@ export function tlsBinds(u: HaproxyUnit): Directive[] {
   return u.lines.filter((d) => d.key === 'bind' && has(d, 'ssl'));
 }
 
+/** The client-verification keywords a crt-list line may set for its certificates, overriding the bind line (configuration manual §5.1 crt-list). */
+const VERIFY_KEYWORDS = ['verify', 'ca-file', 'crl-file'] as const;
+
+/**
+ * Where client verification is decided for some connections of a TLS bind:
+ * the bind line itself (for its `crt` certificates, or when it has no
+ * crt-list lines), and each crt-list line that sets `verify`, `ca-file` or
+ * `crl-file` in its `[options]` (for the connections that select that
+ * certificate). Each value is the line's own, else the bind's: `where`
+ * says which line wrote it, so a finding points at the line to change.
+ */
+export interface VerifyContext {
+  bind: Directive;
+  /** The bind line, or the crt-list line that overrides it. */
+  at: Directive;
+  verify: string;
+  caFile?: string;
+  crlFile?: string;
+  /** The line that wrote each value (the crt-list line or the bind). */
+  where: Record<(typeof VERIFY_KEYWORDS)[number], Directive>;
+}
+
+export function verifyContexts(u: HaproxyUnit): VerifyContext[] {
+  const out: VerifyContext[] = [];
+  for (const b of tlsBinds(u)) {
+    const lines = b.included ?? [];
+    const make = (at: Directive): VerifyContext => {
+      const where = {} as VerifyContext['where'];
+      for (const k of VERIFY_KEYWORDS) where[k] = option(at, k) !== undefined ? at : b;
+      const verify = option(where.verify, 'verify') ?? 'none';
+      const caFile = option(where['ca-file'], 'ca-file');
+      const crlFile = option(where['crl-file'], 'crl-file');
+      return { bind: b, at, verify, ...(caFile !== undefined ? { caFile } : {}), ...(crlFile !== undefined ? { crlFile } : {}), where };
+    };
+    const overriding = lines.filter((l) => VERIFY_KEYWORDS.some((k) => option(l, k) !== undefined));
+    // The bind's own settings decide for its `crt` certificates and for every crt-list line that sets none of the keywords.
+    if (lines.length === 0 || has(b, 'crt') || overriding.length < lines.length) out.push(make(b));
+    for (const l of overriding) out.push(make(l));
+  }
+  return out;
+}
+
 /** Server lines that speak TLS, each with the `default-server` lines that apply to it. */
 export function tlsServers(u: HaproxyUnit): { server: Directive; defaults: Directive[] }[] {
   const defaults = [...(u.defaults?.children ?? []).filter((d) => d.key === 'default-server'), ...u.lines.filter((d) => d.key === 'default-server')];
@@ -81,6 +123,23 @@ export function appendToLine(u: HaproxyUnit, d: Directive, words: string): Edit[
   if (text === undefined) return undefined;
   const m = /^(.*?)(\s*#.*)?$/.exec(text)!;
   return [{ file: d.file, line: d.line, kind: 'replace', text: [`${m[1]!.trimEnd()} ${words}${m[2] ?? ''}`] }];
+}
+
+/** Add keywords inside a crt-list line's `[options]` (before the closing bracket). */
+export function addCrtListOption(u: HaproxyUnit, d: Directive, words: string): Edit[] | undefined {
+  const text = u.text(d.file)?.[d.line - 1];
+  if (text === undefined || !/\[[^\]]*\]/.test(text)) return undefined;
+  return [{ file: d.file, line: d.line, kind: 'replace', text: [text.replace(/\s*\]/, ` ${words}]`)] }];
+}
+
+/** Add keywords where a context's settings belong: inside the crt-list line's brackets, or at the end of the bind line. */
+export function addToContext(u: HaproxyUnit, c: VerifyContext, words: string): Edit[] | undefined {
+  return c.at === c.bind ? appendToLine(u, c.bind, words) : addCrtListOption(u, c.at, words);
+}
+
+/** Where a context is reported: `bind ADDR`, or `crt-list line CERT (bind ADDR)`. */
+export function contextLabel(c: VerifyContext): string {
+  return c.at === c.bind ? `bind ${c.bind.args[0] ?? ''}` : `crt-list line ${c.at.name} (bind ${c.bind.args[0] ?? ''})`;
 }
 
 /** Whether a `.ocsp` response sits next to a certificate (file) or any certificate in a folder. */

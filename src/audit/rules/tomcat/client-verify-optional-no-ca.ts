@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.ts';
-import { clientVerification, hostAt, TOMCAT_DOCS, type TomcatUnit } from './unit.ts';
+import { clientVerification, hostAt, requireClientCertificates, TOMCAT_DOCS, type TomcatUnit } from './unit.ts';
 
 export default defineRule<TomcatUnit>({
   id: 'tomcat-client-verify-optional-no-ca',
@@ -14,6 +14,8 @@ export default defineRule<TomcatUnit>({
     const v = clientVerification(u);
     if (v === 'none') return 'na';
     const at = hostAt(u);
-    return v === 'optionalNoCA' ? [{ message: `${at.name}: certificateVerification optionalNoCA accepts a client certificate from any issuer`, file: at.file, line: at.line }] : [];
+    if (v !== 'optionalNoCA') return [];
+    const edits = requireClientCertificates(u);
+    return [{ message: `${at.name}: certificateVerification optionalNoCA accepts a client certificate from any issuer`, file: at.file, line: at.line, ...(edits ? { edits } : {}) }];
   },
 });

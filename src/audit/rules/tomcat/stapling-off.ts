@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.ts';
-import { hostAt, hostAttr, isTrue, systemProperty, TOMCAT_DOCS, type TomcatUnit } from './unit.ts';
+import { hostAt, isTrue, systemProperty, TOMCAT_DOCS, usesOpenSsl, type TomcatUnit } from './unit.ts';
 
 export default defineRule<TomcatUnit>({
   id: 'tomcat-stapling-off',
@@ -12,9 +12,7 @@ export default defineRule<TomcatUnit>({
   check(u) {
     if (u.kind !== 'host') return 'na';
     // The OpenSSL implementation (tcnative/APR, or OpenSSLImplementation) does not take its TLS settings from the JVM's JSSE properties.
-    const impl = hostAttr(u, 'sslImplementationName') ?? u.connector.attrs?.sslImplementationName ?? '';
-    const protocol = u.connector.attrs?.protocol ?? '';
-    if (/openssl/i.test(impl) || /Apr/.test(protocol)) return 'na';
+    if (usesOpenSsl(u)) return 'na';
     const prop = systemProperty(u.jvm, 'jdk.tls.server.enableStatusRequestExtension');
     if (isTrue(prop?.args[0])) return [];
     const at = hostAt(u);

@@ -17,6 +17,8 @@ import { readFileBounded } from '../../../util/bounded-read.ts';
 import { MAX_CONFIG_FILE_BYTES, walk, type Directive } from '../../config/model.ts';
 import { parseTomcat } from '../../config/tomcat.ts';
 import type { LoadedConfig } from '../../load.ts';
+import type { Edit } from '../rule.ts';
+import { setAttribute } from './edit.ts';
 
 /** The JVM options that apply: System properties (`-D` in shell files) and Security properties (java.security overrides). */
 export interface JvmOptions {
@@ -86,6 +88,30 @@ export function clientVerification(u: Extract<TomcatUnit, { kind: 'host' }>): 'n
   if (v === 'optional' || v === 'want') return 'optional';
   if (v === 'optionalnoca') return 'optionalNoCA';
   return 'none';
+}
+
+/**
+ * The edit that makes client certificates required: `certificateVerification`
+ * where it is written (the SSLHostConfig, or the Connector for its default
+ * host), else the Connector's legacy `clientAuth="true"`, else a new
+ * `certificateVerification="required"` on the element the finding points at.
+ */
+export function requireClientCertificates(u: Extract<TomcatUnit, { kind: 'host' }>): Edit[] | undefined {
+  const own = hostAt(u);
+  const text = u.config.file.text;
+  if (own.attrs?.certificateVerification !== undefined || u.connector.attrs?.clientAuth === undefined) return setAttribute(text, own, ['certificateVerification'], 'required');
+  return setAttribute(text, u.connector, ['clientAuth'], 'true');
+}
+
+/**
+ * The connector runs Tomcat's OpenSSL implementation: `sslImplementationName`
+ * names it, or the APR protocol. Otherwise it is JSSE as far as the file
+ * shows (with an AprLifecycleListener and tcnative installed Tomcat may pick
+ * OpenSSL itself; that cannot be seen here, so JSSE's rules apply: fail closed).
+ */
+export function usesOpenSsl(u: Extract<TomcatUnit, { kind: 'host' }>): boolean {
+  const impl = hostAttr(u, 'sslImplementationName') ?? u.connector.attrs?.sslImplementationName ?? '';
+  return /openssl/i.test(impl) || /Apr/.test(u.connector.attrs?.protocol ?? '');
 }
 
 /** The element a host finding points at. */
