@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
+import { detect } from '../../src/watch/detect.ts';
 import { GroupCommit, MAX_BATCH, MIN_COMMIT_INTERVAL_MS, type ScanRecord } from '../../src/watch/group-commit.ts';
 import { WatchEngine } from '../../src/watch/engine.ts';
 import { SqliteWatchStore } from '../../src/watch/store.ts';
@@ -100,9 +101,9 @@ test('a transaction holds at most MAX_BATCH records', async () => {
   }
 });
 
-test('a record the store refuses fails alone: the others of its batch are committed', async () => {
+test('a record the store refuses fails alone: the others of its batch are committed, in the same transaction', async () => {
   const tmp = tempDir('cw-group-');
-  const store = new SqliteWatchStore(tmp.dir);
+  const { store, commits } = countedStore(tmp.dir);
   try {
     const group = new GroupCommit(store);
     const bad = record('bad.test:443');
@@ -110,8 +111,61 @@ test('a record the store refuses fails alone: the others of its batch are commit
     const outcomes = await Promise.allSettled([group.record(record('a.test:443')), group.record(bad), group.record(record('b.test:443'))]);
     assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
     assert.deepEqual(await store.targets(), ['a.test:443', 'b.test:443']);
+    assert.equal(commits.length, 1, 'rolled back to its savepoint, not retried in transactions of its own');
   } finally {
     await store.close();
+    tmp.cleanup();
+  }
+});
+
+test('GroupCommit passes recordScan\'s options through and returns its answer: a slot recorded twice in one batch is recorded once', async () => {
+  const tmp = tempDir('cw-group-');
+  const { store, commits } = countedStore(tmp.dir);
+  try {
+    const group = new GroupCommit(store);
+    const first = { ...record('t.test:443'), options: { slot: 's1', worker: 'dc1/a' } };
+    const again = { ...record('t.test:443', T0 + 5), options: { slot: 's1', worker: 'dc1/b' } };
+    const other = { ...record('u.test:443'), options: { slot: 's2', worker: 'dc1/a' } };
+    assert.deepEqual(await Promise.all([group.record(first), group.record(again), group.record(other)]), [true, false, true]);
+    assert.equal(commits.length, 1);
+    assert.deepEqual(await store.recordedSlots('t.test:443'), [{ slot: 's1', worker: 'dc1/a', at: first.snapshot.at }]);
+    assert.equal(await group.record(again), false, 'and in a later batch');
+  } finally {
+    await store.close();
+    tmp.cleanup();
+  }
+});
+
+test('GroupCommit keeps held events held: recorded and marked in the batch, no outbox row', async () => {
+  const tmp = tempDir('cw-group-');
+  const store = new SqliteWatchStore(tmp.dir);
+  try {
+    const group = new GroupCommit(store);
+    const down: Snapshot = { ...record('t.test:443').snapshot, up: false, chain: [], statuses: { 'V9.2.1': 'error', 'V9.2.4': 'error' }, downReason: 'ECONNREFUSED' };
+    const d = detect(down, undefined, [], undefined, 3_600_000);
+    const [event] = d.events;
+    assert.ok(event);
+    const held = new Map([[event.key, 'cccc000000000001']]);
+    const loud = { ...down, target: 'u.test:443' };
+    const dl = detect(loud, undefined, [], undefined, 3_600_000);
+    assert.deepEqual(await Promise.all([group.record({ snapshot: down, open: d.open, events: d.events, channels: ['hook'], options: { held } }), group.record({ snapshot: loud, open: dl.open, events: dl.events, channels: ['hook'] })]), [true, true]);
+    assert.deepEqual((await store.heldEvents()).map((h) => [h.silenceId, h.event.key]), [['cccc000000000001', event.key]]);
+    assert.deepEqual((await store.due(Date.now())).map((o) => o.event.target), ['u.test:443'], 'only the event nobody silenced is queued');
+  } finally {
+    await store.close();
+    tmp.cleanup();
+  }
+});
+
+test('a batch whose transaction cannot run rejects every record of it (none is reported recorded)', async () => {
+  const tmp = tempDir('cw-group-');
+  const store = new SqliteWatchStore(tmp.dir);
+  try {
+    const group = new GroupCommit(store);
+    await store.close();
+    const outcomes = await Promise.allSettled([group.record(record('a.test:443')), group.record(record('b.test:443'))]);
+    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected']);
+  } finally {
     tmp.cleanup();
   }
 });
