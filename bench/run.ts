@@ -29,6 +29,7 @@ const BENCHES: Record<string, Bench> = {
   audit: { file: 'audit.ts', peer: '(gixy not packaged)', about: 'configuration files per second on ../shared/corpora/configs, per file and as trees (~10 s)' },
   probe: { file: 'probe.ts', peer: 'curl, wget, python, java, node, openssl, gnutls-cli', about: 'wall time and cases/s of one asvs probe run per client profile, farm start-up (~2 min)' },
   'watch-workers': { file: 'watch-workers.ts', peer: '(none: 1 vs 2 vs 4 workers)', about: 'scan throughput of watch workers on Postgres, 500 loopback endpoints, 1/2/4 workers (~1-2 min; builds nothing: run tsc -p tsconfig.build.json first)' },
+  'watch-fleet': { file: 'watch-fleet.ts', peer: 'prometheus-blackbox-exporter', about: 'one watch cycle over 10,000 loopback endpoints: cycle time, CPU per target, peak RSS, verdicts right, against blackbox_exporter tcp+tls probes (~4 min; needs prometheus-blackbox-exporter, else certwarden only)' },
   scan: { file: 'scan.ts', peer: 'testssl.sh', about: 'scan of 21 endpoints with known verdicts against testssl.sh -S, then 1,000 endpoints (~3 min; needs testssl)' },
 };
 

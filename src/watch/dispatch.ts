@@ -3,7 +3,8 @@
  * target's slots to its zone's queue when due, works the default zone itself,
  * and records the results workers write back: detection, events and outbox
  * rows happen here, once per slot (`recordScan` with the slot: the store's
- * UNIQUE slot makes a second record a no-op), in slot order per target.
+ * UNIQUE slot makes a second record a no-op), in slot order per target;
+ * results of different targets share a group commit.
  */
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
@@ -96,10 +97,24 @@ export async function startJobScheduling(o: JobSchedulingOptions): Promise<JobSc
     for (;;) {
       const results = await store.pendingResults();
       if (results.length === 0 || stopped) return;
-      for (const r of results) {
-        const events = await engine.record(r.snapshot, { slot: r.slot, worker: r.worker });
-        log({ msg: 'watch_scan', target: r.target, slot: r.slot, worker: r.worker, up: r.snapshot.up, v921: r.snapshot.statuses['V9.2.1'], v924: r.snapshot.statuses['V9.2.4'], events: events.map((e) => e.event), ms: r.snapshot.durationMs });
-        if (events.length > 0) o.onEvents();
+      // Results of different targets are recorded together (one group commit: group-commit.ts); a target's
+      // results one after another, in slot order, each judged against the one before (inOrderWaves).
+      for (const wave of inOrderWaves(results)) {
+        const outcomes = await Promise.allSettled(wave.map((r) => engine.record(r.snapshot, { slot: r.slot, worker: r.worker })));
+        let failed: unknown;
+        wave.forEach((r, i) => {
+          const out = outcomes[i]!;
+          if (out.status === 'rejected') {
+            failed ??= out.reason;
+            return;
+          }
+          const events = out.value;
+          log({ msg: 'watch_scan', target: r.target, slot: r.slot, worker: r.worker, up: r.snapshot.up, v921: r.snapshot.statuses['V9.2.1'], v924: r.snapshot.statuses['V9.2.4'], events: events.map((e) => e.event), ms: r.snapshot.durationMs });
+          if (events.length > 0) o.onEvents();
+        });
+        // A result that could not be recorded stays pending: stop here, so that no later result of its
+        // target is recorded before it (retried at the next poll, as before).
+        if (failed !== undefined) throw failed;
       }
     }
   };
@@ -131,4 +146,21 @@ export async function startJobScheduling(o: JobSchedulingOptions): Promise<JobSc
       await boss.stop({ graceful: true, wait: true });
     },
   };
+}
+
+/**
+ * Results (oldest scan first) in waves holding at most one result per
+ * target: a target's n-th pending result is in wave n. Each wave can be
+ * recorded at once; a target's results stay in order, each recorded after
+ * the one before it is committed.
+ */
+export function inOrderWaves<R extends { target: string }>(results: readonly R[]): R[][] {
+  const waves: R[][] = [];
+  const seen = new Map<string, number>();
+  for (const r of results) {
+    const n = seen.get(r.target) ?? 0;
+    seen.set(r.target, n + 1);
+    (waves[n] ??= []).push(r);
+  }
+  return waves;
 }

@@ -10,6 +10,7 @@
 import type { Policy } from '../policy/types.ts';
 import { runScan, type ScanOptions } from '../scan/runner.ts';
 import { detect } from './detect.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { WatchEvent } from './events.ts';
 import type { CaInventory } from './inventory.ts';
 import { DurationHistogram, renderMetrics } from './metrics.ts';
@@ -37,9 +38,11 @@ export class WatchEngine {
   readonly #o: EngineOptions;
   readonly durations = new DurationHistogram();
   readonly #targets: Map<string, WatchTarget>;
+  readonly #commits: GroupCommit;
 
   constructor(o: EngineOptions) {
     this.#o = o;
+    this.#commits = new GroupCommit(o.store);
     this.#targets = new Map(o.targets.map((t) => [t.label, t]));
   }
 
@@ -83,14 +86,15 @@ export class WatchEngine {
       if (recorded) this.durations.observe(snapshot.durationMs / 1000);
     };
     if (latest && Date.parse(latest.at) > Date.parse(snapshot.at)) {
-      observe(await store.recordScan(snapshot, open, [], this.#o.channels, o));
+      observe(await this.#commits.record({ snapshot, open, events: [], channels: this.#o.channels, options: o }));
       return [];
     }
     const d = detect(snapshot, await store.lastUp(snapshot.target), open, this.#o.inventory, this.#o.repeatMs);
     // Silences: an event one of them covers is recorded but not queued (silences.ts). Judged here, where
     // every scan is recorded (in-process and workers' results alike), against the scan's own time.
     const held = d.events.length > 0 ? heldBy(await store.silences(Date.parse(snapshot.at)), d.events) : undefined;
-    const recorded = await store.recordScan(snapshot, d.open, d.events, this.#o.channels, { ...o, ...(held && held.size > 0 ? { held } : {}) });
+    // Scans finishing together share one durable commit (group-commit.ts); this resolves once ours is committed.
+    const recorded = await this.#commits.record({ snapshot, open: d.open, events: d.events, channels: this.#o.channels, options: { ...o, ...(held && held.size > 0 ? { held } : {}) } });
     observe(recorded);
     return recorded ? d.events : [];
   }

@@ -6,7 +6,8 @@
  *  - durability: sessions run with synchronous_commit=on, so `recordScan`
  *    returns after the WAL flush whatever the server's default;
  *  - one transaction per scan: scan, conditions, events, held-event marks
- *    (silences) and outbox rows commit together; events and outbox rows are `INSERT ... ON CONFLICT DO
+ *    (silences) and outbox rows commit together (`recordScans`: several scans
+ *    in one transaction, a savepoint each, so each is still all or nothing); events and outbox rows are `INSERT ... ON CONFLICT DO
  *    NOTHING` on their keys (an event already recorded is never queued again);
  *  - a slot is recorded once: `scans.slot` is UNIQUE, and the insert is
  *    `ON CONFLICT (slot) DO NOTHING`; a second record of a slot changes nothing;
@@ -24,7 +25,7 @@ import type { EventId, WatchEvent } from './events.ts';
 import type { OpenCondition } from './detect.ts';
 import type { Snapshot } from './snapshot.ts';
 import type { HeldEvent, Silence } from './silences.ts';
-import { MAX_HISTORY_ROWS, MAX_RESULT_ROWS, type OutboxItem, type RecordOptions, type ScanResult, type WatchStore } from './store.ts';
+import { MAX_HISTORY_ROWS, MAX_RESULT_ROWS, type OutboxItem, type RecordOptions, type ScanRecord, type ScanResult, type WatchStore } from './store.ts';
 
 /** The Postgres schema holding the watch's tables. */
 export const WATCH_PG_SCHEMA = 'certwarden_watch';
@@ -186,28 +187,65 @@ export class PostgresWatchStore implements WatchStore {
   }
 
   async recordScan(s: Snapshot, open: readonly OpenCondition[], events: readonly WatchEvent[], channels: readonly string[], o: RecordOptions = {}): Promise<boolean> {
-    const at = Date.parse(s.at);
-    return this.#tx('record a scan', async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${T}:${s.target}`]);
-      const scan = await c.query(`INSERT INTO ${T}.scans (target, at, up, snapshot, slot, worker) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slot) DO NOTHING`, [s.target, at, s.up, JSON.stringify(s), o.slot ?? null, o.worker ?? null]);
-      if (o.slot !== undefined) await c.query(`DELETE FROM ${T}.results WHERE slot = $1`, [o.slot]);
-      if (scan.rowCount === 0) return false; // this slot is already recorded: nothing else changes
-      await c.query(`DELETE FROM ${T}.conditions WHERE target = $1`, [s.target]);
-      for (const k of open) await c.query(`INSERT INTO ${T}.conditions (target, key, event, subject, since, last_sent_at) VALUES ($1, $2, $3, $4, $5, $6)`, [s.target, k.key, k.event, k.subject, k.since, k.lastSentAt]);
-      for (const e of events) {
-        const fresh = await c.query(`INSERT INTO ${T}.events (key, target, event, at, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [e.key, e.target, e.event, at, JSON.stringify(e)]);
-        if (fresh.rowCount === 0) continue; // already recorded: never queued twice
-        const silence = o.held?.get(e.key);
-        if (silence !== undefined) {
-          // silences: recorded and marked held, not queued (released later by releaseHeld)
-          await c.query(`INSERT INTO ${T}.silenced_events (event_key, silence_id, target, at, state) VALUES ($1, $2, $3, $4, 'held') ON CONFLICT DO NOTHING`, [e.key, silence, e.target, at]);
-          await c.query(`INSERT INTO ${T}.silenced_counts (event, n) VALUES ($1, 1) ON CONFLICT (event) DO UPDATE SET n = ${T}.silenced_counts.n + 1`, [e.event]);
-          continue;
+    return this.#tx('record a scan', (c) => this.#writeScan(c, { snapshot: s, open, events, channels, options: o }));
+  }
+
+  /**
+   * Group commit (group-commit.ts): the batch in one transaction, each record
+   * under its own savepoint. Postgres commits do not block this process's
+   * event loop (the reason SQLite batches), so looping over recordScan would
+   * be correct too; one transaction is chosen because the service records
+   * workers' results one after another, and with synchronous_commit=on each
+   * commit waits for a WAL flush on the server: a batch waits for one. What
+   * it costs: the per-target advisory locks and the rows written are held
+   * until the batch commits (at most MAX_BATCH records, each ~10 round
+   * trips); only the service records, so no other recorder waits on them (a
+   * worker's putResult of a slot in the batch may wait for the commit). A
+   * record Postgres refuses (or a lock that times out)
+   * is rolled back to its savepoint and fails alone; the savepoint also
+   * releases the locks it took.
+   */
+  async recordScans(batch: readonly ScanRecord[]): Promise<Array<PromiseSettledResult<boolean>>> {
+    return this.#tx('record scans', async (c) => {
+      const out: Array<PromiseSettledResult<boolean>> = [];
+      for (const r of batch) {
+        await c.query('SAVEPOINT record_scan');
+        try {
+          const value = await this.#writeScan(c, r);
+          await c.query('RELEASE SAVEPOINT record_scan');
+          out.push({ status: 'fulfilled', value });
+        } catch (err) {
+          // If even this fails the connection is gone: the whole batch fails (nothing committed).
+          await c.query('ROLLBACK TO SAVEPOINT record_scan');
+          out.push({ status: 'rejected', reason: storeError('record a scan', this.description, err) });
         }
-        for (const ch of channels) await c.query(`INSERT INTO ${T}.outbox (channel, event_key, event, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING`, [ch, e.key, e.event, Date.now()]);
       }
-      return true;
+      return out;
     });
+  }
+
+  /** One record's rows, in the transaction `c`; false when its slot was already recorded. */
+  async #writeScan(c: PoolClient, { snapshot: s, open, events, channels, options: o = {} }: ScanRecord): Promise<boolean> {
+    const at = Date.parse(s.at);
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${T}:${s.target}`]);
+    const scan = await c.query(`INSERT INTO ${T}.scans (target, at, up, snapshot, slot, worker) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slot) DO NOTHING`, [s.target, at, s.up, JSON.stringify(s), o.slot ?? null, o.worker ?? null]);
+    if (o.slot !== undefined) await c.query(`DELETE FROM ${T}.results WHERE slot = $1`, [o.slot]);
+    if (scan.rowCount === 0) return false; // this slot is already recorded: nothing else changes
+    await c.query(`DELETE FROM ${T}.conditions WHERE target = $1`, [s.target]);
+    for (const k of open) await c.query(`INSERT INTO ${T}.conditions (target, key, event, subject, since, last_sent_at) VALUES ($1, $2, $3, $4, $5, $6)`, [s.target, k.key, k.event, k.subject, k.since, k.lastSentAt]);
+    for (const e of events) {
+      const fresh = await c.query(`INSERT INTO ${T}.events (key, target, event, at, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, [e.key, e.target, e.event, at, JSON.stringify(e)]);
+      if (fresh.rowCount === 0) continue; // already recorded: never queued twice
+      const silence = o.held?.get(e.key);
+      if (silence !== undefined) {
+        // silences: recorded and marked held, not queued (released later by releaseHeld)
+        await c.query(`INSERT INTO ${T}.silenced_events (event_key, silence_id, target, at, state) VALUES ($1, $2, $3, $4, 'held') ON CONFLICT DO NOTHING`, [e.key, silence, e.target, at]);
+        await c.query(`INSERT INTO ${T}.silenced_counts (event, n) VALUES ($1, 1) ON CONFLICT (event) DO UPDATE SET n = ${T}.silenced_counts.n + 1`, [e.event]);
+        continue;
+      }
+      for (const ch of channels) await c.query(`INSERT INTO ${T}.outbox (channel, event_key, event, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING`, [ch, e.key, e.event, Date.now()]);
+    }
+    return true;
   }
 
   async openConditions(target: string): Promise<OpenCondition[]> {

@@ -4,6 +4,7 @@
  * same time (a run that outlasts its interval delays the next one; it is not
  * queued twice). Time is injected (`Clock`), so tests step it without sleeping.
  */
+import { MinHeap } from '../util/min-heap.ts';
 
 export interface Clock {
   now(): number;
@@ -42,11 +43,15 @@ interface Slot<J> {
   job: J;
   due: number;
   running: boolean;
+  /** Position in the configuration: among runs due at the same time, the earlier target goes first. */
+  order: number;
 }
 
 export class Scheduler<J extends ScheduledJob> {
   readonly #o: SchedulerOptions<J>;
   readonly #slots: Slot<J>[];
+  /** The slots not running, soonest due first: each pump looks at the few due, not at every target. */
+  readonly #waiting = new MinHeap<Slot<J>>((a, b) => a.due < b.due || (a.due === b.due && a.order < b.order));
   readonly #random: () => number;
   #active = 0;
   #cancelTimer: (() => void) | undefined;
@@ -60,7 +65,8 @@ export class Scheduler<J extends ScheduledJob> {
     this.#random = o.random ?? Math.random;
     const start = o.clock.now();
     // First runs are spread over the jitter window too, so a restart does not scan the whole fleet at one instant.
-    this.#slots = o.jobs.map((job) => ({ job, due: start + Math.floor(this.#random() * job.everyMs * o.jitter), running: false }));
+    this.#slots = o.jobs.map((job, order) => ({ job, due: start + Math.floor(this.#random() * job.everyMs * o.jitter), running: false, order }));
+    for (const slot of this.#slots) this.#waiting.push(slot);
   }
 
   start(): void {
@@ -91,15 +97,10 @@ export class Scheduler<J extends ScheduledJob> {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     const now = this.#o.clock.now();
-    const due = this.#slots.filter((s) => !s.running && s.due <= now).sort((a, b) => a.due - b.due);
-    for (const slot of due) {
-      if (this.#active >= this.#o.concurrency) break;
-      this.#launch(slot, now);
-    }
-    const waiting = this.#slots.filter((s) => !s.running);
-    if (waiting.length === 0 || this.#active >= this.#o.concurrency) return; // a finishing run pumps again
-    const soonest = Math.min(...waiting.map((s) => s.due));
-    this.#cancelTimer = this.#o.clock.setTimer(() => this.#pump(), Math.max(0, soonest - now));
+    while (this.#active < this.#o.concurrency && this.#waiting.size > 0 && this.#waiting.peek()!.due <= now) this.#launch(this.#waiting.pop()!, now);
+    const soonest = this.#waiting.peek();
+    if (!soonest || this.#active >= this.#o.concurrency) return; // a finishing run pumps again
+    this.#cancelTimer = this.#o.clock.setTimer(() => this.#pump(), Math.max(0, soonest.due - now));
   }
 
   #launch(slot: Slot<J>, now: number): void {
@@ -115,6 +116,7 @@ export class Scheduler<J extends ScheduledJob> {
         this.#active--;
         // The next run is measured from the end of this one: runs of one target never overlap.
         slot.due = this.#next(slot.job.everyMs, Math.max(this.#o.clock.now(), now));
+        this.#waiting.push(slot);
         this.#inflight.delete(p);
         this.#pump();
       }

@@ -37,6 +37,7 @@ import * as watchConfig from '../../src/watch/config.ts';
 import * as watchAlerts from '../../src/watch/alerts.ts';
 import * as watchStore from '../../src/watch/store.ts';
 import * as watchEmail from '../../src/watch/email.ts';
+import * as watchGroupCommit from '../../src/watch/group-commit.ts';
 import * as watchSilences from '../../src/watch/silences.ts';
 import * as watchSilenceCli from '../../src/cli/commands/watch-silence.ts';
 import * as watchDashboard from '../../src/watch/dashboard/api.ts';
@@ -53,7 +54,7 @@ const EXPORTS: Record<string, unknown> = {
   ...probe, ...options, ...staple, ...gate, ...ocsp, ...crl, ...http, ...target, ...starttls, ...caches,
   ...bounded, ...policyFiles, ...cliArgs, ...statusOutput, ...caKeys, ...caPassphrase, ...caProfiles, ...caServer, ...caCrl, ...caPostgres,
   ...auditModel, ...auditLoad, ...auditTrust, ...probeRunner, ...probeProxy,
-  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail, ...watchSilences, ...watchSilenceCli, ...watchDashboard,
+  ...watchConfig, ...watchAlerts, ...watchStore, ...watchEmail, ...watchGroupCommit, ...watchSilences, ...watchSilenceCli, ...watchDashboard,
   ...incidentFleet, ...incidentFacts, ...limboFile, ...limboPlan, ...limboServer,
   ...watchJobs, ...watchDispatch, ...watchPostgres,
 };

@@ -2,7 +2,8 @@
  * The WatchStore contract, written once and run against every store
  * (store-contract.test.ts: SQLite; postgres-store.test.ts: Postgres): the
  * same calls must give the same answers, and the durability rules of
- * src/watch/store.ts (one transaction per scan, idempotent events and outbox,
+ * src/watch/store.ts (one transaction per scan, recordScans's per-record
+ * outcomes, idempotent events and outbox,
  * a slot recorded at most once, the first result of a slot kept, a held event
  * released at most once and kept while held) must hold.
  */
@@ -315,6 +316,66 @@ export function storeContract(kind: string, s: StoreUnderTest): void {
       assert.deepEqual(await store.silencedCounts(), [{ event: 'target-unreachable', n: 1 }]);
       assert.equal(await store.pending(), 0);
       assert.equal(await releaseEndedSilences(store, T0 + HOUR + 1, ['a']), 1, 'released after the restart');
+      assert.equal(await store.pending(), 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`${kind}: recordScans records each as recordScan would (slot once, held marks, outbox rows), in order, one outcome each; a refused record fails alone`, async () => {
+    const store = await s.open();
+    try {
+      await store.addSilence(silenceOf('abab000000000001', { target: 'u.test:*' }));
+      assert.equal(await store.putResult({ slot: 'g1', target: 't.test:443', snapshot: down(T0), worker: 'dc1/a' }), true);
+      assert.equal(await store.recordScan(snap({ atMs: T0 - 10 }), [], [], [], { slot: 'g0' }), true);
+      const dt = detect(down(T0), undefined, [], undefined, HOUR);
+      const du = detect(down(T0, 'u.test:443'), undefined, [], undefined, HOUR);
+      const refused = down(T0, 'r.test:443');
+      (refused as { target: unknown }).target = null; // NOT NULL: the database refuses its scan row
+      const outcomes = await store.recordScans([
+        { snapshot: down(T0), open: dt.open, events: dt.events, channels: ['a', 'b'], options: { slot: 'g1', worker: 'dc1/a' } },
+        { snapshot: refused, open: [], events: [], channels: ['a'] },
+        { snapshot: down(T0 + 1, 'u.test:443'), open: du.open, events: du.events, channels: ['a', 'b'], options: { held: new Map([[du.events[0]!.key, 'abab000000000001']]) } },
+        { snapshot: snap({ atMs: T0 + 5 }), open: [], events: [], channels: ['a'], options: { slot: 'g0', worker: 'dc1/b' } },
+        { snapshot: snap({ atMs: T0 + 10 }), open: [], events: [], channels: ['a'] },
+      ]);
+      assert.deepEqual(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'rejected')), [true, 'rejected', true, false, true]);
+      // The first: scan with its slot, its result removed, its conditions, one outbox row per channel.
+      assert.deepEqual(await store.recordedSlots('t.test:443'), [{ slot: 'g0', worker: null, at: snap({ atMs: T0 - 10 }).at }, { slot: 'g1', worker: 'dc1/a', at: down(T0).at }]);
+      assert.deepEqual(await store.pendingResults(), []);
+      assert.deepEqual(await store.openConditions('t.test:443'), [], 'the fifth (up, nothing open) replaced the first one\'s conditions: in order');
+      assert.deepEqual((await store.openConditions('u.test:443')).map((c) => c.event), ['target-unreachable']);
+      // The third: held, recorded, not queued.
+      assert.deepEqual((await store.heldEvents()).map((h) => [h.silenceId, h.event.target]), [['abab000000000001', 'u.test:443']]);
+      assert.equal(await store.pending(), 2, 'outbox rows for t.test:443 only');
+      // The fourth: a slot already recorded changed nothing; the fifth, same target, recorded after the first.
+      assert.deepEqual((await store.history('t.test:443')).scans.map((x) => x.at), [snap({ atMs: T0 + 10 }).at, down(T0).at, snap({ atMs: T0 - 10 }).at]);
+      assert.deepEqual((await store.targets()).sort(), ['t.test:443', 'u.test:443'], 'the refused record left nothing');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`${kind}: recordScans of nothing records nothing`, async () => {
+    const store = await s.open();
+    try {
+      assert.deepEqual(await store.recordScans([]), []);
+      assert.deepEqual(await store.targets(), []);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`${kind}: what recordScans recorded survives a reopen`, async () => {
+    let store = await s.open();
+    const d = detect(down(T0), undefined, [], undefined, HOUR);
+    await store.recordScans([
+      { snapshot: down(T0), open: d.open, events: d.events, channels: ['a'] },
+      { snapshot: snap({ target: 'u.test:443' }), open: [], events: [], channels: ['a'] },
+    ]);
+    store = await s.reopen(store);
+    try {
+      assert.deepEqual((await store.targets()).sort(), ['t.test:443', 'u.test:443']);
       assert.equal(await store.pending(), 1);
     } finally {
       await store.close();
