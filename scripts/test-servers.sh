@@ -15,14 +15,14 @@
 # Missing ones are installed with apt-get when this runs as root on Debian or
 # Ubuntu; anywhere else the script names what to install and stops, so a test
 # never fails later for a reason a person has to dig out of its output.
-# `--bench` also checks the benchmark peers (testssl.sh, wrk).
+# `--bench` also checks the benchmark peers (testssl.sh, wrk, blackbox_exporter).
 set -euo pipefail
 
 # command → Debian package
 peers=(openssl:openssl nginx:nginx apache2:apache2 haproxy:haproxy redis-server:redis-server chromium:chromium
   curl:curl wget:wget python3:python3 javac:default-jdk-headless keytool:default-jdk-headless gnutls-cli:gnutls-bin
   promtool:prometheus prometheus:prometheus caddy:caddy)
-if [ "${1:-}" = "--bench" ]; then peers+=(testssl:testssl.sh wrk:wrk); fi
+if [ "${1:-}" = "--bench" ]; then peers+=(testssl:testssl.sh wrk:wrk prometheus-blackbox-exporter:prometheus-blackbox-exporter); fi
 
 missing=()
 # python3-requests is a module, not a command.
