@@ -29,6 +29,7 @@ import { MAX_SMALL_FILE_BYTES } from '../util/bounded-read.ts';
 import type { CaFiles, CaFileWrite } from './ca-files.ts';
 import { sanMatcher } from './san-glob.ts';
 import { recordFromRow, type CaStore, type CertificateRow, type CrlScope, type CrlSigning, type IssuedRecord, type ListFilter, type RevocationInput, type RevokedEntry, type SharedCrls, type StoredCrl } from './store.ts';
+import { redactUrl } from '../util/redact-url.ts';
 
 /** The Postgres schema holding the CA's tables (its own, so a database shared with other applications is fine). */
 export const PG_SCHEMA = 'certwarden_ca';
@@ -120,10 +121,8 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(?:ql)?:\/\//i.test(url);
 }
 
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
+/** The URL without its password, for messages and logs (one redaction for every store: util/redact-url.ts). */
+export { redactUrl };
 
 type Queryable = Pick<PoolClient, 'query'>;
 

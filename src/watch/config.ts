@@ -17,6 +17,7 @@ import type { StarttlsProtocol } from '../scan/starttls/index.ts';
 import { WATCH_CONFIG_SCHEMA } from './config-schema.ts';
 import { isPostgresUrl } from '../ca/postgres-store.ts';
 import type { EmailSettings } from './email.ts';
+import { redactUrl } from '../util/redact-url.ts';
 
 /** A watch configuration names targets and files: 1 MiB is thousands of lines. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -316,17 +317,9 @@ function emailSettings(e: Record<string, unknown>, path: Path, rel: (p: string) 
   };
 }
 
-/**
- * A store URL for messages and logs: everything between `://` and the LAST
- * `@` is user information, and all of it but the user name is replaced (an
- * unencoded password may hold `@`, `/` or `:`; over-redacting a rare host is
- * better than printing part of a password).
- */
+/** A store URL for messages and logs, without its password (util/redact-url.ts: userinfo and query string). */
 export function redactStoreUrl(url: string): string {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@/is.exec(url);
-  if (!m) return url;
-  const user = m[2]!.split(':')[0]!.split('/')[0]!;
-  return `${m[1]}${user}${m[2]!.includes(':') || m[2]!.length > user.length ? ':***' : ''}@${url.slice(m[0].length)}`;
+  return redactUrl(url);
 }
 
 /**
