@@ -53,11 +53,13 @@ const isHelpFlag = (arg: string | undefined): boolean => arg === '--help' || arg
 export const VERSION = TOOL_VERSION;
 
 async function commandLines(prefix: string): Promise<string[]> {
+  const names = Object.keys(COMMANDS).filter((name) => prefix === '' || name.startsWith(`${prefix} `));
+  // One column for the summaries, as wide as the longest name listed (`incident unexpected-certificate`).
+  const width = Math.max(0, ...names.map((n) => n.length));
   const lines: string[] = [];
-  for (const [name, load] of Object.entries(COMMANDS)) {
-    if (prefix !== '' && !name.startsWith(`${prefix} `)) continue;
-    const cmd = (await load()).default;
-    lines.push(`  ${name.padEnd(14)} ${cmd.summary}`);
+  for (const name of names) {
+    const cmd = (await COMMANDS[name]!()).default;
+    lines.push(`  ${name.padEnd(width)}  ${cmd.summary}`);
   }
   return lines;
 }
