@@ -160,6 +160,11 @@ describe('audit closed loop for HAProxy 2.6: fix, haproxy -c, ocsp check --out, 
     const check = spawnSync(HAPROXY, ['-c', '-f', fixed!], { encoding: 'utf8', timeout: CHECK_TIMEOUT_MS });
     assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
 
+    // The line edits alone leave stapling to the step below: on 2.6 it is not a configuration line.
+    const edited = runAudit({ paths: [fixed!], policy }).report.results as unknown as Requirements[];
+    assert.equal(overall(edited, 'V9.2.1'), 'pass', JSON.stringify(edited.map((r) => r.requirements['V9.2.1'])));
+    assert.deepEqual(findingIds(edited), ['haproxy-stapling-missing']);
+
     // 4. The stapling step: a verified good response beside the certificate.
     const ocsp = await runCli(['ocsp', 'check', '--cert', leafPath, '--issuer', issuingPath, '--out', `${sitePem}.ocsp`]);
     assert.equal(ocsp.code, 0, ocsp.stderr + ocsp.stdout);
