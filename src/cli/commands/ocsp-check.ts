@@ -4,7 +4,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { Certificate } from '../../x509/certificate.ts';
-import { queryOcsp } from '../../ocsp/fetch.ts';
+import { queryOcsp, type OcspQueryResult } from '../../ocsp/fetch.ts';
 import { PUBLIC_FILE_MODE, writeFileSafely } from '../../ca/safe-write.ts';
 import { CertwardenError, ErrorCode } from '../../errors.ts';
 import { optionalString, parseAt, parseCommandArgs, parseFormat, parseSecondsMs, readInputFile, requireString, usageError } from '../args.ts';
@@ -76,23 +76,34 @@ This is the stapling step for servers that load a response from a file
       revocationReason: r.revocationReason,
       signer: v?.signer,
     };
-    const der = r.evidence[0]?.der;
-    // Only a response that passed every RFC 6960 check as good is ever written: a revoked,
-    // unknown or invalid answer stapled would be served to every client.
-    const written = out && r.status === 'good' && v?.status === 'good' && der ? (writeFileSafely(out, der, { mode: PUBLIC_FILE_MODE, overwrite: true }), out) : undefined;
-    const shown = { ...info, ...(out ? { written: written !== undefined, file: out } : {}) };
+    const written = out !== undefined && stapleIfGood(out, r);
+    const shown = { ...info, ...(out ? { written, file: out } : {}) };
     if (format === 'json') writeJson(io, shown);
     else {
       io.stdout.write(renderStatusText(palette(io), `OCSP (${r.url ?? '?'})`, info));
       if (out) io.stdout.write(written ? `wrote ${out}\n` : `not written: ${out} left as it was\n`);
     }
-    if (out && !written && r.status === 'good') throw new CertwardenError(ErrorCode.INTERNAL, 'the good response was not kept; nothing written');
     if (r.status === 'good') return ExitCode.OK;
     // An answer we could not get is an operational error; a bad or negative answer is a rejection.
     const unreachable = r.reasons.length > 0 && r.reasons.every((x) => /^ocsp-(fetch|http-status|status-try-later|status-internal-error)/.test(x.code));
     return unreachable ? ExitCode.ERROR : ExitCode.REJECTED;
   },
 };
+
+/**
+ * Write the response to `out` only when it passed every RFC 6960 check as
+ * good: a revoked, unknown or invalid answer stapled would be served to every
+ * client. Returns whether it was written.
+ */
+function stapleIfGood(out: string, r: OcspQueryResult): boolean {
+  if (r.status !== 'good' || r.verification?.status !== 'good') return false;
+  const der = r.evidence[0]?.der;
+  if (!der) throw new CertwardenError(ErrorCode.INTERNAL, `the good response was not kept; nothing written to ${out}`);
+  // Checked again right before the rename: something may have been planted there during the query.
+  refuseUnsafeTarget(out);
+  writeFileSafely(out, der, { mode: PUBLIC_FILE_MODE, overwrite: true });
+  return true;
+}
 
 /** The file to be replaced must be a regular file or absent: a symlink there is refused, not followed or replaced. */
 function refuseUnsafeTarget(path: string): void {
