@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
-import { readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { buildOcspResponse } from '../../src/ocsp/builder.ts';
@@ -197,6 +197,7 @@ describe('certwarden ocsp check (live, loopback responder)', () => {
   const issuedSet = new Set<string>();
   let liveGood: string;
   let liveRevoked: string;
+  let liveUnknown: string;
   before(async () => {
     responder = await startDemoResponder({ issuer: inter, signer: responder0, revoked: revokedSet, issued: issuedSet });
     const g = makeLeaf(inter, 'live-good.test', { ocspUrls: [responder.ocspUrl] });
@@ -205,6 +206,7 @@ describe('certwarden ocsp check (live, loopback responder)', () => {
     revokedSet.add(r.certificate.serialHex);
     liveGood = tmp.write('live-good.pem', g.certificate.toPem());
     liveRevoked = tmp.write('live-revoked.pem', r.certificate.toPem());
+    liveUnknown = tmp.write('live-unknown.pem', makeLeaf(inter, 'live-unknown.test', { ocspUrls: [responder.ocspUrl] }).certificate.toPem());
   });
   after(() => responder.close());
 
@@ -231,6 +233,49 @@ describe('certwarden ocsp check (live, loopback responder)', () => {
   });
   test('a certificate without AIA and no --url is a usage error', async () => {
     assertOneLineError(await runCli(['ocsp', 'check', '--cert', files.good, '--issuer', files.inter]), 'CW_ERR_USAGE');
+  });
+  test('--out writes the verified good response as DER, mode 0644, the same bytes verify again', async () => {
+    const out = `${tmp.dir}/out-good.ocsp`;
+    const r = await runCli(['ocsp', 'check', '--cert', liveGood, '--issuer', files.inter, '--out', out, '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(JSON.parse(r.stdout).written, true);
+    const der = readFileSync(out);
+    assert.equal(der[0], 0x30);
+    assert.equal(lstatSync(out).mode & 0o777, 0o644 & ~process.umask());
+    const again = await runCli(['ocsp', 'verify', '--response', out, '--cert', liveGood, '--issuer', files.inter, '--format', 'json']);
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    assert.equal(JSON.parse(again.stdout).status, 'good');
+  });
+  for (const [what, cert, extra, code] of [
+    ['revoked', () => liveRevoked, [], 1],
+    ['unknown', () => liveUnknown, [], 1],
+    ['unreachable', () => liveGood, ['--url', 'http://127.0.0.1:1/ocsp'], 2],
+  ] as const) {
+    test(`--out writes nothing on a ${what} answer (exit ${code}) and leaves an existing file untouched`, async () => {
+      const fresh = `${tmp.dir}/out-${what}-fresh.ocsp`;
+      const r = await runCli(['ocsp', 'check', '--cert', cert(), '--issuer', files.inter, ...extra, '--out', fresh, '--format', 'json']);
+      assert.equal(r.code, code, r.stderr + r.stdout);
+      assert.equal(JSON.parse(r.stdout).written, false);
+      assert.equal(existsSync(fresh), false);
+      const kept = tmp.write(`out-${what}-kept.ocsp`, 'previous staple');
+      const r2 = await runCli(['ocsp', 'check', '--cert', cert(), '--issuer', files.inter, ...extra, '--out', kept]);
+      assert.equal(r2.code, code, r2.stderr + r2.stdout);
+      assert.match(r2.stdout, /not written/);
+      assert.equal(readFileSync(kept, 'utf8'), 'previous staple');
+    });
+  }
+  test('--out refuses a symlink at FILE (exit 2) and leaves the link and its target alone', async () => {
+    const target = tmp.write('out-link-target', 'not to be touched');
+    const link = `${tmp.dir}/out-link.ocsp`;
+    symlinkSync(target, link);
+    assertOneLineError(await runCli(['ocsp', 'check', '--cert', liveGood, '--issuer', files.inter, '--out', link]), 'CW_ERR_IO');
+    assert.equal(readlinkSync(link), target);
+    assert.equal(readFileSync(target, 'utf8'), 'not to be touched');
+  });
+  test('--out with --at is a usage error (a staple is verified as of now)', async () => {
+    const out = `${tmp.dir}/out-at.ocsp`;
+    assertOneLineError(await runCli(['ocsp', 'check', '--cert', liveGood, '--issuer', files.inter, '--out', out, '--at', new Date().toISOString()]), 'CW_ERR_USAGE');
+    assert.equal(existsSync(out), false);
   });
 });
 

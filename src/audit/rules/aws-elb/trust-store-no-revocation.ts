@@ -7,7 +7,7 @@ export default defineRule<ElbUnit>({
   requirement: 'V9.2.4',
   severity: 'high',
   dialect: 'aws-elb',
-  title: 'mTLS `verify` with a trust store that has no revocation list (CRL): a revoked client certificate is accepted (ALB checks only CRLs, no OCSP); or no export shows the trust store\'s revocations',
+  title: 'mTLS `verify` with a trust store that has no revocation list (CRL): a revoked client certificate is accepted (ALB and NLB trust stores take only CRLs: there is no OCSP for client certificates); or no export shows the trust store\'s revocations',
   fix: 'Add the CA\'s CRL to the trust store (`aws elbv2 add-trust-store-revocations --revocation-contents S3Bucket=…,S3Key=…`) and keep it fresh; audit the `describe-trust-stores` and `describe-trust-store-revocations` exports with the listeners.',
   source: ELB_DOCS.mtls,
   check(u) {

@@ -7,7 +7,7 @@ export default defineRule<HaproxyUnit>({
   severity: 'high',
   dialect: 'haproxy',
   title: 'A TLS bind staples nothing: no `.ocsp` file next to the certificate and no `ocsp-update on`',
-  fix: 'HAProxy 1.5+: keep a fresh DER OCSP response in CERT.ocsp (reload, or `set ssl ocsp-response` on the runtime API). HAProxy 2.8+: `ocsp-update on` on the crt-list line (3.0+: also in crt-store `load`).',
+  fix: 'HAProxy < 2.8: keep a fresh, verified DER OCSP response in CERT.ocsp with `certwarden ocsp check --cert CERT --issuer ISSUER --out CERT.ocsp` (written only when good; run it from cron about halfway through the response\'s validity), then reload, or push it live: `echo "set ssl ocsp-response $(base64 -w0 CERT.ocsp)" | socat stdio UNIX:/path/to/admin.sock`. HAProxy 2.8+: `ocsp-update on` on the crt-list line (3.0+: also in crt-store `load`).',
   source: HAPROXY_DOCS.ocspUpdate,
   check(u, ctx) {
     const binds = tlsBinds(u);

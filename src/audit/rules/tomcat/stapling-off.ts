@@ -7,7 +7,7 @@ export default defineRule<TomcatUnit>({
   severity: 'high',
   dialect: 'tomcat',
   title: 'A JSSE TLS connector does not staple OCSP responses: -Djdk.tls.server.enableStatusRequestExtension=true is not set (JSSE\'s default is false)',
-  fix: 'Add `-Djdk.tls.server.enableStatusRequestExtension=true` to CATALINA_OPTS in CATALINA_BASE/bin/setenv.sh (JDK 9+). `jdk.tls.ocsp.enable`, suggested by some guides, is not a JDK property and does nothing.',
+  fix: 'Add `-Djdk.tls.server.enableStatusRequestExtension=true` to CATALINA_OPTS in CATALINA_BASE/bin/setenv.sh (JDK 9+, and JDK 8 from 8u261). `jdk.tls.ocsp.enable`, suggested by some guides, is not a JDK property and does nothing.',
   source: TOMCAT_DOCS.jsse,
   check(u) {
     if (u.kind !== 'host') return 'na';
