@@ -162,6 +162,8 @@ describe('audit --live: listeners derived from Caddy servers', () => {
     assert.equal(auto!.clientAuthRequired, undefined);
     assert.equal(optional!.clientAuthRequired, undefined, 'verify_if_given is not required');
     assert.ok(optional!.stapling, 'no SNI name: every loaded certificate has an OCSP URL');
+    const [mapped] = declarations(file, caddyDeclaration as never, [{ host: '10.1.2.3', port: 443, address: '127.0.0.1' }]);
+    assert.deepEqual(mapped!.listeners[2]!.connect, { address: '127.0.0.1' }, 'mapped by its address (no SNI name)');
   });
 
   test('stapling is not declared when it is disabled, when the certificate has no OCSP URL, or when no certificate is loaded from files', () => {
