@@ -8,8 +8,9 @@
  * redirects), `admin off`, HOME/XDG and storage in the server's folder, and
  * the only certificate is the test PKI's, whose OCSP URL is the PKI's
  * loopback responder (Caddy fetches its staple there). Tomcat is started
- * once, from a server.xml that does not require client certificates; the
- * audited files are that one (agreement) and one that requires them
+ * once, from a server.xml that does not require client certificates and
+ * without JSSE stapling; the audited files are that one (agreement) and one
+ * that requires them, beside a setenv.sh that turns stapling on
  * (disagreement).
  */
 import { after, before, describe, test } from 'node:test';
@@ -187,7 +188,7 @@ describe('audit --live: a server.xml against the running Tomcat', { skip: !hasTo
     return tmp.write(join(name, 'conf', 'server.xml'), serverXml(verification).replaceAll('@PORT@', String(tomcat.port)).replaceAll('@BASE@', tomcat.dir));
   }
 
-  test('agreement: the running server.xml, scanned on the Connector address with SNI = hostName; disagreement: a server.xml that requires client certificates (live-disagrees-client-auth at the SSLHostConfig line)', async () => {
+  test('agreement: the running server.xml, scanned on the Connector address with SNI = hostName; disagreement: a server.xml that requires client certificates, with setenv.sh turning JSSE stapling on (live-disagrees-client-auth at the SSLHostConfig line, live-disagrees-stapling at the property)', async () => {
     const [same] = await auditOne(audited('same', 'none'), policy);
     assert.ok(same);
     assert.deepEqual(liveIds(same), [], JSON.stringify(same, null, 1));
@@ -200,8 +201,13 @@ describe('audit --live: a server.xml against the running Tomcat', { skip: !hasTo
     assert.equal(live.requirements!['V9.2.1'].status, 'pass', JSON.stringify(live.requirements));
 
     const conf = audited('strict', 'required');
+    // This instance's JVM options turn JSSE stapling on; the running Tomcat was started without them.
+    mkdirSync(join(tmp.dir, 'strict', 'bin'), { recursive: true });
+    tmp.write(join('strict', 'bin', 'setenv.sh'), 'CATALINA_OPTS="$CATALINA_OPTS -Djdk.tls.server.enableStatusRequestExtension=true"\n');
     const [r] = await auditOne(conf, policy);
-    assert.deepEqual(liveIds(r!), ['live-disagrees-client-auth'], JSON.stringify(r, null, 1));
+    assert.deepEqual(liveIds(r!).sort(), ['live-disagrees-client-auth', 'live-disagrees-stapling'], JSON.stringify(r, null, 1));
+    const staple = r!.requirements['V9.2.4'].findings.find((x) => x.id === 'live-disagrees-stapling')!;
+    assert.match(staple.file, /strict\/bin\/setenv\.sh$/, 'points at the JVM property');
     const f = r!.requirements['V9.2.1'].findings.find((x) => x.id === 'live-disagrees-client-auth')!;
     assert.match(readFileSync(conf, 'utf8').split('\n')[f.line - 1]!, /<SSLHostConfig .*certificateVerification="required"/);
     assert.match(f.message, /certificateVerification="required"/);
