@@ -94,17 +94,27 @@ function loadedCertificate(u: CaddyUnit, entry: Directive, field: 'certificate')
   }
 }
 
-/** Caddy would staple for this SNI: stapling not disabled, and every loaded certificate for the name (all, without a name) has an OCSP URL; undefined where that cannot be told. */
-function staplingDeclared(u: CaddyUnit, name: string | undefined): Directive | undefined {
+interface Loaded {
+  entry: Directive;
+  cert: X509Certificate | undefined;
+}
+
+/** The certificates loaded from files or inline PEM (`load_files`, `load_pem`), each read once; undefined when stapling is disabled. */
+function loadedForStapling(u: CaddyUnit): Loaded[] | undefined {
   const tls = child(child(u.root, 'apps'), 'tls');
   const disabled = value(tls, 'disable_ocsp_stapling') === 'true' || (child(child(tls, 'automation'), 'policies')?.children ?? []).some((p) => value(p, 'disable_ocsp_stapling') === 'true');
   if (disabled) return undefined;
   const certificates = child(tls, 'certificates');
   const entries = [...(child(certificates, 'load_files')?.children ?? []), ...(child(certificates, 'load_pem')?.children ?? [])];
-  const loaded = entries.map((e) => ({ e, cert: loadedCertificate(u, e, 'certificate') }));
+  return entries.map((entry) => ({ entry, cert: loadedCertificate(u, entry, 'certificate') }));
+}
+
+/** Caddy would staple for this SNI: stapling not disabled, and every loaded certificate for the name (all, without a name) has an OCSP URL; undefined where that cannot be told. */
+function staplingDeclared(loaded: readonly Loaded[] | undefined, name: string | undefined): Directive | undefined {
+  if (!loaded) return undefined;
   const relevant = name ? loaded.filter((l) => l.cert === undefined || l.cert.checkHost(name) !== undefined) : loaded;
   if (relevant.length === 0 || !relevant.every((l) => l.cert && /OCSP - URI:/.test(l.cert.infoAccess ?? ''))) return undefined;
-  return relevant[0]!.e;
+  return relevant[0]!.entry;
 }
 
 /** A directive placed where a finding about it should point (a Caddyfile's keyword line; JSON: the node). */
@@ -118,6 +128,7 @@ export function caddyDeclaration(u: CaddyUnit, overrides: readonly ResolveOverri
   const servers = child(http, 'servers')?.children ?? [];
   if (servers.length === 0) return undefined;
   const httpsPort = tcpPort(value(http, 'https_port')) ?? CADDY_DEFAULT_HTTPS_PORT;
+  const loaded = loadedForStapling(u);
   const listeners: DeclaredListener[] = [];
   for (const server of servers) {
     const addresses = strings(child(server, 'listen')).flatMap((t) => {
@@ -130,7 +141,7 @@ export function caddyDeclaration(u: CaddyUnit, overrides: readonly ResolveOverri
     const name = sniName(server);
     const policy = policyFor(server, name);
     const ca = child(policy, 'client_authentication');
-    const staple = staplingDeclared(u, name);
+    const staple = staplingDeclared(loaded, name);
     const listen = child(server, 'listen')!;
     const settings = {
       refusal: 'handshake',

@@ -18,15 +18,28 @@ import { certificates, type EnvoyUnit } from '../rules/envoy/unit.ts';
 import type { ResolveOverride } from '../../scan/target.ts';
 import { decide, plainHostName, tcpPort, type DeclaredListener, type LiveDeclaration } from './listen.ts';
 
-/** The listener and filter chain whose transport socket is `context`. */
-function owner(u: EnvoyUnit): { listener: Directive; chain: Directive } | undefined {
-  for (const d of descendants(u.config.file.directives)) {
-    if (!child(d, 'address') || (!child(d, 'filter_chains') && !child(d, 'default_filter_chain'))) continue;
+interface Owner {
+  listener: Directive;
+  chain: Directive;
+}
+
+/** Each configuration's transport-socket contexts, by the listener and chain that carry them: built once per file (a walk per context would be quadratic on a hostile bootstrap). */
+const owners = new WeakMap<EnvoyUnit['config'], Map<Directive, Owner>>();
+
+function ownersOf(config: EnvoyUnit['config']): Map<Directive, Owner> {
+  let map = owners.get(config);
+  if (map) return map;
+  map = new Map();
+  for (const d of descendants(config.file.directives)) {
+    if (!child(d, 'address')) continue;
     const chains = [...(child(d, 'filter_chains')?.children ?? []), ...(child(d, 'default_filter_chain') ? [child(d, 'default_filter_chain')!] : [])];
-    const chain = chains.find((c) => at(c, 'transport_socket.typed_config') === u.context);
-    if (chain) return { listener: d, chain };
+    for (const chain of chains) {
+      const context = at(chain, 'transport_socket.typed_config');
+      if (context && !map.has(context)) map.set(context, { listener: d, chain });
+    }
   }
-  return undefined;
+  owners.set(config, map);
+  return map;
 }
 
 /** A TCP socket address (`socket_address` of an Envoy Address); undefined for UDP, pipes and named ports. */
@@ -43,7 +56,7 @@ export function envoySocketAddress(address: Directive | undefined): { address: s
 /** The live declaration of a downstream TLS context; undefined for upstream contexts and contexts no listener carries. */
 export function envoyDeclaration(u: EnvoyUnit, overrides: readonly ResolveOverride[]): LiveDeclaration | undefined {
   if (u.side !== 'downstream') return undefined;
-  const found = owner(u);
+  const found = ownersOf(u.config).get(u.context);
   if (!found) return undefined;
   const names = (child(at(found.chain, 'filter_chain_match'), 'server_names')?.children ?? []).map((c) => c.args[0] ?? '');
   const serverName = names.map((n) => plainHostName(n)).find((n) => n !== undefined);
