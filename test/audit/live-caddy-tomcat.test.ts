@@ -30,6 +30,7 @@ import { startTestPki, type ServerIdentity, type TestPki } from '../helpers/serv
 import { freePort } from '../helpers/openssl-ocsp.ts';
 import { tempDir } from '../helpers/pki.ts';
 import { projectRoot } from '../helpers/shared.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const CADDY = spawnSync('caddy', ['version'], { stdio: 'ignore' }).status === 0;
 /** In CI the servers are installed: a missing binary there is a failure, not a skip. */
@@ -131,6 +132,16 @@ describe('audit --live: a Caddyfile against the running Caddy', { skip: !CADDY &
     const verify = r!.requirements['V9.2.1'].findings.find((f) => f.id === 'live-disagrees-client-auth')!;
     assert.match(lines[verify.line - 1]!, /client_auth/);
     assert.match(verify.message, /require_and_verify .* but .* (completes a handshake without a client certificate|does not ask for a client certificate)/);
+  });
+
+  test('the CLI: audit Caddyfile --live --policy reports the disagreement (exit 1) and prints one live line per listener', async () => {
+    const policyFile = tmp.write('policy.yaml', `version: 1\ntrust:\n  cas: [${tmp.write('root.pem', pki.rootPem)}]\nrevocation:\n  mode: hard-fail\n  check: leaf\n`);
+    const conf = tmp.write('cli.Caddyfile', caddyfile(strict.dir, lax.port, { stapling: false, clientAuth: true }));
+    const r = await runCli(['audit', conf, '--live', '--policy', policyFile, '--format', 'text']);
+    assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`live 127\\.0\\.0\\.1:${lax.port} \\(SNI ${NAME.replaceAll('.', '\\.')}\\)`));
+    assert.match(r.stdout, /live-disagrees-client-auth/);
+    assert.doesNotMatch(r.stdout, /live-disagrees-stapling/, 'ocsp_stapling off in the audited file too: no stapling claim');
   });
 
   test('a site without bind (all addresses) is scanned on 127.0.0.1; live-unreachable where nothing answers', async () => {
