@@ -41,12 +41,18 @@ export interface AuditRun {
   /** Every line edit the fixes propose, by reported file. */
   edits: Edit[];
   load: LoadResult;
-  /** The nginx server block, Apache virtual host or HAProxy section behind each result, by result index: what `--live` derives its listeners from (live/). */
+  /** The nginx server block, Apache virtual host, HAProxy section, Tomcat SSLHostConfig, Caddy configuration or Envoy TLS context behind each result, by result index: what `--live` derives its listeners from (live/). */
   liveUnits: ReadonlyMap<number, LiveUnit>;
 }
 
 /** A unit `--live` can derive listeners from. */
-export type LiveUnit = { dialect: 'nginx'; unit: NginxUnit } | { dialect: 'apache'; unit: ApacheUnit } | { dialect: 'haproxy'; unit: HaproxyUnit };
+export type LiveUnit =
+  | { dialect: 'nginx'; unit: NginxUnit }
+  | { dialect: 'apache'; unit: ApacheUnit }
+  | { dialect: 'haproxy'; unit: HaproxyUnit }
+  | { dialect: 'tomcat'; unit: TomcatUnit }
+  | { dialect: 'caddy'; unit: CaddyUnit }
+  | { dialect: 'envoy'; unit: EnvoyUnit };
 
 interface UnitOutcome {
   target: string;
@@ -189,14 +195,14 @@ export function runAudit(options: AuditOptions): AuditRun {
       if (units.length === 0) outcomes.push(fresh(config.file.display, undefined));
     } else if (config.dialect === 'caddy') {
       const u = caddyUnit(config);
-      const o = fresh(config.file.display, undefined);
+      const o: UnitOutcome = { ...fresh(config.file.display, undefined), live: { dialect: 'caddy', unit: u } };
       runRules(CADDY_RULES, u, ctx, o);
       runRules(TRUST_RULES, trustUnit(caddyRefs(u), reader, policy), ctx, o);
       outcomes.push(o);
     } else if (config.dialect === 'envoy') {
       const units = envoyUnits(config);
       for (const u of units) {
-        const o = fresh(envoyTarget(u), u.context);
+        const o: UnitOutcome = { ...fresh(envoyTarget(u), u.context), live: { dialect: 'envoy', unit: u } };
         runRules(ENVOY_RULES, u, ctx, o);
         runRules(TRUST_RULES, trustUnit(envoyRefs(u), reader, policy), ctx, o);
         outcomes.push(o);
@@ -209,7 +215,7 @@ export function runAudit(options: AuditOptions): AuditRun {
     } else if (config.dialect === 'tomcat') {
       const units = tomcatUnits(config);
       for (const u of units) {
-        const o = fresh(tomcatTarget(u), u.kind === 'host' ? (u.host ?? u.connector) : undefined);
+        const o: UnitOutcome = { ...fresh(tomcatTarget(u), u.kind === 'host' ? (u.host ?? u.connector) : undefined), live: { dialect: 'tomcat', unit: u } };
         runRules(TOMCAT_RULES, u, ctx, o);
         runRules(TRUST_RULES, trustUnit(tomcatRefs(u), reader, policy), ctx, o);
         outcomes.push(o);

@@ -119,3 +119,10 @@ describe('audit tomcat', () => {
     assert.equal(server!.children![0]!.attrs!.port, '8443');
   });
 });
+
+test('server.xml: a self-closing element (<Certificate …/>) does not close its parent: the next SSLHostConfig and Connector keep their places', () => {
+  const tree = parseTomcat('<Server><Connector port="1"><SSLHostConfig hostName="a"><Certificate certificateFile="x.pem"/></SSLHostConfig><SSLHostConfig hostName="b"/></Connector><Connector port="2"/></Server>', 'server.xml', 'xml');
+  const server = tree[0]!;
+  assert.deepEqual(server.children!.map((c) => [c.key, c.attrs?.port]), [['Connector', '1'], ['Connector', '2']]);
+  assert.deepEqual(server.children![0]!.children!.map((c) => [c.key, c.attrs?.hostName, c.children?.length]), [['SSLHostConfig', 'a', 1], ['SSLHostConfig', 'b', 0]]);
+});

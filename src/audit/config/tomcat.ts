@@ -63,7 +63,9 @@ export function parseTomcatXml(text: string, file: string): Directive[] {
     (stack.length > 0 ? stack[stack.length - 1]!.children! : root).push(d);
     if (!tag.isSelfClosing) stack.push(d);
   });
-  parser.on('closetag', () => {
+  parser.on('closetag', (tag) => {
+    // saxes reports a self-closing element's close too; it was never pushed, so its parent stays open.
+    if (tag.isSelfClosing) return;
     const d = stack.pop();
     if (d) d.endLine = parser.line;
   });

@@ -6,7 +6,7 @@
  * loopback address unless the user maps the listener explicitly
  * (`--live-resolve HOST:PORT:ADDR`): an audit must not reach out to
  * machines the configuration names. The dialects' derivations sit beside
- * this file (nginx.ts, apache.ts, haproxy.ts).
+ * this file (nginx.ts, apache.ts, haproxy.ts, tomcat.ts, caddy.ts, envoy.ts).
  */
 import { isIP } from 'node:net';
 import type { Directive } from '../config/model.ts';
@@ -16,7 +16,7 @@ import type { ResolveOverride } from '../../scan/target.ts';
 export const WILDCARD_SCAN_ADDRESS = '127.0.0.1';
 
 export interface DeclaredListener {
-  /** The directive that declares it: nginx `listen`, Apache `<VirtualHost>` (or `Listen`), HAProxy `bind` (findings point at it). */
+  /** The directive that declares it: nginx `listen`, Apache `<VirtualHost>` (or `Listen`), HAProxy `bind`, Tomcat `<Connector>`, Caddy `listen`, Envoy `socket_address` (findings point at it). */
   at: Directive;
   /** The address as written (`*` for all addresses). */
   declared: string;

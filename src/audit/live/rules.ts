@@ -1,6 +1,6 @@
 /**
  * The findings of `audit --live`: where a declared listener (nginx, Apache,
- * HAProxy) and the live endpoint disagree. Declared once here; the registry, the report schema's
+ * HAProxy, Tomcat, Caddy, Envoy) and the live endpoint disagree. Declared once here; the registry, the report schema's
  * id enum and docs/audit.md's rule table are checked against these.
  */
 import type { RuleSpec } from '../rules/rule.ts';
@@ -24,7 +24,7 @@ export const LIVE_DISAGREES_CLIENT_AUTH: RuleSpec = {
   requirement: 'V9.2.1',
   severity: 'high',
   dialect: 'any',
-  title: 'The configuration requires client certificates (nginx ssl_verify_client on, Apache SSLVerifyClient require, HAProxy verify required) but the live endpoint accepts a client without one',
+  title: 'The configuration requires client certificates (nginx ssl_verify_client on, Apache SSLVerifyClient require, HAProxy verify required, Tomcat certificateVerification="required", Caddy client_auth mode require/require_and_verify, Envoy require_client_certificate) but the live endpoint accepts a client without one',
   fix: 'Reload the server with the audited configuration (or audit the configuration it runs): the running server does not verify clients.',
   source: `${NGINX_SSL}#ssl_verify_client`,
 };

@@ -1,7 +1,8 @@
 /**
  * `audit --live`: scan the TLS listeners the audited configuration declares
  * (live/listen.ts decides where, loopback only unless mapped; nginx.ts,
- * apache.ts and haproxy.ts derive the listeners), attach each
+ * apache.ts, haproxy.ts, tomcat.ts, caddy.ts and envoy.ts derive the
+ * listeners), attach each
  * scan's V9.2.1/V9.2.4 results to the server block's audit result, and add
  * a finding where the configuration and the live endpoint disagree. A scan
  * that could not observe something is never read as agreement: it is left
@@ -22,6 +23,9 @@ import type { DeclaredListener, LiveDeclaration } from './listen.ts';
 import { nginxDeclaration } from './nginx.ts';
 import { apacheDeclaration } from './apache.ts';
 import { haproxyDeclaration } from './haproxy.ts';
+import { tomcatDeclaration } from './tomcat.ts';
+import { caddyDeclaration } from './caddy.ts';
+import { envoyDeclaration } from './envoy.ts';
 import { LIVE_DISAGREES_CLIENT_AUTH, LIVE_DISAGREES_STAPLING, LIVE_UNREACHABLE } from './rules.ts';
 
 export interface LiveOptions {
@@ -89,7 +93,10 @@ function label(l: DeclaredListener): string {
 function declare(u: LiveUnit, overrides: readonly ResolveOverride[]): LiveDeclaration | undefined {
   if (u.dialect === 'nginx') return nginxDeclaration(u.unit, overrides);
   if (u.dialect === 'apache') return apacheDeclaration(u.unit, overrides);
-  return haproxyDeclaration(u.unit, overrides);
+  if (u.dialect === 'haproxy') return haproxyDeclaration(u.unit, overrides);
+  if (u.dialect === 'tomcat') return tomcatDeclaration(u.unit, overrides);
+  if (u.dialect === 'caddy') return caddyDeclaration(u.unit, overrides);
+  return envoyDeclaration(u.unit, overrides);
 }
 
 /** Scan the declared listeners of `run` and fold what they show into its report (returned; `run.report` is updated in place). */

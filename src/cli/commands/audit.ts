@@ -49,7 +49,8 @@ organisation's CAs and pins, against which every CA file a configuration names
 is classified. Fixes are line edits: --diff prints a unified diff, --fix DIR
 writes the changed files under DIR, --write edits in place keeping FILE.certwarden-bak.
 --live (needs --policy) also scans each TLS listener an nginx server block,
-Apache virtual host or HAProxy bind declares, with SNI = its server name, and
+Apache virtual host, HAProxy bind, Tomcat Connector, Caddy server or Envoy
+listener declares, with SNI = its server name, and
 reports where the running server disagrees (stapling, client certificates,
 nothing answering). Only loopback is contacted (all addresses: 127.0.0.1);
 any other address is skipped unless mapped with --live-resolve HOST:PORT:ADDR.
