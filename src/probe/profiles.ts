@@ -68,8 +68,8 @@ export function profiles(): Readonly<Record<string, Profile>> {
       files: { 'ProbeClient.java': JAVA_CLIENT_SOURCE },
       setup: javaSetup,
     },
-    'node-https': { description: 'Node https.get with ca: {ca}', command: [node, nc, 'https', '--ca', '{ca}', '{url}'] },
-    'node-fetch': { description: 'undici fetch with connect: { ca: {ca} }', command: [node, nc, 'fetch', '--ca', '{ca}', '{url}'] },
+    'node-https': { description: 'Node https.get with ca: {ca}; --connect {addr} routes limbo vectors', command: [node, nc, 'https', '--ca', '{ca}', '--connect', '{addr}', '{url}'] },
+    'node-fetch': { description: 'undici fetch with connect: { ca: {ca} }; --connect {addr} routes limbo vectors', command: [node, nc, 'fetch', '--ca', '{ca}', '--connect', '{addr}', '{url}'] },
     'node-certwarden-agent': { description: 'Node https.get with certwarden createAgent: trusts {ca}, hard-fail, pins {pin} for {pin-host}', command: [node, nc, 'certwarden-agent', '--ca', '{ca}', ...certwardenPins, '{url}'] },
     'node-certwarden-dispatcher': { description: 'undici fetch with certwarden createDispatcher: trusts {ca}, hard-fail, pins {pin} for {pin-host}', command: [node, nc, 'certwarden-dispatcher', '--ca', '{ca}', ...certwardenPins, '{url}'] },
     openssl: {

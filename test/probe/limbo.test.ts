@@ -67,6 +67,25 @@ const ROUTED_VERDICTS: Readonly<Record<string, Record<string, string>>> = {
     'fixture::missing-intermediate': 'ok/rejected',
   },
   // --verify-hostname checks an IP address against the IP SANs.
+  // The node client's --connect {addr}: the socket goes to the farm, the URL's host is still sent and verified.
+  'node-https': {
+    'fixture::good-direct': 'ok/accepted',
+    'fixture::good-routed': 'ok/accepted',
+    'fixture::good-ip': 'ok/accepted',
+    'fixture::expired-leaf': 'ok/rejected',
+    'fixture::wrong-name': 'ok/rejected',
+    'fixture::ca-as-leaf': 'wrong/accepted',
+    'fixture::missing-intermediate': 'ok/rejected',
+  },
+  'node-fetch': {
+    'fixture::good-direct': 'ok/accepted',
+    'fixture::good-routed': 'ok/accepted',
+    'fixture::good-ip': 'ok/accepted',
+    'fixture::expired-leaf': 'ok/rejected',
+    'fixture::wrong-name': 'ok/rejected',
+    'fixture::ca-as-leaf': 'wrong/accepted',
+    'fixture::missing-intermediate': 'ok/rejected',
+  },
   'gnutls-cli': {
     'fixture::good-direct': 'ok/accepted',
     'fixture::good-routed': 'ok/accepted',
@@ -182,13 +201,14 @@ describe('probe --suite limbo (minted limbo-shaped suite)', () => {
     assert.equal(res.cases.find((c) => c.id === 'limbo:fixture::good-routed')!.server.requests, 1, 'the routed vector reached its own server');
   });
 
-  for (const [profile, check] of [['curl-cert-status'], ['openssl', ['version']], ['gnutls-cli']] as [string, string[]?][]) {
+  for (const [profile, check] of [['curl-cert-status'], ['openssl', ['version']], ['gnutls-cli'], ['node-https'], ['node-fetch']] as [string, string[]?][]) {
     test(`--profile ${profile} routes limbo vectors through {addr}: exact verdicts`, { skip: available(profile, check) ? false : `${profile} is not installed` }, async () => {
       const p = profiles()[profile]!;
       assert.ok(p.command.some((a) => a.includes('{addr}')), 'the profile carries a route');
       const r = await run([...p.command], p.stdin !== undefined ? { stdin: p.stdin } : {});
       assert.deepEqual(limboCases(r), ROUTED_VERDICTS[profile]);
       assert.deepEqual(skips(r), SKIPPED);
+      assert.equal(r.cases.find((c) => c.id === 'limbo:fixture::good-routed')!.server.requests, 1, 'the routed vector reached its own server');
     });
   }
 
