@@ -208,7 +208,7 @@ describe('probe --suite limbo (minted limbo-shaped suite)', () => {
       const r = await run([...p.command], p.stdin !== undefined ? { stdin: p.stdin } : {});
       assert.deepEqual(limboCases(r), ROUTED_VERDICTS[profile]);
       assert.deepEqual(skips(r), SKIPPED);
-      assert.equal(r.cases.find((c) => c.id === 'limbo:fixture::good-routed')!.server.requests, 1, 'the routed vector reached its own server');
+      if (ROUTED_VERDICTS[profile]!['fixture::good-routed'] === 'ok/accepted') assert.equal(r.cases.find((c) => c.id === 'limbo:fixture::good-routed')!.server.requests, 1, 'the routed vector reached its own server');
     });
   }
 
