@@ -201,6 +201,12 @@ describe('probe --suite limbo (minted limbo-shaped suite)', () => {
     assert.equal(res.cases.find((c) => c.id === 'limbo:fixture::good-routed')!.server.requests, 1, 'the routed vector reached its own server');
   });
 
+  test('--profile curl with --proxy: curl asks the proxy for {addr}:PORT (--connect-to), which the vector\'s port allows; same verdicts as direct', { skip: hasCurl ? false : 'curl is not installed' }, async () => {
+    const r = await run([...profiles().curl!.command], { proxy: true });
+    assert.deepEqual(limboCases(r), ROUTED_VERDICTS.curl);
+    assert.equal(r.cases.find((c) => c.id === 'limbo:fixture::good-routed')!.server.tunnels, 1);
+  });
+
   for (const [profile, check] of [['curl-cert-status'], ['openssl', ['version']], ['gnutls-cli'], ['node-https'], ['node-fetch']] as [string, string[]?][]) {
     test(`--profile ${profile} routes limbo vectors through {addr}: exact verdicts`, { skip: available(profile, check) ? false : `${profile} is not installed` }, async () => {
       const p = profiles()[profile]!;
