@@ -44,6 +44,8 @@ describe('incident ca-compromise --new-store: reissue under a new CA kept in Pos
   let newPassFile: string;
   /** A database of the test server, named in a URL that carries DB_PASSWORD. */
   const dbUrl = (db: string): string => `postgres://certwarden:${DB_PASSWORD}@127.0.0.1:${server.port}/${db}`;
+  /** The same with the password as libpq's ?password= parameter. */
+  const dbUrlQuery = (db: string): string => `postgres://certwarden@127.0.0.1:${server.port}/${db}?password=${DB_PASSWORD}`;
 
   before(async () => {
     tmp = tempDir('certwarden-incident-cc-pg-');
@@ -78,14 +80,14 @@ describe('incident ca-compromise --new-store: reissue under a new CA kept in Pos
   }
 
   /** Reissue under --new-store twice: every still-valid certificate reissued once, under the new CA, with a new key. */
-  async function reissueTwice(env: Record<string, string>, newUrl: string, newSubject: string, serials: string[], out: string): Promise<void> {
+  async function reissueTwice(env: Record<string, string>, newUrl: string, newSubject: string, serials: string[], out: string, shown: RegExp): Promise<void> {
     const args = ['incident', 'ca-compromise', '--new-store', newUrl, '--new-passphrase-file', newPassFile, '--reissue', '--out', out];
     const first = await runCli([...args, '--format', 'json'], env);
     assert.equal(first.code, 0, first.stderr);
     const j = JSON.parse(first.stdout) as Json;
     assert.equal(j.newCa.state, 'given');
     assert.equal(j.newCa.dir, undefined);
-    assert.match(j.newCa.store!, /^postgres:\/\/certwarden:\*\*\*@127\.0\.0\.1:\d+\//, 'the store named without its password');
+    assert.match(j.newCa.store!, shown, 'the store named without its password');
     assert.ok(j.newCa.commands.some((c) => c.includes('--new-store')));
     assert.deepEqual(j.stillValid.map((v) => v.serial).sort(), [...serials].sort());
     for (const v of j.stillValid) {
@@ -100,7 +102,7 @@ describe('incident ca-compromise --new-store: reissue under a new CA kept in Pos
     assert.deepEqual(k.stillValid.map((v) => v.reissue?.serial).sort(), j.stillValid.map((v) => v.reissue?.serial).sort());
     const text = await runCli(args, env);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /New CA: .* in postgres:\/\/certwarden:\*\*\*@/);
+    assert.match(text.stdout, new RegExp(`New CA: .* in ${shown.source.replace(/^\^/, '').replace(/\$$/, '')} \\(root sha256`));
     const listed = await runCli(['ca', 'list', '--store', newUrl, '--format', 'json'], { CERTWARDEN_CA_DIR: '' });
     assert.equal(listed.code, 0, listed.stderr);
     assert.equal((JSON.parse(listed.stdout) as unknown[]).length, serials.length, 'one reissue each, not two');
@@ -113,10 +115,10 @@ describe('incident ca-compromise --new-store: reissue under a new CA kept in Pos
     const api = await old.issue('api', ['DNS:api.test']);
     const newUrl = dbUrl('old_sqlite_new');
     const newSubject = await initNewCaInStore(newUrl, 'New in Postgres');
-    await reissueTwice(old.env, newUrl, newSubject, [web.serial, api.serial], join(tmp.dir, 'out-sqlite'));
+    await reissueTwice(old.env, newUrl, newSubject, [web.serial, api.serial], join(tmp.dir, 'out-sqlite'), /^postgres:\/\/certwarden:\*\*\*@127\.0\.0\.1:\d+\/old_sqlite_new$/);
   });
 
-  test('old CA in Postgres too (CERTWARDEN_CA_STORE), new CA in another database of the same server', async () => {
+  test('old CA in Postgres too (CERTWARDEN_CA_STORE), new CA in another database of the same server (its password as ?password=)', async () => {
     const oldUrl = dbUrl('old_pg');
     const env = { CERTWARDEN_CA_PASSPHRASE: PASSPHRASE, CERTWARDEN_CA_STORE: oldUrl, CERTWARDEN_CA_DIR: '' };
     assert.equal((await runCli(['ca', 'init', '--name', 'Old in Postgres', '--crl-url', 'http://127.0.0.1:9/old.crl'], env)).code, 0);
@@ -126,14 +128,14 @@ describe('incident ca-compromise --new-store: reissue under a new CA kept in Pos
       assert.equal(r.code, 0, r.stderr);
       serials.push((JSON.parse(r.stdout) as { serial: string }).serial);
     }
-    const newUrl = dbUrl('old_pg_new');
+    const newUrl = dbUrlQuery('old_pg_new');
     const newSubject = await initNewCaInStore(newUrl, 'New beside it');
     // The compromised CA's own store given as the new one: refused, the URL not printed.
     const same = await runCli(['incident', 'ca-compromise', '--new-store', oldUrl, '--reissue', '--out', join(tmp.dir, 'out-same')], env);
     assertOneLineError(same, 'CW_ERR_USAGE');
     assert.match(same.stderr, /is the compromised one/);
     assertNoPassword(same);
-    await reissueTwice(env, newUrl, newSubject, serials, join(tmp.dir, 'out-pg'));
+    await reissueTwice(env, newUrl, newSubject, serials, join(tmp.dir, 'out-pg'), /^postgres:\/\/certwarden@127\.0\.0\.1:\d+\/old_pg_new\?password=\*\*\*$/);
   });
 
   test('refusals before anything opens: --new-dir with --new-store, a --new-store that is not a postgres URL; neither prints the password', async () => {
