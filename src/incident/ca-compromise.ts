@@ -11,7 +11,8 @@
  *    CA home, under the same passphrase, as the key that was compromised, so
  *    it must be presumed exposed too. The playbook prints the exact commands
  *    (a new CA home, its root into every trust store) and, given that new
- *    CA home (--new-dir), reissues there.
+ *    CA (--new-dir for a home folder, --new-store for one kept wholly in
+ *    Postgres), reissues there.
  * 3. Every certificate still valid under the compromised CA is listed, and
  *    with `reissue` reissued under the new CA with a NEW key each.
  * 4. Pins naming the compromised CA's key, its root's, or a key being
@@ -42,7 +43,7 @@ export interface CaCompromiseOptions {
   ca: CertificateAuthority;
   /** The passphrase of the compromised CA home (the root key signs the root CRL). */
   passphrase: string;
-  /** A new CA home (made with `ca init`) to reissue under. */
+  /** A new CA (made with `ca init`: a home folder or a Postgres store) to reissue under. */
   newCa?: CertificateAuthority;
   /** Reissue every still-valid certificate under `newCa`. */
   reissue: boolean;
@@ -64,7 +65,8 @@ export interface CaCompromiseResult {
   /** `dir` is absent for a CA kept wholly in a shared store (no home folder). */
   compromisedCa: { subject: string; serial: string; sha256: string; spkiPin: string; dir?: string };
   revocation: { state: 'revoked-now' | 'already-revoked' | 'manual'; revokedAt?: string; reason?: string; rootCrl?: { number: string; file?: string }; note?: string };
-  newCa: { state: 'given' | 'to-create'; dir?: string; subject?: string; rootSha256?: string; commands: string[] };
+  /** `dir` for a new CA home, `store` (its URL without the password) for a new CA kept wholly in a store. */
+  newCa: { state: 'given' | 'to-create'; dir?: string; store?: string; subject?: string; rootSha256?: string; commands: string[] };
   stillValid: StillValid[];
   stalePins: StalePin[];
   /** The policy's anchor entries holding the compromised issuing CA or its root: replaced by the new root. */
@@ -81,17 +83,47 @@ function caOption(ca: CertificateAuthority): string {
   return ca.dir !== undefined ? `--dir ${shellQuote(ca.dir)}` : '(with CERTWARDEN_CA_STORE set)';
 }
 
+/**
+ * Where a CA is kept, as messages and commands name it: its home folder, or
+ * (a CA kept wholly in a store) the store's description, which for Postgres is
+ * the URL without its password (util/redact-url.ts).
+ */
+export function caPlace(ca: CertificateAuthority): { dir: string } | { store: string } {
+  return ca.dir !== undefined ? { dir: ca.dir } : { store: ca.store.description };
+}
+
 /** The commands that make and roll out the new CA, with the old CA's URLs and algorithm. */
-export function newCaCommands(ca: CertificateAuthority, newDir: string | undefined): string[] {
-  const dir = newDir ?? `${ca.dir ?? 'ca'}-new`;
+export function newCaCommands(ca: CertificateAuthority, newCa: CertificateAuthority | undefined): string[] {
   const c = ca.config;
+  const place = newCa ? caPlace(newCa) : { dir: `${ca.dir ?? 'ca'}-new` };
+  if ('store' in place) {
+    // A CA kept in a store has no root.pem on disk: its `ca serve` publishes the chain (root last) at /ca.pem.
+    const url = shellQuote(place.store);
+    return [
+      `# add the new root certificate (sha256 ${newCa!.root.fingerprint256}; the last certificate of GET /ca.pem from the new CA's \`ca serve\`) to every trust store and to the policy's trust.cas, beside the old root, and roll that out first`,
+      `certwarden incident ca-compromise ${caOption(ca)} --new-store ${url} --reissue --out DIR   # reissue every still-valid certificate there (the URL with its password)`,
+      `certwarden ca serve --store ${url} ...   # in place of the old CA's server, at the same URLs`,
+    ];
+  }
+  const dir = place.dir;
   const init = ['certwarden ca init', `--dir ${shellQuote(dir)}`, `--name ${shellQuote(`${c.name} (reissued)`)}`, `--key ${c.key}`, ...c.ocspUrls.map((u) => `--ocsp-url ${shellQuote(u)}`), ...c.crlUrls.map((u) => `--crl-url ${shellQuote(u)}`), ...(c.rootCrlUrls ?? []).map((u) => `--root-crl-url ${shellQuote(u)}`)].join(' ');
   return [
-    ...(newDir ? [] : [`${init}   # with a NEW passphrase (--passphrase-file), kept apart from the old one`]),
+    ...(newCa ? [] : [`${init}   # with a NEW passphrase (--passphrase-file), kept apart from the old one (or --store URL instead of --dir for a CA kept in Postgres, then --new-store URL below)`]),
     `# add ${shellQuote(join(dir, CA_FILES.rootCert))} to every trust store and to the policy's trust.cas, beside the old root, and roll that out first`,
     `certwarden incident ca-compromise ${caOption(ca)} --new-dir ${shellQuote(dir)} --reissue --out DIR   # reissue every still-valid certificate there`,
     `certwarden ca serve --dir ${shellQuote(dir)} ...   # in place of the old CA's server, at the same URLs`,
   ];
+}
+
+/** The option naming a CA's place in a command (`--dir DIR` or `--store URL`, the URL without its password). */
+function placeOption(ca: CertificateAuthority): string {
+  const place = caPlace(ca);
+  return 'dir' in place ? `--dir ${shellQuote(place.dir)}` : `--store ${shellQuote(place.store)}`;
+}
+
+function describePlace(ca: CertificateAuthority): string {
+  const place = caPlace(ca);
+  return 'dir' in place ? place.dir : place.store;
 }
 
 function reissueFiles(outDir: string, serial: string): { certificate: string; chain: string; key: string } {
@@ -117,7 +149,7 @@ async function reissueOne(old: CertificateAuthority, neu: CertificateAuthority, 
     writeFileSafely(files.chain, [r.certificate, ...r.chain.slice(0, -1)].map((c) => c.toPem()).join(''), { mode: PUBLIC_FILE_MODE, overwrite: false });
     writeFileSafely(files.key, r.privateKey!.export({ format: 'pem', type: 'pkcs8' }) as string, { mode: KEY_FILE_MODE, overwrite: false });
   } catch (err) {
-    throw new CertwardenError(ErrorCode.IO, `${r.certificate.serialHex} was issued under the new CA for ${rec.serial}, but ${(err as Error).message}; revoke it there (certwarden ca revoke ${r.certificate.serialHex} --reason cessationOfOperation --dir ${neu.dir}) and run again`, { cause: err });
+    throw new CertwardenError(ErrorCode.IO, `${r.certificate.serialHex} was issued under the new CA for ${rec.serial}, but ${(err as Error).message}; revoke it there (certwarden ca revoke ${r.certificate.serialHex} --reason cessationOfOperation ${placeOption(neu)}) and run again`, { cause: err });
   }
   await old.store.setMeta(reissueMetaKey(rec.serial), JSON.stringify({ serial: r.record.serial, files }));
   return { state: 'reissued-now', serial: r.record.serial, files };
@@ -126,11 +158,11 @@ async function reissueOne(old: CertificateAuthority, neu: CertificateAuthority, 
 export async function runCaCompromise(o: CaCompromiseOptions): Promise<CaCompromiseResult> {
   const { ca } = o;
   const issuing = ca.issuing.certificate;
-  if (o.reissue && !o.newCa) throw new CertwardenError(ErrorCode.USAGE, 'reissuing needs the new CA home (--new-dir NEWDIR, made with `certwarden ca init`)');
+  if (o.reissue && !o.newCa) throw new CertwardenError(ErrorCode.USAGE, 'reissuing needs the new CA (--new-dir NEWDIR or --new-store URL, made with `certwarden ca init`)');
   if (o.newCa) {
-    if (o.newCa.issuing.certificate.fingerprint256 === issuing.fingerprint256) throw new CertwardenError(ErrorCode.USAGE, 'the new CA home is the compromised one: create a new one with `certwarden ca init`');
+    if (o.newCa.issuing.certificate.fingerprint256 === issuing.fingerprint256) throw new CertwardenError(ErrorCode.USAGE, 'the new CA is the compromised one: create a new one with `certwarden ca init`');
     if (o.newCa.root.spkiSha256 === ca.root.spkiSha256 || o.newCa.issuing.certificate.spkiSha256 === issuing.spkiSha256) throw new CertwardenError(ErrorCode.INCIDENT_KEY_REUSE, 'the new CA reuses a key of the compromised CA home: create it with `certwarden ca init` (fresh keys)');
-    if (await o.newCa.issuingRevocation()) throw new CertwardenError(ErrorCode.USAGE, `the new CA home ${o.newCa.dir} is revoked too`);
+    if (await o.newCa.issuingRevocation()) throw new CertwardenError(ErrorCode.USAGE, `the new CA ${describePlace(o.newCa)} is revoked too`);
   }
 
   // 1. The issuing CA revoked on the root's CRL.
@@ -181,7 +213,7 @@ export async function runCaCompromise(o: CaCompromiseOptions): Promise<CaComprom
     : [];
 
   const newCa: CaCompromiseResult['newCa'] = o.newCa
-    ? { state: 'given', dir: o.newCa.dir, subject: o.newCa.issuing.certificate.subject, rootSha256: o.newCa.root.fingerprint256, commands: newCaCommands(ca, o.newCa.dir) }
+    ? { state: 'given', ...caPlace(o.newCa), subject: o.newCa.issuing.certificate.subject, rootSha256: o.newCa.root.fingerprint256, commands: newCaCommands(ca, o.newCa) }
     : { state: 'to-create', commands: newCaCommands(ca, undefined) };
   const humanSteps = [
     'Stop the old CA: stop every `certwarden ca serve` of the old CA home (and its workers), and take its keys and passphrase out of use; keep a copy of the CA home for the investigation.',

@@ -44,13 +44,20 @@ const javaSetup: readonly (readonly string[])[] = [
 const javaFastStart = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto'];
 const javaTrust = [...javaFastStart, '-Djavax.net.ssl.trustStore={dir}/truststore.p12', '-Djavax.net.ssl.trustStoreType=PKCS12', `-Djavax.net.ssl.trustStorePassword=${TRUSTSTORE_PASSWORD}`];
 
+/**
+ * curl connects to the farm's address ({addr}) whatever the URL's name, and
+ * still checks the certificate against the URL's name: limbo vectors for names
+ * that are not loopback run without anything resolving them (runner.ts FARM_ADDRESS).
+ */
+const curlRoute = ['--connect-to', '::{addr}:'];
+
 export function profiles(): Readonly<Record<string, Profile>> {
   const node = process.execPath;
   const nc = nodeClient();
   const certwardenPins = ['--pin', '{pin}', '--pin-host', '{pin-host}'];
   return {
-    curl: { description: 'curl --cacert {ca} (OpenSSL; no revocation checks)', command: ['curl', '-sS', '--fail', '-o', '/dev/null', '--max-time', '15', '--cacert', '{ca}', '{url}'] },
-    'curl-cert-status': { description: 'curl --cacert {ca} --cert-status (requires a good staple)', command: ['curl', '-sS', '--fail', '-o', '/dev/null', '--max-time', '15', '--cert-status', '--cacert', '{ca}', '{url}'] },
+    curl: { description: 'curl --cacert {ca} (OpenSSL; no revocation checks); --connect-to routes limbo vectors', command: ['curl', '-sS', '--fail', '-o', '/dev/null', '--max-time', '15', ...curlRoute, '--cacert', '{ca}', '{url}'] },
+    'curl-cert-status': { description: 'curl --cacert {ca} --cert-status (requires a good staple); --connect-to routes limbo vectors', command: ['curl', '-sS', '--fail', '-o', '/dev/null', '--max-time', '15', ...curlRoute, '--cert-status', '--cacert', '{ca}', '{url}'] },
     wget: { description: 'wget --ca-certificate={ca} (Debian: GnuTLS)', command: ['wget', '-q', '-O', '/dev/null', '--no-config', '--timeout=15', '--tries=1', '--ca-certificate={ca}', '{url}'] },
     'python-urllib': { description: 'python3 urllib with ssl.create_default_context(cafile={ca})', command: ['python3', '-c', PYTHON_URLLIB_CLIENT, '{ca}', '{url}'] },
     'python-requests': { description: 'python3 requests.get(verify={ca})', command: ['python3', '-c', PYTHON_REQUESTS_CLIENT, '{ca}', '{url}'] },
@@ -61,16 +68,20 @@ export function profiles(): Readonly<Record<string, Profile>> {
       files: { 'ProbeClient.java': JAVA_CLIENT_SOURCE },
       setup: javaSetup,
     },
-    'node-https': { description: 'Node https.get with ca: {ca}', command: [node, nc, 'https', '--ca', '{ca}', '{url}'] },
-    'node-fetch': { description: 'undici fetch with connect: { ca: {ca} }', command: [node, nc, 'fetch', '--ca', '{ca}', '{url}'] },
+    'node-https': { description: 'Node https.get with ca: {ca}; --connect {addr} routes limbo vectors', command: [node, nc, 'https', '--ca', '{ca}', '--connect', '{addr}', '{url}'] },
+    'node-fetch': { description: 'undici fetch with connect: { ca: {ca} }; --connect {addr} routes limbo vectors', command: [node, nc, 'fetch', '--ca', '{ca}', '--connect', '{addr}', '{url}'] },
     'node-certwarden-agent': { description: 'Node https.get with certwarden createAgent: trusts {ca}, hard-fail, pins {pin} for {pin-host}', command: [node, nc, 'certwarden-agent', '--ca', '{ca}', ...certwardenPins, '{url}'] },
     'node-certwarden-dispatcher': { description: 'undici fetch with certwarden createDispatcher: trusts {ca}, hard-fail, pins {pin} for {pin-host}', command: [node, nc, 'certwarden-dispatcher', '--ca', '{ca}', ...certwardenPins, '{url}'] },
     openssl: {
-      description: 'openssl s_client -verify_return_error -verify_hostname {host} -CAfile {ca}',
-      command: ['openssl', 's_client', '-connect', '{host}:{port}', '-servername', '{host}', '-verify_return_error', '-verify_hostname', '{host}', '-CAfile', '{ca}', '-quiet', '-no_ign_eof'],
+      description: 'openssl s_client -connect {addr}:{port} -verify_return_error -verify_hostname {host} -CAfile {ca}',
+      command: ['openssl', 's_client', '-connect', '{addr}:{port}', '-servername', '{host}', '-verify_return_error', '-verify_hostname', '{host}', '-CAfile', '{ca}', '-quiet', '-no_ign_eof'],
       stdin: RAW_REQUEST,
     },
-    'gnutls-cli': { description: 'gnutls-cli --x509cafile={ca} (GnuTLS; no OCSP unless --ocsp)', command: ['gnutls-cli', '--x509cafile={ca}', '--port={port}', '{host}'], stdin: RAW_REQUEST },
+    'gnutls-cli': {
+      description: 'gnutls-cli --x509cafile={ca} --verify-hostname={host} to {addr} (GnuTLS; no OCSP unless --ocsp)',
+      command: ['gnutls-cli', '--x509cafile={ca}', '--sni-hostname={host}', '--verify-hostname={host}', '--port={port}', '{addr}'],
+      stdin: RAW_REQUEST,
+    },
   };
 }
 

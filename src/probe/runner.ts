@@ -284,12 +284,13 @@ export async function runProbe(o: ProbeOptions): Promise<ProbeReport> {
     );
     if (limbo) {
       // A name that is not loopback reaches the farm only through a route the client was given; without one it would be resolved.
-      const routed = o.command.some((a) => a.includes('{addr}')) || (proxy !== undefined && (control.server.tunnels ?? 0) > 0);
+      const addrRouted = o.command.some((a) => a.includes('{addr}'));
+      const routed = addrRouted || (proxy !== undefined && (control.server.tunnels ?? 0) > 0);
       const limboDir = o.keepDir !== undefined ? join(o.keepDir, 'limbo') : join(dir, 'limbo');
       await mkdir(limboDir, { recursive: true });
       const indexed = limbo.plan.cases.map((c, i) => ({ c, i }));
       await pool(indexed, concurrency, async ({ c, i }) => {
-        const outcome = await runLimboCase(c, i, { routed, dir, limboDir, farm, proxy, proxyUrl, executable, command: o.command, env, timeoutMs, stdin: o.stdin });
+        const outcome = await runLimboCase(c, i, { routed, addrRouted, dir, limboDir, farm, proxy, proxyUrl, executable, command: o.command, env, timeoutMs, stdin: o.stdin });
         if ('skip' in outcome) limboSkipped.push(outcome.skip);
         else {
           limboResults.push(outcome.result);
@@ -352,6 +353,8 @@ async function loadLimbo(o: ProbeOptions): Promise<{ file: Awaited<ReturnType<ty
 
 interface LimboRunContext {
   routed: boolean;
+  /** The command carries {addr}: through --proxy it asks for {addr}:PORT (curl --connect-to), not for the vector's name. */
+  addrRouted: boolean;
   dir: string;
   limboDir: string;
   farm: Farm;
@@ -375,7 +378,8 @@ async function runLimboCase(c: LimboCase, index: number, x: LimboRunContext): Pr
     throw err;
   }
   try {
-    x.proxy?.allow(server.port, [c.urlHost]);
+    // A client routed by {addr} tunnels to {addr}:PORT, which is this vector's server: allowed beside the vector's name.
+    x.proxy?.allow(server.port, x.addrRouted ? [c.urlHost, FARM_ADDRESS] : [c.urlHost]);
     const values: CaseValues = { url: server.url, host: c.host, port: String(server.port), addr: FARM_ADDRESS, ca: server.caPath, pin: x.farm.pin, pinHost: x.farm.pinHost, dir: x.dir, proxy: x.proxyUrl };
     const argv = [x.executable, ...x.command.slice(1).map((a) => substitute(a, values))];
     const proxy = x.proxy;

@@ -13,6 +13,8 @@ import { runProbe, type ProbeOptions } from '../../src/probe/runner.ts';
 import type { CaseResult, ProbeResult } from '../../src/probe/report.ts';
 import { sharedSuite } from '../helpers/shared.ts';
 import { tempDir } from '../helpers/pki.ts';
+import { profiles } from '../../src/probe/profiles.ts';
+import { runCli } from '../helpers/cli.ts';
 import { available } from './profiles.ts';
 import { mintLimboFixture, ROUTED_HOST } from './limbo-fixture.ts';
 
@@ -32,6 +34,68 @@ https.get(url, { ca: fs.readFileSync(ca), lookup, timeout: 10000 }, (res) => { r
 const NODE = [process.execPath, '-e', NODE_CLIENT, '{ca}', '{url}', '{addr}'];
 
 const hasCurl = available('curl');
+
+/** The minted suite's verdicts per ready-made profile that routes limbo vectors (docs/probe.md, profiles). */
+const ROUTED_VERDICTS: Readonly<Record<string, Record<string, string>>> = {
+  curl: {
+    'fixture::good-direct': 'ok/accepted',
+    'fixture::good-routed': 'ok/accepted',
+    'fixture::good-ip': 'ok/accepted',
+    'fixture::expired-leaf': 'ok/rejected',
+    'fixture::wrong-name': 'ok/rejected',
+    'fixture::ca-as-leaf': 'wrong/accepted',
+    'fixture::missing-intermediate': 'ok/rejected',
+  },
+  // --cert-status needs a good OCSP staple, and a limbo vector's server staples nothing: every vector is rejected.
+  'curl-cert-status': {
+    'fixture::good-direct': 'wrong/rejected',
+    'fixture::good-routed': 'wrong/rejected',
+    'fixture::good-ip': 'wrong/rejected',
+    'fixture::expired-leaf': 'ok/rejected',
+    'fixture::wrong-name': 'ok/rejected',
+    'fixture::ca-as-leaf': 'ok/rejected',
+    'fixture::missing-intermediate': 'ok/rejected',
+  },
+  // -verify_hostname checks DNS names only: an IP peer needs -verify_ip, so the profile rejects it.
+  openssl: {
+    'fixture::good-direct': 'ok/accepted',
+    'fixture::good-routed': 'ok/accepted',
+    'fixture::good-ip': 'wrong/rejected',
+    'fixture::expired-leaf': 'ok/rejected',
+    'fixture::wrong-name': 'ok/rejected',
+    'fixture::ca-as-leaf': 'wrong/accepted',
+    'fixture::missing-intermediate': 'ok/rejected',
+  },
+  // --verify-hostname checks an IP address against the IP SANs.
+  // The node client's --connect {addr}: the socket goes to the farm, the URL's host is still sent and verified.
+  'node-https': {
+    'fixture::good-direct': 'ok/accepted',
+    'fixture::good-routed': 'ok/accepted',
+    'fixture::good-ip': 'ok/accepted',
+    'fixture::expired-leaf': 'ok/rejected',
+    'fixture::wrong-name': 'ok/rejected',
+    'fixture::ca-as-leaf': 'wrong/accepted',
+    'fixture::missing-intermediate': 'ok/rejected',
+  },
+  'node-fetch': {
+    'fixture::good-direct': 'ok/accepted',
+    'fixture::good-routed': 'ok/accepted',
+    'fixture::good-ip': 'ok/accepted',
+    'fixture::expired-leaf': 'ok/rejected',
+    'fixture::wrong-name': 'ok/rejected',
+    'fixture::ca-as-leaf': 'wrong/accepted',
+    'fixture::missing-intermediate': 'ok/rejected',
+  },
+  'gnutls-cli': {
+    'fixture::good-direct': 'ok/accepted',
+    'fixture::good-routed': 'ok/accepted',
+    'fixture::good-ip': 'ok/accepted',
+    'fixture::expired-leaf': 'ok/rejected',
+    'fixture::wrong-name': 'ok/rejected',
+    'fixture::ca-as-leaf': 'wrong/accepted',
+    'fixture::missing-intermediate': 'ok/rejected',
+  },
+};
 const hasOpenssl = available('openssl', ['version']);
 
 function limboCases(r: ProbeResult): Record<string, string> {
@@ -126,6 +190,33 @@ describe('probe --suite limbo (minted limbo-shaped suite)', () => {
       'fixture::missing-intermediate': 'ok/rejected',
     });
   });
+
+  test('--profile curl --suite limbo (the CLI): the profile routes through {addr}, so the routed vectors run, with exact verdicts', { skip: hasCurl ? false : 'curl is not installed' }, async () => {
+    const r = await runCli(['probe', '--profile', 'curl', '--suite', 'limbo', '--limbo', file, '--format', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const res = (JSON.parse(r.stdout) as { results: ProbeResult[] }).results[0]!;
+    assert.deepEqual(limboCases(res), ROUTED_VERDICTS.curl);
+    assert.deepEqual(skips(res), SKIPPED, 'nothing skipped for want of a route');
+    assert.deepEqual([res.limbo!.testcases, res.limbo!.applied], [10, 7]);
+    assert.equal(res.cases.find((c) => c.id === 'limbo:fixture::good-routed')!.server.requests, 1, 'the routed vector reached its own server');
+  });
+
+  test('--profile curl with --proxy: curl asks the proxy for {addr}:PORT (--connect-to), which the vector\'s port allows; same verdicts as direct', { skip: hasCurl ? false : 'curl is not installed' }, async () => {
+    const r = await run([...profiles().curl!.command], { proxy: true });
+    assert.deepEqual(limboCases(r), ROUTED_VERDICTS.curl);
+    assert.equal(r.cases.find((c) => c.id === 'limbo:fixture::good-routed')!.server.tunnels, 1);
+  });
+
+  for (const [profile, check] of [['curl-cert-status'], ['openssl', ['version']], ['gnutls-cli'], ['node-https'], ['node-fetch']] as [string, string[]?][]) {
+    test(`--profile ${profile} routes limbo vectors through {addr}: exact verdicts`, { skip: available(profile, check) ? false : `${profile} is not installed` }, async () => {
+      const p = profiles()[profile]!;
+      assert.ok(p.command.some((a) => a.includes('{addr}')), 'the profile carries a route');
+      const r = await run([...p.command], p.stdin !== undefined ? { stdin: p.stdin } : {});
+      assert.deepEqual(limboCases(r), ROUTED_VERDICTS[profile]);
+      assert.deepEqual(skips(r), SKIPPED);
+      if (ROUTED_VERDICTS[profile]!['fixture::good-routed'] === 'ok/accepted') assert.equal(r.cases.find((c) => c.id === 'limbo:fixture::good-routed')!.server.requests, 1, 'the routed vector reached its own server');
+    });
+  }
 
   test('a file where nothing applies is an error (exit 2 territory), never a pass or "not applicable"', { skip: hasCurl ? false : 'curl is not installed' }, async () => {
     const only = mintLimboFixture().doc;

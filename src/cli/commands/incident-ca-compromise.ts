@@ -1,6 +1,8 @@
 /** `certwarden incident ca-compromise`: revoke the issuing CA on the root's CRL, list and reissue, pins, sweep the fleet. */
 import { join } from 'node:path';
 import { CertificateAuthority } from '../../ca/ca.ts';
+import { isPostgresUrl, PostgresStore } from '../../ca/postgres-store.ts';
+import { redactUrl } from '../../util/redact-url.ts';
 import { chainsToCompromisedCa, runCaCompromise, type CaCompromiseResult } from '../../incident/ca-compromise.ts';
 import { numbered, renderAnchors, renderPins, renderSweep } from '../../incident/render.ts';
 import { loadPolicy } from '../../policy/load.ts';
@@ -24,11 +26,11 @@ function renderText(r: CaCompromiseResult): string[] {
   else lines.push('  NOT revoked here (see note)');
   if (rv.note) lines.push(`  note: ${e(rv.note)}`);
   if (rv.rootCrl) lines.push(`  root CRL #${rv.rootCrl.number} signed now: ${e(rv.rootCrl.file ?? 'kept in the shared store')}`);
-  lines.push(r.newCa.state === 'given' ? `New CA: ${e(r.newCa.subject ?? '')} in ${e(r.newCa.dir ?? '')} (root sha256 ${r.newCa.rootSha256})` : 'New CA: to be created (the CA cannot re-key an issuing CA under the same root; the root key shared the compromised CA home):');
+  lines.push(r.newCa.state === 'given' ? `New CA: ${e(r.newCa.subject ?? '')} in ${e(r.newCa.dir ?? r.newCa.store ?? '')} (root sha256 ${r.newCa.rootSha256})` : 'New CA: to be created (the CA cannot re-key an issuing CA under the same root; the root key shared the compromised CA home):');
   lines.push(...r.newCa.commands.map((s) => (s.startsWith('#') ? `  ${e(s)}` : `  $ ${e(s)}`)));
   lines.push(`Still valid under the compromised CA: ${r.stillValid.length}`);
   for (const v of r.stillValid) {
-    const re = v.reissue ? (v.reissue.state === 'reissued-now' ? `reissued now as ${v.reissue.serial}: ${e(v.reissue.files.chain)}, ${e(v.reissue.files.key)} (0600)` : `already reissued as ${v.reissue.serial} (not again): ${e(v.reissue.files.chain)}`) : 'to reissue (--new-dir NEWDIR --reissue)';
+    const re = v.reissue ? (v.reissue.state === 'reissued-now' ? `reissued now as ${v.reissue.serial}: ${e(v.reissue.files.chain)}, ${e(v.reissue.files.key)} (0600)` : `already reissued as ${v.reissue.serial} (not again): ${e(v.reissue.files.chain)}`) : 'to reissue (--new-dir NEWDIR or --new-store URL, with --reissue)';
     lines.push(`  ${v.serial} ${e(v.sans.join(', '))} (${v.profile}, until ${v.notAfter}): ${re}`);
   }
   lines.push(...renderPins(r.stalePins), ...renderAnchors(r.staleAnchors));
@@ -38,7 +40,7 @@ function renderText(r: CaCompromiseResult): string[] {
 
 const command: Command = {
   summary: 'the issuing CA is compromised: revoke it on the root CRL, reissue, pins, sweep the fleet',
-  usage: `Usage: certwarden incident ca-compromise --dir CADIR [--new-dir NEWDIR [--reissue] [--new-passphrase-file FILE]]
+  usage: `Usage: certwarden incident ca-compromise --dir CADIR [(--new-dir NEWDIR | --new-store URL) [--reissue] [--new-passphrase-file FILE]]
        [--out DIR] [--invalidity-date ISO-8601] [--targets FILE | --watch-config FILE] [--policy FILE]
        [--until-clean [--interval D] [--timeout D]] [--format text|json]
 
@@ -49,9 +51,13 @@ issuing CA's, the root's, and each key being replaced), and sweeps the fleet for
 endpoints still chaining to the compromised CA.
 The CA cannot put a new issuing CA under the same root (and the root key was
 kept with the compromised key): the playbook prints the commands for a new CA
-home. Given one (--new-dir, made with \`ca init\`; its passphrase from
---new-passphrase-file, else the same as CADIR's), --reissue reissues every
-still-valid certificate there with a new key (OUT/reissued-SERIAL.*, keys 0600).
+home. Given one, made with \`ca init\` (--new-dir for a CA home, or --new-store
+URL for a CA kept wholly in Postgres, made with \`ca init --store URL\`; its
+passphrase from --new-passphrase-file, else the same as CADIR's), --reissue
+reissues every still-valid certificate there with a new key
+(OUT/reissued-SERIAL.*, keys 0600). The compromised CA itself is opened as
+the ca commands open it (--dir, --store, $CERTWARDEN_CA_STORE). No output
+prints a store URL's password.
 Running it again does not revoke or reissue twice. OUT defaults to ./incident-ca-SERIAL.
 Exit: as key-compromise (0 done and the fleet clean, 1 endpoints still chain to
 the compromised CA, 2 usage or operational error, or an endpoint not reached).
@@ -60,14 +66,17 @@ ${FLEET_USAGE}
 
 ${CA_COMMON_USAGE}`,
   async run(argv, io: Io) {
-    const args = parseCommandArgs(argv, { ...CA_COMMON_OPTIONS, ...FLEET_OPTIONS, 'new-dir': { type: 'string' }, 'new-passphrase-file': { type: 'string' }, reissue: { type: 'boolean' }, out: { type: 'string' }, 'invalidity-date': { type: 'string' }, format: { type: 'string' } });
+    const args = parseCommandArgs(argv, { ...CA_COMMON_OPTIONS, ...FLEET_OPTIONS, 'new-dir': { type: 'string' }, 'new-store': { type: 'string' }, 'new-passphrase-file': { type: 'string' }, reissue: { type: 'boolean' }, out: { type: 'string' }, 'invalidity-date': { type: 'string' }, format: { type: 'string' } });
     const format = parseFormat(args, ['text', 'json'], 'text');
     const inv = optionalString(args, 'invalidity-date');
     const invalidityDate = inv === undefined ? undefined : new Date(inv);
     if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw usageError(`--invalidity-date must be an ISO-8601 time (got "${e(inv!)}")`);
     const reissue = args.values.reissue === true;
     const newDir = optionalString(args, 'new-dir');
-    if (reissue && newDir === undefined) throw usageError('--reissue needs --new-dir NEWDIR (a new CA home made with `certwarden ca init`)');
+    const newStore = optionalString(args, 'new-store');
+    if (newDir !== undefined && newStore !== undefined) throw usageError('give the new CA once: --new-dir NEWDIR (a CA home) or --new-store URL (a CA kept in Postgres), not both');
+    if (newStore !== undefined && !isPostgresUrl(newStore)) throw usageError(`--new-store must be a postgres:// or postgresql:// URL (got "${e(redactUrl(newStore).slice(0, 200))}")`);
+    if (reissue && newDir === undefined && newStore === undefined) throw usageError('--reissue needs the new CA: --new-dir NEWDIR or --new-store URL (made with `certwarden ca init`)');
     const policyFile = optionalString(args, 'policy');
     const ca = await openCa(args, io);
     let newCa: CertificateAuthority | undefined;
@@ -76,12 +85,13 @@ ${CA_COMMON_USAGE}`,
     let affected;
     try {
       fleet = await fleetArgs(args, () => [ca.root]);
-      if (newDir !== undefined) {
+      if (newDir !== undefined || newStore !== undefined) {
         const newPassFile = optionalString(args, 'new-passphrase-file');
         if (newPassFile === undefined) io.stderr.write('certwarden: warning: the new CA is opened with the compromised CA\'s passphrase; give the new CA its own (--new-passphrase-file)\n');
         const newPass = newPassFile !== undefined ? resolvePassphrase(io.env, newPassFile) : passphrase(args, io);
         try {
-          newCa = await CertificateAuthority.open(newDir, newPass);
+          // A new CA in a store is opened without a directory: `ca init --store` keeps everything there. open() closes the store on failure.
+          newCa = newStore !== undefined ? await CertificateAuthority.open(undefined, newPass, { store: await PostgresStore.connect(newStore) }) : await CertificateAuthority.open(newDir, newPass);
         } catch (err) {
           throw withPassphraseHint(err);
         }

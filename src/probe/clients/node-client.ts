@@ -3,15 +3,26 @@
  * one GET of URL, exit 0 when the TLS and HTTP exchange completed, 1 with the
  * error on stderr otherwise.
  *
- *   node-client.ts MODE --ca FILE [--pin PIN --pin-host HOST] URL
+ *   node-client.ts MODE --ca FILE [--pin PIN --pin-host HOST] [--connect ADDR] URL
  *
  * MODE: `https` (node:https, ca = FILE), `fetch` (undici fetch, ca = FILE),
  * `certwarden-agent` (https with createAgent), `certwarden-dispatcher` (fetch
  * with createDispatcher). The certwarden modes load a policy that trusts FILE
  * with hard-fail revocation, and, when --pin is given, trusts only that pin
  * for --pin-host (a per-destination rule: the internal CA everywhere else).
+ *
+ * --connect ADDR (modes `https` and `fetch`): connect to ADDR, at the URL's
+ * port, whatever the URL's host, and still send and verify the URL's host
+ * (SNI, Host header, the name checked in the certificate, by Node's own
+ * tls.checkServerIdentity, as without it). Nothing is resolved: the probe
+ * gives limbo vectors for names like example.com this way (runner.ts {addr}).
+ * An IP address in the URL is not connected to either (a lookup hook would
+ * not catch it). The certwarden modes take no --connect: their policy checks
+ * the host they connect to.
  */
 import https from 'node:https';
+import { isIP } from 'node:net';
+import tls, { type PeerCertificate } from 'node:tls';
 import module from 'node:module';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -41,9 +52,26 @@ async function policyFor(ca: string, pin: string | undefined, pinHost: string | 
   );
 }
 
-function httpsGet(url: string, agent: https.Agent | undefined, ca: string | undefined): Promise<number> {
+/** --connect: where to connect, and the URL's host (brackets off an IPv6 address), which is still the name verified. */
+interface Route {
+  addr: string;
+  name: string;
+}
+
+function routeFor(url: string, addr: string | undefined): Route | undefined {
+  if (addr === undefined) return undefined;
+  if (isIP(addr) === 0) throw new Error(`--connect takes an IP address (got ${JSON.stringify(addr.slice(0, 100))})`);
+  return { addr, name: new URL(url).hostname.replace(/^\[(.*)\]$/, '$1') };
+}
+
+/** The URL's host checked as Node checks it by default, whatever address the socket went to. */
+const checkName = (name: string) => (_connectedTo: string, cert: PeerCertificate): Error | undefined => tls.checkServerIdentity(name, cert);
+
+function httpsGet(url: string, agent: https.Agent | undefined, ca: string | undefined, route?: Route): Promise<number> {
+  // Routed: the socket goes to route.addr; the Host header (and from it the agent's SNI) stays the URL's.
+  const routed = route ? { hostname: route.addr, headers: { host: new URL(url).host }, checkServerIdentity: checkName(route.name) } : {};
   return new Promise((resolve, reject) => {
-    const req = https.get(url, { ...(agent ? { agent } : { ca }), timeout: REQUEST_TIMEOUT_MS }, (res) => {
+    const req = https.get(url, { ...(agent ? { agent } : { ca }), ...routed, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode ?? 0));
       res.once('error', reject);
@@ -54,17 +82,18 @@ function httpsGet(url: string, agent: https.Agent | undefined, ca: string | unde
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ options: { ca: { type: 'string' }, pin: { type: 'string' }, 'pin-host': { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ options: { ca: { type: 'string' }, pin: { type: 'string' }, 'pin-host': { type: 'string' }, connect: { type: 'string' } }, allowPositionals: true, strict: true });
   const [mode, url] = positionals as [Mode | undefined, string | undefined];
-  if (!mode || !(NODE_CLIENT_MODES as readonly string[]).includes(mode) || !url || !values.ca) {
-    process.stderr.write(`usage: node-client ${NODE_CLIENT_MODES.join('|')} --ca FILE [--pin PIN --pin-host HOST] URL\n`);
+  if (!mode || !(NODE_CLIENT_MODES as readonly string[]).includes(mode) || !url || !values.ca || (values.connect !== undefined && mode !== 'https' && mode !== 'fetch')) {
+    process.stderr.write(`usage: node-client ${NODE_CLIENT_MODES.join('|')} --ca FILE [--pin PIN --pin-host HOST] [--connect ADDR (https, fetch)] URL\n`);
     return 2;
   }
+  const route = routeFor(url, values.connect);
   const caPem = readFileSync(values.ca, 'utf8');
   let status: number;
   switch (mode) {
     case 'https':
-      status = await httpsGet(url, undefined, caPem);
+      status = await httpsGet(url, undefined, caPem, route);
       break;
     case 'certwarden-agent': {
       const { createAgent } = await import('../../tls/agent.ts');
@@ -78,8 +107,13 @@ async function main(): Promise<number> {
     }
     case 'fetch':
     case 'certwarden-dispatcher': {
-      const { Agent, fetch } = await import('undici');
-      const dispatcher = mode === 'fetch' ? new Agent({ connect: { ca: caPem } }) : (await import('../../tls/dispatcher.ts')).createDispatcher(await policyFor(caPem, values.pin, values['pin-host']));
+      const { Agent, buildConnector, fetch } = await import('undici');
+      let dispatcher;
+      if (mode === 'fetch' && route) {
+        // undici's own connector, told to open the socket at route.addr; SNI comes from the URL's host as without the route.
+        const connector = buildConnector({ ca: caPem, checkServerIdentity: checkName(route.name) });
+        dispatcher = new Agent({ connect: (opts, cb) => connector({ ...opts, hostname: route.addr }, cb) });
+      } else dispatcher = mode === 'fetch' ? new Agent({ connect: { ca: caPem } }) : (await import('../../tls/dispatcher.ts')).createDispatcher(await policyFor(caPem, values.pin, values['pin-host']));
       try {
         const res = await fetch(url, { dispatcher, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         await res.arrayBuffer();
