@@ -30,6 +30,7 @@ import type { CaFiles, CaFileWrite } from './ca-files.ts';
 import { sanMatcher } from './san-glob.ts';
 import { recordFromRow, type CaStore, type CertificateRow, type CrlScope, type CrlSigning, type IssuedRecord, type ListFilter, type RevocationInput, type RevokedEntry, type SharedCrls, type StoredCrl } from './store.ts';
 import { redactUrl } from '../util/redact-url.ts';
+import { migrateSchema, type PgMigration, type PgSchema } from '../util/pg-migrations.ts';
 
 /** The Postgres schema holding the CA's tables (its own, so a database shared with other applications is fine). */
 export const PG_SCHEMA = 'certwarden_ca';
@@ -62,7 +63,7 @@ const PG_UNIQUE_VIOLATION = '23505';
 const PG_LOCK_NOT_AVAILABLE = '55P03';
 
 /** Schema migrations, in order: a version is applied once, in a transaction, and recorded in schema_migrations. */
-export const MIGRATIONS: readonly { version: number; description: string; sql: string }[] = [
+export const MIGRATIONS: readonly PgMigration[] = [
   {
     version: 1,
     description: 'meta, counters, certificates',
@@ -133,35 +134,16 @@ function storeError(what: string, description: string, cause: unknown): Certward
   return new CertwardenError(ErrorCode.STORE, `the CA store ${description}: cannot ${what}: ${(cause as Error).message}`, { cause });
 }
 
+/** The CA's schema: its migrations, lock and name in messages (util/pg-migrations.ts runs them). */
+const CA_SCHEMA: PgSchema = { schema: PG_SCHEMA, migrations: MIGRATIONS, lockKey: MIGRATION_LOCK_KEY, what: 'the CA store' };
+
 /**
  * Bring the schema to SCHEMA_VERSION: fresh database → every migration; up to
  * date → nothing; a version newer than this code knows → CW_ERR_STORE (an
  * older certwarden must not write a schema it does not understand).
  */
-export async function migrate(client: Queryable, description = 'postgres'): Promise<{ from: number; to: number }> {
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${PG_SCHEMA}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${PG_SCHEMA}.schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query(`SELECT coalesce(max(version), 0) AS v FROM ${PG_SCHEMA}.schema_migrations`);
-    const from = Number((rows[0] as CertificateRow).v);
-    if (from > SCHEMA_VERSION) {
-      throw new CertwardenError(ErrorCode.STORE, `the CA store ${description} has schema version ${from}, newer than this version of certwarden knows (${SCHEMA_VERSION}); upgrade certwarden`, {
-        details: { schemaVersion: from, knownVersion: SCHEMA_VERSION },
-      });
-    }
-    for (const m of MIGRATIONS) {
-      if (m.version <= from) continue;
-      await client.query(m.sql);
-      await client.query(`INSERT INTO ${PG_SCHEMA}.schema_migrations (version, description) VALUES ($1, $2)`, [m.version, m.description]);
-    }
-    await client.query('COMMIT');
-    return { from, to: SCHEMA_VERSION };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
+export function migrate(client: Queryable, description = 'postgres'): Promise<{ from: number; to: number }> {
+  return migrateSchema(client, CA_SCHEMA, description);
 }
 
 /** A PEM private key that is not encrypted: never written to the database. */

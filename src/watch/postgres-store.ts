@@ -26,6 +26,7 @@ import type { OpenCondition } from './detect.ts';
 import type { Snapshot } from './snapshot.ts';
 import type { HeldEvent, Silence } from './silences.ts';
 import { MAX_HISTORY_ROWS, MAX_RESULT_ROWS, type OutboxItem, type RecordOptions, type ScanRecord, type ScanResult, type WatchStore } from './store.ts';
+import { migrateSchema, type PgMigration, type PgSchema } from '../util/pg-migrations.ts';
 
 /** The Postgres schema holding the watch's tables. */
 export const WATCH_PG_SCHEMA = 'certwarden_watch';
@@ -39,7 +40,7 @@ export const WATCH_PG_LOCK_TIMEOUT_MS = 10_000;
 export const WATCH_PG_POOL_SIZE = 4;
 
 /** Schema migrations, in order: each applied once, in a transaction, and recorded in schema_migrations. */
-export const WATCH_PG_MIGRATIONS: readonly { version: number; description: string; sql: string }[] = [
+export const WATCH_PG_MIGRATIONS: readonly PgMigration[] = [
   {
     version: 1,
     description: 'scans, conditions, events, outbox, alert counts, worker results',
@@ -87,31 +88,12 @@ function storeError(what: string, description: string, cause: unknown): Certward
   return new CertwardenError(ErrorCode.STORE, `the watch store ${description}: cannot ${what}: ${(cause as Error).message}`, { cause });
 }
 
+/** The watch's schema: its migrations, lock and name in messages (util/pg-migrations.ts runs them). */
+const WATCH_SCHEMA: PgSchema = { schema: WATCH_PG_SCHEMA, migrations: WATCH_PG_MIGRATIONS, lockKey: MIGRATION_LOCK_KEY, what: 'the watch store' };
+
 /** Bring the schema to WATCH_PG_SCHEMA_VERSION; a newer schema than this code knows is refused (CW_ERR_STORE). */
-export async function migrateWatch(client: Queryable, description = 'postgres'): Promise<{ from: number; to: number }> {
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${WATCH_PG_SCHEMA}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${WATCH_PG_SCHEMA}.schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query(`SELECT coalesce(max(version), 0) AS v FROM ${WATCH_PG_SCHEMA}.schema_migrations`);
-    const from = Number((rows[0] as Row).v);
-    if (from > WATCH_PG_SCHEMA_VERSION) {
-      throw new CertwardenError(ErrorCode.STORE, `the watch store ${description} has schema version ${from}, newer than this version of certwarden knows (${WATCH_PG_SCHEMA_VERSION}); upgrade certwarden`, {
-        details: { schemaVersion: from, knownVersion: WATCH_PG_SCHEMA_VERSION },
-      });
-    }
-    for (const m of WATCH_PG_MIGRATIONS) {
-      if (m.version <= from) continue;
-      await client.query(m.sql);
-      await client.query(`INSERT INTO ${WATCH_PG_SCHEMA}.schema_migrations (version, description) VALUES ($1, $2)`, [m.version, m.description]);
-    }
-    await client.query('COMMIT');
-    return { from, to: WATCH_PG_SCHEMA_VERSION };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
+export function migrateWatch(client: Queryable, description = 'postgres'): Promise<{ from: number; to: number }> {
+  return migrateSchema(client, WATCH_SCHEMA, description);
 }
 
 const T = WATCH_PG_SCHEMA;
