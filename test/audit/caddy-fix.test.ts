@@ -150,3 +150,16 @@ describe('Caddy fixes: line edits that caddy validate accepts', { skip: !hasCadd
     assert.deepEqual(applyEdits(run.edits, run.load.texts, run.load.diskPaths), []);
   });
 });
+
+test('an empty client_authentication block is reported as asking for no client certificate (Caddy leaves it inactive), not as an unverified one', () => {
+  const dir = tempDir('certwarden-caddy-empty-client-auth-');
+  const file = dir.write('caddy.json', JSON.stringify({ apps: { http: { servers: { srv0: { listen: [':8443'], routes: [], tls_connection_policies: [{ client_authentication: {} }] } } } } }, null, 2));
+  try {
+    const findings = runAudit({ paths: [file] }).report.results.flatMap((r) => Object.values(r.requirements).flatMap((q) => q.findings));
+    const f = findings.find((x) => x.id === 'caddy-client-auth-unverified');
+    assert.ok(f, 'still a V9.2.1 failure');
+    assert.match(f.message, /does not ask for a client certificate at all/);
+  } finally {
+    dir.cleanup();
+  }
+});

@@ -26,7 +26,7 @@ import type { Directive } from '../config/model.ts';
 import { child, value } from '../config/structured.ts';
 import { readTextFileBounded } from '../../util/bounded-read.ts';
 import { MAX_TRUST_STORE_BYTES } from '../trust-store.ts';
-import { clientMode, locate, type CaddyUnit } from '../rules/caddy/unit.ts';
+import { clientAuthActive, clientMode, locate, type CaddyUnit } from '../rules/caddy/unit.ts';
 import type { ResolveOverride } from '../../scan/target.ts';
 import { decide, plainHostName, tcpPort, type DeclaredListener, type LiveDeclaration } from './listen.ts';
 
@@ -71,8 +71,7 @@ function policyFor(server: Directive, name: string | undefined): Directive | und
 /** Client authentication Caddy enforces (caddytls ClientAuthentication.Active: a mode or trusted certificates). */
 function requiresClientCertificate(ca: Directive | undefined): boolean {
   if (!ca) return false;
-  const active = value(ca, 'mode') !== undefined || ['trusted_ca_certs', 'trusted_ca_certs_pem_files', 'trusted_leaf_certs'].some((k) => (child(ca, k)?.children?.length ?? 0) > 0);
-  return active && ['require', 'require_and_verify'].includes(clientMode(ca));
+  return clientAuthActive(ca) && ['require', 'require_and_verify'].includes(clientMode(ca));
 }
 
 /** A loaded certificate (file or inline PEM), parsed; undefined when it cannot be read. */

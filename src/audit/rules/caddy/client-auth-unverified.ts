@@ -1,7 +1,7 @@
 import { defineRule } from '../rule.ts';
 import { child } from '../../config/structured.ts';
 import { isCaddyfile } from '../../config/caddy.ts';
-import { CADDY_DOCS, clientAuths, clientMode, lineEdit, locate, type CaddyUnit } from './unit.ts';
+import { CADDY_DOCS, clientAuthActive, clientAuths, clientMode, lineEdit, locate, type CaddyUnit } from './unit.ts';
 
 export default defineRule<CaddyUnit>({
   id: 'caddy-client-auth-unverified',
@@ -20,7 +20,9 @@ export default defineRule<CaddyUnit>({
       const at = child(c, 'mode') || !isCaddyfile(u.config.file.display) ? mode : locate(u, c, /^\s*client_auth\b/);
       // Caddyfile only: `mode request|require` becomes require_and_verify with the policy's CA (opened by caddy adapt, so it must exist).
       const edits = ctx.fixCa ? lineEdit(u, at, { caddyfile: /^mode\s+(request|require)$/, json: /(?!)/ }, { caddyfile: ['mode require_and_verify', `trusted_ca_cert_file ${ctx.fixCa}`], json: [] }) : undefined;
-      return { message: `client_auth mode ${clientMode(c)}: any client certificate is accepted unverified`, ...at, ...(edits ? { edits } : {}) };
+      // An empty block is inactive in Caddy: no certificate is even asked for (still a failure, said as it is).
+      const message = clientAuthActive(c) ? `client_auth mode ${clientMode(c)}: any client certificate is accepted unverified` : 'client_auth sets no mode and no trusted CA: Caddy does not ask for a client certificate at all';
+      return { message, ...at, ...(edits ? { edits } : {}) };
     });
   },
 });

@@ -29,6 +29,15 @@ export function clientAuths(u: CaddyUnit): Directive[] {
   return servers.flatMap((s) => (child(s, 'tls_connection_policies')?.children ?? []).map((p) => child(p, 'client_authentication')).filter((c): c is Directive => c !== undefined));
 }
 
+/**
+ * Whether Caddy enforces the block at all (caddytls ClientAuthentication.Active:
+ * a mode or trusted certificates). An empty `client_authentication {}` asks
+ * for no client certificate.
+ */
+export function clientAuthActive(ca: Directive): boolean {
+  return value(ca, 'mode') !== undefined || ['trusted_ca_certs', 'trusted_ca_certs_pem_files', 'trusted_leaf_certs'].some((k) => (child(ca, k)?.children?.length ?? 0) > 0);
+}
+
 /** Caddy 2.6: without `mode`, trusted CAs or leaves mean require_and_verify; none means require (no verification). */
 export function clientMode(ca: Directive): string {
   const mode = value(ca, 'mode');
