@@ -30,7 +30,7 @@ import type { CaFiles, CaFileWrite } from './ca-files.ts';
 import { sanMatcher } from './san-glob.ts';
 import { recordFromRow, type CaStore, type CertificateRow, type CrlScope, type CrlSigning, type IssuedRecord, type ListFilter, type RevocationInput, type RevokedEntry, type SharedCrls, type StoredCrl } from './store.ts';
 import { redactUrl } from '../util/redact-url.ts';
-import { migrateSchema, type PgMigration, type PgSchema } from '../util/pg-migrations.ts';
+import { inTransaction, migrateSchema, openMigratedPool, type PgMigration, type PgSchema } from '../util/pg.ts';
 
 /** The Postgres schema holding the CA's tables (its own, so a database shared with other applications is fine). */
 export const PG_SCHEMA = 'certwarden_ca';
@@ -134,7 +134,7 @@ function storeError(what: string, description: string, cause: unknown): Certward
   return new CertwardenError(ErrorCode.STORE, `the CA store ${description}: cannot ${what}: ${(cause as Error).message}`, { cause });
 }
 
-/** The CA's schema: its migrations, lock and name in messages (util/pg-migrations.ts runs them). */
+/** The CA's schema: its migrations, lock and name in messages (util/pg.ts runs them). */
 const CA_SCHEMA: PgSchema = { schema: PG_SCHEMA, migrations: MIGRATIONS, lockKey: MIGRATION_LOCK_KEY, what: 'the CA store' };
 
 /**
@@ -257,32 +257,13 @@ export class PostgresStore implements CaStore {
   /** Connect to `url`, apply pending migrations (refusing a newer schema), and return the store. */
   static async connect(url: string, o: { poolSize?: number } = {}): Promise<PostgresStore> {
     const description = redactUrl(url);
-    const { default: pg } = await import('pg');
-    const config: PoolConfig = {
-      connectionString: url,
-      max: o.poolSize ?? PG_POOL_SIZE,
-      connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
-      statement_timeout: PG_STATEMENT_TIMEOUT_MS,
-      // Durability does not depend on the server's default: COMMIT waits for the WAL flush.
-      options: '-c synchronous_commit=on',
-      application_name: 'certwarden-ca',
-    };
-    const pool = new pg.Pool(config);
-    // An idle connection that dies (server restart) must not crash the process: the next query reconnects.
-    pool.on('error', () => {});
-    const store = new PostgresStore(description, pool, config, (c) => new pg.Client(c));
     try {
-      const client = await pool.connect();
-      try {
-        await migrate(client, description);
-      } finally {
-        client.release();
-      }
+      const settings = { max: o.poolSize ?? PG_POOL_SIZE, connectTimeoutMs: PG_CONNECT_TIMEOUT_MS, statementTimeoutMs: PG_STATEMENT_TIMEOUT_MS, applicationName: 'certwarden-ca' };
+      const { pool, config, pg } = await openMigratedPool(url, settings, CA_SCHEMA, description);
+      return new PostgresStore(description, pool, config, (c) => new pg.Client(c));
     } catch (err) {
-      await pool.end().catch(() => {});
       throw storeError('open it', description, err);
     }
-    return store;
   }
 
   async #query(what: string, sql: string, params: unknown[] = []): Promise<CertificateRow[]> {
@@ -294,23 +275,10 @@ export class PostgresStore implements CaStore {
   }
 
   async #tx<T>(what: string, work: (c: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
     try {
-      client = await this.#pool.connect();
+      return await inTransaction(this.#pool, this.#noWait > 0 ? PG_NO_WAIT_LOCK_TIMEOUT_MS : PG_LOCK_TIMEOUT_MS, work);
     } catch (err) {
       throw storeError(what, this.description, err);
-    }
-    try {
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL lock_timeout = ${this.#noWait > 0 ? PG_NO_WAIT_LOCK_TIMEOUT_MS : PG_LOCK_TIMEOUT_MS}`);
-      const out = await work(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw storeError(what, this.description, err);
-    } finally {
-      client.release();
     }
   }
 

@@ -18,7 +18,7 @@
  * shared with the CA, pg-boss or other applications is fine), versioned by
  * MIGRATIONS and its `schema_migrations` table, as the CA's store.
  */
-import type { Pool, PoolClient, PoolConfig } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { CertwardenError, ErrorCode } from '../errors.ts';
 import { redactStoreUrl } from './config.ts';
 import type { EventId, WatchEvent } from './events.ts';
@@ -26,7 +26,7 @@ import type { OpenCondition } from './detect.ts';
 import type { Snapshot } from './snapshot.ts';
 import type { HeldEvent, Silence } from './silences.ts';
 import { MAX_HISTORY_ROWS, MAX_RESULT_ROWS, type OutboxItem, type RecordOptions, type ScanRecord, type ScanResult, type WatchStore } from './store.ts';
-import { migrateSchema, type PgMigration, type PgSchema } from '../util/pg-migrations.ts';
+import { inTransaction, migrateSchema, openMigratedPool, type PgMigration, type PgSchema } from '../util/pg.ts';
 
 /** The Postgres schema holding the watch's tables. */
 export const WATCH_PG_SCHEMA = 'certwarden_watch';
@@ -88,7 +88,7 @@ function storeError(what: string, description: string, cause: unknown): Certward
   return new CertwardenError(ErrorCode.STORE, `the watch store ${description}: cannot ${what}: ${(cause as Error).message}`, { cause });
 }
 
-/** The watch's schema: its migrations, lock and name in messages (util/pg-migrations.ts runs them). */
+/** The watch's schema: its migrations, lock and name in messages (util/pg.ts runs them). */
 const WATCH_SCHEMA: PgSchema = { schema: WATCH_PG_SCHEMA, migrations: WATCH_PG_MIGRATIONS, lockKey: MIGRATION_LOCK_KEY, what: 'the watch store' };
 
 /** Bring the schema to WATCH_PG_SCHEMA_VERSION; a newer schema than this code knows is refused (CW_ERR_STORE). */
@@ -111,32 +111,14 @@ export class PostgresWatchStore implements WatchStore {
   /** Connect to `url`, apply pending migrations (refusing a newer schema), and return the store. */
   static async connect(url: string, o: { poolSize?: number; applicationName?: string } = {}): Promise<PostgresWatchStore> {
     const description = redactStoreUrl(url);
-    const { default: pg } = await import('pg');
-    const config: PoolConfig = {
-      connectionString: url,
-      max: o.poolSize ?? WATCH_PG_POOL_SIZE,
-      connectionTimeoutMillis: WATCH_PG_CONNECT_TIMEOUT_MS,
-      statement_timeout: WATCH_PG_STATEMENT_TIMEOUT_MS,
-      // Durability does not depend on the server's default: COMMIT waits for the WAL flush.
-      options: '-c synchronous_commit=on',
-      application_name: o.applicationName ?? 'certwarden-watch',
-    };
-    const pool = new pg.Pool(config);
-    // An idle connection that dies (server restart) must not crash the process: the next query reconnects.
-    pool.on('error', () => {});
     try {
-      const client = await pool.connect();
-      try {
-        await migrateWatch(client, description);
-      } finally {
-        client.release();
-      }
+      const settings = { max: o.poolSize ?? WATCH_PG_POOL_SIZE, connectTimeoutMs: WATCH_PG_CONNECT_TIMEOUT_MS, statementTimeoutMs: WATCH_PG_STATEMENT_TIMEOUT_MS, applicationName: o.applicationName ?? 'certwarden-watch' };
+      const { pool } = await openMigratedPool(url, settings, WATCH_SCHEMA, description);
+      return new PostgresWatchStore(description, pool);
     } catch (err) {
-      await pool.end().catch(() => {});
       // node-postgres messages name the user and host, never the password; the URL is shown redacted.
       throw storeError('open it', description, err);
     }
-    return new PostgresWatchStore(description, pool);
   }
 
   async #query(what: string, sql: string, params: unknown[] = []): Promise<Row[]> {
@@ -148,25 +130,13 @@ export class PostgresWatchStore implements WatchStore {
   }
 
   async #tx<T>(what: string, work: (c: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
     try {
-      client = await this.#pool.connect();
+      return await inTransaction(this.#pool, WATCH_PG_LOCK_TIMEOUT_MS, work);
     } catch (err) {
       throw storeError(what, this.description, err);
-    }
-    try {
-      await client.query('BEGIN');
-      await client.query(`SET LOCAL lock_timeout = ${WATCH_PG_LOCK_TIMEOUT_MS}`);
-      const out = await work(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw storeError(what, this.description, err);
-    } finally {
-      client.release();
     }
   }
+
 
   async recordScan(s: Snapshot, open: readonly OpenCondition[], events: readonly WatchEvent[], channels: readonly string[], o: RecordOptions = {}): Promise<boolean> {
     return this.#tx('record a scan', (c) => this.#writeScan(c, { snapshot: s, open, events, channels, options: o }));
