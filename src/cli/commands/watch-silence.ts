@@ -66,7 +66,8 @@ function creator(given: string | undefined): string {
 function line(s: SilenceView): string {
   const m = s.matchers;
   const what = `${m.target}${m.events.length > 0 ? ` [${m.events.join(', ')}]` : ' [all events]'}${m.requirement ? ` ${m.requirement}` : ''}`;
-  return `${s.id}  ${s.state.padEnd(7)} ${escapeControl(what)}  ${s.startsAt} .. ${s.endsAt}  by ${escapeControl(s.createdBy)}: ${escapeControl(s.comment)}\n`;
+  // Every field comes from the server at --url: the whole line is escaped.
+  return `${escapeControl(`${s.id}  ${String(s.state).padEnd(7)} ${what}  ${s.startsAt} .. ${s.endsAt}  by ${s.createdBy}: ${s.comment}`)}\n`;
 }
 
 /** `watch silence add|list|expire`; `args` holds the watch command's parsed options. */
@@ -96,7 +97,7 @@ export async function runSilence(rest: readonly string[], args: ParsedArgs, form
     };
     const r = (await call(base, 'POST', '/api/silences', body)) as { silence: SilenceView };
     if (format === 'json') writeJson(io, r);
-    else io.stdout.write(`silence ${r.silence.id} created\n${line(r.silence)}`);
+    else io.stdout.write(`silence ${escapeControl(String(r.silence.id))} created\n${line(r.silence)}`);
     return ExitCode.OK;
   }
   if (verb === 'list') {
@@ -110,7 +111,7 @@ export async function runSilence(rest: readonly string[], args: ParsedArgs, form
     if (more.length !== 1 || !/^[0-9a-f]{1,64}$/.test(more[0]!)) throw usageError('watch silence expire takes one silence ID (as `watch silence list` shows it)');
     const r = (await call(base, 'DELETE', `/api/silences/${more[0]}`)) as { silence: SilenceView };
     if (format === 'json') writeJson(io, r);
-    else io.stdout.write(`silence ${r.silence.id} expired\n${line(r.silence)}`);
+    else io.stdout.write(`silence ${escapeControl(String(r.silence.id))} expired\n${line(r.silence)}`);
     return ExitCode.OK;
   }
   throw usageError(`unknown watch silence command "${escapeControl(verb ?? '')}" (add, list, expire)`);

@@ -143,7 +143,8 @@ const command: Command = {
         for (const t of body.targets) {
           const state = t.up === null ? 'not scanned yet' : t.up ? `V9.2.1 ${t.statuses?.['V9.2.1']}  V9.2.4 ${t.statuses?.['V9.2.4']}` : 'DOWN';
           const cond = t.conditions.length > 0 ? `  [${t.conditions.map((c) => c.event).join(', ')}]` : '';
-          io.stdout.write(`${escapeControl(t.target)}  ${state}${t.leaf ? `  until ${t.leaf.notAfter}` : ''}${cond}\n`);
+          // Every field comes from the server at --url: the whole line is escaped, not only the names.
+          io.stdout.write(`${escapeControl(`${t.target}  ${state}${t.leaf ? `  until ${t.leaf.notAfter}` : ''}${cond}`)}\n`);
         }
       }
       const bad = body.targets.some((t) => t.up === false || Object.values(t.statuses ?? {}).some((s) => s === 'fail' || s === 'error'));
@@ -156,9 +157,10 @@ const command: Command = {
       const body = (await getJson(base, `/api/targets/${encodeURIComponent(rest[0]!)}/history${limit ? `?limit=${limit}` : ''}`)) as { target: string; scans: Array<{ at: string; up: boolean; statuses: Record<string, string>; chain: Array<{ sha256: string }> }>; events: Array<{ at: string; event: string; severity: string; message: string }> };
       if (format === 'json') writeJson(io, body);
       else {
-        io.stdout.write(`${escapeControl(body.target)}: ${body.scans.length} scan(s), ${body.events.length} event(s)\n`);
-        for (const e of body.events) io.stdout.write(`${e.at}  ${e.severity.padEnd(8)} ${e.event}: ${escapeControl(e.message)}\n`);
-        for (const s of body.scans) io.stdout.write(`${s.at}  ${s.up ? `V9.2.1 ${s.statuses['V9.2.1']}  V9.2.4 ${s.statuses['V9.2.4']}  leaf ${s.chain[0]?.sha256.slice(0, 16) ?? '-'}` : 'down'}\n`);
+        // Every field comes from the server at --url: each line is escaped whole.
+        io.stdout.write(`${escapeControl(`${body.target}: ${body.scans.length} scan(s), ${body.events.length} event(s)`)}\n`);
+        for (const e of body.events) io.stdout.write(`${escapeControl(`${e.at}  ${String(e.severity).padEnd(8)} ${e.event}: ${e.message}`)}\n`);
+        for (const s of body.scans) io.stdout.write(`${escapeControl(`${s.at}  ${s.up ? `V9.2.1 ${s.statuses['V9.2.1']}  V9.2.4 ${s.statuses['V9.2.4']}  leaf ${String(s.chain[0]?.sha256 ?? '-').slice(0, 16)}` : 'down'}`)}\n`);
       }
       return ExitCode.OK;
     }
